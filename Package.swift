@@ -1,0 +1,43 @@
+// swift-tools-version: 6.0
+import PackageDescription
+
+// Dependencies point one way: clerical → ClericalTUI → ClericalStore → ClericalCore.
+// See ARCHITECTURE.md.
+let package = Package(
+    name: "clerical",
+    platforms: [.macOS(.v13)],
+    products: [
+        .executable(name: "clerical", targets: ["clerical"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+    ],
+    targets: [
+        .target(name: "ClericalCore"),
+        .target(
+            name: "ClericalStore",
+            dependencies: ["ClericalCore", .product(name: "GRDB", package: "GRDB.swift")]
+        ),
+        .executableTarget(
+            name: "clerical",
+            dependencies: [
+                "ClericalCore", "ClericalStore",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        // Writes synthetic Splink 5 output: the bundled sample queue and benchmark inputs.
+        .executableTarget(
+            name: "clerical-samplegen",
+            dependencies: ["ClericalCore"],
+            path: "SampleQueues/Generator"
+        ),
+        .testTarget(name: "ClericalCoreTests", dependencies: ["ClericalCore"]),
+        .testTarget(
+            name: "ClericalStoreTests",
+            dependencies: ["ClericalCore", "ClericalStore"],
+            resources: [.copy("Fixtures")]
+        ),
+    ],
+    swiftLanguageModes: [.v6]
+)

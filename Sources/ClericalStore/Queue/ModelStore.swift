@@ -1,0 +1,119 @@
+import ClericalCore
+import Foundation
+import GRDB
+
+/// Reads and writes the model's structure and versions. All SQL about models lives here.
+enum ModelStore {
+    struct StoredComparison {
+        var id: Int64
+        var comparison: Comparison
+        /// comparison_level ids, aligned with `comparison.levels`.
+        var levelIDs: [Int64]
+    }
+
+    static func comparisons(_ db: Database) throws -> [StoredComparison] {
+        let rows = try Row.fetchAll(db, sql: """
+            SELECT c.id AS cid, c.name, c.description, l.id AS lid, l.gamma, l.label, l.is_null
+            FROM comparison c LEFT JOIN comparison_level l ON l.comparison_id = c.id
+            ORDER BY c.position, l.position
+            """)
+        var result: [StoredComparison] = []
+        for row in rows {
+            let id: Int64 = row["cid"]
+            if result.last?.id != id {
+                result.append(StoredComparison(
+                    id: id, comparison: Comparison(name: row["name"], description: row["description"], levels: []), levelIDs: []))
+            }
+            if let levelID: Int64 = row["lid"] {
+                result[result.count - 1].comparison.levels.append(
+                    ComparisonLevel(gamma: row["gamma"], label: row["label"], isNull: row["is_null"]))
+                result[result.count - 1].levelIDs.append(levelID)
+            }
+        }
+        return result
+    }
+
+    static func insertComparison(_ db: Database, _ comparison: Comparison, position: Int) throws -> StoredComparison {
+        try db.execute(sql: "INSERT INTO comparison (position, name, description) VALUES (?, ?, ?)",
+                       arguments: [position, comparison.name, comparison.description])
+        let id = db.lastInsertedRowID
+        var stored = StoredComparison(id: id, comparison: Comparison(name: comparison.name, description: comparison.description, levels: []), levelIDs: [])
+        for level in comparison.levels { try insertLevel(db, level, into: &stored) }
+        return stored
+    }
+
+    static func insertLevel(_ db: Database, _ level: ComparisonLevel, into stored: inout StoredComparison) throws {
+        try db.execute(sql: """
+            INSERT INTO comparison_level (comparison_id, position, gamma, label, is_null) VALUES (?, ?, ?, ?, ?)
+            """, arguments: [stored.id, stored.levelIDs.count, level.gamma, level.label, level.isNull])
+        stored.comparison.levels.append(level)
+        stored.levelIDs.append(db.lastInsertedRowID)
+    }
+
+    /// The newest model version, or nil for a queue that has none yet.
+    static func currentModel(_ db: Database) throws -> (id: Int64, model: FellegiSunterModel)? {
+        guard let version = try Row.fetchOne(db, sql: "SELECT id, lambda FROM model_version ORDER BY id DESC LIMIT 1") else {
+            return nil
+        }
+        let versionID: Int64 = version["id"]
+        let stored = try comparisons(db)
+        var parameters: [Int64: LevelParameters] = [:]
+        for row in try Row.fetchAll(db, sql: "SELECT comparison_level_id, m, u, weight FROM level_parameter WHERE model_version_id = ?",
+                                    arguments: [versionID]) {
+            parameters[row["comparison_level_id"]] = LevelParameters(m: row["m"], u: row["u"], weight: row["weight"])
+        }
+        let model = FellegiSunterModel(
+            comparisons: stored.map(\.comparison),
+            lambda: version["lambda"],
+            parameters: stored.map { $0.levelIDs.map { parameters[$0] ?? .null } })
+        return (versionID, model)
+    }
+
+    enum Origin: String { case splinkJSON = "splink-json", predictions, reestimated }
+
+    @discardableResult
+    static func insertModelVersion(_ db: Database, _ model: FellegiSunterModel, origin: Origin,
+                                   splinkJSON: String? = nil, note: String? = nil,
+                                   labelCount: Int? = nil, iterations: Int? = nil, logLikelihood: Double? = nil) throws -> Int64 {
+        try db.execute(sql: """
+            INSERT INTO model_version (created_at, origin, lambda, label_count, iterations, log_likelihood, splink_json, note)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+            """, arguments: [Timestamp.now(), origin.rawValue, model.lambda, labelCount, iterations, logLikelihood, splinkJSON, note])
+        let versionID = db.lastInsertedRowID
+        let stored = try comparisons(db)
+        for (k, comparison) in stored.enumerated() {
+            for (i, levelID) in comparison.levelIDs.enumerated() {
+                let parameters = model.parameters(comparison: k, gamma: comparison.comparison.levels[i].gamma) ?? .null
+                try db.execute(sql: """
+                    INSERT INTO level_parameter (model_version_id, comparison_level_id, m, u, weight) VALUES (?, ?, ?, ?, ?)
+                    """, arguments: [versionID, levelID, parameters.m, parameters.u, parameters.weight])
+            }
+        }
+        return versionID
+    }
+
+    /// Re-scores every pattern under `scorer`: a few thousand rows, whatever the queue size.
+    static func rescorePatterns(_ db: Database, with scorer: any PatternScoring) throws {
+        let patterns = try Row.fetchAll(db, sql: "SELECT id, gammas FROM pattern")
+        let update = try db.makeStatement(sql: "UPDATE pattern SET match_weight = ?, match_probability = ? WHERE id = ?")
+        for pattern in patterns {
+            let score = scorer.score(gammas: PatternKey.gammas(pattern["gammas"]))
+            try update.execute(arguments: [score.matchWeight, score.matchProbability, pattern["id"] as Int64])
+        }
+    }
+}
+
+/// How a comparison vector is written in `pattern.gammas`: "3,3,-1,2".
+enum PatternKey {
+    static func text(_ gammas: [Int]) -> String { gammas.map(String.init).joined(separator: ",") }
+    static func gammas(_ text: String) -> [Int] { text.split(separator: ",").compactMap { Int($0) } }
+}
+
+enum Timestamp {
+    /// ISO 8601 in UTC with milliseconds: sorts as text.
+    static func now() -> String { string(Date()) }
+
+    static func string(_ date: Date) -> String {
+        date.formatted(.iso8601.year().month().day().time(includingFractionalSeconds: true).timeZone(separator: .omitted))
+    }
+}

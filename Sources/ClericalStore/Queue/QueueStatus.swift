@@ -1,0 +1,185 @@
+import ClericalCore
+import Foundation
+import GRDB
+
+/// Everything `clerical status` reports. Its JSON keys are a documented, stable interface
+/// (README.md, "status --json"): add keys, never rename them.
+public struct QueueStatus: Sendable, Equatable, Codable {
+    public struct Band: Sendable, Equatable, Codable {
+        public var kind: String
+        public var low: Double
+        public var high: Double
+    }
+
+    public struct PairCounts: Sendable, Equatable, Codable {
+        public var total = 0
+        public var auto = 0
+        public var pending = 0
+        public var claimed = 0
+        public var decided = 0
+        public var disputed = 0
+    }
+
+    public struct ProbabilityBin: Sendable, Equatable, Codable {
+        public var low: Double
+        public var high: Double
+        public var count: Int
+    }
+
+    public struct Level: Sendable, Equatable, Codable {
+        public var gamma: Int
+        public var label: String
+        public var isNull: Bool
+        public var m: Double?
+        public var u: Double?
+        public var weight: Double
+    }
+
+    public struct ComparisonSummary: Sendable, Equatable, Codable {
+        public var name: String
+        public var description: String?
+        public var levels: [Level]
+    }
+
+    public struct ModelVersion: Sendable, Equatable, Codable {
+        public var id: Int64
+        public var createdAt: String
+        public var origin: String
+        public var lambda: Double
+        public var labelCount: Int?
+        public var iterations: Int?
+        public var logLikelihood: Double?
+        public var note: String?
+    }
+
+    public struct ReviewerDecisions: Sendable, Equatable, Codable {
+        public var reviewer: String
+        public var match = 0
+        public var nonMatch = 0
+        public var unsure = 0
+        public var total = 0
+    }
+
+    public struct Decisions: Sendable, Equatable, Codable {
+        public var total = 0
+        public var match = 0
+        public var nonMatch = 0
+        public var unsure = 0
+        public var byReviewer: [ReviewerDecisions] = []
+    }
+
+    public var queue: String
+    public var linkType: String
+    public var reviewBand: Band
+    public var pairs: PairCounts
+    public var pendingByProbability: [ProbabilityBin]
+    public var records: Int
+    public var patterns: Int
+    public var comparisons: [ComparisonSummary]
+    public var modelVersions: [ModelVersion]
+    public var decisions: Decisions
+
+    /// Reads the status of an open queue.
+    public static func read(_ database: DatabaseQueue, path: String) throws(ClericalError) -> QueueStatus {
+        do {
+            return try database.read { db in try read(db, path: path) }
+        } catch let error as ClericalError {
+            throw error
+        } catch {
+            throw ClericalError(.ioError, "\(path): \(QueueFile.describe(error))")
+        }
+    }
+
+    static func read(_ db: Database, path: String) throws -> QueueStatus {
+        let settings = try QueueSettings.load(db)
+        let band: Band
+        switch settings.reviewBand ?? .default {
+        case let .probability(low, high): band = Band(kind: "probability", low: low, high: high)
+        case let .weight(low, high): band = Band(kind: "weight", low: low, high: high)
+        }
+
+        var pairs = PairCounts()
+        for row in try Row.fetchAll(db, sql: "SELECT state, count(*) AS n FROM pair GROUP BY state") {
+            let n: Int = row["n"]
+            pairs.total += n
+            switch ReviewState(rawValue: row["state"]) {
+            case .auto: pairs.auto = n
+            case .pending: pairs.pending = n
+            case .claimed: pairs.claimed = n
+            case .decided: pairs.decided = n
+            case .disputed: pairs.disputed = n
+            case nil: break
+            }
+        }
+
+        var bins = (0..<10).map { ProbabilityBin(low: Double($0) / 10, high: Double($0 + 1) / 10, count: 0) }
+        for row in try Row.fetchAll(db, sql: """
+            SELECT min(CAST(t.match_probability * 10 AS INTEGER), 9) AS bin, count(*) AS n
+            FROM pair p JOIN pattern t ON t.id = p.pattern_id
+            WHERE p.state = 'pending' GROUP BY bin
+            """) {
+            let bin: Int = row["bin"]
+            bins[max(0, bin)].count += row["n"] as Int
+        }
+
+        var comparisons: [ComparisonSummary] = []
+        if let current = try ModelStore.currentModel(db) {
+            for (k, comparison) in current.model.comparisons.enumerated() {
+                comparisons.append(ComparisonSummary(
+                    name: comparison.name, description: comparison.description,
+                    levels: comparison.levels.enumerated().map { i, level in
+                        let p = current.model.parameters[k][i]
+                        return Level(gamma: level.gamma, label: level.label, isNull: level.isNull, m: p.m, u: p.u, weight: p.weight)
+                    }))
+            }
+        }
+
+        let versions = try Row.fetchAll(db, sql: """
+            SELECT id, created_at, origin, lambda, label_count, iterations, log_likelihood, note FROM model_version ORDER BY id
+            """).map { row in
+            ModelVersion(id: row["id"], createdAt: row["created_at"], origin: row["origin"], lambda: row["lambda"],
+                         labelCount: row["label_count"], iterations: row["iterations"],
+                         logLikelihood: row["log_likelihood"], note: row["note"])
+        }
+
+        var decisions = Decisions()
+        var byReviewer: [String: ReviewerDecisions] = [:]
+        for row in try Row.fetchAll(db, sql: """
+            SELECT reviewer, verdict, count(*) AS n FROM decision WHERE verdict IS NOT NULL GROUP BY reviewer, verdict
+            """) {
+            let reviewer: String = row["reviewer"], n: Int = row["n"]
+            var entry = byReviewer[reviewer] ?? ReviewerDecisions(reviewer: reviewer)
+            switch Verdict(rawValue: row["verdict"]) {
+            case .match: entry.match += n; decisions.match += n
+            case .nonMatch: entry.nonMatch += n; decisions.nonMatch += n
+            case .unsure: entry.unsure += n; decisions.unsure += n
+            case nil: break
+            }
+            entry.total += n
+            decisions.total += n
+            byReviewer[reviewer] = entry
+        }
+        decisions.byReviewer = byReviewer.values.sorted { $0.reviewer < $1.reviewer }
+
+        return QueueStatus(
+            queue: path,
+            linkType: settings.linkType ?? "unknown",
+            reviewBand: band,
+            pairs: pairs,
+            pendingByProbability: bins,
+            records: try Int.fetchOne(db, sql: "SELECT count(*) FROM record") ?? 0,
+            patterns: try Int.fetchOne(db, sql: "SELECT count(*) FROM pattern") ?? 0,
+            comparisons: comparisons,
+            modelVersions: versions,
+            decisions: decisions)
+    }
+
+    /// The stable JSON form: snake_case keys, sorted, pretty-printed.
+    public func json() -> String {
+        let encoder = JSONEncoder()
+        encoder.keyEncodingStrategy = .convertToSnakeCase
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        let data = (try? encoder.encode(self)) ?? Data()
+        return String(decoding: data, as: UTF8.self)
+    }
+}

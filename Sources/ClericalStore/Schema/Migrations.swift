@@ -1,0 +1,147 @@
+import GRDB
+
+/// The queue schema. Shipped migrations are never edited and never use app types:
+/// a change is a new migration appended here.
+enum QueueSchema {
+    /// `PRAGMA application_id`: tells a clerical queue from any other SQLite file ("CLRQ").
+    static let applicationID: Int32 = 0x434C_5251
+
+    static var migrator: DatabaseMigrator {
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration("v1: queue, model, records, patterns, pairs, decisions") { db in
+            try db.execute(sql: """
+                PRAGMA application_id = \(applicationID);
+
+                -- Facts about the queue as a whole: link type, review band, Splink version.
+                CREATE TABLE queue_setting (
+                    key   TEXT PRIMARY KEY,
+                    value TEXT NOT NULL
+                ) STRICT;
+
+                -- The model's structure. position orders comparisons as the gamma vector does.
+                CREATE TABLE comparison (
+                    id          INTEGER PRIMARY KEY,
+                    position    INTEGER NOT NULL UNIQUE,
+                    name        TEXT NOT NULL UNIQUE,
+                    description TEXT
+                ) STRICT;
+
+                CREATE TABLE comparison_level (
+                    id            INTEGER PRIMARY KEY,
+                    comparison_id INTEGER NOT NULL REFERENCES comparison(id),
+                    position      INTEGER NOT NULL,
+                    gamma         INTEGER NOT NULL,
+                    label         TEXT NOT NULL,
+                    is_null       INTEGER NOT NULL CHECK (is_null IN (0, 1)),
+                    UNIQUE (comparison_id, gamma),
+                    UNIQUE (comparison_id, position)
+                ) STRICT;
+
+                -- The record columns shown to reviewers, in the file's order.
+                CREATE TABLE field (
+                    position INTEGER PRIMARY KEY,
+                    name     TEXT NOT NULL UNIQUE
+                ) STRICT;
+
+                -- Every model the queue has had: imported, then each re-estimation.
+                CREATE TABLE model_version (
+                    id             INTEGER PRIMARY KEY,
+                    created_at     TEXT NOT NULL,
+                    origin         TEXT NOT NULL CHECK (origin IN ('splink-json', 'predictions', 'reestimated')),
+                    lambda         REAL NOT NULL CHECK (lambda > 0 AND lambda < 1),
+                    label_count    INTEGER,
+                    iterations     INTEGER,
+                    log_likelihood REAL,
+                    splink_json    TEXT,
+                    note           TEXT
+                ) STRICT;
+
+                CREATE TABLE level_parameter (
+                    model_version_id    INTEGER NOT NULL REFERENCES model_version(id),
+                    comparison_level_id INTEGER NOT NULL REFERENCES comparison_level(id),
+                    m                   REAL,
+                    u                   REAL,
+                    weight              REAL NOT NULL,
+                    PRIMARY KEY (model_version_id, comparison_level_id)
+                ) STRICT, WITHOUT ROWID;
+
+                -- Each source record once. field_values: a JSON array in field.position order.
+                CREATE TABLE record (
+                    id             INTEGER PRIMARY KEY,
+                    source_dataset TEXT NOT NULL,
+                    unique_id      TEXT NOT NULL,
+                    field_values   TEXT NOT NULL,
+                    UNIQUE (source_dataset, unique_id)
+                ) STRICT;
+
+                -- Each distinct comparison vector once; its score under the current model.
+                CREATE TABLE pattern (
+                    id                INTEGER PRIMARY KEY,
+                    gammas            TEXT NOT NULL UNIQUE,
+                    pair_count        INTEGER NOT NULL DEFAULT 0,
+                    match_weight      REAL NOT NULL,
+                    match_probability REAL NOT NULL
+                ) STRICT;
+
+                CREATE TABLE import_batch (
+                    id          INTEGER PRIMARY KEY,
+                    file        TEXT NOT NULL,
+                    imported_at TEXT NOT NULL,
+                    row_count   INTEGER NOT NULL,
+                    added       INTEGER NOT NULL,
+                    duplicates  INTEGER NOT NULL,
+                    pending     INTEGER NOT NULL
+                ) STRICT;
+
+                -- A candidate pair. priority: lower is reviewed sooner.
+                CREATE TABLE pair (
+                    id                         INTEGER PRIMARY KEY,
+                    left_record_id             INTEGER NOT NULL REFERENCES record(id),
+                    right_record_id            INTEGER NOT NULL REFERENCES record(id),
+                    pattern_id                 INTEGER NOT NULL REFERENCES pattern(id),
+                    imported_match_weight      REAL NOT NULL,
+                    imported_match_probability REAL NOT NULL,
+                    match_key                  TEXT,
+                    import_batch_id            INTEGER NOT NULL REFERENCES import_batch(id),
+                    state    TEXT NOT NULL CHECK (state IN ('auto', 'pending', 'claimed', 'decided', 'disputed')),
+                    priority REAL NOT NULL,
+                    claimed_by       TEXT,
+                    lease_expires_at REAL,
+                    UNIQUE (left_record_id, right_record_id)
+                ) STRICT;
+                CREATE INDEX pair_by_state_priority ON pair(state, priority);
+                CREATE INDEX pair_by_pattern ON pair(pattern_id);
+
+                CREATE TABLE reviewer (
+                    name     TEXT PRIMARY KEY,
+                    role     TEXT NOT NULL CHECK (role IN ('reviewer', 'supervisor', 'quality-lead')),
+                    added_at TEXT NOT NULL
+                ) STRICT;
+
+                -- Append-only. A correction or undo is a new row (verdict NULL withdraws the
+                -- reviewer's earlier verdict). hash chains each row to the one before it.
+                CREATE TABLE decision (
+                    id                      INTEGER PRIMARY KEY,
+                    pair_id                 INTEGER NOT NULL REFERENCES pair(id),
+                    reviewer                TEXT NOT NULL,
+                    kind                    TEXT NOT NULL CHECK (kind IN ('review', 'second-review', 'adjudication')),
+                    verdict                 TEXT CHECK (verdict IN ('match', 'non-match', 'unsure')),
+                    note                    TEXT,
+                    decided_at              TEXT NOT NULL,
+                    shown_match_weight      REAL,
+                    shown_match_probability REAL,
+                    previous_hash           TEXT,
+                    hash                    TEXT NOT NULL
+                ) STRICT;
+                CREATE INDEX decision_by_pair ON decision(pair_id);
+                CREATE INDEX decision_by_reviewer ON decision(reviewer, id);
+
+                CREATE TRIGGER decision_is_append_only_update BEFORE UPDATE ON decision
+                BEGIN SELECT RAISE(ABORT, 'decisions are append-only: record a new decision instead'); END;
+                CREATE TRIGGER decision_is_append_only_delete BEFORE DELETE ON decision
+                BEGIN SELECT RAISE(ABORT, 'decisions are append-only: record a new decision instead'); END;
+                """)
+        }
+        return migrator
+    }
+}

@@ -1,0 +1,23 @@
+import ArgumentParser
+import ClericalCore
+import Foundation
+
+@main
+struct Clerical: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "clerical",
+        abstract: "Clerical review of record-linkage pairs: a SQLite review queue for Splink output.",
+        subcommands: [DemoCommand.self, ImportCommand.self, StatusCommand.self]
+    )
+}
+
+/// Runs a command body, printing a `ClericalError` as one line on stderr and exiting with
+/// its sysexits status.
+func reportingErrors(_ body: () throws(ClericalError) -> Void) throws {
+    do {
+        try body()
+    } catch {
+        FileHandle.standardError.write(Data("clerical: \(error)\n".utf8))
+        throw ExitCode(error.status.rawValue)
+    }
+}

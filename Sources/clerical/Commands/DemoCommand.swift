@@ -1,0 +1,48 @@
+import ArgumentParser
+import ClericalCore
+import ClericalStore
+import Foundation
+
+struct DemoCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "demo",
+        abstract: "Import the bundled sample queue into a fresh queue file and show it.")
+
+    @Option(help: "Where to write the demo queue (default: a new file in the temporary folder).")
+    var queue: String?
+
+    func run() throws {
+        try reportingErrors { () throws(ClericalError) in
+            let sample = try SampleQueue.locate(name: "justice")
+            let path = queue ?? NSTemporaryDirectory() + "clerical-demo-\(ProcessInfo.processInfo.processIdentifier).db"
+            if FileManager.default.fileExists(atPath: path) {
+                throw ClericalError(.cannotCreate, "\(path) already exists: the demo writes a fresh queue; name another with --queue")
+            }
+            let summary = try SplinkImporter.run(queue: path, predictions: sample.predictions, model: sample.model)
+            print(ImportReport.text(summary, queue: path, file: sample.predictions))
+            print("")
+            let database = try QueueFile.open(path: path)
+            print(try QueueStatus.read(database, path: path).text())
+        }
+    }
+}
+
+/// The sample queues shipped in `SampleQueues/`, found from the working directory or from
+/// this source file's checkout (so `swift run clerical demo` works from anywhere in it).
+enum SampleQueue {
+    static func locate(name: String) throws(ClericalError) -> (predictions: String, model: String) {
+        var roots: [String] = []
+        if let configured = ProcessInfo.processInfo.environment["CLERICAL_SAMPLES"] { roots.append(configured) }
+        roots.append(FileManager.default.currentDirectoryPath + "/SampleQueues")
+        let checkout = URL(fileURLWithPath: #filePath).deletingLastPathComponent()  // Commands
+            .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        roots.append(checkout.appendingPathComponent("SampleQueues").path)
+        for root in roots {
+            let predictions = "\(root)/\(name)/predictions.csv", model = "\(root)/\(name)/model.json"
+            if FileManager.default.fileExists(atPath: predictions) && FileManager.default.fileExists(atPath: model) {
+                return (predictions, model)
+            }
+        }
+        throw ClericalError(.noInput, "the sample queue \"\(name)\" was not found in \(roots.joined(separator: " or ")); set CLERICAL_SAMPLES to the SampleQueues folder")
+    }
+}

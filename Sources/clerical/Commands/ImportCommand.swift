@@ -1,0 +1,52 @@
+import ArgumentParser
+import ClericalCore
+import ClericalStore
+import Foundation
+
+struct ImportCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "import",
+        abstract: "Import Splink predictions into a review queue (created if missing).",
+        discussion: """
+            Pairs whose match probability lies in the review band go to review; the others are \
+            decided by the model. Every row is kept: all candidate pairs feed re-estimation.
+            """
+    )
+
+    @Argument(help: "The queue file (SQLite).") var queue: String
+    @Argument(help: "Splink predictions CSV (Splink 4 or 5, with matching and intermediate columns).") var predictions: String
+    @Option(help: "The Splink model JSON (linker.misc.save_model_to_json).") var model: String?
+    @Option(help: ArgumentHelp("Review pairs with match probability in LOW:HIGH (default 0.05:0.95).", valueName: "LOW:HIGH"))
+    var reviewProbability: String?
+    @Option(help: ArgumentHelp("Review pairs with match weight in LOW:HIGH instead.", valueName: "LOW:HIGH"))
+    var reviewWeight: String?
+
+    func validate() throws {
+        if reviewProbability != nil && reviewWeight != nil {
+            throw ValidationError("give --review-probability or --review-weight, not both")
+        }
+    }
+
+    func run() throws {
+        try reportingErrors { () throws(ClericalError) in
+            var band: ReviewBand?
+            if let reviewProbability { band = try ReviewBand.parse(probability: reviewProbability) }
+            if let reviewWeight { band = try ReviewBand.parse(weight: reviewWeight) }
+            let progress = ProgressBar(label: "importing \((predictions as NSString).lastPathComponent)")
+            let summary = try SplinkImporter.run(queue: queue, predictions: predictions, model: model, band: band,
+                                                 progress: progress.map { bar in { bar.update($0, of: $1) } })
+            progress?.finish()
+            print(ImportReport.text(summary, queue: queue, file: predictions))
+        }
+    }
+}
+
+enum ImportReport {
+    static func text(_ summary: ImportSummary, queue: String, file: String) -> String {
+        var lines = ["\(summary.createdQueue ? "Created" : "Updated") \(queue) from \(file)"]
+        lines.append("  \(summary.rows) rows: \(summary.added) pairs added, \(summary.duplicates) already in the queue")
+        lines.append("  \(summary.pending) pending review, \(summary.decidedByModel) decided by the model")
+        lines.append("  \(summary.newRecords) new records, \(summary.newPatterns) new patterns, \(summary.comparisons) comparisons")
+        return lines.joined(separator: "\n")
+    }
+}

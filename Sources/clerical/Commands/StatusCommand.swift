@@ -1,0 +1,20 @@
+import ArgumentParser
+import ClericalCore
+import ClericalStore
+
+struct StatusCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "status",
+        abstract: "Show a queue's progress, its model and its decisions.")
+
+    @Argument(help: "The queue file.") var queue: String
+    @Flag(help: "Print JSON with stable keys (see README.md).") var json = false
+
+    func run() throws {
+        try reportingErrors { () throws(ClericalError) in
+            let database = try QueueFile.open(path: queue)
+            let status = try QueueStatus.read(database, path: queue)
+            print(json ? status.json() : status.text())
+        }
+    }
+}
