@@ -35,8 +35,13 @@ let package = Package(
         .testTarget(name: "ClericalCoreTests", dependencies: ["ClericalCore"]),
         .testTarget(
             name: "ClericalStoreTests",
-            dependencies: ["ClericalCore", "ClericalStore"],
-            resources: [.copy("Fixtures")]
+            dependencies: ["ClericalCore", "ClericalStore", .product(name: "GRDB", package: "GRDB.swift")],
+            exclude: ["Fixtures"]
+        ),
+        // Runs the built `clerical` binary as a user would; fixtures come from ClericalStoreTests.
+        .testTarget(
+            name: "EndToEndTests",
+            dependencies: ["clerical", .product(name: "GRDB", package: "GRDB.swift")]
         ),
     ],
     swiftLanguageModes: [.v6]

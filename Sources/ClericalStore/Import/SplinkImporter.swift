@@ -79,13 +79,13 @@ public enum SplinkImporter {
                                    _ modelPath: String, _ predictionsPath: String) throws(ClericalError) {
         let inFile = Set(layout.comparisons.map(\.name))
         let inModel = Set(model.comparisons.map(\.name))
-        if let missing = model.comparisons.first(where: { !inFile.contains($0.name) }) {
-            throw ClericalError(.dataError, "the model's comparison \"\(missing.name)\" has no column \(model.gammaPrefix)\(missing.name) in \(predictionsPath): the model and the predictions do not belong together",
-                                at: InputLocation(file: modelPath))
-        }
         if let extra = layout.comparisons.first(where: { !inModel.contains($0.name) }) {
             throw ClericalError(.dataError, "column \(model.gammaPrefix)\(extra.name) is not a comparison of the model \(modelPath): the model and the predictions do not belong together",
                                 at: InputLocation(file: predictionsPath, line: 1, column: nil))
+        }
+        if let missing = model.comparisons.first(where: { !inFile.contains($0.name) }) {
+            throw ClericalError(.dataError, "the model's comparison \"\(missing.name)\" has no column \(model.gammaPrefix)\(missing.name) in \(predictionsPath): the model and the predictions do not belong together",
+                                at: InputLocation(file: modelPath))
         }
     }
 }

@@ -22,6 +22,8 @@ public enum QueueFile {
         let queue: DatabaseQueue
         do {
             queue = try DatabaseQueue(path: path, configuration: configuration)
+        } catch let error as DatabaseError where error.resultCode == .SQLITE_NOTADB {
+            throw ClericalError(.dataError, "\(path): not a clerical queue (not a SQLite database)")
         } catch {
             throw ClericalError(exists ? .ioError : .cannotCreate, "\(path): cannot open: \(describe(error))")
         }

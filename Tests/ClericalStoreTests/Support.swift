@@ -1,0 +1,46 @@
+import ClericalCore
+import Foundation
+import GRDB
+import XCTest
+
+/// The real Splink outputs in Fixtures/ (copied from the project's shared fixtures).
+enum Fixture: String, CaseIterable {
+    case splink5Dedupe = "splink5-febrl3"
+    case splink4Dedupe = "splink4-febrl3"
+    case splink5Link = "splink5-link-small"
+
+    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Fixtures")
+
+    var predictions: String { Self.root.appendingPathComponent("\(rawValue)/predictions.csv").path }
+    var model: String { Self.root.appendingPathComponent("\(rawValue)/model.json").path }
+
+    /// The predictions read naively, as an independent check on the importer
+    /// (these files hold no quoted fields).
+    var table: NaiveTable { NaiveTable(path: predictions) }
+}
+
+struct NaiveTable {
+    var header: [String]
+    var rows: [[String]]
+
+    init(path: String) {
+        let lines = try! String(contentsOfFile: path, encoding: .utf8).split(separator: "\n").map(String.init)
+        header = lines[0].split(separator: ",", omittingEmptySubsequences: false).map(String.init)
+        rows = lines.dropFirst().map { $0.split(separator: ",", omittingEmptySubsequences: false).map(String.init) }
+    }
+
+    func column(_ name: String) -> Int { header.firstIndex(of: name)! }
+    func values(_ name: String) -> [String] { let i = column(name); return rows.map { $0[i] } }
+    var gammaColumns: [Int] { header.indices.filter { header[$0].hasPrefix("gamma_") } }
+}
+
+/// A fresh folder per test, removed afterwards.
+func temporaryFolder() -> URL {
+    let url = FileManager.default.temporaryDirectory.appendingPathComponent("clerical-tests-\(UUID().uuidString)")
+    try! FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+    return url
+}
+
+func count(_ db: DatabaseQueue, _ sql: String, _ arguments: StatementArguments = []) throws -> Int {
+    try db.read { try Int.fetchOne($0, sql: sql, arguments: arguments) ?? 0 }
+}
