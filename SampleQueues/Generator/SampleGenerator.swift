@@ -78,18 +78,20 @@ struct SampleGenerator {
         for members in byPerson.values where members.count > 1 {
             for x in members.indices { for y in members.indices where y > x { _ = add(ordered(members[x], members[y], key: 0)) } }
         }
-        var blocks: [[Int]] = []
+        var blocks: [(rule: Int, members: [Int])] = []
         for rule in 0..<3 {
             var byKey: [String: [Int]] = [:]
             for (i, record) in records.enumerated() {
                 if let key = blockingKeys(record)[rule] { byKey[key, default: []].append(i) }
             }
-            blocks += byKey.values.filter { $0.count > 1 }
+            blocks += byKey.keys.sorted().compactMap { key in
+                byKey[key]!.count > 1 ? (rule, byKey[key]!) : nil
+            }
         }
         while pairs.count < count {
             let block = blocks.randomElement(using: &factory.random)!
-            let a = block.randomElement(using: &factory.random)!, b = block.randomElement(using: &factory.random)!
-            if a != b { _ = add(ordered(a, b, key: blocks.firstIndex(of: block) ?? 0 > 0 ? 1 : 0)) }
+            let a = block.members.randomElement(using: &factory.random)!, b = block.members.randomElement(using: &factory.random)!
+            if a != b { _ = add(ordered(a, b, key: block.rule)) }
         }
         return pairs
     }

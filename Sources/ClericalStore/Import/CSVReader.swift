@@ -10,7 +10,7 @@ import Foundation
 ///     while try reader.nextRow() {
 ///         let id = try reader.string(at: 2)
 ///     }
-final class CSVReader {
+struct CSVReader {
     let path: String
     let displayName: String
     private let handle: FileHandle
@@ -29,6 +29,8 @@ final class CSVReader {
     private(set) var fieldColumns: [Int] = []
     /// True when the row holds a byte ≥ 0x80 and so needs UTF-8 validation.
     private(set) var rowHasNonASCII = false
+    /// Set once `validateUTF8()` has passed for this row.
+    private(set) var rowIsValidated = false
     /// Line on which the current row starts (1-based).
     private(set) var rowLine = 0
 
@@ -54,7 +56,7 @@ final class CSVReader {
         rowBytes.reserveCapacity(4096)
     }
 
-    deinit { try? handle.close() }
+    func close() { try? handle.close() }
 
     var fieldCount: Int { fieldStarts.count }
 
@@ -79,21 +81,25 @@ final class CSVReader {
         }
     }
 
-    /// The field as a String; invalid UTF-8 is a data error naming line and column.
+    /// The field as a String. Call `validateUTF8()` on the row first.
     func string(at index: Int) throws(ClericalError) -> String {
-        let value: String? = withBytes(at: index) { bytes in
-            rowHasNonASCII ? String(validating: bytes, as: UTF8.self) : String(decoding: bytes, as: UTF8.self)
+        if rowHasNonASCII && !rowIsValidated {
+            var copy = self
+            try copy.validateUTF8()
         }
-        guard let value else {
-            throw ClericalError(.dataError, "invalid UTF-8 in this field: the file must be UTF-8 text", at: location(field: index))
-        }
-        return value
+        return withBytes(at: index) { String(decoding: $0, as: UTF8.self) }
     }
 
-    /// Checks that every field of the row is valid UTF-8.
-    func validateUTF8() throws(ClericalError) {
-        guard rowHasNonASCII else { return }
-        for index in 0..<fieldCount { _ = try string(at: index) }
+    /// Checks the whole row in one pass; invalid UTF-8 is a data error naming line and column.
+    mutating func validateUTF8() throws(ClericalError) {
+        guard rowHasNonASCII, !rowIsValidated else { return }
+        guard let offset = rowBytes.withUnsafeBufferPointer(firstInvalidUTF8Offset) else {
+            rowIsValidated = true
+            return
+        }
+        // Fields are NUL-separated, so the offset falls in exactly one field.
+        let field = fieldEnds.firstIndex { $0 >= offset } ?? fieldCount - 1
+        throw ClericalError(.dataError, "invalid UTF-8 in this field: the file must be UTF-8 text", at: location(field: field))
     }
 
     /// Parses the field as a finite Double, or nil when it is not one.
@@ -108,6 +114,28 @@ final class CSVReader {
                 return nil
             }
             return value
+        }
+    }
+
+    /// True when the field is a finite decimal number ("-1.5e-3"), checked without parsing it.
+    func isNumber(at index: Int) -> Bool {
+        withBytes(at: index) { bytes -> Bool in
+            var i = 0, digits = 0
+            if i < bytes.count, bytes[i] == UInt8(ascii: "-") || bytes[i] == UInt8(ascii: "+") { i += 1 }
+            while i < bytes.count, bytes[i] >= 48, bytes[i] <= 57 { i += 1; digits += 1 }
+            if i < bytes.count, bytes[i] == UInt8(ascii: ".") {
+                i += 1
+                while i < bytes.count, bytes[i] >= 48, bytes[i] <= 57 { i += 1; digits += 1 }
+            }
+            guard digits > 0 else { return false }
+            if i < bytes.count, bytes[i] == UInt8(ascii: "e") || bytes[i] == UInt8(ascii: "E") {
+                i += 1
+                if i < bytes.count, bytes[i] == UInt8(ascii: "-") || bytes[i] == UInt8(ascii: "+") { i += 1 }
+                var exponentDigits = 0
+                while i < bytes.count, bytes[i] >= 48, bytes[i] <= 57 { i += 1; exponentDigits += 1 }
+                guard exponentDigits > 0, exponentDigits <= 3 else { return false }
+            }
+            return i == bytes.count
         }
     }
 
@@ -132,26 +160,30 @@ final class CSVReader {
     private enum FieldState { case start, unquoted, quoted, quoteInQuoted }
 
     /// Reads the next row. Returns false at the end of the file. Blank lines are skipped.
-    func nextRow() throws(ClericalError) -> Bool {
-        rowBytes.removeAll(keepingCapacity: true)
-        fieldStarts.removeAll(keepingCapacity: true)
-        fieldEnds.removeAll(keepingCapacity: true)
-        fieldLines.removeAll(keepingCapacity: true)
-        fieldColumns.removeAll(keepingCapacity: true)
+    ///
+    /// The loop works on local copies of the row arrays (moved out and back, never copied):
+    /// stored properties in a hot loop would pay for exclusivity checks on every byte.
+    mutating func nextRow() throws(ClericalError) -> Bool {
+        var bytes: [UInt8] = [], starts: [Int] = [], ends: [Int] = [], lines: [Int] = [], columns: [Int] = []
+        swap(&bytes, &rowBytes); swap(&starts, &fieldStarts); swap(&ends, &fieldEnds)
+        swap(&lines, &fieldLines); swap(&columns, &fieldColumns)
+        defer {
+            swap(&bytes, &rowBytes); swap(&starts, &fieldStarts); swap(&ends, &fieldEnds)
+            swap(&lines, &fieldLines); swap(&columns, &fieldColumns)
+        }
+        bytes.removeAll(keepingCapacity: true)
+        starts.removeAll(keepingCapacity: true)
+        ends.removeAll(keepingCapacity: true)
+        lines.removeAll(keepingCapacity: true)
+        columns.removeAll(keepingCapacity: true)
+
+        rowIsValidated = false
+        var line = self.line, column = self.column
+        defer { self.line = line; self.column = column }
         var highBits: UInt8 = 0
         var state = FieldState.start
         var quoteLine = 0, quoteColumn = 0
         rowLine = line
-
-        @inline(__always) func beginField() {
-            fieldStarts.append(rowBytes.count)
-            fieldLines.append(line)
-            fieldColumns.append(column)
-        }
-        @inline(__always) func endField() {
-            fieldEnds.append(rowBytes.count)
-            rowBytes.append(0)
-        }
 
         while true {
             if chunkIndex >= chunk.count {
@@ -163,18 +195,19 @@ final class CSVReader {
                         throw ClericalError(.dataError, "unterminated quoted field: the quote opened here is never closed",
                                             at: InputLocation(file: displayName, line: quoteLine, column: quoteColumn))
                     case .start:
-                        if fieldStarts.isEmpty { return false }
-                        beginField(); endField()
+                        if starts.isEmpty { return false }
+                        starts.append(bytes.count); lines.append(line); columns.append(column)
+                        ends.append(bytes.count); bytes.append(0)
                     case .unquoted, .quoteInQuoted:
-                        endField()
+                        ends.append(bytes.count); bytes.append(0)
                     }
                     rowHasNonASCII = highBits & 0x80 != 0
                     return true
                 }
             }
+            let chunk = self.chunk
+            var i = chunkIndex
             let finished: Bool = try chunk.withUnsafeBufferPointer { buffer throws(ClericalError) -> Bool in
-                var i = chunkIndex
-                defer { chunkIndex = i }
                 while i < buffer.count {
                     let byte = buffer[i]
                     i += 1
@@ -183,39 +216,54 @@ final class CSVReader {
                     case .start:
                         switch byte {
                         case UInt8(ascii: "\""):
-                            beginField()
+                            starts.append(bytes.count); lines.append(line); columns.append(column)
                             quoteLine = line; quoteColumn = column
                             state = .quoted
                             column += 1
                         case UInt8(ascii: ","):
-                            beginField(); endField()
+                            starts.append(bytes.count); lines.append(line); columns.append(column)
+                            ends.append(bytes.count); bytes.append(0)
                             column += 1
                         case UInt8(ascii: "\n"):
+                            if starts.isEmpty {  // a blank line
+                                line += 1; column = 1; rowLine = line
+                                continue
+                            }
+                            starts.append(bytes.count); lines.append(line); columns.append(column)
+                            ends.append(bytes.count); bytes.append(0)
                             line += 1; column = 1
-                            if fieldStarts.isEmpty { rowLine = line; continue }  // blank line
-                            beginField(); endField()
                             return true
                         case UInt8(ascii: "\r"):
                             continue
                         default:
-                            beginField()
-                            rowBytes.append(byte)
+                            // An unquoted field: scan to its delimiter and copy it in one go.
+                            starts.append(bytes.count); lines.append(line); columns.append(column)
+                            let fieldStart = i - 1
                             if byte & 0xC0 != 0x80 { column += 1 }
+                            while i < buffer.count {
+                                let next = buffer[i]
+                                if next == UInt8(ascii: ",") || next == UInt8(ascii: "\n") || next == UInt8(ascii: "\r") { break }
+                                highBits |= next
+                                if next & 0xC0 != 0x80 { column += 1 }
+                                i += 1
+                            }
+                            bytes.append(contentsOf: UnsafeBufferPointer(rebasing: buffer[fieldStart..<i]))
                             state = .unquoted
                         }
                     case .unquoted:
                         switch byte {
                         case UInt8(ascii: ","):
-                            endField(); state = .start
+                            ends.append(bytes.count); bytes.append(0)
+                            state = .start
                             column += 1
                         case UInt8(ascii: "\n"):
-                            endField()
+                            ends.append(bytes.count); bytes.append(0)
                             line += 1; column = 1
                             return true
                         case UInt8(ascii: "\r"):
                             continue
                         default:
-                            rowBytes.append(byte)
+                            bytes.append(byte)
                             if byte & 0xC0 != 0x80 { column += 1 }
                         }
                     case .quoted:
@@ -223,7 +271,7 @@ final class CSVReader {
                             state = .quoteInQuoted
                             column += 1
                         } else {
-                            rowBytes.append(byte)
+                            bytes.append(byte)
                             if byte == UInt8(ascii: "\n") {
                                 line += 1; column = 1
                             } else if byte & 0xC0 != 0x80 {
@@ -233,14 +281,15 @@ final class CSVReader {
                     case .quoteInQuoted:
                         switch byte {
                         case UInt8(ascii: "\""):
-                            rowBytes.append(byte)  // "" inside quotes is one quote
+                            bytes.append(byte)  // "" inside quotes is one quote
                             state = .quoted
                             column += 1
                         case UInt8(ascii: ","):
-                            endField(); state = .start
+                            ends.append(bytes.count); bytes.append(0)
+                            state = .start
                             column += 1
                         case UInt8(ascii: "\n"):
-                            endField()
+                            ends.append(bytes.count); bytes.append(0)
                             line += 1; column = 1
                             return true
                         case UInt8(ascii: "\r"):
@@ -253,6 +302,7 @@ final class CSVReader {
                 }
                 return false
             }
+            chunkIndex = i
             if finished {
                 rowHasNonASCII = highBits & 0x80 != 0
                 return true
@@ -260,7 +310,7 @@ final class CSVReader {
         }
     }
 
-    private func fillChunk() throws(ClericalError) -> Bool {
+    private mutating func fillChunk() throws(ClericalError) -> Bool {
         let data: Data?
         do {
             data = try handle.read(upToCount: Self.chunkSize)

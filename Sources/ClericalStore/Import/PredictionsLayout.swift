@@ -4,17 +4,17 @@ import ClericalCore
 ///
 /// Splink 5 writes `mw_<comparison>` (a match weight); Splink 4 writes `bf_<comparison>`
 /// (a Bayes factor). Every `<col>_l`/`<col>_r` pair is a field to show the reviewer.
-struct PredictionsLayout {
-    enum WeightKind: String { case matchWeight = "mw", bayesFactor = "bf" }
+struct PredictionsLayout: Sendable {
+    enum WeightKind: String, Sendable { case matchWeight = "mw", bayesFactor = "bf" }
 
-    struct ComparisonColumns {
+    struct ComparisonColumns: Sendable {
         var name: String
         var gamma: Int
         /// `mw_<name>` or `bf_<name>`, when present.
         var weight: Int?
     }
 
-    struct FieldColumns {
+    struct FieldColumns: Sendable {
         var name: String
         var left: Int
         var right: Int

@@ -8,7 +8,10 @@ import GRDB
 ///     let fresh = try QueueFile.open(path: "new.db", create: true)
 public enum QueueFile {
     /// Opens a queue, creating and migrating it when `create` is set and the file does not exist.
-    public static func open(path: String, create: Bool = false) throws(ClericalError) -> DatabaseQueue {
+    ///
+    /// - Parameter deferWAL: leave a newly created file in rollback-journal mode, for a first
+    ///   bulk import that writes every page once instead of twice; call `enableWAL` after it.
+    public static func open(path: String, create: Bool = false, deferWAL: Bool = false) throws(ClericalError) -> DatabaseQueue {
         let exists = FileManager.default.fileExists(atPath: path)
         if !exists && !create {
             throw ClericalError(.noInput, "\(path): no such queue file")
@@ -35,9 +38,6 @@ public enum QueueFile {
                 guard create else {
                     throw ClericalError(.dataError, "\(path): not a clerical queue (an empty SQLite database); create one with `clerical import`")
                 }
-                try queue.writeWithoutTransaction { db in
-                    try db.execute(sql: "PRAGMA journal_mode = WAL")
-                }
             } else {
                 let applicationID = try queue.read { db in try Int32.fetchOne(db, sql: "PRAGMA application_id") }
                 guard applicationID == QueueSchema.applicationID else {
@@ -45,6 +45,7 @@ public enum QueueFile {
                 }
             }
             try QueueSchema.migrator.migrate(queue)
+            if !(isEmpty && deferWAL) { enableWAL(queue) }
         } catch let error as ClericalError {
             throw error
         } catch let error as DatabaseError where error.resultCode == .SQLITE_NOTADB {
@@ -53,6 +54,14 @@ public enum QueueFile {
             throw ClericalError(.ioError, "\(path): \(describe(error))")
         }
         return queue
+    }
+
+    /// Puts the queue in WAL mode (a no-op when it already is): readers never block the writer.
+    /// Best effort: another process holding the file in rollback mode makes it wait for later.
+    static func enableWAL(_ queue: DatabaseQueue) {
+        try? queue.writeWithoutTransaction { db in
+            _ = try String.fetchOne(db, sql: "PRAGMA journal_mode = WAL")
+        }
     }
 
     /// Removes a queue file and its WAL companions: used to undo the creation of a queue
