@@ -12,17 +12,34 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
+        .package(url: "https://github.com/LebJe/TOMLKit", from: "0.6.0"),
     ],
     targets: [
         .target(name: "ClericalCore"),
         .target(
             name: "ClericalStore",
-            dependencies: ["ClericalCore", .product(name: "GRDB", package: "GRDB.swift")]
+            dependencies: [
+                "ClericalCore",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "GRDBSQLite", package: "GRDB.swift"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ]
+        ),
+        // libncursesw, plus a C shim for what Swift cannot import (macros, signal flags).
+        .systemLibrary(
+            name: "CNcursesw",
+            providers: [.apt(["libncursesw5-dev"])]
+        ),
+        .target(
+            name: "ClericalTUI",
+            dependencies: ["ClericalCore", "ClericalStore", "CNcursesw", "TOMLKit"],
+            resources: [.copy("Themes")]
         ),
         .executableTarget(
             name: "clerical",
             dependencies: [
-                "ClericalCore", "ClericalStore",
+                "ClericalCore", "ClericalStore", "ClericalTUI",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -33,6 +50,11 @@ let package = Package(
             path: "SampleQueues/Generator"
         ),
         .testTarget(name: "ClericalCoreTests", dependencies: ["ClericalCore"]),
+        .testTarget(
+            name: "ClericalTUITests",
+            dependencies: ["ClericalCore", "ClericalStore", "ClericalTUI"],
+            exclude: ["__Snapshots__"]
+        ),
         .testTarget(
             name: "ClericalStoreTests",
             dependencies: ["ClericalCore", "ClericalStore", .product(name: "GRDB", package: "GRDB.swift")],

@@ -7,6 +7,7 @@ public enum ExitStatus: Int32, Sendable {
     case ioError = 74
     case tryAgain = 75
     case notPermitted = 77
+    case configuration = 78
 }
 
 /// Where in an input file something went wrong; printed as `file:line:column:`.

@@ -49,13 +49,13 @@ final class CommandTests: XCTestCase {
 
     func testDemoImportsTheSampleQueue() throws {
         let queue = folder.appendingPathComponent("demo.db").path
-        let run = try Binary.run(["demo", "--queue", queue], in: folder)
+        let run = try Binary.run(["demo", "--queue", queue, "--no-review"], in: folder)
         XCTAssertEqual(run.status, 0, run.stderr)
         XCTAssertTrue(run.stdout.contains("pending review"), run.stdout)
         let status = try Binary.run(["status", queue, "--json"])
         let json = try JSONSerialization.jsonObject(with: Data(status.stdout.utf8)) as! [String: Any]
         XCTAssertGreaterThan((json["pairs"] as! [String: Int])["pending"]!, 20)
-        let again = try Binary.run(["demo", "--queue", queue])
+        let again = try Binary.run(["demo", "--queue", queue, "--no-review"])
         XCTAssertEqual(again.status, 73, "the demo never overwrites a queue")
     }
 }

@@ -79,7 +79,8 @@ public struct SplinkModel: Sendable, Equatable {
                     gamma = nextGamma
                     nextGamma -= 1
                 }
-                levels.append(ComparisonLevel(gamma: gamma, label: label, isNull: isNull))
+                levels.append(ComparisonLevel(gamma: gamma, label: label, isNull: isNull,
+                                              sqlCondition: level["sql_condition"] as? String))
                 if isNull {
                     levelParameters.append(.null)
                     continue

@@ -13,7 +13,7 @@ enum ModelStore {
 
     static func comparisons(_ db: Database) throws -> [StoredComparison] {
         let rows = try Row.fetchAll(db, sql: """
-            SELECT c.id AS cid, c.name, c.description, l.id AS lid, l.gamma, l.label, l.is_null
+            SELECT c.id AS cid, c.name, c.description, l.id AS lid, l.gamma, l.label, l.is_null, l.sql_condition
             FROM comparison c LEFT JOIN comparison_level l ON l.comparison_id = c.id
             ORDER BY c.position, l.position
             """)
@@ -26,7 +26,7 @@ enum ModelStore {
             }
             if let levelID: Int64 = row["lid"] {
                 result[result.count - 1].comparison.levels.append(
-                    ComparisonLevel(gamma: row["gamma"], label: row["label"], isNull: row["is_null"]))
+                    ComparisonLevel(gamma: row["gamma"], label: row["label"], isNull: row["is_null"], sqlCondition: row["sql_condition"]))
                 result[result.count - 1].levelIDs.append(levelID)
             }
         }
@@ -44,8 +44,8 @@ enum ModelStore {
 
     static func insertLevel(_ db: Database, _ level: ComparisonLevel, into stored: inout StoredComparison) throws {
         try db.execute(sql: """
-            INSERT INTO comparison_level (comparison_id, position, gamma, label, is_null) VALUES (?, ?, ?, ?, ?)
-            """, arguments: [stored.id, stored.levelIDs.count, level.gamma, level.label, level.isNull])
+            INSERT INTO comparison_level (comparison_id, position, gamma, label, is_null, sql_condition) VALUES (?, ?, ?, ?, ?, ?)
+            """, arguments: [stored.id, stored.levelIDs.count, level.gamma, level.label, level.isNull, level.sqlCondition])
         stored.comparison.levels.append(level)
         stored.levelIDs.append(db.lastInsertedRowID)
     }

@@ -33,6 +33,7 @@ enum QueueSchema {
                     gamma         INTEGER NOT NULL,
                     label         TEXT NOT NULL,
                     is_null       INTEGER NOT NULL CHECK (is_null IN (0, 1)),
+                    sql_condition TEXT,
                     UNIQUE (comparison_id, gamma),
                     UNIQUE (comparison_id, position)
                 ) STRICT;

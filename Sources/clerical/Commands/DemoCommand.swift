@@ -6,24 +6,36 @@ import Foundation
 struct DemoCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "demo",
-        abstract: "Import the bundled sample queue into a fresh queue file and show it.")
+        abstract: "Import the bundled sample queue into a fresh queue file and open it for review.")
 
     @Option(help: "Where to write the demo queue (default: a new file in the temporary folder).")
     var queue: String?
+    @Flag(help: "Import and print the queue's status instead of opening the review screen.")
+    var noReview = false
 
     func run() throws {
         try reportingErrors { () throws(ClericalError) in
             let sample = try SampleQueue.locate(name: "justice")
-            let path = queue ?? NSTemporaryDirectory() + "clerical-demo-\(ProcessInfo.processInfo.processIdentifier).db"
+            let path = queue ?? lastDemoPath
             if FileManager.default.fileExists(atPath: path) {
                 throw ClericalError(.cannotCreate, "\(path) already exists: the demo writes a fresh queue; name another with --queue")
             }
             let summary = try SplinkImporter.run(queue: path, predictions: sample.predictions, model: sample.model)
             print(ImportReport.text(summary, queue: path, file: sample.predictions))
-            print("")
-            let database = try QueueFile.open(path: path)
-            print(try QueueStatus.read(database, path: path).text())
+            if noReview {
+                print("")
+                let database = try QueueFile.open(path: path)
+                print(try QueueStatus.read(database, path: path).text())
+            }
         }
+        if !noReview {
+            try ReviewCommand.review(queue: queue ?? lastDemoPath, theme: nil, blind: false)
+            print("Your verdicts are in \(queue ?? lastDemoPath); `clerical status` shows them.")
+        }
+    }
+
+    private var lastDemoPath: String {
+        NSTemporaryDirectory() + "clerical-demo-\(ProcessInfo.processInfo.processIdentifier).db"
     }
 }
 

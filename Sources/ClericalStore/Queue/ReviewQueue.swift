@@ -1,0 +1,300 @@
+import ClericalCore
+import Foundation
+import GRDB
+
+/// Counts the review screen's header shows.
+public struct QueueCounts: Sendable, Equatable {
+    public var total = 0
+    public var pending = 0
+    public var claimed = 0
+    public var decided = 0
+    public var disputed = 0
+    public var auto = 0
+
+    public init() {}
+
+    /// Pairs that go to people: everything but what the model decided.
+    public var forReview: Int { pending + claimed + decided + disputed }
+}
+
+/// A verdict the reviewer gave, for browsing back through their recent work.
+public struct PastVerdict: Sendable, Equatable {
+    public var pairID: Int64
+    public var verdict: Verdict
+    public var note: String?
+    public var decidedAt: String
+
+    public init(pairID: Int64, verdict: Verdict, note: String?, decidedAt: String) {
+        self.pairID = pairID
+        self.verdict = verdict
+        self.note = note
+        self.decidedAt = decidedAt
+    }
+}
+
+/// The queue as a reviewer works it: claim a pair with a lease, record a verdict durably,
+/// skip, undo, correct. Every write is one IMMEDIATE transaction, committed with
+/// synchronous=FULL before the call returns.
+///
+///     let queue = try ReviewQueue(path: "queue.db", reviewer: "ana")
+///     if let pair = try queue.claimNext() {
+///         try queue.decide(pair.id, .match, note: nil, shown: pair.score)
+///     }
+public final class ReviewQueue {
+    public let path: String
+    public let reviewer: String
+    /// How long a claim lasts without renewal; the screen renews it while the pair is shown.
+    public let leaseSeconds: Double
+    let database: DatabaseQueue
+    private var fieldNames: [String] = []
+    private var model: FellegiSunterModel
+    private var fieldIndicesByComparison: [[Int]] = []
+
+    public init(path: String, reviewer: String, leaseSeconds: Double = 120) throws(ClericalError) {
+        self.path = path
+        self.reviewer = reviewer
+        self.leaseSeconds = leaseSeconds
+        database = try QueueFile.open(path: path)
+        do {
+            (fieldNames, model) = try database.read { db in
+                guard let current = try ModelStore.currentModel(db) else {
+                    throw ClericalError(.dataError, "\(path): the queue has no model yet; import predictions first")
+                }
+                return (try String.fetchAll(db, sql: "SELECT name FROM field ORDER BY position"), current.model)
+            }
+        } catch {
+            throw Self.clericalError(error, path: path)
+        }
+        fieldIndicesByComparison = model.comparisons.map { comparison in
+            fieldNames.indices.filter { comparison.uses(field: fieldNames[$0]) }
+        }
+    }
+
+    public func close() { try? database.close() }
+
+    // MARK: - Reading
+
+    public func counts() throws(ClericalError) -> QueueCounts {
+        try access { db in
+            var counts = QueueCounts()
+            for row in try Row.fetchAll(db, sql: "SELECT state, count(*) AS n FROM pair GROUP BY state") {
+                let n: Int = row["n"]
+                counts.total += n
+                switch ReviewState(rawValue: row["state"]) {
+                case .auto: counts.auto = n
+                case .pending: counts.pending = n
+                case .claimed: counts.claimed = n
+                case .decided: counts.decided = n
+                case .disputed: counts.disputed = n
+                case nil: break
+                }
+            }
+            return counts
+        }
+    }
+
+    /// The pair with its records, the evidence under the current model, and this
+    /// reviewer's latest verdict and note on it.
+    public func pair(_ id: Int64) throws(ClericalError) -> ReviewPair {
+        try access { db in try self.loadPair(db, id) }
+    }
+
+    /// This reviewer's standing verdicts (withdrawn ones left out), newest first.
+    public func recentVerdicts(limit: Int = 200) throws(ClericalError) -> [PastVerdict] {
+        try access { db in
+            try Row.fetchAll(db, sql: """
+                SELECT d.pair_id, d.verdict, d.note, d.decided_at FROM decision d
+                WHERE d.reviewer = ? AND d.kind = 'review'
+                  AND d.id = (SELECT max(id) FROM decision WHERE pair_id = d.pair_id AND reviewer = d.reviewer AND kind = 'review')
+                  AND d.verdict IS NOT NULL
+                ORDER BY d.id DESC LIMIT ?
+                """, arguments: [reviewer, limit]).map { row in
+                PastVerdict(pairID: row["pair_id"], verdict: Verdict(rawValue: row["verdict"])!, note: row["note"],
+                            decidedAt: row["decided_at"])
+            }
+        }
+    }
+
+    // MARK: - Claims
+
+    /// Claims the next pair to review and returns it, or nil when none is left.
+    ///
+    /// Order: a pair this reviewer already holds (say, from a session that was killed), then
+    /// the pending pair the model is least sure of, then pairs whose claim has expired.
+    public func claimNext(excluding skipped: Set<Int64> = []) throws(ClericalError) -> ReviewPair? {
+        try write { db in
+            let now = Date().timeIntervalSince1970
+            let exclusion = skipped.isEmpty ? "" : "AND id NOT IN (\(skipped.map(String.init).joined(separator: ",")))"
+            let candidates = [
+                ("SELECT id, priority FROM pair WHERE state = 'claimed' AND claimed_by = ? AND lease_expires_at >= ? \(exclusion) ORDER BY priority LIMIT 1", [reviewer, now] as StatementArguments),
+                ("SELECT id, priority FROM pair WHERE state = 'pending' \(exclusion) ORDER BY priority LIMIT 1", []),
+                ("SELECT id, priority FROM pair WHERE state = 'claimed' AND lease_expires_at < ? \(exclusion) ORDER BY priority LIMIT 1", [now]),
+            ]
+            var chosen: Int64?
+            for (index, (sql, arguments)) in candidates.enumerated() {
+                let rows = try Row.fetchAll(db, sql: sql, arguments: arguments)
+                if let row = rows.first {
+                    chosen = row["id"]
+                    if index == 0 { break }  // the reviewer's own claim comes first
+                    if index == 1 {
+                        // An expired claim with a lower priority goes first.
+                        if let expired = try Row.fetchOne(db, sql: candidates[2].0, arguments: candidates[2].1),
+                           (expired["priority"] as Double) < (row["priority"] as Double) {
+                            chosen = expired["id"]
+                        }
+                        break
+                    }
+                }
+            }
+            guard let id = chosen else { return nil }
+            try db.execute(sql: "UPDATE pair SET state = 'claimed', claimed_by = ?, lease_expires_at = ? WHERE id = ?",
+                           arguments: [reviewer, now + leaseSeconds, id])
+            return try loadPair(db, id)
+        }
+    }
+
+    /// Keeps this reviewer's claim on a pair alive while it is on screen.
+    public func renewLease(_ pairID: Int64) throws(ClericalError) {
+        try write { db in
+            try db.execute(sql: "UPDATE pair SET lease_expires_at = ? WHERE id = ? AND state = 'claimed' AND claimed_by = ?",
+                           arguments: [Date().timeIntervalSince1970 + leaseSeconds, pairID, reviewer])
+        }
+    }
+
+    /// Hands a claimed pair back to the queue (skip, or quit with a pair on screen).
+    public func release(_ pairID: Int64) throws(ClericalError) {
+        try write { db in
+            try db.execute(sql: """
+                UPDATE pair SET state = 'pending', claimed_by = NULL, lease_expires_at = NULL
+                WHERE id = ? AND state = 'claimed' AND claimed_by = ?
+                """, arguments: [pairID, reviewer])
+        }
+    }
+
+    // MARK: - Decisions
+
+    /// Records a verdict (or, for a pair already decided, a correction) and marks the pair
+    /// decided. Durable when it returns.
+    @discardableResult
+    public func decide(_ pairID: Int64, _ verdict: Verdict, note: String?, shown: PatternScore?) throws(ClericalError) -> PastVerdict {
+        try write { db in
+            let state = try String.fetchOne(db, sql: "SELECT state FROM pair WHERE id = ?", arguments: [pairID])
+            guard let state else { throw ClericalError(.dataError, "pair \(pairID) is not in the queue") }
+            let claimedBy = try String.fetchOne(db, sql: "SELECT claimed_by FROM pair WHERE id = ?", arguments: [pairID])
+            let standing = try self.hasStandingVerdict(db, pairID)
+            let mine = (state == ReviewState.claimed.rawValue && claimedBy == self.reviewer)
+                || (state == ReviewState.decided.rawValue && standing)
+            guard mine else {
+                throw ClericalError(.tryAgain, "pair \(pairID) is no longer yours to decide (its claim expired and another reviewer took it)")
+            }
+            let content = try self.appendDecision(db, pairID: pairID, verdict: verdict, note: note, shown: shown)
+            try db.execute(sql: "UPDATE pair SET state = 'decided', claimed_by = NULL, lease_expires_at = NULL WHERE id = ?",
+                           arguments: [pairID])
+            return PastVerdict(pairID: pairID, verdict: verdict, note: note, decidedAt: content.decidedAt)
+        }
+    }
+
+    /// Withdraws this reviewer's latest standing verdict (a new decision row with no verdict)
+    /// and claims the pair again, so it comes straight back. Returns the pair, or nil when
+    /// there is nothing to undo.
+    public func undoLast() throws(ClericalError) -> ReviewPair? {
+        try write { db in
+            guard let last = try Row.fetchOne(db, sql: """
+                SELECT d.pair_id FROM decision d
+                WHERE d.reviewer = ? AND d.kind = 'review' AND d.verdict IS NOT NULL
+                  AND d.id = (SELECT max(id) FROM decision WHERE pair_id = d.pair_id AND reviewer = d.reviewer AND kind = 'review')
+                ORDER BY d.id DESC LIMIT 1
+                """, arguments: [self.reviewer]) else { return nil }
+            let pairID: Int64 = last["pair_id"]
+            _ = try self.appendDecision(db, pairID: pairID, verdict: nil, note: nil, shown: nil)
+            try db.execute(sql: "UPDATE pair SET state = 'claimed', claimed_by = ?, lease_expires_at = ? WHERE id = ?",
+                           arguments: [self.reviewer, Date().timeIntervalSince1970 + self.leaseSeconds, pairID])
+            return try self.loadPair(db, pairID)
+        }
+    }
+
+    // MARK: - Internals
+
+    private func hasStandingVerdict(_ db: Database, _ pairID: Int64) throws -> Bool {
+        try String.fetchOne(db, sql: """
+            SELECT verdict FROM decision WHERE pair_id = ? AND reviewer = ? AND kind = 'review' ORDER BY id DESC LIMIT 1
+            """, arguments: [pairID, reviewer]) != nil
+    }
+
+    private func appendDecision(_ db: Database, pairID: Int64, verdict: Verdict?, note: String?, shown: PatternScore?) throws -> DecisionContent {
+        let previous = try String.fetchOne(db, sql: "SELECT hash FROM decision ORDER BY id DESC LIMIT 1")
+        let content = DecisionContent(pairID: pairID, reviewer: reviewer, kind: .review, verdict: verdict,
+                                      note: note.flatMap { $0.isEmpty ? nil : $0 }, decidedAt: Timestamp.now(),
+                                      shownMatchWeight: shown?.matchWeight, shownMatchProbability: shown?.matchProbability)
+        try db.execute(sql: """
+            INSERT INTO decision (pair_id, reviewer, kind, verdict, note, decided_at, shown_match_weight,
+                                  shown_match_probability, previous_hash, hash)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            """, arguments: [pairID, reviewer, content.kind.rawValue, verdict?.rawValue, content.note, content.decidedAt,
+                             content.shownMatchWeight, content.shownMatchProbability, previous, content.hash(previous: previous)])
+        return content
+    }
+
+    private func loadPair(_ db: Database, _ id: Int64) throws -> ReviewPair {
+        guard let row = try Row.fetchOne(db, sql: """
+            SELECT p.id, t.gammas, t.match_weight,
+                   l.source_dataset AS lds, l.unique_id AS luid, l.field_values AS lv,
+                   r.source_dataset AS rds, r.unique_id AS ruid, r.field_values AS rv
+            FROM pair p JOIN pattern t ON t.id = p.pattern_id
+            JOIN record l ON l.id = p.left_record_id JOIN record r ON r.id = p.right_record_id
+            WHERE p.id = ?
+            """, arguments: [id]) else {
+            throw ClericalError(.dataError, "pair \(id) is not in the queue")
+        }
+        let gammas = PatternKey.gammas(row["gammas"])
+        var evidence: [ComparisonEvidence] = []
+        for (k, comparison) in model.comparisons.enumerated() where k < gammas.count {
+            let gamma = gammas[k]
+            evidence.append(ComparisonEvidence(
+                name: comparison.name, gamma: gamma, label: comparison.level(gamma: gamma)?.label ?? "γ = \(gamma)",
+                kind: comparison.kind(gamma: gamma), weight: model.parameters(comparison: k, gamma: gamma)?.weight ?? 0,
+                fieldIndices: fieldIndicesByComparison[k]))
+        }
+        let latest = try Row.fetchOne(db, sql: """
+            SELECT verdict, note FROM decision WHERE pair_id = ? AND reviewer = ? AND kind = 'review' ORDER BY id DESC LIMIT 1
+            """, arguments: [id, reviewer])
+        return ReviewPair(
+            id: id, fields: fieldNames,
+            left: RecordView(sourceDataset: row["lds"], uniqueID: row["luid"], values: Self.values(row["lv"], count: fieldNames.count)),
+            right: RecordView(sourceDataset: row["rds"], uniqueID: row["ruid"], values: Self.values(row["rv"], count: fieldNames.count)),
+            evidence: evidence, priorWeight: model.priorWeight, score: PatternScore(matchWeight: row["match_weight"]),
+            verdict: (latest?["verdict"] as String?).flatMap(Verdict.init(rawValue:)), note: latest?["note"])
+    }
+
+    static func values(_ json: String, count: Int) -> [String?] {
+        let parsed = (try? JSONSerialization.jsonObject(with: Data(json.utf8))) as? [Any] ?? []
+        return (0..<count).map { i in i < parsed.count ? parsed[i] as? String : nil }
+    }
+
+    private func access<T>(_ body: (Database) throws -> T) throws(ClericalError) -> T {
+        do { return try database.read(body) } catch { throw Self.clericalError(error, path: path) }
+    }
+
+    private func write<T>(_ body: (Database) throws -> T) throws(ClericalError) -> T {
+        do {
+            return try database.writeWithoutTransaction { db in
+                var result: T?
+                try db.inTransaction(.immediate) {
+                    result = try body(db)
+                    return .commit
+                }
+                return result!
+            }
+        } catch {
+            throw Self.clericalError(error, path: path)
+        }
+    }
+
+    static func clericalError(_ error: any Error, path: String) -> ClericalError {
+        if let error = error as? ClericalError { return error }
+        if let error = error as? DatabaseError, error.resultCode == .SQLITE_BUSY || error.resultCode == .SQLITE_LOCKED {
+            return ClericalError(.tryAgain, "\(path): the queue is busy (another process holds it); try again")
+        }
+        return ClericalError(.ioError, "\(path): \(QueueFile.describe(error))")
+    }
+}

@@ -1,0 +1,60 @@
+/// A key as the app sees it, decoded by the terminal layer.
+public enum Key: Hashable, Sendable {
+    case character(Character)
+    case left, right, up, down
+    case enter, escape, backspace, delete
+    case resize
+}
+
+/// Every user action, once: its keys, its name, its help text and the screens it works on.
+/// The keymap, the footer and the help overlay are all generated from this table.
+public enum Action: String, CaseIterable, Sendable {
+    case match, nonMatch, unsure, skip, note, undo, previous, next, blind, theme, help, quit
+
+    public enum Screen: Sendable { case review, browsing, empty, tooSmall }
+
+    public struct Binding: Sendable {
+        public var action: Action
+        public var keys: [Key]
+        public var keyLabel: String
+        public var name: String
+        public var help: String
+        public var screens: Set<Screen>
+    }
+
+    public static let table: [Binding] = [
+        Binding(action: .match, keys: [.character("m")], keyLabel: "m", name: "match",
+                help: "the two records are the same person", screens: [.review, .browsing]),
+        Binding(action: .nonMatch, keys: [.character("n")], keyLabel: "n", name: "non-match",
+                help: "the two records are different people", screens: [.review, .browsing]),
+        Binding(action: .unsure, keys: [.character("u")], keyLabel: "u", name: "unsure",
+                help: "cannot tell from what is shown", screens: [.review, .browsing]),
+        Binding(action: .skip, keys: [.character("s")], keyLabel: "s", name: "skip",
+                help: "hand the pair back to the queue, undecided", screens: [.review]),
+        Binding(action: .note, keys: [.character("c")], keyLabel: "c", name: "note",
+                help: "write or edit a note (Enter saves, Esc cancels)", screens: [.review, .browsing]),
+        Binding(action: .undo, keys: [.character("z")], keyLabel: "z", name: "undo",
+                help: "withdraw your last verdict; the pair comes back", screens: [.review, .browsing, .empty]),
+        Binding(action: .previous, keys: [.left, .character("h")], keyLabel: "←/h", name: "back",
+                help: "browse back through your recent verdicts", screens: [.review, .browsing, .empty]),
+        Binding(action: .next, keys: [.right, .character("l")], keyLabel: "→/l", name: "forward",
+                help: "browse forward, back to the pair in hand", screens: [.browsing]),
+        Binding(action: .blind, keys: [.character("b")], keyLabel: "b", name: "blind",
+                help: "hide or show the model's evidence", screens: [.review, .browsing]),
+        Binding(action: .theme, keys: [.character("t")], keyLabel: "t", name: "theme",
+                help: "next colour theme", screens: [.review, .browsing, .empty]),
+        Binding(action: .help, keys: [.character("?")], keyLabel: "?", name: "help",
+                help: "show or hide this help", screens: [.review, .browsing, .empty]),
+        Binding(action: .quit, keys: [.character("q")], keyLabel: "q", name: "quit",
+                help: "hand back the pair in hand and leave", screens: [.review, .browsing, .empty, .tooSmall]),
+    ]
+
+    /// The action a key triggers on a screen, or nil: keys that do nothing there do nothing.
+    public static func action(for key: Key, on screen: Screen) -> Action? {
+        table.first { $0.keys.contains(key) && $0.screens.contains(screen) }?.action
+    }
+
+    public static func bindings(on screen: Screen) -> [Binding] {
+        table.filter { $0.screens.contains(screen) }
+    }
+}

@@ -1,0 +1,274 @@
+import ClericalCore
+import ClericalStore
+import Foundation
+
+/// A note being written: Unicode text with a cursor, counted in characters.
+public struct NoteEditor: Equatable, Sendable {
+    public enum Target: Equatable, Sendable {
+        /// The pair in hand: the note is saved with its verdict.
+        case draft
+        /// A verdict already given: saving records it again with the new note.
+        case verdict(Int64, Verdict)
+    }
+
+    public var text: [Character]
+    public var cursor: Int
+    public var target: Target
+
+    public init(text: String, target: Target) {
+        self.text = Array(text)
+        cursor = self.text.count
+        self.target = target
+    }
+}
+
+/// A line for the reviewer under the pair: what just happened, or what went wrong.
+public struct StatusMessage: Equatable, Sendable {
+    public var text: String
+    public var role: Role
+}
+
+/// Everything the review screen shows. `ReviewView.render` draws it; `update` changes it.
+public struct ReviewState: Equatable, Sendable {
+    public var queueName: String
+    public var reviewer: String
+    public var width: Int
+    public var height: Int
+    public var counts = QueueCounts()
+    /// The claimed pair in hand, or nil when nothing is left to review.
+    public var live: ReviewPair?
+    /// A past verdict being looked at (←/→), with its place in `recent`.
+    public var browsed: ReviewPair?
+    public var browseIndex: Int?
+    /// This reviewer's standing verdicts, newest first.
+    public var recent: [PastVerdict] = []
+    /// The note for the pair in hand, saved with its verdict.
+    public var draftNote = ""
+    public var blind: Bool
+    public var themeName: String
+    public var showingHelp = false
+    public var editor: NoteEditor?
+    public var message: StatusMessage?
+    /// Pairs skipped in this session, not offered again until the queue runs dry.
+    public var skipped: Set<Int64> = []
+    public var quitting = false
+
+    public static let minimumWidth = 80
+    public static let minimumHeight = 24
+
+    public init(queueName: String, reviewer: String, width: Int, height: Int, blind: Bool, themeName: String) {
+        self.queueName = queueName
+        self.reviewer = reviewer
+        self.width = width
+        self.height = height
+        self.blind = blind
+        self.themeName = themeName
+    }
+
+    public var isTooSmall: Bool { width < Self.minimumWidth || height < Self.minimumHeight }
+
+    public var screen: Action.Screen {
+        if isTooSmall { return .tooSmall }
+        return browsed != nil ? .browsing : (live != nil ? .review : .empty)
+    }
+
+    /// The pair on screen.
+    public var shown: ReviewPair? { browsed ?? live }
+}
+
+/// What happens to the app: keys, resizes, and the results of commands.
+public enum ReviewEvent: Sendable {
+    case key(Key)
+    case resize(width: Int, height: Int)
+    /// A pair was claimed (nil: nothing left), with fresh counts and recent verdicts.
+    case claimed(ReviewPair?, QueueCounts, [PastVerdict])
+    /// A verdict was recorded (durably) and, for a live pair, the next one claimed.
+    case decided(PastVerdict, next: ReviewPair?, QueueCounts, [PastVerdict])
+    /// A past verdict was corrected or re-noted; the pair as it now stands.
+    case corrected(PastVerdict, ReviewPair, [PastVerdict])
+    case undone(ReviewPair?, QueueCounts, [PastVerdict])
+    case loaded(ReviewPair)
+    case failed(String)
+}
+
+/// Side effects, performed by `ReviewSession` against the queue: never inside `update`.
+public enum ReviewCommand: Equatable, Sendable {
+    case decide(pairID: Int64, Verdict, note: String?, shown: PatternScore?)
+    case correct(pairID: Int64, Verdict, note: String?)
+    case skip(pairID: Int64, skipped: Set<Int64>)
+    case undo(releasing: Int64?)
+    case load(pairID: Int64)
+    case quit(releasing: Int64?)
+}
+
+public enum ReviewApp {
+    /// The state after `event`, and the commands it asks for.
+    public static func update(_ state: inout ReviewState, _ event: ReviewEvent) -> [ReviewCommand] {
+        switch event {
+        case let .resize(width, height):
+            state.width = width
+            state.height = height
+            return []
+        case let .claimed(pair, counts, recent):
+            state.live = pair
+            state.counts = counts
+            state.recent = recent
+            state.draftNote = ""
+            if pair == nil && !state.skipped.isEmpty {
+                // Only skipped pairs remain: offer them again rather than claim the queue is done.
+                state.skipped = []
+                return [.skip(pairID: -1, skipped: [])]
+            }
+            return []
+        case let .decided(verdict, next, counts, recent):
+            state.message = StatusMessage(text: "Saved: \(verdict.verdict.rawValue) for pair #\(verdict.pairID)", role: role(verdict.verdict))
+            state.live = next
+            state.counts = counts
+            state.recent = recent
+            state.draftNote = ""
+            return []
+        case let .corrected(verdict, pair, recent):
+            state.message = StatusMessage(text: "Changed: pair #\(verdict.pairID) is now \(verdict.verdict.rawValue)", role: role(verdict.verdict))
+            state.browsed = pair
+            state.recent = recent
+            state.browseIndex = recent.firstIndex { $0.pairID == pair.id } ?? state.browseIndex
+            return []
+        case let .undone(pair, counts, recent):
+            state.counts = counts
+            state.recent = recent
+            state.browsed = nil
+            state.browseIndex = nil
+            if let pair {
+                state.live = pair
+                state.draftNote = ""
+                state.message = StatusMessage(text: "Undone: your verdict on pair #\(pair.id) is withdrawn; it is back in hand", role: .warning)
+            } else {
+                state.message = StatusMessage(text: "Nothing to undo", role: .dim)
+            }
+            return []
+        case let .loaded(pair):
+            state.browsed = pair
+            return []
+        case let .failed(text):
+            state.message = StatusMessage(text: text, role: .warning)
+            return []
+        case let .key(key):
+            return handle(key, &state)
+        }
+    }
+
+    private static func role(_ verdict: Verdict) -> Role {
+        switch verdict {
+        case .match: return .match
+        case .nonMatch: return .nonMatch
+        case .unsure: return .unsure
+        }
+    }
+
+    private static func handle(_ key: Key, _ state: inout ReviewState) -> [ReviewCommand] {
+        if state.editor != nil { return edit(key, &state) }
+        if state.showingHelp {
+            state.showingHelp = false  // any key closes the help
+            return []
+        }
+        guard let action = Action.action(for: key, on: state.screen) else { return [] }
+        state.message = nil
+        switch action {
+        case .match, .nonMatch, .unsure:
+            let verdict: Verdict = action == .match ? .match : (action == .nonMatch ? .nonMatch : .unsure)
+            if let browsed = state.browsed {
+                return [.correct(pairID: browsed.id, verdict, note: browsed.note)]
+            }
+            guard let live = state.live else { return [] }
+            return [.decide(pairID: live.id, verdict, note: state.draftNote.isEmpty ? nil : state.draftNote,
+                            shown: state.blind ? nil : live.score)]
+        case .skip:
+            guard let live = state.live else { return [] }
+            state.skipped.insert(live.id)
+            state.message = StatusMessage(text: "Skipped pair #\(live.id): back in the queue", role: .dim)
+            return [.skip(pairID: live.id, skipped: state.skipped)]
+        case .note:
+            if let browsed = state.browsed, let verdict = browsed.verdict {
+                state.editor = NoteEditor(text: browsed.note ?? "", target: .verdict(browsed.id, verdict))
+            } else if state.live != nil {
+                state.editor = NoteEditor(text: state.draftNote, target: .draft)
+            }
+            return []
+        case .undo:
+            return [.undo(releasing: state.live?.id)]
+        case .previous:
+            let index = (state.browseIndex ?? -1) + 1
+            guard index < state.recent.count else {
+                state.message = StatusMessage(text: state.recent.isEmpty ? "No verdicts of yours yet" : "That is your oldest verdict here", role: .dim)
+                return []
+            }
+            state.browseIndex = index
+            return [.load(pairID: state.recent[index].pairID)]
+        case .next:
+            guard let index = state.browseIndex else { return [] }
+            if index == 0 {
+                state.browseIndex = nil
+                state.browsed = nil
+                return []
+            }
+            state.browseIndex = index - 1
+            return [.load(pairID: state.recent[index - 1].pairID)]
+        case .blind:
+            state.blind.toggle()
+            return []
+        case .theme:
+            let names = Theme.builtInNames
+            state.themeName = names[((names.firstIndex(of: state.themeName) ?? -1) + 1) % names.count]
+            state.message = StatusMessage(text: "Theme: \(state.themeName)", role: .dim)
+            return []
+        case .help:
+            state.showingHelp = true
+            return []
+        case .quit:
+            state.quitting = true
+            return [.quit(releasing: state.live?.id)]
+        }
+    }
+
+    private static func edit(_ key: Key, _ state: inout ReviewState) -> [ReviewCommand] {
+        guard var editor = state.editor else { return [] }
+        switch key {
+        case .escape:
+            state.editor = nil
+            state.message = StatusMessage(text: "Note not changed", role: .dim)
+            return []
+        case .enter:
+            state.editor = nil
+            let text = String(editor.text).trimmingCharacters(in: .whitespaces)
+            switch editor.target {
+            case .draft:
+                state.draftNote = text
+                state.message = StatusMessage(text: text.isEmpty ? "Note cleared" : "Note kept: it is saved with your verdict", role: .note)
+                return []
+            case let .verdict(pairID, verdict):
+                return [.correct(pairID: pairID, verdict, note: text.isEmpty ? nil : text)]
+            }
+        case .backspace:
+            if editor.cursor > 0 {
+                editor.text.remove(at: editor.cursor - 1)
+                editor.cursor -= 1
+            }
+        case .delete:
+            if editor.cursor < editor.text.count { editor.text.remove(at: editor.cursor) }
+        case .left:
+            editor.cursor = max(0, editor.cursor - 1)
+        case .right:
+            editor.cursor = min(editor.text.count, editor.cursor + 1)
+        case let .character(character):
+            // Control characters are not note text.
+            guard !character.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) else { return [] }
+            guard editor.text.count < 500 else { return [] }
+            editor.text.insert(character, at: editor.cursor)
+            editor.cursor += 1
+        case .up, .down, .resize:
+            break
+        }
+        state.editor = editor
+        return []
+    }
+}

@@ -1,0 +1,70 @@
+import ClericalCore
+import ClericalStore
+import Foundation
+
+/// The review screen's main loop: keys in, update, commands against the queue, and a draw
+/// only after every write of the keypress has committed.
+@MainActor
+public enum ReviewRunner {
+    /// Runs until the reviewer quits (exit status 0) or a signal arrives (128 + signal).
+    public static func run(queuePath: String, themeName: String?, blind: Bool) throws(ClericalError) -> Int32 {
+        let noColour = !(ProcessInfo.processInfo.environment["NO_COLOR"] ?? "").isEmpty
+        let initialTheme = themeName ?? (noColour ? "monochrome" : "default")
+        var theme = try Theme.load(initialTheme)
+        let queue = try ReviewQueue(path: queuePath, reviewer: currentAccount())
+        defer { queue.close() }
+        let terminal = try CursesTerminal(theme: theme)
+        defer { terminal.end() }
+
+        let size = terminal.size
+        var state = ReviewState(queueName: URL(fileURLWithPath: queuePath).lastPathComponent, reviewer: queue.reviewer,
+                                width: size.width, height: size.height, blind: blind, themeName: theme.name)
+        let session = ReviewSession(queue: queue)
+        func process(_ event: ReviewEvent) {
+            for command in ReviewApp.update(&state, event) {
+                if let result = session.perform(command) { process(result) }
+            }
+        }
+        process(session.start())
+        var drawn: ReviewState?
+        var lastRenewal = Date()
+        while true {
+            if state.themeName != theme.name, let next = try? Theme.load(state.themeName) {
+                theme = next
+                terminal.setTheme(theme)
+                drawn = nil
+            }
+            if drawn != state {
+                terminal.draw(ReviewView.render(state))
+                drawn = state
+            }
+            if state.quitting { return 0 }
+            let signal = terminal.takeSignal()
+            if signal != 0 {
+                _ = session.perform(.quit(releasing: state.live?.id))
+                return 128 + signal
+            }
+            if let key = terminal.readKey() {
+                if key == .resize {
+                    let size = terminal.size
+                    process(.resize(width: size.width, height: size.height))
+                    drawn = nil
+                } else {
+                    process(.key(key))
+                }
+            }
+            if let live = state.live, Date().timeIntervalSince(lastRenewal) > queue.leaseSeconds / 4 {
+                session.renew(live.id)
+                lastRenewal = Date()
+            }
+        }
+    }
+
+    /// Identity is the operating-system account.
+    public static func currentAccount() -> String {
+        if let entry = getpwuid(geteuid()), let name = entry.pointee.pw_name {
+            return String(cString: name)
+        }
+        return ProcessInfo.processInfo.environment["USER"] ?? "uid-\(geteuid())"
+    }
+}

@@ -1,0 +1,60 @@
+import ClericalCore
+import ClericalStore
+
+/// Performs the app's commands against the queue and turns each result into an event.
+/// Every write has committed (durably) by the time its event is returned.
+public final class ReviewSession {
+    public let queue: ReviewQueue
+
+    public init(queue: ReviewQueue) {
+        self.queue = queue
+    }
+
+    /// The first event: the reviewer's first pair.
+    public func start() -> ReviewEvent {
+        attempt { () throws(ClericalError) in
+            .claimed(try queue.claimNext(), try queue.counts(), try queue.recentVerdicts())
+        }
+    }
+
+    public func perform(_ command: ReviewCommand) -> ReviewEvent? {
+        switch command {
+        case let .decide(pairID, verdict, note, shown):
+            return attempt { () throws(ClericalError) in
+                let saved = try queue.decide(pairID, verdict, note: note, shown: shown)
+                let next = try queue.claimNext()
+                return .decided(saved, next: next, try queue.counts(), try queue.recentVerdicts())
+            }
+        case let .correct(pairID, verdict, note):
+            return attempt { () throws(ClericalError) in
+                let saved = try queue.decide(pairID, verdict, note: note, shown: nil)
+                return .corrected(saved, try queue.pair(pairID), try queue.recentVerdicts())
+            }
+        case let .skip(pairID, skipped):
+            return attempt { () throws(ClericalError) in
+                if pairID >= 0 { try queue.release(pairID) }
+                return .claimed(try queue.claimNext(excluding: skipped), try queue.counts(), try queue.recentVerdicts())
+            }
+        case let .undo(releasing):
+            return attempt { () throws(ClericalError) in
+                let back = try queue.undoLast()
+                if let releasing, releasing != back?.id { try queue.release(releasing) }
+                return .undone(back, try queue.counts(), try queue.recentVerdicts())
+            }
+        case let .load(pairID):
+            return attempt { () throws(ClericalError) in .loaded(try queue.pair(pairID)) }
+        case let .quit(releasing):
+            if let releasing { try? queue.release(releasing) }
+            return nil
+        }
+    }
+
+    /// Keeps the claim on the pair in hand alive.
+    public func renew(_ pairID: Int64) {
+        try? queue.renewLease(pairID)
+    }
+
+    private func attempt(_ body: () throws(ClericalError) -> ReviewEvent) -> ReviewEvent {
+        do { return try body() } catch { return .failed(error.description) }
+    }
+}

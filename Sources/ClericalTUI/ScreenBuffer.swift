@@ -1,0 +1,99 @@
+import ClericalCore
+
+/// What a cell means; a theme says how each role looks.
+public enum Role: String, CaseIterable, Sendable {
+    case normal, header, title, label, rule, footer, key
+    case agree, close, different, missing
+    /// Characters that differ between the two values.
+    case diff
+    case evidencePositive = "evidence-positive"
+    case evidenceNegative = "evidence-negative"
+    case selection, warning, note, dim
+    case match, nonMatch = "non-match", unsure
+}
+
+/// A cell's role plus attributes a view adds on top of the theme's (a marked character is
+/// underlined whatever the theme).
+public struct CellStyle: Hashable, Sendable {
+    public var role: Role
+    public var underline: Bool
+    public var bold: Bool
+
+    public init(_ role: Role, underline: Bool = false, bold: Bool = false) {
+        self.role = role
+        self.underline = underline
+        self.bold = bold
+    }
+}
+
+public struct Cell: Equatable, Sendable {
+    /// One grapheme; "" for the second cell of a wide character.
+    public var text: String
+    public var style: CellStyle
+
+    public static let blank = Cell(text: " ", style: CellStyle(.normal))
+}
+
+/// A grid of styled cells that views draw into; only the terminal layer turns it into
+/// curses calls, and tests read it as text.
+public struct ScreenBuffer: Equatable, Sendable {
+    public let width: Int
+    public let height: Int
+    public private(set) var cells: [Cell]
+
+    public init(width: Int, height: Int) {
+        self.width = max(0, width)
+        self.height = max(0, height)
+        cells = [Cell](repeating: .blank, count: self.width * self.height)
+    }
+
+    public subscript(x: Int, y: Int) -> Cell { cells[y * width + x] }
+
+    /// Draws `text` from column `x` on row `y`, at most `maxWidth` cells (default: to the
+    /// edge). Values are sanitised first, so control characters never reach the terminal.
+    /// Returns the cells used.
+    @discardableResult
+    public mutating func put(_ text: String, x: Int, y: Int, style: CellStyle = CellStyle(.normal),
+                             maxWidth: Int? = nil, marks: [Bool]? = nil) -> Int {
+        guard y >= 0, y < height, x < width else { return 0 }
+        let limit = min(maxWidth ?? (width - x), width - max(x, 0))
+        var column = x, used = 0
+        for (index, character) in DisplayText.sanitized(text).enumerated() {
+            let w = DisplayText.width(of: character)
+            if w == 0 {
+                // A combining mark that survived NFC joins the previous cell.
+                if column > x, column - 1 >= 0 { cells[y * width + column - 1].text.append(character) }
+                continue
+            }
+            guard used + w <= limit else { break }
+            if column >= 0 {
+                var cellStyle = style
+                if let marks, index < marks.count, marks[index] {
+                    cellStyle = CellStyle(.diff, underline: true, bold: style.bold)
+                }
+                cells[y * width + column] = Cell(text: String(character), style: cellStyle)
+                if w == 2 && column + 1 < width { cells[y * width + column + 1] = Cell(text: "", style: cellStyle) }
+            }
+            column += w
+            used += w
+        }
+        return used
+    }
+
+    /// Paints a row's cells from `x` for `count` cells with a style (keeping their text).
+    public mutating func paint(y: Int, x: Int = 0, count: Int? = nil, style: CellStyle) {
+        guard y >= 0, y < height else { return }
+        let end = min(width, x + (count ?? width))
+        for column in max(0, x)..<max(max(0, x), end) { cells[y * width + column].style = style }
+    }
+
+    /// The screen as plain text, one line a row, trailing spaces trimmed: golden screens.
+    public func text() -> String {
+        (0..<height).map { y in
+            var line = ""
+            for x in 0..<width { line += cells[y * width + x].text }
+            while line.hasSuffix(" ") { line.removeLast() }
+            return line
+        }.joined(separator: "\n")
+    }
+}

@@ -1,0 +1,326 @@
+import ClericalCore
+import ClericalStore
+import Foundation
+
+/// Draws the review screen into a buffer. Pure: the same state always gives the same screen.
+public enum ReviewView {
+    /// Symbols carry each level's meaning without colour.
+    public static func symbol(_ kind: LevelKind) -> String {
+        switch kind {
+        case .agree: return "="
+        case .close: return "≈"
+        case .different: return "≠"
+        case .missing: return "∅"
+        }
+    }
+
+    public static func render(_ state: ReviewState) -> ScreenBuffer {
+        var buffer = ScreenBuffer(width: state.width, height: state.height)
+        if state.isTooSmall {
+            drawTooSmall(state, &buffer)
+            return buffer
+        }
+        drawHeader(state, &buffer)
+        if let pair = state.shown {
+            drawPair(pair, state, &buffer)
+        } else {
+            drawEmpty(state, &buffer)
+        }
+        drawFooter(state, &buffer)
+        if state.showingHelp { drawHelp(state, &buffer) }
+        if let editor = state.editor { drawEditor(editor, state, &buffer) }
+        return buffer
+    }
+
+    // MARK: - Header and footer
+
+    static func drawHeader(_ state: ReviewState, _ buffer: inout ScreenBuffer) {
+        let width = state.width
+        buffer.paint(y: 0, style: CellStyle(.header))
+        buffer.paint(y: 1, style: CellStyle(.normal))
+        var x = buffer.put(" clerical ", x: 0, y: 0, style: CellStyle(.title))
+        x += buffer.put(" \(state.queueName) · reviewer \(state.reviewer)", x: x, y: 0, style: CellStyle(.header), maxWidth: width / 2)
+        let counts = state.counts
+        let right = "pending \(counts.pending + counts.claimed) · decided \(counts.decided) · by the model \(counts.auto) "
+        buffer.put(right, x: max(x + 1, width - DisplayText.width(right)), y: 0, style: CellStyle(.header))
+
+        let forReview = max(1, counts.forReview)
+        let done = Double(counts.decided) / Double(forReview)
+        let barWidth = 30
+        let filled = Int((done * Double(barWidth)).rounded(.down))
+        buffer.put(" ", x: 0, y: 1)
+        buffer.put(String(repeating: "█", count: filled), x: 1, y: 1, style: CellStyle(.agree))
+        buffer.put(String(repeating: "░", count: barWidth - filled), x: 1 + filled, y: 1, style: CellStyle(.dim))
+        buffer.put(String(format: " %3d%% of %d for review", Int(done * 100), counts.forReview), x: 1 + barWidth, y: 1)
+        let position: String
+        if let index = state.browseIndex, let pair = state.browsed {
+            position = "your verdict \(index + 1) of \(state.recent.count) · pair #\(pair.id) "
+        } else if let live = state.live {
+            position = "pair \(min(counts.decided + 1, counts.forReview)) of \(counts.forReview) · #\(live.id) "
+        } else {
+            position = ""
+        }
+        buffer.put(position, x: width - DisplayText.width(position), y: 1, style: CellStyle(.label))
+        buffer.put(String(repeating: "─", count: width), x: 0, y: 2, style: CellStyle(.rule))
+    }
+
+    static func drawFooter(_ state: ReviewState, _ buffer: inout ScreenBuffer) {
+        let y = state.height - 1
+        buffer.paint(y: y, style: CellStyle(.footer))
+        var x = 0
+        for binding in Action.bindings(on: state.screen) {
+            let needed = DisplayText.width(binding.keyLabel) + DisplayText.width(binding.name) + 3
+            guard x + needed <= state.width else { break }
+            x += buffer.put(" \(binding.keyLabel)", x: x, y: y, style: CellStyle(.key))
+            x += buffer.put(" \(binding.name) ", x: x, y: y, style: CellStyle(.footer))
+        }
+    }
+
+    // MARK: - The pair
+
+    struct Columns {
+        var field: Int
+        var value: Int
+        var label: Int
+        var evidence: Int
+        var leftX: Int { 2 + field + 1 }
+        var rightX: Int { leftX + value + 1 }
+        var labelX: Int { rightX + value + 1 }
+        var evidenceX: Int { labelX + label + (label > 0 ? 1 : 0) }
+    }
+
+    static func columns(_ pair: ReviewPair, _ state: ReviewState) -> Columns {
+        let field = min(14, max(5, pair.fields.map(DisplayText.width).max() ?? 5))
+        let evidence = state.blind ? 0 : 16
+        let label = state.blind ? 0 : (state.width >= 110 ? 30 : 11)
+        let value = (state.width - 2 - field - 1 - 2 - label - (label > 0 ? 1 : 0) - evidence) / 2
+        return Columns(field: field, value: value, label: label, evidence: evidence)
+    }
+
+    static func drawPair(_ pair: ReviewPair, _ state: ReviewState, _ buffer: inout ScreenBuffer) {
+        let columns = columns(pair, state)
+        var y = 3
+        let heading = CellStyle(.label, bold: true)
+        buffer.put("field", x: 2, y: y, style: heading)
+        buffer.put(recordTitle(pair.left), x: columns.leftX, y: y, style: heading, maxWidth: columns.value)
+        buffer.put(recordTitle(pair.right), x: columns.rightX, y: y, style: heading, maxWidth: columns.value)
+        if columns.label > 0 { buffer.put("level", x: columns.labelX, y: y, style: heading) }
+        if columns.evidence > 0 { buffer.put("weight", x: columns.evidenceX + 4, y: y, style: heading) }
+        y += 1
+
+        // Rows that must stay visible at the bottom: a blank, the score, verdict/note, status.
+        let bottom = state.height - 5
+        let scale = max(4, pair.evidence.map { abs($0.weight) }.max() ?? 4)
+        for evidence in pair.evidence {
+            let fieldRows = evidence.fieldIndices.isEmpty ? [nil] : evidence.fieldIndices.map { Optional($0) }
+            for (row, fieldIndex) in fieldRows.enumerated() where y < bottom {
+                let kind: LevelKind? = state.blind ? nil : evidence.kind
+                let style = CellStyle(kind.map(role) ?? .normal)
+                if let kind, row == 0 { buffer.put(symbol(kind), x: 0, y: y, style: style) }
+                let name = fieldIndex.map { pair.fields[$0] } ?? evidence.name
+                buffer.put(name, x: 2, y: y, style: style, maxWidth: columns.field)
+                if let fieldIndex {
+                    drawValues(pair.left.values[fieldIndex], pair.right.values[fieldIndex], y: y, columns: columns, style: style, &buffer)
+                } else {
+                    buffer.put("(no column shown)", x: columns.leftX, y: y, style: CellStyle(.dim))
+                }
+                if row == 0, !state.blind {
+                    buffer.put(columns.label >= 30 ? evidence.label : shortLabel(evidence.label), x: columns.labelX, y: y,
+                               style: style, maxWidth: columns.label)
+                    drawBar(evidence.weight, isNull: evidence.kind == .missing, scale: scale, x: columns.evidenceX, y: y, &buffer)
+                }
+                y += 1
+            }
+        }
+        for fieldIndex in pair.uncomparedFieldIndices where y < bottom {
+            buffer.put(pair.fields[fieldIndex], x: 2, y: y, style: CellStyle(.dim), maxWidth: columns.field)
+            drawValues(pair.left.values[fieldIndex], pair.right.values[fieldIndex], y: y, columns: columns, style: CellStyle(.normal), &buffer)
+            y += 1
+        }
+
+        y = bottom
+        buffer.put(String(repeating: "─", count: state.width), x: 0, y: y, style: CellStyle(.rule))
+        y += 1
+        if pair.isSecondReview {
+            buffer.put(" Second review: the first verdict and the model's evidence are hidden.", x: 0, y: y, style: CellStyle(.warning))
+        } else if state.blind {
+            buffer.put(" Blind: the model's evidence is hidden (b shows it).", x: 0, y: y, style: CellStyle(.dim))
+        } else {
+            let score = pair.score
+            var x = buffer.put(" match weight ", x: 0, y: y, style: CellStyle(.label))
+            x += buffer.put(String(format: "%+.2f", score.matchWeight), x: x, y: y,
+                            style: CellStyle(score.matchWeight >= 0 ? .evidencePositive : .evidenceNegative, bold: true))
+            x += buffer.put("   probability ", x: x, y: y, style: CellStyle(.label))
+            x += buffer.put(formatProbability(score.matchProbability), x: x, y: y, style: CellStyle(.normal, bold: true))
+            x += buffer.put("   prior ", x: x, y: y, style: CellStyle(.label))
+            buffer.put(String(format: "%+.2f", pair.priorWeight), x: x, y: y)
+        }
+        y += 1
+        var line = ""
+        var lineRole = Role.note
+        if state.browsed != nil, let verdict = pair.verdict {
+            line = " Your verdict: \(verdict.rawValue)"
+            lineRole = verdict == .match ? .match : (verdict == .nonMatch ? .nonMatch : .unsure)
+            if let note = pair.note { line += " · note: \(note)" }
+        } else if !state.draftNote.isEmpty {
+            line = " Note: \(state.draftNote)"
+        }
+        buffer.put(line, x: 0, y: y, style: CellStyle(lineRole))
+        y += 1
+        if let message = state.message { buffer.put(" " + message.text, x: 0, y: y, style: CellStyle(message.role)) }
+    }
+
+    static func recordTitle(_ record: RecordView) -> String {
+        record.sourceDataset.isEmpty ? record.uniqueID : "\(record.sourceDataset) · \(record.uniqueID)"
+    }
+
+    static func drawValues(_ left: String?, _ right: String?, y: Int, columns: Columns, style: CellStyle, _ buffer: inout ScreenBuffer) {
+        let l = left.map(DisplayText.sanitized), r = right.map(DisplayText.sanitized)
+        var marks: (left: [Bool], right: [Bool])? = nil
+        if let l, let r, l != r { marks = TextDifference.marks(l, r) }
+        if let l {
+            buffer.put(DisplayText.truncated(l, toWidth: columns.value), x: columns.leftX, y: y, style: style, marks: marks?.left)
+        } else {
+            buffer.put("—", x: columns.leftX, y: y, style: CellStyle(.missing))
+        }
+        if let r {
+            buffer.put(DisplayText.truncated(r, toWidth: columns.value), x: columns.rightX, y: y, style: style, marks: marks?.right)
+        } else {
+            buffer.put("—", x: columns.rightX, y: y, style: CellStyle(.missing))
+        }
+    }
+
+    /// A signed bar: negative weights grow left of the axis, positive ones right, scaled to
+    /// the pair's largest weight, then the weight itself.
+    static func drawBar(_ weight: Double, isNull: Bool, scale: Double, x: Int, y: Int, _ buffer: inout ScreenBuffer) {
+        let half = 4
+        let cells = isNull ? 0 : max(weight == 0 ? 0 : 1, Int((abs(weight) / scale * Double(half)).rounded()))
+        buffer.put("│", x: x + half, y: y, style: CellStyle(.rule))
+        if weight < 0 {
+            buffer.put(String(repeating: "█", count: cells), x: x + half - cells, y: y, style: CellStyle(.evidenceNegative))
+        } else {
+            buffer.put(String(repeating: "█", count: cells), x: x + half + 1, y: y, style: CellStyle(.evidencePositive))
+        }
+        let text = isNull ? "    0" : String(format: "%+6.2f", weight)
+        buffer.put(text, x: x + 2 * half + 2, y: y, style: CellStyle(weight < 0 ? .evidenceNegative : .evidencePositive))
+    }
+
+    static func role(_ kind: LevelKind) -> Role {
+        switch kind {
+        case .agree: return .agree
+        case .close: return .close
+        case .different: return .different
+        case .missing: return .missing
+        }
+    }
+
+    static func formatProbability(_ p: Double) -> String {
+        if p > 0.999 || p < 0.001 { return String(format: "%.2e", p) }
+        return String(format: "%.3f", p)
+    }
+
+    /// Splink's chart labels, shortened for an 80-column screen: "Jaro-Winkler distance of
+    /// surname >= 0.9" → "JW ≥ 0.9".
+    public static func shortLabel(_ label: String) -> String {
+        let lower = label.lowercased()
+        if lower.hasPrefix("exact match") { return "exact" }
+        if lower.contains("is null") { return "missing" }
+        if lower == "all other comparisons" || lower == "else" { return "else" }
+        func threshold() -> String {
+            let parts = label.components(separatedBy: " ")
+            guard parts.count >= 2 else { return "" }
+            let op = parts[parts.count - 2].replacingOccurrences(of: ">=", with: "≥").replacingOccurrences(of: "<=", with: "≤")
+            return " \(op) \(parts[parts.count - 1])"
+        }
+        if lower.hasPrefix("jaro-winkler") || lower.hasPrefix("jaro_winkler") { return "JW" + threshold() }
+        if lower.hasPrefix("damerau-levenshtein") { return "DL" + threshold() }
+        if lower.hasPrefix("levenshtein") { return "Lev" + threshold() }
+        if lower.hasPrefix("jaccard") { return "Jac" + threshold() }
+        return label.replacingOccurrences(of: ">=", with: "≥").replacingOccurrences(of: "<=", with: "≤")
+    }
+
+    // MARK: - Other screens
+
+    static func drawEmpty(_ state: ReviewState, _ buffer: inout ScreenBuffer) {
+        let counts = state.counts
+        let lines: [(String, Role)] = [
+            ("Nothing left to review.", .title),
+            ("", .normal),
+            ("\(counts.decided) decided by reviewers · \(counts.auto) decided by the model · \(counts.total) pairs in all", .normal),
+            (state.recent.isEmpty ? "" : "You gave \(state.recent.count) of the standing verdicts.", .label),
+            ("", .normal),
+            ("z undo your last verdict · ← look back at your verdicts · q quit", .dim),
+        ]
+        let top = max(4, (state.height - lines.count) / 2 - 1)
+        for (i, line) in lines.enumerated() {
+            let x = max(0, (state.width - DisplayText.width(line.0)) / 2)
+            buffer.put(line.0, x: x, y: top + i, style: CellStyle(line.1, bold: i == 0))
+        }
+        if let message = state.message { buffer.put(" " + message.text, x: 0, y: state.height - 2, style: CellStyle(message.role)) }
+    }
+
+    static func drawTooSmall(_ state: ReviewState, _ buffer: inout ScreenBuffer) {
+        let lines = [
+            "Enlarge the window to at least \(ReviewState.minimumWidth)×\(ReviewState.minimumHeight)",
+            "(it is \(state.width)×\(state.height) now).",
+            "q quits",
+        ]
+        let top = max(0, state.height / 2 - 1)
+        for (i, line) in lines.enumerated() where top + i < state.height {
+            let x = max(0, (state.width - DisplayText.width(line)) / 2)
+            buffer.put(line, x: x, y: top + i, style: CellStyle(i == 0 ? .warning : .normal))
+        }
+    }
+
+    static func drawBox(title: String, lines: [(String, CellStyle)], width: Int, _ state: ReviewState, _ buffer: inout ScreenBuffer) -> (x: Int, y: Int) {
+        let height = lines.count + 2
+        let x = max(0, (state.width - width) / 2), y = max(0, (state.height - height) / 2)
+        for row in 0..<height {
+            buffer.put(String(repeating: " ", count: width), x: x, y: y + row, style: CellStyle(.normal))
+        }
+        buffer.put("┌" + String(repeating: "─", count: width - 2) + "┐", x: x, y: y, style: CellStyle(.rule))
+        buffer.put(" \(title) ", x: x + 2, y: y, style: CellStyle(.label, bold: true))
+        for (i, line) in lines.enumerated() {
+            buffer.put("│", x: x, y: y + 1 + i, style: CellStyle(.rule))
+            buffer.put(line.0, x: x + 2, y: y + 1 + i, style: line.1, maxWidth: width - 4)
+            buffer.put("│", x: x + width - 1, y: y + 1 + i, style: CellStyle(.rule))
+        }
+        buffer.put("└" + String(repeating: "─", count: width - 2) + "┘", x: x, y: y + height - 1, style: CellStyle(.rule))
+        return (x, y)
+    }
+
+    /// The help overlay, generated from the action table.
+    static func drawHelp(_ state: ReviewState, _ buffer: inout ScreenBuffer) {
+        var lines: [(String, CellStyle)] = Action.table.map { binding in
+            let key = binding.keyLabel.padding(toLength: 5, withPad: " ", startingAt: 0)
+            let name = binding.name.padding(toLength: 10, withPad: " ", startingAt: 0)
+            return ("\(key) \(name) \(binding.help)", CellStyle(.normal))
+        }
+        lines.append(("", CellStyle(.normal)))
+        lines.append(("Any key closes this help.", CellStyle(.dim)))
+        _ = drawBox(title: "Keys", lines: lines, width: min(state.width - 4, 72), state, &buffer)
+    }
+
+    static func drawEditor(_ editor: NoteEditor, _ state: ReviewState, _ buffer: inout ScreenBuffer) {
+        let width = min(state.width - 4, 76)
+        let title: String
+        switch editor.target {
+        case .draft: title = "Note for pair #\(state.live?.id ?? 0), saved with your verdict"
+        case let .verdict(pairID, verdict): title = "Note on your verdict (\(verdict.rawValue)) for pair #\(pairID)"
+        }
+        let inner = width - 4
+        // Show the end of long text so the cursor stays in view.
+        var start = 0
+        while DisplayText.width(String(editor.text[start..<editor.cursor])) > inner - 1 { start += 1 }
+        let visible = String(editor.text[start...])
+        let origin = drawBox(title: title, lines: [(visible, CellStyle(.note)), ("", CellStyle(.normal)),
+                                                  ("Enter saves · Esc cancels · ←/→ move · Backspace deletes", CellStyle(.dim))],
+                             width: width, state, &buffer)
+        let cursorX = origin.x + 2 + DisplayText.width(String(editor.text[start..<editor.cursor]))
+        let cursorY = origin.y + 1
+        if cursorX < origin.x + width - 1 {
+            let cell = buffer[cursorX, cursorY]
+            buffer.put(cell.text.isEmpty || cell.text == " " ? " " : cell.text, x: cursorX, y: cursorY, style: CellStyle(.selection))
+        }
+    }
+}

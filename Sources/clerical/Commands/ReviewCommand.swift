@@ -1,0 +1,36 @@
+import ArgumentParser
+import ClericalCore
+import ClericalTUI
+import Foundation
+
+struct ReviewCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "review",
+        abstract: "Review pairs in the terminal: m match, n non-match, u unsure, ? for every key.")
+
+    @Argument(help: "The queue file.") var queue: String
+    @Option(help: ArgumentHelp("A built-in theme (\(Theme.builtInNames.joined(separator: ", "))) or a theme file.", valueName: "NAME|FILE"))
+    var theme: String?
+    @Flag(help: "Hide the model's evidence (scores, weights, levels) to avoid anchoring on them.") var blind = false
+
+    func run() throws {
+        try Self.review(queue: queue, theme: theme, blind: blind)
+    }
+
+    static func review(queue: String, theme: String?, blind: Bool) throws {
+        // A command-line tool runs on the main thread, where curses must stay.
+        let outcome = MainActor.assumeIsolated { () -> Result<Int32, ClericalError> in
+            do throws(ClericalError) {
+                return .success(try ReviewRunner.run(queuePath: queue, themeName: theme, blind: blind))
+            } catch {
+                return .failure(error)
+            }
+        }
+        switch outcome {
+        case .success(let status):
+            if status != 0 { throw ExitCode(status) }  // 128 + the signal that ended the session
+        case .failure(let error):
+            try reportingErrors { () throws(ClericalError) in throw error }
+        }
+    }
+}
