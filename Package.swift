@@ -53,7 +53,7 @@ let package = Package(
         .testTarget(
             name: "ClericalTUITests",
             dependencies: ["ClericalCore", "ClericalStore", "ClericalTUI"],
-            exclude: ["__Snapshots__"]
+            exclude: ["__Snapshots__", "Fixtures"]
         ),
         .testTarget(
             name: "ClericalStoreTests",

@@ -96,4 +96,30 @@ public struct ScreenBuffer: Equatable, Sendable {
             return line
         }.joined(separator: "\n")
     }
+
+    /// The screen as text with the theme's attributes marked where they change:
+    /// ⟨b⟩ bold, ⟨u⟩ underline, ⟨r⟩ reverse, ⟨d⟩ dim, ⟨⟩ none. Shows that meaning survives
+    /// in a theme without colour.
+    public func annotated(with theme: Theme) -> String {
+        (0..<height).map { y in
+            var line = "", current = ""
+            for x in 0..<width {
+                let cell = self[x, y]
+                let look = theme.look(cell.style.role)
+                var marks = ""
+                if look.bold || cell.style.bold { marks += "b" }
+                if look.underline || cell.style.underline { marks += "u" }
+                if look.reverse { marks += "r" }
+                if look.dim { marks += "d" }
+                if marks != current {
+                    line += "⟨\(marks)⟩"
+                    current = marks
+                }
+                line += cell.text
+            }
+            while line.hasSuffix(" ") { line.removeLast() }
+            if line.hasSuffix("⟨⟩") { line.removeLast(2) }
+            return line
+        }.joined(separator: "\n")
+    }
 }

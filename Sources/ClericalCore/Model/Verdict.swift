@@ -5,8 +5,8 @@ public enum Verdict: String, Sendable, CaseIterable, Codable {
     case unsure
 }
 
-/// Where a pair stands in the queue.
-public enum ReviewState: String, Sendable, CaseIterable, Codable {
+/// Where a pair stands in the queue (`pair.state`).
+public enum PairState: String, Sendable, CaseIterable, Codable {
     /// Outside the review band: decided by the model, not queued.
     case auto
     case pending

@@ -87,7 +87,8 @@ public enum DisplayText {
 /// their characters: what the reviewer's eye should go to.
 public enum TextDifference {
     /// For each character of `left` and of `right`, true when it is not part of the common
-    /// subsequence. Equal strings give all false.
+    /// subsequence. Equal strings give all false, and so do values with less than half their
+    /// characters in common: there the differences are the whole value, and marks are noise.
     ///
     ///     TextDifference.marks("Siobhán", "Siobhan")  // the "á" and the "a" are marked
     public static func marks(_ left: String, _ right: String) -> (left: [Bool], right: [Bool]) {
@@ -102,6 +103,9 @@ public enum TextDifference {
             for j in stride(from: b.count - 1, through: 0, by: -1) {
                 table[i][j] = a[i] == b[j] ? table[i + 1][j + 1] + 1 : max(table[i + 1][j], table[i][j + 1])
             }
+        }
+        guard table[0][0] * 2 >= max(a.count, b.count) else {
+            return ([Bool](repeating: false, count: a.count), [Bool](repeating: false, count: b.count))
         }
         var leftMarks = [Bool](repeating: true, count: a.count), rightMarks = [Bool](repeating: true, count: b.count)
         var i = 0, j = 0

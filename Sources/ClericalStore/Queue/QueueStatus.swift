@@ -102,7 +102,7 @@ public struct QueueStatus: Sendable, Equatable, Codable {
         for row in try Row.fetchAll(db, sql: "SELECT state, count(*) AS n FROM pair GROUP BY state") {
             let n: Int = row["n"]
             pairs.total += n
-            switch ReviewState(rawValue: row["state"]) {
+            switch PairState(rawValue: row["state"]) {
             case .auto: pairs.auto = n
             case .pending: pairs.pending = n
             case .claimed: pairs.claimed = n

@@ -80,7 +80,7 @@ public final class ReviewQueue {
             for row in try Row.fetchAll(db, sql: "SELECT state, count(*) AS n FROM pair GROUP BY state") {
                 let n: Int = row["n"]
                 counts.total += n
-                switch ReviewState(rawValue: row["state"]) {
+                switch PairState(rawValue: row["state"]) {
                 case .auto: counts.auto = n
                 case .pending: counts.pending = n
                 case .claimed: counts.claimed = n
@@ -182,8 +182,8 @@ public final class ReviewQueue {
             guard let state else { throw ClericalError(.dataError, "pair \(pairID) is not in the queue") }
             let claimedBy = try String.fetchOne(db, sql: "SELECT claimed_by FROM pair WHERE id = ?", arguments: [pairID])
             let standing = try self.hasStandingVerdict(db, pairID)
-            let mine = (state == ReviewState.claimed.rawValue && claimedBy == self.reviewer)
-                || (state == ReviewState.decided.rawValue && standing)
+            let mine = (state == PairState.claimed.rawValue && claimedBy == self.reviewer)
+                || (state == PairState.decided.rawValue && standing)
             guard mine else {
                 throw ClericalError(.tryAgain, "pair \(pairID) is no longer yours to decide (its claim expired and another reviewer took it)")
             }

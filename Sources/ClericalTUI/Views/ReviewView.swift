@@ -64,13 +64,20 @@ public enum ReviewView {
         buffer.put(String(repeating: "─", count: width), x: 0, y: 2, style: CellStyle(.rule))
     }
 
+    /// The footer: this screen's keys from the action table. When they do not fit, the
+    /// optional ones give way first; help (which lists them all) and quit always stay.
     static func drawFooter(_ state: ReviewState, _ buffer: inout ScreenBuffer) {
         let y = state.height - 1
         buffer.paint(y: y, style: CellStyle(.footer))
+        var bindings = Action.bindings(on: state.screen)
+        func width(_ items: [Action.Binding]) -> Int {
+            items.reduce(0) { $0 + DisplayText.width($1.keyLabel) + DisplayText.width($1.name) + 3 }
+        }
+        for optional in [Action.theme, .blind, .next, .previous, .undo] where width(bindings) > state.width {
+            bindings.removeAll { $0.action == optional }
+        }
         var x = 0
-        for binding in Action.bindings(on: state.screen) {
-            let needed = DisplayText.width(binding.keyLabel) + DisplayText.width(binding.name) + 3
-            guard x + needed <= state.width else { break }
+        for binding in bindings {
             x += buffer.put(" \(binding.keyLabel)", x: x, y: y, style: CellStyle(.key))
             x += buffer.put(" \(binding.name) ", x: x, y: y, style: CellStyle(.footer))
         }
@@ -125,7 +132,7 @@ public enum ReviewView {
                     buffer.put("(no column shown)", x: columns.leftX, y: y, style: CellStyle(.dim))
                 }
                 if row == 0, !state.blind {
-                    buffer.put(columns.label >= 30 ? evidence.label : shortLabel(evidence.label), x: columns.labelX, y: y,
+                    buffer.put(displayLabel(evidence.label, comparison: evidence.name, width: columns.label), x: columns.labelX, y: y,
                                style: style, maxWidth: columns.label)
                     drawBar(evidence.weight, isNull: evidence.kind == .missing, scale: scale, x: columns.evidenceX, y: y, &buffer)
                 }
@@ -217,6 +224,16 @@ public enum ReviewView {
     static func formatProbability(_ p: Double) -> String {
         if p > 0.999 || p < 0.001 { return String(format: "%.2e", p) }
         return String(format: "%.3f", p)
+    }
+
+    /// The level label as it fits: in full, then without the comparison's name
+    /// ("Jaro-Winkler distance ≥ 0.9"), then short ("JW ≥ 0.9").
+    static func displayLabel(_ label: String, comparison: String, width: Int) -> String {
+        let full = label.replacingOccurrences(of: ">=", with: "≥").replacingOccurrences(of: "<=", with: "≤")
+        if DisplayText.width(full) <= width { return full }
+        let unnamed = full.replacingOccurrences(of: " of \(comparison)", with: "").replacingOccurrences(of: " on \(comparison)", with: "")
+        if DisplayText.width(unnamed) <= width { return unnamed }
+        return shortLabel(label)
     }
 
     /// Splink's chart labels, shortened for an 80-column screen: "Jaro-Winkler distance of

@@ -1,0 +1,161 @@
+import ClericalCore
+import ClericalStore
+@testable import ClericalTUI
+import Foundation
+import XCTest
+
+/// Golden screens of the review screen, drawn from a real queue imported from a small
+/// Splink 5 file with names in several scripts.
+final class ReviewScreenTests: XCTestCase {
+    var folder: URL!
+    static let fixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Fixtures")
+
+    override func setUpWithError() throws {
+        folder = FileManager.default.temporaryDirectory.appendingPathComponent("clerical-tui-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        _ = try SplinkImporter.run(queue: queuePath, predictions: Self.fixtures.appendingPathComponent("predictions.csv").path,
+                                   model: Self.fixtures.appendingPathComponent("model.json").path,
+                                   band: .probability(low: 0, high: 1))
+    }
+
+    override func tearDown() { try? FileManager.default.removeItem(at: folder) }
+
+    var queuePath: String { folder.appendingPathComponent("review.db").path }
+
+    /// A session as a reviewer would start it, with the first pair claimed.
+    func started(width: Int, height: Int, blind: Bool = false) throws -> (ReviewState, ReviewSession) {
+        let session = ReviewSession(queue: try ReviewQueue(path: queuePath, reviewer: "ana"))
+        var state = ReviewState(queueName: "review.db", reviewer: "ana", width: width, height: height, blind: blind, themeName: "default")
+        XCTAssertEqual(ReviewApp.update(&state, session.start()), [])
+        return (state, session)
+    }
+
+    func press(_ keys: [Key], _ state: inout ReviewState, _ session: ReviewSession) {
+        for key in keys {
+            func process(_ event: ReviewEvent) {
+                for command in ReviewApp.update(&state, event) {
+                    if let result = session.perform(command) { process(result) }
+                }
+            }
+            process(.key(key))
+        }
+    }
+
+    func testPairWithNonLatinNames() throws {
+        for (width, height) in [(80, 24), (120, 40)] {
+            let (state, _) = try started(width: width, height: height)
+            XCTAssertEqual(state.live?.left.values.first, "王秀英")
+            assertSnapshot(ReviewView.render(state).text(), named: "pair-\(width)x\(height)")
+        }
+    }
+
+    func testBlindHidesAllModelEvidence() throws {
+        for (width, height) in [(80, 24), (120, 40)] {
+            let (state, _) = try started(width: width, height: height, blind: true)
+            let text = ReviewView.render(state).text()
+            for hidden in ["weight", "probability", "exact", "Exact", "JW", "+", "█│", "│█"] {
+                XCTAssertFalse(text.contains(hidden), "blind screen shows «\(hidden)»")
+            }
+            assertSnapshot(text, named: "pair-blind-\(width)x\(height)")
+        }
+        // The key toggles it too.
+        var (state, session) = try started(width: 80, height: 24)
+        press([.character("b")], &state, session)
+        XCTAssertTrue(state.blind)
+        XCTAssertEqual(ReviewView.render(state).text(), try started(width: 80, height: 24, blind: true).0.withMessage(nil).rendered)
+    }
+
+    func testMonochromeKeepsMeaningInAttributesAndSymbols() throws {
+        let (state, _) = try started(width: 80, height: 24)
+        let theme = try Theme.load("monochrome")
+        XCTAssertTrue(theme.looks.values.allSatisfy { $0.foreground == .terminalDefault && $0.background == .terminalDefault })
+        assertSnapshot(ReviewView.render(state).annotated(with: theme), named: "pair-monochrome-80x24")
+    }
+
+    func testHelpOverlayListsEveryAction() throws {
+        var (state, session) = try started(width: 80, height: 24)
+        press([.character("?")], &state, session)
+        let text = ReviewView.render(state).text()
+        for binding in Action.table { XCTAssertTrue(text.contains(binding.help), binding.help) }
+        assertSnapshot(text, named: "help-80x24")
+        press([.character("m")], &state, session)  // any key closes help and does nothing else
+        XCTAssertFalse(state.showingHelp)
+        XCTAssertEqual(try session.queue.counts().decided, 0)
+    }
+
+    func testNoteEditor() throws {
+        var (state, session) = try started(width: 80, height: 24)
+        press([.character("c")] + "Zoë 王 twin?".map { Key.character($0) } + [.backspace, .character("!")], &state, session)
+        assertSnapshot(ReviewView.render(state).text(), named: "note-editor-80x24")
+        press([.enter], &state, session)
+        XCTAssertEqual(state.draftNote, "Zoë 王 twin!")
+        press([.character("c"), .character("x"), .escape], &state, session)
+        XCTAssertEqual(state.draftNote, "Zoë 王 twin!", "Esc cancels")
+        press([.character("m")], &state, session)
+        XCTAssertEqual(try session.queue.recentVerdicts().first?.note, "Zoë 王 twin!")
+    }
+
+    func testEmptyQueue() throws {
+        var (state, session) = try started(width: 80, height: 24)
+        press([.character("m"), .character("n"), .character("u"), .character("m"), .character("n")], &state, session)
+        XCTAssertNil(state.live)
+        assertSnapshot(ReviewView.render(state).text(), named: "empty-80x24")
+        press([.character("m"), .character("s"), .character("c")], &state, session)  // do nothing here
+        XCTAssertNil(state.editor)
+        XCTAssertEqual(try session.queue.counts().decided, 5)
+    }
+
+    func testTooSmallTerminal() throws {
+        let (state, _) = try started(width: 60, height: 20)
+        assertSnapshot(ReviewView.render(state).text(), named: "too-small-60x20")
+    }
+
+    func testEscapeSequencesInValuesBecomePlaceholders() throws {
+        var (state, session) = try started(width: 120, height: 40)
+        // Walk to the pair whose records hold escape sequences.
+        while let live = state.live, live.left.uniqueID != "PRO-0000707" { press([.character("s")], &state, session) }
+        let buffer = ReviewView.render(state)
+        for cell in buffer.cells {
+            XCTAssertFalse(cell.text.unicodeScalars.contains { $0.value < 0x20 || (0x7F...0x9F).contains($0.value) },
+                           "a control character reached the screen buffer")
+        }
+        let text = buffer.text()
+        XCTAssertTrue(text.contains("␛]0;pwned␇Eve"), text)
+        XCTAssertTrue(text.contains("␛[2J␛[?25l1 Forge"), text)
+        XCTAssertTrue(text.contains("1 Forge Lane␉tab"), text)
+    }
+
+    func testVerdictsUndoSkipAndBrowse() throws {
+        var (state, session) = try started(width: 80, height: 24)
+        let first = try XCTUnwrap(state.live)
+        press([.character("m")], &state, session)
+        let second = try XCTUnwrap(state.live)
+        XCTAssertNotEqual(first.id, second.id)
+        press([.character("s")], &state, session)
+        let third = try XCTUnwrap(state.live)
+        XCTAssertNotEqual(third.id, second.id)
+        press([.character("n"), .character("z")], &state, session)
+        XCTAssertEqual(state.live?.id, third.id, "undo brings the pair back")
+        press([.left], &state, session)
+        XCTAssertEqual(state.browsed?.id, first.id)
+        XCTAssertEqual(state.browsed?.verdict, .match)
+        press([.character("u")], &state, session)
+        XCTAssertEqual(state.browsed?.verdict, .unsure, "a correction")
+        press([.right], &state, session)
+        XCTAssertNil(state.browsed)
+        XCTAssertEqual(state.live?.id, third.id)
+        let verdicts = try session.queue.recentVerdicts()
+        XCTAssertEqual(verdicts.map(\.verdict), [.unsure])
+        XCTAssertEqual(verdicts.first?.pairID, first.id)
+    }
+}
+
+extension ReviewState {
+    func withMessage(_ message: StatusMessage?) -> ReviewState {
+        var copy = self
+        copy.message = message
+        return copy
+    }
+
+    var rendered: String { ReviewView.render(self).text() }
+}
