@@ -1,0 +1,187 @@
+import Foundation
+import GRDB
+import XCTest
+
+/// The review screen as reviewers meet it: the built binary in tmux.
+final class ReviewScreenTmuxTests: XCTestCase {
+    var folder: URL!
+    var queue: String!
+    let fixtures = Binary.checkout.appendingPathComponent("Tests/ClericalTUITests/Fixtures")
+
+    override func setUpWithError() throws {
+        folder = temporaryFolder()
+        queue = folder.appendingPathComponent("review.db").path
+        let run = try Binary.run(["import", queue, fixtures.appendingPathComponent("predictions.csv").path,
+                                  "--model", fixtures.appendingPathComponent("model.json").path, "--review-probability", "0:1"])
+        XCTAssertEqual(run.status, 0, run.stderr)
+    }
+
+    override func tearDown() { try? FileManager.default.removeItem(at: folder) }
+
+    var review: String { "\(Binary.clerical.path) review \(queue!)" }
+
+    func decisions() throws -> [Row] {
+        let db = try DatabaseQueue(path: queue)
+        defer { try? db.close() }
+        return try db.read { try Row.fetchAll($0, sql: "SELECT pair_id, verdict, note FROM decision ORDER BY id") }
+    }
+
+    func states() throws -> [String: Int] {
+        let db = try DatabaseQueue(path: queue)
+        defer { try? db.close() }
+        return try db.read { db in
+            Dictionary(uniqueKeysWithValues: try Row.fetchAll(db, sql: "SELECT state, count(*) AS n FROM pair GROUP BY state").map {
+                ($0["state"] as String, $0["n"] as Int)
+            })
+        }
+    }
+
+    func testDecideSkipUndoNoteAndQuit() throws {
+        let tmux = try TmuxSession(review)
+        tmux.waitFor("pair 1 of 5")
+        tmux.send("m"); tmux.waitFor("Saved: match")
+        tmux.send("n"); tmux.waitFor("Saved: non-match")
+        tmux.send("s"); tmux.waitFor("Skipped pair")
+        tmux.send("u"); tmux.waitFor("Saved: unsure")
+        tmux.send("z"); tmux.waitFor("Undone")
+        tmux.send("c"); tmux.waitFor("Enter saves")
+        tmux.type("Zoë 王 twin?")
+        tmux.send("Enter"); tmux.waitFor("Note: Zoë 王 twin?")
+        tmux.send("m"); tmux.waitFor("Saved: match")
+        tmux.send("q"); tmux.waitFor("EXIT=0")
+
+        let rows = try decisions()
+        XCTAssertEqual(rows.map { $0["verdict"] as String? }, ["match", "non-match", "unsure", nil, "match"])
+        XCTAssertEqual(rows[4]["note"] as String?, "Zoë 王 twin?")
+        XCTAssertEqual(rows[2]["pair_id"] as Int64, rows[4]["pair_id"] as Int64, "the undone pair came back and was decided again")
+        XCTAssertEqual(try states(), ["decided": 3, "pending": 2], "the skipped pair and the one on screen at quit are back in the queue")
+    }
+
+    /// The same golden text as the buffer test, bar the header line (account and file name).
+    func testScreenMatchesTheGoldenScreen() throws {
+        let tmux = try TmuxSession(review)
+        tmux.waitFor("pair 1 of 5")
+        let golden = try String(contentsOf: Binary.checkout.appendingPathComponent("Tests/ClericalTUITests/__Snapshots__/pair-120x40.txt"), encoding: .utf8)
+        let expected = golden.split(separator: "\n", omittingEmptySubsequences: false).dropFirst().map { $0.trimmingSuffix() }
+        let actual = tmux.capture().split(separator: "\n", omittingEmptySubsequences: false).dropFirst().map { $0.trimmingSuffix() }
+        XCTAssertEqual(Array(actual.prefix(38)), Array(expected.prefix(38)))
+    }
+
+    func testSIGKILLLosesNoAcknowledgedVerdict() throws {
+        let tmux = try TmuxSession(review)
+        tmux.waitFor("pair 1 of 5")
+        tmux.send("m"); tmux.waitFor("Saved: match")
+        tmux.send("u"); tmux.waitFor("Saved: unsure")
+        tmux.send("n"); tmux.waitFor("Saved: non-match")
+        let pid = tmux.paneValue("#{pane_pid}")
+        let kill = Process()
+        kill.executableURL = URL(fileURLWithPath: "/usr/bin/pkill")
+        kill.arguments = ["-KILL", "-P", pid, "-f", "clerical review"]
+        try kill.run(); kill.waitUntilExit()
+        tmux.waitFor("EXIT=137")
+        XCTAssertEqual(try decisions().map { $0["verdict"] as String? }, ["match", "unsure", "non-match"])
+
+        // Reopened, the queue goes on where it stopped; the pair that was in hand comes back.
+        let again = try TmuxSession(review)
+        again.waitFor("pair 4 of 5")
+        XCTAssertTrue(again.capture().contains("decided 3"))
+    }
+
+    func testSignalsRestoreTheTerminal() throws {
+        for (signal, status) in [("TERM", 143), ("HUP", 129), ("INT", 130)] {
+            let tmux = try TmuxSession(review)
+            tmux.waitFor("pair 1 of 5")
+            if signal == "INT" {
+                tmux.send("C-c")
+            } else {
+                let pid = tmux.paneValue("#{pane_pid}")
+                let kill = Process()
+                kill.executableURL = URL(fileURLWithPath: "/usr/bin/pkill")
+                kill.arguments = ["-\(signal)", "-P", pid, "-f", "clerical review"]
+                try kill.run(); kill.waitUntilExit()
+            }
+            tmux.waitFor("EXIT=\(status)")
+            XCTAssertFalse(tmux.capture().contains("match weight"), "the review screen was left on the terminal after SIG\(signal)")
+            XCTAssertEqual(try states()["claimed"], nil, "the pair in hand was released on SIG\(signal)")
+        }
+    }
+
+    func testResize() throws {
+        let tmux = try TmuxSession(review, width: 100, height: 30)
+        tmux.waitFor("match weight")
+        tmux.resize(width: 70, height: 20)
+        tmux.waitFor("Enlarge the window to at least 80×24")
+        tmux.resize(width: 130, height: 45)
+        tmux.waitFor("Exact match on given_name")
+        XCTAssertFalse(tmux.capture().contains("Enlarge"))
+    }
+
+    /// Record values holding escape sequences (set title, clear screen, hide cursor, colours,
+    /// DCS) are shown as placeholders and never reach the terminal. With NO_COLOR the screen
+    /// carries no colour at all, so any colour would have come from a record.
+    func testEscapeSequencesInRecordsDoNotReachTheTerminal() throws {
+        let tmux = try TmuxSession(review, environment: ["NO_COLOR": "1"])
+        tmux.waitFor("pair 1 of 5")
+        let title = tmux.paneValue("#{pane_title}")
+        for _ in 0..<4 where !tmux.capture().contains("PRO-0000707") {
+            tmux.send("s")
+            Thread.sleep(forTimeInterval: 0.3)
+        }
+        tmux.waitFor("␛]0;pwned␇Eve")
+        XCTAssertTrue(tmux.capture().contains("␛[2J␛[?25l1 Forge"))
+        XCTAssertEqual(tmux.paneValue("#{pane_title}"), title, "a record changed the terminal title")
+        XCTAssertTrue(tmux.capture().contains("match weight"), "a record cleared the screen")
+        // Every SGR parameter on screen: 39/49 (default colours) are fine, any real colour is not.
+        let escapes = tmux.capture(escapes: true)
+        let sgr = try NSRegularExpression(pattern: "\u{1B}\\[([0-9;]*)m")
+        let colours = sgr.matches(in: escapes, range: NSRange(escapes.startIndex..., in: escapes)).flatMap { match -> [Int] in
+            let parameters = String(escapes[Range(match.range(at: 1), in: escapes)!])
+            return parameters.split(separator: ";").compactMap { Int($0) }.filter {
+                (30...38).contains($0) || (40...48).contains($0) || (90...97).contains($0) || (100...107).contains($0)
+            }
+        }
+        XCTAssertEqual(colours, [], "colour reached the terminal with NO_COLOR set")
+    }
+
+    func testTerminalProblemsGetClearMessages() throws {
+        let unknown = try TmuxSession("TERM=no-such-terminal \(review)")
+        unknown.waitFor("EXIT=78")
+        XCTAssertTrue(unknown.capture().contains("TERM=no-such-terminal is not a terminal type this system knows"))
+
+        let unset = try TmuxSession("env -u TERM \(review)")
+        unset.waitFor("EXIT=78")
+        XCTAssertTrue(unset.capture().contains("TERM is not set"))
+
+        let notATerminal = try Binary.run(["review", queue])
+        XCTAssertEqual(notATerminal.status, 64)
+        XCTAssertTrue(notATerminal.stderr.contains("needs a terminal"), notATerminal.stderr)
+
+        // No UTF-8 locale in the environment: C.UTF-8 is used, and names still render.
+        let noLocale = try TmuxSession("LANG=C LC_ALL=C \(review)")
+        noLocale.waitFor("王秀英")
+        noLocale.send("q")
+        noLocale.waitFor("EXIT=0")
+    }
+
+    func testThemesAndBlindFromTheCommandLine() throws {
+        let blind = try TmuxSession("\(review) --blind --theme colour-blind-safe")
+        blind.waitFor("Blind: the model's evidence is hidden")
+        XCTAssertFalse(blind.capture().contains("match weight"))
+        blind.send("t"); blind.waitFor("Theme: monochrome")
+        blind.send("b"); blind.waitFor("match weight")
+
+        let badTheme = folder.appendingPathComponent("bad.toml")
+        try "name = \"bad\"\n[roles]\nagree = { fg = \"grean\" }\n".write(to: badTheme, atomically: true, encoding: .utf8)
+        let run = try Binary.run(["review", queue, "--theme", badTheme.path])
+        XCTAssertEqual(run.status, 65)
+        XCTAssertTrue(run.stderr.contains("bad.toml: roles.agree.fg: not a colour"), run.stderr)
+    }
+}
+
+extension Substring {
+    func trimmingSuffix() -> String {
+        var text = String(self)
+        while text.hasSuffix(" ") { text.removeLast() }
+        return text
+    }
+}

@@ -1,0 +1,72 @@
+import Foundation
+import XCTest
+
+/// The built binary in a real terminal: a detached tmux session on a private socket,
+/// driven with send-keys and read with capture-pane.
+final class TmuxSession {
+    let socket = "clerical-test-\(UUID().uuidString.prefix(8))"
+    let name = "review"
+
+    /// Starts `command` in a `width`×`height` terminal. The shell prints EXIT=<status> after it.
+    init(_ command: String, width: Int = 120, height: Int = 40, environment: [String: String] = [:]) throws {
+        guard FileManager.default.isExecutableFile(atPath: "/usr/bin/tmux") else {
+            throw XCTSkip("tmux is not installed (apt-get install tmux); .ci/run installs it")
+        }
+        let exports = environment.map { "export \($0.key)='\($0.value)';" }.joined(separator: " ")
+        let script = "\(exports) \(command); echo EXIT=$?; sleep 120"
+        // Through system(): Foundation's Process would wait for ever on the daemonised server.
+        let status = system("LANG=C.UTF-8 /usr/bin/tmux -L \(socket) -f /dev/null new-session -d -s \(name) -x \(width) -y \(height) \(Self.quoted(script)) </dev/null >/dev/null 2>&1")
+        guard status == 0 else { throw XCTSkip("tmux could not start a session (status \(status))") }
+    }
+
+    static func quoted(_ text: String) -> String {
+        "'" + text.replacingOccurrences(of: "'", with: "'\\''") + "'"
+    }
+
+    deinit { _ = try? tmux(["kill-server"]) }
+
+    /// Runs a tmux client against this session's server.
+    @discardableResult
+    func tmux(_ arguments: [String]) throws -> String {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/tmux")
+        process.arguments = ["-L", socket] + arguments
+        var environment = ProcessInfo.processInfo.environment
+        environment["LANG"] = "C.UTF-8"
+        environment.removeValue(forKey: "TMUX")
+        process.environment = environment
+        process.standardError = FileHandle.nullDevice
+        process.standardInput = FileHandle.nullDevice
+        let out = Pipe()
+        process.standardOutput = out
+        try process.run()
+        let data = out.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return String(decoding: data, as: UTF8.self)
+    }
+
+    func send(_ keys: String...) { _ = try? tmux(["send-keys", "-t", name] + keys) }
+    func type(_ text: String) { _ = try? tmux(["send-keys", "-t", name, "-l", text]) }
+
+    func capture(escapes: Bool = false) -> String {
+        (try? tmux(["capture-pane", "-p", "-t", name] + (escapes ? ["-e"] : []))) ?? ""
+    }
+
+    func resize(width: Int, height: Int) { _ = try? tmux(["resize-window", "-t", name, "-x", "\(width)", "-y", "\(height)"]) }
+
+    func paneValue(_ format: String) -> String {
+        ((try? tmux(["display-message", "-p", "-t", name, format])) ?? "").trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+
+    /// Waits until the screen shows `text`; fails the test with the screen if it never does.
+    @discardableResult
+    func waitFor(_ text: String, timeout: Double = 10, file: StaticString = #filePath, line: UInt = #line) -> Bool {
+        let deadline = Date().addingTimeInterval(timeout)
+        while Date() < deadline {
+            if capture().contains(text) { return true }
+            Thread.sleep(forTimeInterval: 0.05)
+        }
+        XCTFail("the screen never showed «\(text)»:\n\(capture())", file: file, line: line)
+        return false
+    }
+}
