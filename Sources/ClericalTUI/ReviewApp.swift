@@ -93,7 +93,7 @@ public enum ReviewEvent: Sendable {
 
 /// Side effects, performed by `ReviewSession` against the queue: never inside `update`.
 public enum ReviewCommand: Equatable, Sendable {
-    case decide(pairID: Int64, Verdict, note: String?, shown: PatternScore?)
+    case decide(pairID: Int64, Verdict, note: String?, shown: PatternScore?, skipped: Set<Int64>)
     case correct(pairID: Int64, Verdict, note: String?)
     case skip(pairID: Int64, skipped: Set<Int64>)
     case undo(releasing: Int64?)
@@ -181,7 +181,7 @@ public enum ReviewApp {
             }
             guard let live = state.live else { return [] }
             return [.decide(pairID: live.id, verdict, note: state.draftNote.isEmpty ? nil : state.draftNote,
-                            shown: state.blind ? nil : live.score)]
+                            shown: state.blind ? nil : live.score, skipped: state.skipped)]
         case .skip:
             guard let live = state.live else { return [] }
             state.skipped.insert(live.id)

@@ -19,10 +19,9 @@ public final class ReviewSession {
 
     public func perform(_ command: ReviewCommand) -> ReviewEvent? {
         switch command {
-        case let .decide(pairID, verdict, note, shown):
+        case let .decide(pairID, verdict, note, shown, skipped):
             return attempt { () throws(ClericalError) in
-                let saved = try queue.decide(pairID, verdict, note: note, shown: shown)
-                let next = try queue.claimNext()
+                let (saved, next) = try queue.decideAndClaimNext(pairID, verdict, note: note, shown: shown, excluding: skipped)
                 return .decided(saved, next: next, try queue.counts(), try queue.recentVerdicts())
             }
         case let .correct(pairID, verdict, note):

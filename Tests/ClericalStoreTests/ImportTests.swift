@@ -195,3 +195,33 @@ final class ImportTests: XCTestCase {
         }
     }
 }
+
+final class PairStateCountTests: XCTestCase {
+    /// The per-state counters always equal a full count, through imports and state changes.
+    func testCountersFollowImportsAndStateChanges() throws {
+        let folder = temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let path = folder.appendingPathComponent("q.db").path
+        _ = try SplinkImporter.run(queue: path, predictions: Fixture.splink4Dedupe.predictions, model: Fixture.splink4Dedupe.model)
+        let queue = try ReviewQueue(path: path, reviewer: "ana")
+        func assertExact(_ message: String) throws {
+            let db = try QueueFile.open(path: path)
+            defer { try? db.close() }
+            let full = try db.read { try Row.fetchAll($0, sql: "SELECT state, count(*) AS n FROM pair GROUP BY state") }
+            let counters = try db.read { try Row.fetchAll($0, sql: "SELECT state, count AS n FROM pair_state_count WHERE count > 0") }
+            XCTAssertEqual(Dictionary(uniqueKeysWithValues: full.map { ($0["state"] as String, $0["n"] as Int) }),
+                           Dictionary(uniqueKeysWithValues: counters.map { ($0["state"] as String, $0["n"] as Int) }), message)
+        }
+        try assertExact("after import")
+        let first = try XCTUnwrap(try queue.claimNext())
+        try assertExact("after a claim")
+        let (_, second) = try queue.decideAndClaimNext(first.id, .match, note: nil, shown: first.score)
+        try assertExact("after a verdict and the next claim")
+        try queue.release(XCTUnwrap(second).id)
+        _ = try queue.undoLast()
+        try assertExact("after release and undo")
+        queue.close()
+        _ = try SplinkImporter.run(queue: path, predictions: Fixture.splink4Dedupe.predictions, model: Fixture.splink4Dedupe.model)
+        try assertExact("after a re-import")
+    }
+}

@@ -203,6 +203,8 @@ struct ImportSession {
         } else if let current = try ModelStore.currentModel(db) {
             try ModelStore.rescorePatterns(db, with: current.model)
         }
+        try db.execute(sql: "UPDATE pair_state_count SET count = count + ? WHERE state = 'pending'", arguments: [summary.pending])
+        try db.execute(sql: "UPDATE pair_state_count SET count = count + ? WHERE state = 'auto'", arguments: [summary.decidedByModel])
         try db.execute(sql: "UPDATE import_batch SET row_count = ?, added = ?, duplicates = ?, pending = ? WHERE id = ?",
                        arguments: [summary.rows, summary.added, summary.duplicates, summary.pending, batchID])
     }

@@ -99,7 +99,7 @@ public struct QueueStatus: Sendable, Equatable, Codable {
         }
 
         var pairs = PairCounts()
-        for row in try Row.fetchAll(db, sql: "SELECT state, count(*) AS n FROM pair GROUP BY state") {
+        for row in try Row.fetchAll(db, sql: "SELECT state, count AS n FROM pair_state_count") {
             let n: Int = row["n"]
             pairs.total += n
             switch PairState(rawValue: row["state"]) {

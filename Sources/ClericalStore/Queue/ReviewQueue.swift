@@ -77,7 +77,7 @@ public final class ReviewQueue {
     public func counts() throws(ClericalError) -> QueueCounts {
         try access { db in
             var counts = QueueCounts()
-            for row in try Row.fetchAll(db, sql: "SELECT state, count(*) AS n FROM pair GROUP BY state") {
+            for row in try Row.fetchAll(db, sql: "SELECT state, count AS n FROM pair_state_count") {
                 let n: Int = row["n"]
                 counts.total += n
                 switch PairState(rawValue: row["state"]) {
@@ -122,35 +122,34 @@ public final class ReviewQueue {
     /// Order: a pair this reviewer already holds (say, from a session that was killed), then
     /// the pending pair the model is least sure of, then pairs whose claim has expired.
     public func claimNext(excluding skipped: Set<Int64> = []) throws(ClericalError) -> ReviewPair? {
-        try write { db in
-            let now = Date().timeIntervalSince1970
-            let exclusion = skipped.isEmpty ? "" : "AND id NOT IN (\(skipped.map(String.init).joined(separator: ",")))"
-            let candidates = [
-                ("SELECT id, priority FROM pair WHERE state = 'claimed' AND claimed_by = ? AND lease_expires_at >= ? \(exclusion) ORDER BY priority LIMIT 1", [reviewer, now] as StatementArguments),
-                ("SELECT id, priority FROM pair WHERE state = 'pending' \(exclusion) ORDER BY priority LIMIT 1", []),
-                ("SELECT id, priority FROM pair WHERE state = 'claimed' AND lease_expires_at < ? \(exclusion) ORDER BY priority LIMIT 1", [now]),
-            ]
-            var chosen: Int64?
-            for (index, (sql, arguments)) in candidates.enumerated() {
-                let rows = try Row.fetchAll(db, sql: sql, arguments: arguments)
-                if let row = rows.first {
-                    chosen = row["id"]
-                    if index == 0 { break }  // the reviewer's own claim comes first
-                    if index == 1 {
-                        // An expired claim with a lower priority goes first.
-                        if let expired = try Row.fetchOne(db, sql: candidates[2].0, arguments: candidates[2].1),
-                           (expired["priority"] as Double) < (row["priority"] as Double) {
-                            chosen = expired["id"]
-                        }
-                        break
-                    }
-                }
+        try write { db in try self.claim(db, excluding: skipped) }
+    }
+
+    private func claim(_ db: Database, excluding skipped: Set<Int64>) throws -> ReviewPair? {
+        let now = Date().timeIntervalSince1970
+        let exclusion = skipped.isEmpty ? "" : "AND id NOT IN (\(skipped.map(String.init).joined(separator: ",")))"
+        // The reviewer's own live claim first (a session that was killed), then the pending
+        // pair the model is least sure of, unless an expired claim comes before it.
+        var chosen = try Int64.fetchOne(db, sql: """
+            SELECT id FROM pair WHERE state = 'claimed' AND claimed_by = ? AND lease_expires_at >= ? \(exclusion)
+            ORDER BY priority LIMIT 1
+            """, arguments: [reviewer, now])
+        if chosen == nil {
+            let pending = try Row.fetchOne(db, sql: "SELECT id, priority FROM pair WHERE state = 'pending' \(exclusion) ORDER BY priority LIMIT 1")
+            let expired = try Row.fetchOne(db, sql: """
+                SELECT id, priority FROM pair WHERE state = 'claimed' AND lease_expires_at < ? \(exclusion) ORDER BY priority LIMIT 1
+                """, arguments: [now])
+            switch (pending, expired) {
+            case let (pending?, expired?): chosen = (expired["priority"] as Double) < (pending["priority"] as Double) ? expired["id"] : pending["id"]
+            case let (pending?, nil): chosen = pending["id"]
+            case let (nil, expired?): chosen = expired["id"]
+            case (nil, nil): chosen = nil
             }
-            guard let id = chosen else { return nil }
-            try db.execute(sql: "UPDATE pair SET state = 'claimed', claimed_by = ?, lease_expires_at = ? WHERE id = ?",
-                           arguments: [reviewer, now + leaseSeconds, id])
-            return try loadPair(db, id)
         }
+        guard let id = chosen else { return nil }
+        try db.execute(sql: "UPDATE pair SET state = 'claimed', claimed_by = ?, lease_expires_at = ? WHERE id = ?",
+                       arguments: [reviewer, now + leaseSeconds, id])
+        return try loadPair(db, id)
     }
 
     /// Keeps this reviewer's claim on a pair alive while it is on screen.
@@ -177,21 +176,33 @@ public final class ReviewQueue {
     /// decided. Durable when it returns.
     @discardableResult
     public func decide(_ pairID: Int64, _ verdict: Verdict, note: String?, shown: PatternScore?) throws(ClericalError) -> PastVerdict {
+        try write { db in try self.record(db, pairID, verdict, note: note, shown: shown) }
+    }
+
+    /// Records a verdict on the pair in hand and claims the next pair, in one transaction:
+    /// one durable commit per keypress.
+    public func decideAndClaimNext(_ pairID: Int64, _ verdict: Verdict, note: String?, shown: PatternScore?,
+                                   excluding skipped: Set<Int64> = []) throws(ClericalError) -> (PastVerdict, ReviewPair?) {
         try write { db in
-            let state = try String.fetchOne(db, sql: "SELECT state FROM pair WHERE id = ?", arguments: [pairID])
-            guard let state else { throw ClericalError(.dataError, "pair \(pairID) is not in the queue") }
-            let claimedBy = try String.fetchOne(db, sql: "SELECT claimed_by FROM pair WHERE id = ?", arguments: [pairID])
-            let standing = try self.hasStandingVerdict(db, pairID)
-            let mine = (state == PairState.claimed.rawValue && claimedBy == self.reviewer)
-                || (state == PairState.decided.rawValue && standing)
-            guard mine else {
-                throw ClericalError(.tryAgain, "pair \(pairID) is no longer yours to decide (its claim expired and another reviewer took it)")
-            }
-            let content = try self.appendDecision(db, pairID: pairID, verdict: verdict, note: note, shown: shown)
-            try db.execute(sql: "UPDATE pair SET state = 'decided', claimed_by = NULL, lease_expires_at = NULL WHERE id = ?",
-                           arguments: [pairID])
-            return PastVerdict(pairID: pairID, verdict: verdict, note: note, decidedAt: content.decidedAt)
+            let saved = try self.record(db, pairID, verdict, note: note, shown: shown)
+            return (saved, try self.claim(db, excluding: skipped))
         }
+    }
+
+    private func record(_ db: Database, _ pairID: Int64, _ verdict: Verdict, note: String?, shown: PatternScore?) throws -> PastVerdict {
+        guard let pair = try Row.fetchOne(db, sql: "SELECT state, claimed_by FROM pair WHERE id = ?", arguments: [pairID]) else {
+            throw ClericalError(.dataError, "pair \(pairID) is not in the queue")
+        }
+        let state: String = pair["state"], claimedBy: String? = pair["claimed_by"]
+        let standing = state == PairState.decided.rawValue ? try hasStandingVerdict(db, pairID) : false
+        let mine = (state == PairState.claimed.rawValue && claimedBy == reviewer) || standing
+        guard mine else {
+            throw ClericalError(.tryAgain, "pair \(pairID) is no longer yours to decide (its claim expired and another reviewer took it)")
+        }
+        let content = try appendDecision(db, pairID: pairID, verdict: verdict, note: note, shown: shown)
+        try db.execute(sql: "UPDATE pair SET state = 'decided', claimed_by = NULL, lease_expires_at = NULL WHERE id = ?",
+                       arguments: [pairID])
+        return PastVerdict(pairID: pairID, verdict: verdict, note: content.note, decidedAt: content.decidedAt)
     }
 
     /// Withdraws this reviewer's latest standing verdict (a new decision row with no verdict)

@@ -113,6 +113,21 @@ enum QueueSchema {
                 CREATE INDEX pair_by_state_priority ON pair(state, priority);
                 CREATE INDEX pair_by_pattern ON pair(pattern_id);
 
+                -- Pairs per state, kept exact so screens never count a million rows: the
+                -- trigger follows every state change, the importer adds what it inserts.
+                CREATE TABLE pair_state_count (
+                    state TEXT PRIMARY KEY,
+                    count INTEGER NOT NULL CHECK (count >= 0)
+                ) STRICT, WITHOUT ROWID;
+                INSERT INTO pair_state_count (state, count)
+                VALUES ('auto', 0), ('pending', 0), ('claimed', 0), ('decided', 0), ('disputed', 0);
+                CREATE TRIGGER pair_state_count_follows_updates AFTER UPDATE OF state ON pair
+                WHEN old.state IS NOT new.state
+                BEGIN
+                    UPDATE pair_state_count SET count = count - 1 WHERE state = old.state;
+                    UPDATE pair_state_count SET count = count + 1 WHERE state = new.state;
+                END;
+
                 CREATE TABLE reviewer (
                     name     TEXT PRIMARY KEY,
                     role     TEXT NOT NULL CHECK (role IN ('reviewer', 'supervisor', 'quality-lead')),
