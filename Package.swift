@@ -49,6 +49,12 @@ let package = Package(
             dependencies: ["ClericalCore"],
             path: "SampleQueues/Generator"
         ),
+        // Benchmarks/: measurements, not tests (see Benchmarks/README.md).
+        .executableTarget(
+            name: "clerical-review-bench",
+            dependencies: ["ClericalCore", "ClericalStore", "ClericalTUI", .product(name: "GRDB", package: "GRDB.swift")],
+            path: "Benchmarks/ReviewLatency"
+        ),
         .testTarget(name: "ClericalCoreTests", dependencies: ["ClericalCore"]),
         .testTarget(
             name: "ClericalTUITests",

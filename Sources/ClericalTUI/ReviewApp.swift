@@ -82,8 +82,8 @@ public enum ReviewEvent: Sendable {
     case resize(width: Int, height: Int)
     /// A pair was claimed (nil: nothing left), with fresh counts and recent verdicts.
     case claimed(ReviewPair?, QueueCounts, [PastVerdict])
-    /// A verdict was recorded (durably) and, for a live pair, the next one claimed.
-    case decided(PastVerdict, next: ReviewPair?, QueueCounts, [PastVerdict])
+    /// A verdict was recorded (durably) and the next pair claimed.
+    case decided(PastVerdict, next: ReviewPair?, QueueCounts)
     /// A past verdict was corrected or re-noted; the pair as it now stands.
     case corrected(PastVerdict, ReviewPair, [PastVerdict])
     case undone(ReviewPair?, QueueCounts, [PastVerdict])
@@ -120,11 +120,13 @@ public enum ReviewApp {
                 return [.skip(pairID: -1, skipped: [])]
             }
             return []
-        case let .decided(verdict, next, counts, recent):
+        case let .decided(verdict, next, counts):
             state.message = StatusMessage(text: "Saved: \(verdict.verdict.rawValue) for pair #\(verdict.pairID)", role: role(verdict.verdict))
             state.live = next
             state.counts = counts
-            state.recent = recent
+            // Kept here rather than re-read: one verdict changes only the head of the list.
+            state.recent.removeAll { $0.pairID == verdict.pairID }
+            state.recent.insert(verdict, at: 0)
             state.draftNote = ""
             return []
         case let .corrected(verdict, pair, recent):

@@ -21,8 +21,8 @@ public final class ReviewSession {
         switch command {
         case let .decide(pairID, verdict, note, shown, skipped):
             return attempt { () throws(ClericalError) in
-                let (saved, next) = try queue.decideAndClaimNext(pairID, verdict, note: note, shown: shown, excluding: skipped)
-                return .decided(saved, next: next, try queue.counts(), try queue.recentVerdicts())
+                let (saved, next, counts) = try queue.decideAndClaimNext(pairID, verdict, note: note, shown: shown, excluding: skipped)
+                return .decided(saved, next: next, counts)
             }
         case let .correct(pairID, verdict, note):
             return attempt { () throws(ClericalError) in

@@ -8,6 +8,12 @@ public enum DisplayText {
     ///
     ///     DisplayText.sanitized("Zoe\u{308}\u{1B}]0;pwned\u{7}")  // "Zoë␛]0;pwned␇"
     public static func sanitized(_ value: String) -> String {
+        // Fast path: printable text below U+0300 (no controls, no combining marks, nothing NFC
+        // would change) and box-drawing characters are already safe.
+        if value.unicodeScalars.allSatisfy({ ($0.value >= 0x20 && $0.value < 0x7F) || ($0.value >= 0xA0 && $0.value < 0x300)
+            || ($0.value >= 0x2500 && $0.value < 0x25A0) }) {
+            return value
+        }
         var result = String.UnicodeScalarView()
         for scalar in value.precomposedStringWithCanonicalMapping.unicodeScalars {
             switch scalar.value {
@@ -27,13 +33,20 @@ public enum DisplayText {
     /// Cells a character takes: 0 for combining marks and format characters, 2 for East Asian
     /// wide and fullwidth characters and emoji presentation, 1 otherwise.
     public static func width(of character: Character) -> Int {
-        guard let first = character.unicodeScalars.first else { return 0 }
+        if let ascii = character.asciiValue { return ascii >= 0x20 && ascii < 0x7F ? 1 : 0 }
+        let scalars = character.unicodeScalars
+        guard let first = scalars.first else { return 0 }
+        // Single scalars below the combining marks, and box drawing and blocks, are one cell.
+        if scalars.count == 1, (first.value >= 0xA0 && first.value < 0x300) || (first.value >= 0x2500 && first.value < 0x25A0) {
+            return 1
+        }
         if character.unicodeScalars.contains(where: { $0.value == 0xFE0F }) { return 2 }  // emoji presentation
         return width(of: first)
     }
 
     public static func width(of scalar: Unicode.Scalar) -> Int {
         let value = scalar.value
+        if value >= 0x20 && value < 0x7F { return 1 }
         if value == 0 { return 0 }
         switch scalar.properties.generalCategory {
         case .nonspacingMark, .enclosingMark, .format: return 0

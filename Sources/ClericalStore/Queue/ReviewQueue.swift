@@ -49,6 +49,11 @@ public final class ReviewQueue {
     private var fieldNames: [String] = []
     private var model: FellegiSunterModel
     private var fieldIndicesByComparison: [[Int]] = []
+    /// Per comparison, per gamma: what the screen shows of that level. Built once, so
+    /// loading a pair is a few lookups.
+    private var levelsByComparison: [[Int: (label: String, kind: LevelKind, weight: Double)]] = []
+    /// Prepared statements of the keypress path, by SQL; they live as long as the connection.
+    private var statements: [String: RawStatement] = [:]
 
     public init(path: String, reviewer: String, leaseSeconds: Double = 120) throws(ClericalError) {
         self.path = path
@@ -68,19 +73,33 @@ public final class ReviewQueue {
         fieldIndicesByComparison = model.comparisons.map { comparison in
             fieldNames.indices.filter { comparison.uses(field: fieldNames[$0]) }
         }
+        levelsByComparison = model.comparisons.enumerated().map { k, comparison in
+            Dictionary(uniqueKeysWithValues: comparison.levels.map { level in
+                (level.gamma, (level.label, comparison.kind(gamma: level.gamma),
+                               model.parameters(comparison: k, gamma: level.gamma)?.weight ?? 0))
+            })
+        }
     }
 
-    public func close() { try? database.close() }
+    public func close() {
+        statements = [:]  // finalised before the connection closes
+        try? database.close()
+    }
 
     // MARK: - Reading
 
     public func counts() throws(ClericalError) -> QueueCounts {
-        try access { db in
+        try access { db in try self.counts(db) }
+    }
+
+    private func counts(_ db: Database) throws -> QueueCounts {
+        do {
             var counts = QueueCounts()
-            for row in try Row.fetchAll(db, sql: "SELECT state, count AS n FROM pair_state_count") {
-                let n: Int = row["n"]
+            var rows: [(String, Int)] = []
+            try statement(db, "SELECT state, count FROM pair_state_count").each { rows.append(($0.text(0) ?? "", Int($0.int64(1)))) }
+            for (state, n) in rows {
                 counts.total += n
-                switch PairState(rawValue: row["state"]) {
+                switch PairState(rawValue: state) {
                 case .auto: counts.auto = n
                 case .pending: counts.pending = n
                 case .claimed: counts.claimed = n
@@ -130,25 +149,34 @@ public final class ReviewQueue {
         let exclusion = skipped.isEmpty ? "" : "AND id NOT IN (\(skipped.map(String.init).joined(separator: ",")))"
         // The reviewer's own live claim first (a session that was killed), then the pending
         // pair the model is least sure of, unless an expired claim comes before it.
-        var chosen = try Int64.fetchOne(db, sql: """
+        let own = try statement(db, """
             SELECT id FROM pair WHERE state = 'claimed' AND claimed_by = ? AND lease_expires_at >= ? \(exclusion)
             ORDER BY priority LIMIT 1
-            """, arguments: [reviewer, now])
+            """)
+        own.bind(1, reviewer)
+        own.bind(2, now)
+        var chosen = try own.first { $0.int64(0) }
         if chosen == nil {
-            let pending = try Row.fetchOne(db, sql: "SELECT id, priority FROM pair WHERE state = 'pending' \(exclusion) ORDER BY priority LIMIT 1")
-            let expired = try Row.fetchOne(db, sql: """
+            let pending = try statement(db, "SELECT id, priority FROM pair WHERE state = 'pending' \(exclusion) ORDER BY priority LIMIT 1")
+                .first { (id: $0.int64(0), priority: $0.double(1)) }
+            let expiredQuery = try statement(db, """
                 SELECT id, priority FROM pair WHERE state = 'claimed' AND lease_expires_at < ? \(exclusion) ORDER BY priority LIMIT 1
-                """, arguments: [now])
+                """)
+            expiredQuery.bind(1, now)
+            let expired = try expiredQuery.first { (id: $0.int64(0), priority: $0.double(1)) }
             switch (pending, expired) {
-            case let (pending?, expired?): chosen = (expired["priority"] as Double) < (pending["priority"] as Double) ? expired["id"] : pending["id"]
-            case let (pending?, nil): chosen = pending["id"]
-            case let (nil, expired?): chosen = expired["id"]
+            case let (pending?, expired?): chosen = expired.priority < pending.priority ? expired.id : pending.id
+            case let (pending?, nil): chosen = pending.id
+            case let (nil, expired?): chosen = expired.id
             case (nil, nil): chosen = nil
             }
         }
         guard let id = chosen else { return nil }
-        try db.execute(sql: "UPDATE pair SET state = 'claimed', claimed_by = ?, lease_expires_at = ? WHERE id = ?",
-                       arguments: [reviewer, now + leaseSeconds, id])
+        let update = try statement(db, "UPDATE pair SET state = 'claimed', claimed_by = ?, lease_expires_at = ? WHERE id = ?")
+        update.bind(1, reviewer)
+        update.bind(2, now + leaseSeconds)
+        update.bind(3, id)
+        try update.step()
         return try loadPair(db, id)
     }
 
@@ -182,26 +210,29 @@ public final class ReviewQueue {
     /// Records a verdict on the pair in hand and claims the next pair, in one transaction:
     /// one durable commit per keypress.
     public func decideAndClaimNext(_ pairID: Int64, _ verdict: Verdict, note: String?, shown: PatternScore?,
-                                   excluding skipped: Set<Int64> = []) throws(ClericalError) -> (PastVerdict, ReviewPair?) {
+                                   excluding skipped: Set<Int64> = []) throws(ClericalError) -> (PastVerdict, ReviewPair?, QueueCounts) {
         try write { db in
             let saved = try self.record(db, pairID, verdict, note: note, shown: shown)
-            return (saved, try self.claim(db, excluding: skipped))
+            let next = try self.claim(db, excluding: skipped)
+            return (saved, next, try self.counts(db))
         }
     }
 
     private func record(_ db: Database, _ pairID: Int64, _ verdict: Verdict, note: String?, shown: PatternScore?) throws -> PastVerdict {
-        guard let pair = try Row.fetchOne(db, sql: "SELECT state, claimed_by FROM pair WHERE id = ?", arguments: [pairID]) else {
+        let lookup = try statement(db, "SELECT state, claimed_by FROM pair WHERE id = ?")
+        lookup.bind(1, pairID)
+        guard let (state, claimedBy) = try lookup.first({ ($0.text(0) ?? "", $0.text(1)) }) else {
             throw ClericalError(.dataError, "pair \(pairID) is not in the queue")
         }
-        let state: String = pair["state"], claimedBy: String? = pair["claimed_by"]
         let standing = state == PairState.decided.rawValue ? try hasStandingVerdict(db, pairID) : false
         let mine = (state == PairState.claimed.rawValue && claimedBy == reviewer) || standing
         guard mine else {
             throw ClericalError(.tryAgain, "pair \(pairID) is no longer yours to decide (its claim expired and another reviewer took it)")
         }
         let content = try appendDecision(db, pairID: pairID, verdict: verdict, note: note, shown: shown)
-        try db.execute(sql: "UPDATE pair SET state = 'decided', claimed_by = NULL, lease_expires_at = NULL WHERE id = ?",
-                       arguments: [pairID])
+        let decided = try statement(db, "UPDATE pair SET state = 'decided', claimed_by = NULL, lease_expires_at = NULL WHERE id = ?")
+        decided.bind(1, pairID)
+        try decided.step()
         return PastVerdict(pairID: pairID, verdict: verdict, note: content.note, decidedAt: content.decidedAt)
     }
 
@@ -233,51 +264,82 @@ public final class ReviewQueue {
     }
 
     private func appendDecision(_ db: Database, pairID: Int64, verdict: Verdict?, note: String?, shown: PatternScore?) throws -> DecisionContent {
-        let previous = try String.fetchOne(db, sql: "SELECT hash FROM decision ORDER BY id DESC LIMIT 1")
+        let previous = try statement(db, "SELECT hash FROM decision ORDER BY id DESC LIMIT 1").first { $0.text(0) } ?? nil
         let content = DecisionContent(pairID: pairID, reviewer: reviewer, kind: .review, verdict: verdict,
                                       note: note.flatMap { $0.isEmpty ? nil : $0 }, decidedAt: Timestamp.now(),
                                       shownMatchWeight: shown?.matchWeight, shownMatchProbability: shown?.matchProbability)
-        try db.execute(sql: """
+        let insert = try statement(db, """
             INSERT INTO decision (pair_id, reviewer, kind, verdict, note, decided_at, shown_match_weight,
                                   shown_match_probability, previous_hash, hash)
             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-            """, arguments: [pairID, reviewer, content.kind.rawValue, verdict?.rawValue, content.note, content.decidedAt,
-                             content.shownMatchWeight, content.shownMatchProbability, previous, content.hash(previous: previous)])
+            """)
+        insert.bind(1, pairID)
+        insert.bind(2, reviewer)
+        insert.bind(3, content.kind.rawValue)
+        insert.bind(4, verdict?.rawValue)
+        insert.bind(5, content.note)
+        insert.bind(6, content.decidedAt)
+        insert.bind(7, content.shownMatchWeight)
+        insert.bind(8, content.shownMatchProbability)
+        insert.bind(9, previous)
+        insert.bind(10, content.hash(previous: previous))
+        try insert.step()
         return content
     }
 
     private func loadPair(_ db: Database, _ id: Int64) throws -> ReviewPair {
-        guard let row = try Row.fetchOne(db, sql: """
-            SELECT p.id, t.gammas, t.match_weight,
-                   l.source_dataset AS lds, l.unique_id AS luid, l.field_values AS lv,
-                   r.source_dataset AS rds, r.unique_id AS ruid, r.field_values AS rv
+        let query = try statement(db, """
+            SELECT t.gammas, t.match_weight, l.source_dataset, l.unique_id, l.field_values,
+                   r.source_dataset, r.unique_id, r.field_values
             FROM pair p JOIN pattern t ON t.id = p.pattern_id
             JOIN record l ON l.id = p.left_record_id JOIN record r ON r.id = p.right_record_id
             WHERE p.id = ?
-            """, arguments: [id]) else {
+            """)
+        query.bind(1, id)
+        guard let row = try query.first({ row in
+            (gammas: row.text(0) ?? "", weight: row.double(1),
+             left: RecordView(sourceDataset: row.text(2) ?? "", uniqueID: row.text(3) ?? "",
+                              values: Self.values(row.text(4) ?? "[]", count: fieldNames.count)),
+             right: RecordView(sourceDataset: row.text(5) ?? "", uniqueID: row.text(6) ?? "",
+                               values: Self.values(row.text(7) ?? "[]", count: fieldNames.count)))
+        }) else {
             throw ClericalError(.dataError, "pair \(id) is not in the queue")
         }
-        let gammas = PatternKey.gammas(row["gammas"])
+        let gammas = PatternKey.gammas(row.gammas)
         var evidence: [ComparisonEvidence] = []
+        evidence.reserveCapacity(model.comparisons.count)
         for (k, comparison) in model.comparisons.enumerated() where k < gammas.count {
             let gamma = gammas[k]
+            let level = levelsByComparison[k][gamma]
             evidence.append(ComparisonEvidence(
-                name: comparison.name, gamma: gamma, label: comparison.level(gamma: gamma)?.label ?? "γ = \(gamma)",
-                kind: comparison.kind(gamma: gamma), weight: model.parameters(comparison: k, gamma: gamma)?.weight ?? 0,
-                fieldIndices: fieldIndicesByComparison[k]))
+                name: comparison.name, gamma: gamma, label: level?.label ?? "γ = \(gamma)",
+                kind: level?.kind ?? .missing, weight: level?.weight ?? 0, fieldIndices: fieldIndicesByComparison[k]))
         }
-        let latest = try Row.fetchOne(db, sql: """
+        let latestQuery = try statement(db, """
             SELECT verdict, note FROM decision WHERE pair_id = ? AND reviewer = ? AND kind = 'review' ORDER BY id DESC LIMIT 1
-            """, arguments: [id, reviewer])
+            """)
+        latestQuery.bind(1, id)
+        latestQuery.bind(2, reviewer)
+        let latest = try latestQuery.first { (verdict: $0.text(0).flatMap(Verdict.init(rawValue:)), note: $0.text(1)) }
         return ReviewPair(
-            id: id, fields: fieldNames,
-            left: RecordView(sourceDataset: row["lds"], uniqueID: row["luid"], values: Self.values(row["lv"], count: fieldNames.count)),
-            right: RecordView(sourceDataset: row["rds"], uniqueID: row["ruid"], values: Self.values(row["rv"], count: fieldNames.count)),
-            evidence: evidence, priorWeight: model.priorWeight, score: PatternScore(matchWeight: row["match_weight"]),
-            verdict: (latest?["verdict"] as String?).flatMap(Verdict.init(rawValue:)), note: latest?["note"])
+            id: id, fields: fieldNames, left: row.left, right: row.right,
+            evidence: evidence, priorWeight: model.priorWeight, score: PatternScore(matchWeight: row.weight),
+            verdict: latest?.verdict, note: latest?.note)
     }
 
+    /// The prepared statement for `sql` on this queue's connection, prepared once.
+    private func statement(_ db: Database, _ sql: String) throws -> RawStatement {
+        if let prepared = statements[sql] { return prepared }
+        let prepared = try RawStatement(db, sql: sql)
+        // Statements that name skipped pairs vary; keep only the fixed ones.
+        if !sql.contains("NOT IN") { statements[sql] = prepared }
+        return prepared
+    }
+
+    /// A record's values, from the JSON array of strings and nulls the importer wrote.
     static func values(_ json: String, count: Int) -> [String?] {
+        if let values = RecordValues.parse(json), values.count == count { return values }
+        // Anything else (edited by hand, say) goes through the full JSON parser.
         let parsed = (try? JSONSerialization.jsonObject(with: Data(json.utf8))) as? [Any] ?? []
         return (0..<count).map { i in i < parsed.count ? parsed[i] as? String : nil }
     }

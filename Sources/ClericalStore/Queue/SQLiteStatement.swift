@@ -1,8 +1,9 @@
 import GRDB
 import GRDBSQLite
 
-/// A prepared statement bound through the SQLite C API: the import's hot loop runs a few
-/// million of these, and GRDB's argument arrays would allocate on every row.
+/// A prepared statement bound and read through the SQLite C API: the import's hot loop runs
+/// a few million of these, and the review screen a dozen per keypress, where GRDB's
+/// per-statement bookkeeping would cost more than the SQL.
 struct RawStatement {
     let handle: OpaquePointer
     let connection: OpaquePointer
@@ -64,6 +65,53 @@ struct RawStatement {
         return result
     }
 
+    func bind(_ index: Int32, _ text: String?) {
+        if let text { bind(index, copying: text) } else { bindNull(index) }
+    }
+
+    func bind(_ index: Int32, _ value: Double?) {
+        if let value { bind(index, value) } else { bindNull(index) }
+    }
+
+    /// Runs a query and reads its first row, if any.
+    func first<T>(_ read: (RawRow) throws -> T) throws -> T? {
+        defer { sqlite3_reset(handle) }
+        let code = sqlite3_step(handle)
+        if code == SQLITE_ROW { return try read(RawRow(handle: handle)) }
+        guard code == SQLITE_DONE else {
+            throw DatabaseError(resultCode: ResultCode(rawValue: code), message: String(cString: sqlite3_errmsg(connection)))
+        }
+        return nil
+    }
+
+    /// Runs a query and reads every row.
+    func each(_ read: (RawRow) throws -> Void) throws {
+        defer { sqlite3_reset(handle) }
+        var code = sqlite3_step(handle)
+        while code == SQLITE_ROW {
+            try read(RawRow(handle: handle))
+            code = sqlite3_step(handle)
+        }
+        guard code == SQLITE_DONE else {
+            throw DatabaseError(resultCode: ResultCode(rawValue: code), message: String(cString: sqlite3_errmsg(connection)))
+        }
+    }
+
     var changes: Int32 { sqlite3_changes(connection) }
     var lastInsertedRowID: Int64 { sqlite3_last_insert_rowid(connection) }
+}
+
+/// The current row of a `RawStatement`.
+struct RawRow {
+    let handle: OpaquePointer
+
+    func int64(_ column: Int32) -> Int64 { sqlite3_column_int64(handle, column) }
+    func double(_ column: Int32) -> Double { sqlite3_column_double(handle, column) }
+    func isNull(_ column: Int32) -> Bool { sqlite3_column_type(handle, column) == SQLITE_NULL }
+
+    func text(_ column: Int32) -> String? {
+        guard let bytes = sqlite3_column_text(handle, column) else { return nil }
+        let count = Int(sqlite3_column_bytes(handle, column))
+        return String(decoding: UnsafeBufferPointer(start: bytes, count: count), as: UTF8.self)
+    }
 }

@@ -51,7 +51,7 @@ public enum ReviewView {
         buffer.put(" ", x: 0, y: 1)
         buffer.put(String(repeating: "█", count: filled), x: 1, y: 1, style: CellStyle(.agree))
         buffer.put(String(repeating: "░", count: barWidth - filled), x: 1 + filled, y: 1, style: CellStyle(.dim))
-        buffer.put(String(format: " %3d%% of %d for review", Int(done * 100), counts.forReview), x: 1 + barWidth, y: 1)
+        buffer.put(" \(NumberText.padded(String(Int(done * 100)), 3))% of \(counts.forReview) for review", x: 1 + barWidth, y: 1)
         let position: String
         if let index = state.browseIndex, let pair = state.browsed {
             position = "your verdict \(index + 1) of \(state.recent.count) · pair #\(pair.id) "
@@ -155,12 +155,12 @@ public enum ReviewView {
         } else {
             let score = pair.score
             var x = buffer.put(" match weight ", x: 0, y: y, style: CellStyle(.label))
-            x += buffer.put(String(format: "%+.2f", score.matchWeight), x: x, y: y,
+            x += buffer.put(NumberText.fixed(score.matchWeight, 2, signed: true), x: x, y: y,
                             style: CellStyle(score.matchWeight >= 0 ? .evidencePositive : .evidenceNegative, bold: true))
             x += buffer.put("   probability ", x: x, y: y, style: CellStyle(.label))
             x += buffer.put(formatProbability(score.matchProbability), x: x, y: y, style: CellStyle(.normal, bold: true))
             x += buffer.put("   prior ", x: x, y: y, style: CellStyle(.label))
-            buffer.put(String(format: "%+.2f", pair.priorWeight), x: x, y: y)
+            buffer.put(NumberText.fixed(pair.priorWeight, 2, signed: true), x: x, y: y)
         }
         y += 1
         var line = ""
@@ -208,7 +208,7 @@ public enum ReviewView {
         } else {
             buffer.put(String(repeating: "█", count: cells), x: x + half + 1, y: y, style: CellStyle(.evidencePositive))
         }
-        let text = isNull ? "    0" : String(format: "%+6.2f", weight)
+        let text = isNull ? "     0" : NumberText.padded(NumberText.fixed(weight, 2, signed: true), 6)
         buffer.put(text, x: x + 2 * half + 2, y: y, style: CellStyle(weight < 0 ? .evidenceNegative : .evidencePositive))
     }
 
@@ -223,17 +223,36 @@ public enum ReviewView {
 
     static func formatProbability(_ p: Double) -> String {
         if p > 0.999 || p < 0.001 { return String(format: "%.2e", p) }
-        return String(format: "%.3f", p)
+        return NumberText.fixed(p, 3)
     }
 
     /// The level label as it fits: in full, then without the comparison's name
     /// ("Jaro-Winkler distance ≥ 0.9"), then short ("JW ≥ 0.9").
     static func displayLabel(_ label: String, comparison: String, width: Int) -> String {
-        let full = label.replacingOccurrences(of: ">=", with: "≥").replacingOccurrences(of: "<=", with: "≤")
+        let full = mathematicalComparisons(label)
         if DisplayText.width(full) <= width { return full }
-        let unnamed = full.replacingOccurrences(of: " of \(comparison)", with: "").replacingOccurrences(of: " on \(comparison)", with: "")
+        var unnamed = full
+        for phrase in [" of \(comparison)", " on \(comparison)"] {
+            if let range = unnamed.range(of: phrase) { unnamed.removeSubrange(range) }
+        }
         if DisplayText.width(unnamed) <= width { return unnamed }
         return shortLabel(label)
+    }
+
+    /// ">=" → "≥" and "<=" → "≤".
+    static func mathematicalComparisons(_ text: String) -> String {
+        guard text.contains("=") else { return text }
+        var result = "", previous: Character? = nil
+        for character in text {
+            if character == "=", let before = previous, before == ">" || before == "<" {
+                result.removeLast()
+                result.append(before == ">" ? "≥" : "≤")
+            } else {
+                result.append(character)
+            }
+            previous = character
+        }
+        return result
     }
 
     /// Splink's chart labels, shortened for an 80-column screen: "Jaro-Winkler distance of
@@ -246,14 +265,14 @@ public enum ReviewView {
         func threshold() -> String {
             let parts = label.components(separatedBy: " ")
             guard parts.count >= 2 else { return "" }
-            let op = parts[parts.count - 2].replacingOccurrences(of: ">=", with: "≥").replacingOccurrences(of: "<=", with: "≤")
+            let op = mathematicalComparisons(parts[parts.count - 2])
             return " \(op) \(parts[parts.count - 1])"
         }
         if lower.hasPrefix("jaro-winkler") || lower.hasPrefix("jaro_winkler") { return "JW" + threshold() }
         if lower.hasPrefix("damerau-levenshtein") { return "DL" + threshold() }
         if lower.hasPrefix("levenshtein") { return "Lev" + threshold() }
         if lower.hasPrefix("jaccard") { return "Jac" + threshold() }
-        return label.replacingOccurrences(of: ">=", with: "≥").replacingOccurrences(of: "<=", with: "≤")
+        return mathematicalComparisons(label)
     }
 
     // MARK: - Other screens
