@@ -215,7 +215,7 @@ final class PairStateCountTests: XCTestCase {
         try assertExact("after import")
         let first = try XCTUnwrap(try queue.claimNext())
         try assertExact("after a claim")
-        let (_, second) = try queue.decideAndClaimNext(first.id, .match, note: nil, shown: first.score)
+        let (_, second, _) = try queue.decideAndClaimNext(first.id, .match, note: nil, shown: first.score)
         try assertExact("after a verdict and the next claim")
         try queue.release(XCTUnwrap(second).id)
         _ = try queue.undoLast()
