@@ -57,6 +57,17 @@ public struct ScreenBuffer: Equatable, Sendable {
                              maxWidth: Int? = nil, marks: [Bool]? = nil) -> Int {
         guard y >= 0, y < height, x < width else { return 0 }
         let limit = min(maxWidth ?? (width - x), width - max(x, 0))
+        // Fast path: printable ASCII is one cell a byte, with no grapheme breaking to do.
+        if x >= 0, text.utf8.allSatisfy({ $0 >= 0x20 && $0 < 0x7F }) {
+            let marked = CellStyle(.diff, underline: true, bold: style.bold)
+            var column = x
+            for (index, byte) in text.utf8.prefix(limit).enumerated() {
+                let isMarked = marks.map { index < $0.count && $0[index] } ?? false
+                cells[y * width + column] = Cell(text: String(UnicodeScalar(byte)), style: isMarked ? marked : style)
+                column += 1
+            }
+            return column - x
+        }
         var column = x, used = 0
         for (index, character) in DisplayText.sanitized(text).enumerated() {
             let w = DisplayText.width(of: character)
@@ -78,6 +89,17 @@ public struct ScreenBuffer: Equatable, Sendable {
             used += w
         }
         return used
+    }
+
+    /// Draws one single-cell character `count` times: rules and bars.
+    @discardableResult
+    public mutating func repeatCharacter(_ character: Character, count: Int, x: Int, y: Int, style: CellStyle) -> Int {
+        guard y >= 0, y < height, count > 0, DisplayText.width(of: character) == 1 else { return 0 }
+        let cell = Cell(text: DisplayText.sanitized(String(character)), style: style)
+        let start = max(0, x), end = min(width, x + count)
+        guard start < end else { return 0 }
+        for column in start..<end { cells[y * width + column] = cell }
+        return end - start
     }
 
     /// Paints a row's cells from `x` for `count` cells with a style (keeping their text).

@@ -15,7 +15,11 @@ public enum DisplayText {
             return value
         }
         var result = String.UnicodeScalarView()
-        for scalar in value.precomposedStringWithCanonicalMapping.unicodeScalars {
+        // The standard library's own NFC (public, if underscored): Foundation's
+        // precomposedStringWithCanonicalMapping bridges through CFString and costs several
+        // times more, on every value of every pair drawn.
+        let normalized = String(decoding: value._nfcCodeUnits, as: UTF8.self)
+        for scalar in normalized.unicodeScalars {
             switch scalar.value {
             case 0x00...0x1F:
                 result.append(Unicode.Scalar(0x2400 + scalar.value)!)  // Control Pictures: ␀ ␉ ␊ ␛ …
@@ -58,7 +62,8 @@ public enum DisplayText {
 
     /// Cells the whole string takes.
     public static func width(_ text: String) -> Int {
-        text.reduce(0) { $0 + width(of: $1) }
+        if text.utf8.allSatisfy({ $0 >= 0x20 && $0 < 0x7F }) { return text.utf8.count }
+        return text.reduce(0) { $0 + width(of: $1) }
     }
 
     /// East Asian Wide (W) and Fullwidth (F) ranges, and emoji that default to emoji presentation.

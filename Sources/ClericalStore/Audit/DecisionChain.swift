@@ -30,6 +30,18 @@ struct DecisionContent {
         field(decidedAt)
         field(shownMatchWeight.map { "\($0)" })
         field(shownMatchProbability.map { "\($0)" })
-        return SHA256.hash(data: Data(text.utf8)).map { String(format: "%02x", $0) }.joined()
+        return hex(SHA256.hash(data: Data(text.utf8)))
+    }
+
+    /// Lower-case hex, by hand: `String(format:)` per byte costs more than the hash.
+    private func hex(_ digest: SHA256.Digest) -> String {
+        let digits = Array("0123456789abcdef".utf8)
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(64)
+        for byte in digest {
+            bytes.append(digits[Int(byte >> 4)])
+            bytes.append(digits[Int(byte & 0x0F)])
+        }
+        return String(decoding: bytes, as: UTF8.self)
     }
 }

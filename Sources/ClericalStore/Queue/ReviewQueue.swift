@@ -348,15 +348,20 @@ public final class ReviewQueue {
         do { return try database.read(body) } catch { throw Self.clericalError(error, path: path) }
     }
 
+    /// Runs `body` in one IMMEDIATE transaction, committed (durably) before it returns.
+    /// BEGIN and COMMIT are prepared once: this runs on every keypress.
     private func write<T>(_ body: (Database) throws -> T) throws(ClericalError) -> T {
         do {
             return try database.writeWithoutTransaction { db in
-                var result: T?
-                try db.inTransaction(.immediate) {
-                    result = try body(db)
-                    return .commit
+                try statement(db, "BEGIN IMMEDIATE").step()
+                do {
+                    let result = try body(db)
+                    try statement(db, "COMMIT").step()
+                    return result
+                } catch {
+                    _ = try? statement(db, "ROLLBACK").step()
+                    throw error
                 }
-                return result!
             }
         } catch {
             throw Self.clericalError(error, path: path)

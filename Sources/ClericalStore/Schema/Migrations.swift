@@ -110,7 +110,10 @@ enum QueueSchema {
                     lease_expires_at REAL,
                     UNIQUE (left_record_id, right_record_id)
                 ) STRICT;
-                CREATE INDEX pair_by_state_priority ON pair(state, priority);
+                -- The queue: only pending and claimed pairs are indexed (a few percent of a
+                -- large queue), and a decided pair leaves the index, so a verdict writes little.
+                CREATE INDEX pending_pair_by_priority ON pair(priority) WHERE state = 'pending';
+                CREATE INDEX claimed_pair_by_priority ON pair(priority) WHERE state = 'claimed';
                 CREATE INDEX pair_by_pattern ON pair(pattern_id);
 
                 -- Pairs per state, kept exact so screens never count a million rows: the

@@ -49,8 +49,8 @@ public enum ReviewView {
         let barWidth = 30
         let filled = Int((done * Double(barWidth)).rounded(.down))
         buffer.put(" ", x: 0, y: 1)
-        buffer.put(String(repeating: "█", count: filled), x: 1, y: 1, style: CellStyle(.agree))
-        buffer.put(String(repeating: "░", count: barWidth - filled), x: 1 + filled, y: 1, style: CellStyle(.dim))
+        buffer.repeatCharacter("█", count: filled, x: 1, y: 1, style: CellStyle(.agree))
+        buffer.repeatCharacter("░", count: barWidth - filled, x: 1 + filled, y: 1, style: CellStyle(.dim))
         buffer.put(" \(NumberText.padded(String(Int(done * 100)), 3))% of \(counts.forReview) for review", x: 1 + barWidth, y: 1)
         let position: String
         if let index = state.browseIndex, let pair = state.browsed {
@@ -61,7 +61,7 @@ public enum ReviewView {
             position = ""
         }
         buffer.put(position, x: width - DisplayText.width(position), y: 1, style: CellStyle(.label))
-        buffer.put(String(repeating: "─", count: width), x: 0, y: 2, style: CellStyle(.rule))
+        buffer.repeatCharacter("─", count: width, x: 0, y: 2, style: CellStyle(.rule))
     }
 
     /// The footer: this screen's keys from the action table. When they do not fit, the
@@ -146,7 +146,7 @@ public enum ReviewView {
         }
 
         y = bottom
-        buffer.put(String(repeating: "─", count: state.width), x: 0, y: y, style: CellStyle(.rule))
+        buffer.repeatCharacter("─", count: state.width, x: 0, y: y, style: CellStyle(.rule))
         y += 1
         if pair.isSecondReview {
             buffer.put(" Second review: the first verdict and the model's evidence are hidden.", x: 0, y: y, style: CellStyle(.warning))
@@ -204,9 +204,9 @@ public enum ReviewView {
         let cells = isNull ? 0 : max(weight == 0 ? 0 : 1, Int((abs(weight) / scale * Double(half)).rounded()))
         buffer.put("│", x: x + half, y: y, style: CellStyle(.rule))
         if weight < 0 {
-            buffer.put(String(repeating: "█", count: cells), x: x + half - cells, y: y, style: CellStyle(.evidenceNegative))
+            buffer.repeatCharacter("█", count: cells, x: x + half - cells, y: y, style: CellStyle(.evidenceNegative))
         } else {
-            buffer.put(String(repeating: "█", count: cells), x: x + half + 1, y: y, style: CellStyle(.evidencePositive))
+            buffer.repeatCharacter("█", count: cells, x: x + half + 1, y: y, style: CellStyle(.evidencePositive))
         }
         let text = isNull ? "     0" : NumberText.padded(NumberText.fixed(weight, 2, signed: true), 6)
         buffer.put(text, x: x + 2 * half + 2, y: y, style: CellStyle(weight < 0 ? .evidenceNegative : .evidencePositive))
