@@ -73,11 +73,7 @@ final class ReviewScreenTmuxTests: XCTestCase {
         tmux.send("m"); tmux.waitFor("Saved: match")
         tmux.send("u"); tmux.waitFor("Saved: unsure")
         tmux.send("n"); tmux.waitFor("Saved: non-match")
-        let pid = tmux.paneValue("#{pane_pid}")
-        let kill = Process()
-        kill.executableURL = URL(fileURLWithPath: "/usr/bin/pkill")
-        kill.arguments = ["-KILL", "-P", pid, "-f", "clerical review"]
-        try kill.run(); kill.waitUntilExit()
+        try tmux.signal("KILL")
         tmux.waitFor("EXIT=137")
         XCTAssertEqual(try decisions().map { $0["verdict"] as String? }, ["match", "unsure", "non-match"])
 
@@ -94,11 +90,7 @@ final class ReviewScreenTmuxTests: XCTestCase {
             if signal == "INT" {
                 tmux.send("C-c")
             } else {
-                let pid = tmux.paneValue("#{pane_pid}")
-                let kill = Process()
-                kill.executableURL = URL(fileURLWithPath: "/usr/bin/pkill")
-                kill.arguments = ["-\(signal)", "-P", pid, "-f", "clerical review"]
-                try kill.run(); kill.waitUntilExit()
+                try tmux.signal(signal)
             }
             tmux.waitFor("EXIT=\(status)")
             XCTAssertFalse(tmux.capture().contains("match weight"), "the review screen was left on the terminal after SIG\(signal)")

@@ -52,6 +52,15 @@ final class TmuxSession {
         (try? tmux(["capture-pane", "-p", "-t", name] + (escapes ? ["-e"] : []))) ?? ""
     }
 
+    /// Sends a signal (TERM, HUP, KILL, …) to the process running in the pane.
+    func signal(_ name: String, to processName: String = "clerical review") throws {
+        let kill = Process()
+        kill.executableURL = URL(fileURLWithPath: "/usr/bin/pkill")
+        kill.arguments = ["-\(name)", "-P", paneValue("#{pane_pid}"), "-f", processName]
+        try kill.run()
+        kill.waitUntilExit()
+    }
+
     func resize(width: Int, height: Int) { _ = try? tmux(["resize-window", "-t", name, "-x", "\(width)", "-y", "\(height)"]) }
 
     func paneValue(_ format: String) -> String {

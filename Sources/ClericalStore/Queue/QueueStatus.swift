@@ -11,15 +11,6 @@ public struct QueueStatus: Sendable, Equatable, Codable {
         public var high: Double
     }
 
-    public struct PairCounts: Sendable, Equatable, Codable {
-        public var total = 0
-        public var auto = 0
-        public var pending = 0
-        public var claimed = 0
-        public var decided = 0
-        public var disputed = 0
-    }
-
     public struct ProbabilityBin: Sendable, Equatable, Codable {
         public var low: Double
         public var high: Double
@@ -71,7 +62,7 @@ public struct QueueStatus: Sendable, Equatable, Codable {
     public var queue: String
     public var linkType: String
     public var reviewBand: Band
-    public var pairs: PairCounts
+    public var pairs: QueueCounts
     public var pendingByProbability: [ProbabilityBin]
     public var records: Int
     public var patterns: Int
@@ -98,19 +89,9 @@ public struct QueueStatus: Sendable, Equatable, Codable {
         case let .weight(low, high): band = Band(kind: "weight", low: low, high: high)
         }
 
-        var pairs = PairCounts()
-        for row in try Row.fetchAll(db, sql: "SELECT state, count AS n FROM pair_state_count") {
-            let n: Int = row["n"]
-            pairs.total += n
-            switch PairState(rawValue: row["state"]) {
-            case .auto: pairs.auto = n
-            case .pending: pairs.pending = n
-            case .claimed: pairs.claimed = n
-            case .decided: pairs.decided = n
-            case .disputed: pairs.disputed = n
-            case nil: break
-            }
-        }
+        let pairs = QueueCounts(try Row.fetchAll(db, sql: "SELECT state, count FROM pair_state_count").map {
+            (state: $0["state"] as String, count: $0["count"] as Int)
+        })
 
         var bins = (0..<10).map { ProbabilityBin(low: Double($0) / 10, high: Double($0 + 1) / 10, count: 0) }
         for row in try Row.fetchAll(db, sql: """

@@ -2,8 +2,8 @@ import ClericalCore
 import Foundation
 import GRDB
 
-/// Counts the review screen's header shows.
-public struct QueueCounts: Sendable, Equatable {
+/// Pairs by state, as the review screen's header and `status` show them.
+public struct QueueCounts: Sendable, Equatable, Codable {
     public var total = 0
     public var pending = 0
     public var claimed = 0
@@ -12,6 +12,21 @@ public struct QueueCounts: Sendable, Equatable {
     public var auto = 0
 
     public init() {}
+
+    /// From `pair_state_count` rows: (state, count).
+    init(_ rows: [(state: String, count: Int)]) {
+        for (state, n) in rows {
+            total += n
+            switch PairState(rawValue: state) {
+            case .auto: auto = n
+            case .pending: pending = n
+            case .claimed: claimed = n
+            case .decided: decided = n
+            case .disputed: disputed = n
+            case nil: break
+            }
+        }
+    }
 
     /// Pairs that go to people: everything but what the model decided.
     public var forReview: Int { pending + claimed + decided + disputed }
@@ -93,23 +108,9 @@ public final class ReviewQueue {
     }
 
     private func counts(_ db: Database) throws -> QueueCounts {
-        do {
-            var counts = QueueCounts()
-            var rows: [(String, Int)] = []
-            try statement(db, "SELECT state, count FROM pair_state_count").each { rows.append(($0.text(0) ?? "", Int($0.int64(1)))) }
-            for (state, n) in rows {
-                counts.total += n
-                switch PairState(rawValue: state) {
-                case .auto: counts.auto = n
-                case .pending: counts.pending = n
-                case .claimed: counts.claimed = n
-                case .decided: counts.decided = n
-                case .disputed: counts.disputed = n
-                case nil: break
-                }
-            }
-            return counts
-        }
+        var rows: [(state: String, count: Int)] = []
+        try statement(db, "SELECT state, count FROM pair_state_count").each { rows.append(($0.text(0) ?? "", Int($0.int64(1)))) }
+        return QueueCounts(rows)
     }
 
     /// The pair with its records, the evidence under the current model, and this
