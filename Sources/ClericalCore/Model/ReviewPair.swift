@@ -46,12 +46,9 @@ public struct ReviewPair: Sendable, Equatable {
     /// The reviewer's latest verdict and note, when the pair has been decided.
     public var verdict: Verdict?
     public var note: String?
-    /// A second review: the earlier verdict and the model's evidence stay hidden.
-    public var isSecondReview: Bool
 
     public init(id: Int64, fields: [String], left: RecordView, right: RecordView, evidence: [ComparisonEvidence],
-                priorWeight: Double, score: PatternScore, verdict: Verdict? = nil, note: String? = nil,
-                isSecondReview: Bool = false) {
+                priorWeight: Double, score: PatternScore, verdict: Verdict? = nil, note: String? = nil) {
         self.id = id
         self.fields = fields
         self.left = left
@@ -61,7 +58,6 @@ public struct ReviewPair: Sendable, Equatable {
         self.score = score
         self.verdict = verdict
         self.note = note
-        self.isSecondReview = isSecondReview
     }
 
     /// Field indices that no comparison reads: shown below the compared rows.

@@ -70,8 +70,6 @@ struct CSVReader {
 
     func isEmpty(at index: Int) -> Bool { fieldStarts[index] == fieldEnds[index] }
 
-    func byteCount(at index: Int) -> Int { fieldEnds[index] - fieldStarts[index] }
-
     /// Calls `body` with the field's bytes (not including the trailing NUL).
     @inline(__always)
     func withBytes<R>(at index: Int, _ body: (UnsafeBufferPointer<UInt8>) throws -> R) rethrows -> R {

@@ -148,9 +148,7 @@ public enum ReviewView {
         y = bottom
         buffer.repeatCharacter("─", count: state.width, x: 0, y: y, style: CellStyle(.rule))
         y += 1
-        if pair.isSecondReview {
-            buffer.put(" Second review: the first verdict and the model's evidence are hidden.", x: 0, y: y, style: CellStyle(.warning))
-        } else if state.blind {
+        if state.blind {
             buffer.put(" Blind: the model's evidence is hidden (b shows it).", x: 0, y: y, style: CellStyle(.dim))
         } else {
             let score = pair.score
