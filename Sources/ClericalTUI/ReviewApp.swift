@@ -53,6 +53,9 @@ public struct ReviewState: Equatable, Sendable {
     public var skipped: Set<Int64> = []
     public var quitting = false
 
+    /// How many of the reviewer's verdicts ←/→ can reach.
+    public static let recentLimit = 200
+
     public static let minimumWidth = 80
     public static let minimumHeight = 24
 
@@ -124,9 +127,11 @@ public enum ReviewApp {
             state.message = StatusMessage(text: "Saved: \(verdict.verdict.rawValue) for pair #\(verdict.pairID)", role: role(verdict.verdict))
             state.live = next
             state.counts = counts
-            // Kept here rather than re-read: one verdict changes only the head of the list.
+            // Kept here rather than re-read: one verdict changes only the head of the list,
+            // which holds the newest `recentLimit`, as `recentVerdicts` does.
             state.recent.removeAll { $0.pairID == verdict.pairID }
             state.recent.insert(verdict, at: 0)
+            if state.recent.count > ReviewState.recentLimit { state.recent.removeLast(state.recent.count - ReviewState.recentLimit) }
             state.draftNote = ""
             return []
         case let .corrected(verdict, pair, recent):

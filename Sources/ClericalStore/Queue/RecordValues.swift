@@ -3,8 +3,13 @@
 enum RecordValues {
     /// nil when the text is not such an array; then the caller uses the general parser.
     static func parse(_ json: String) -> [String?]? {
+        var json = json
+        return json.withUTF8 { parse(bytes: $0) }
+    }
+
+    static func parse(bytes: UnsafeBufferPointer<UInt8>) -> [String?]? {
         var values: [String?] = []
-        var utf8 = Array(json.utf8)[...]
+        var utf8 = bytes[...]
         func skipSpace() { while let b = utf8.first, b == 0x20 || b == 0x0A || b == 0x0D || b == 0x09 { utf8 = utf8.dropFirst() } }
         skipSpace()
         guard utf8.popFirst() == UInt8(ascii: "[") else { return nil }
@@ -12,11 +17,22 @@ enum RecordValues {
         if utf8.first == UInt8(ascii: "]") { return [] }
         while true {
             skipSpace()
-            if utf8.starts(with: "null".utf8) {
+            if utf8.count >= 4, utf8.starts(with: "null".utf8) {
                 values.append(nil)
                 utf8 = utf8.dropFirst(4)
             } else {
                 guard utf8.popFirst() == UInt8(ascii: "\"") else { return nil }
+                // Most values hold no escapes: take them straight from the buffer.
+                if let end = utf8.firstIndex(where: { $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") }),
+                   utf8[end] == UInt8(ascii: "\"") {
+                    values.append(String(decoding: UnsafeBufferPointer(rebasing: utf8[utf8.startIndex..<end]), as: UTF8.self))
+                    utf8 = utf8[(end + 1)...]
+                    skipSpace()
+                    guard let separator = utf8.popFirst() else { return nil }
+                    if separator == UInt8(ascii: "]") { return values }
+                    guard separator == UInt8(ascii: ",") else { return nil }
+                    continue
+                }
                 var bytes: [UInt8] = []
                 while true {
                     guard let b = utf8.popFirst() else { return nil }
