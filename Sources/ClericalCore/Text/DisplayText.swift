@@ -116,13 +116,17 @@ public enum TextDifference {
         guard a.count * b.count <= 40_000 else {
             return (a.indices.map { $0 >= b.count || a[$0] != b[$0] }, b.indices.map { $0 >= a.count || a[$0] != b[$0] })
         }
-        var table = [[Int]](repeating: [Int](repeating: 0, count: b.count + 1), count: a.count + 1)
+        // table[i * columns + j]: the LCS length of a[i...] and b[j...], in one flat array.
+        let columns = b.count + 1
+        var table = [Int](repeating: 0, count: (a.count + 1) * columns)
         for i in stride(from: a.count - 1, through: 0, by: -1) {
             for j in stride(from: b.count - 1, through: 0, by: -1) {
-                table[i][j] = a[i] == b[j] ? table[i + 1][j + 1] + 1 : max(table[i + 1][j], table[i][j + 1])
+                table[i * columns + j] = a[i] == b[j]
+                    ? table[(i + 1) * columns + j + 1] + 1
+                    : max(table[(i + 1) * columns + j], table[i * columns + j + 1])
             }
         }
-        guard table[0][0] * 2 >= max(a.count, b.count) else {
+        guard table[0] * 2 >= max(a.count, b.count) else {
             return ([Bool](repeating: false, count: a.count), [Bool](repeating: false, count: b.count))
         }
         var leftMarks = [Bool](repeating: true, count: a.count), rightMarks = [Bool](repeating: true, count: b.count)
@@ -131,7 +135,7 @@ public enum TextDifference {
             if a[i] == b[j] {
                 leftMarks[i] = false; rightMarks[j] = false
                 i += 1; j += 1
-            } else if table[i + 1][j] >= table[i][j + 1] {
+            } else if table[(i + 1) * columns + j] >= table[i * columns + j + 1] {
                 i += 1
             } else {
                 j += 1

@@ -239,18 +239,20 @@ public enum ReviewView {
 
     /// ">=" → "≥" and "<=" → "≤".
     static func mathematicalComparisons(_ text: String) -> String {
-        guard text.contains("=") else { return text }
-        var result = "", previous: Character? = nil
-        for character in text {
-            if character == "=", let before = previous, before == ">" || before == "<" {
-                result.removeLast()
-                result.append(before == ">" ? "≥" : "≤")
+        // Byte-level: ">=" and "<=" are ASCII, and labels are drawn on every frame.
+        let utf8 = text.utf8
+        guard utf8.contains(UInt8(ascii: "=")) else { return text }
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(utf8.count + 4)
+        for byte in utf8 {
+            if byte == UInt8(ascii: "="), let last = bytes.last, last == UInt8(ascii: ">") || last == UInt8(ascii: "<") {
+                bytes.removeLast()
+                bytes.append(contentsOf: (last == UInt8(ascii: ">") ? "≥" : "≤").utf8)
             } else {
-                result.append(character)
+                bytes.append(byte)
             }
-            previous = character
         }
-        return result
+        return String(decoding: bytes, as: UTF8.self)
     }
 
     /// Splink's chart labels, shortened for an 80-column screen: "Jaro-Winkler distance of
