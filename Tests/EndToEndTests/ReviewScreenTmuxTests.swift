@@ -98,6 +98,19 @@ final class ReviewScreenTmuxTests: XCTestCase {
         }
     }
 
+    /// The README's first command: the demo imports the sample and opens it for review.
+    func testDemoOpensTheSampleQueueForReview() throws {
+        let demoQueue = folder.appendingPathComponent("demo.db").path
+        let tmux = try TmuxSession("cd \(Binary.checkout.path) && \(Binary.clerical.path) demo --queue \(demoQueue)")
+        tmux.waitFor("pair 1 of 36")
+        tmux.send("m"); tmux.waitFor("Saved: match")
+        tmux.send("q"); tmux.waitFor("EXIT=0")
+        XCTAssertTrue(tmux.capture().contains("Your verdicts are in \(demoQueue)"))
+        let db = try DatabaseQueue(path: demoQueue)
+        defer { try? db.close() }
+        XCTAssertEqual(try db.read { try Int.fetchOne($0, sql: "SELECT count(*) FROM decision WHERE verdict = 'match'") }, 1)
+    }
+
     func testResize() throws {
         let tmux = try TmuxSession(review, width: 100, height: 30)
         tmux.waitFor("match weight")
