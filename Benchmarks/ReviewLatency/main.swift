@@ -83,6 +83,12 @@ do {
     try? floor.close()
     try? FileManager.default.removeItem(atPath: floorPath)
 
+    // Drawing alone, many times over the same state: where the frame's time goes.
+    if ProcessInfo.processInfo.environment["CLERICAL_BENCH_DRAW_ONLY"] != nil {
+        let drawStart = DispatchTime.now()
+        for _ in 0..<20_000 { screen = ReviewView.render(state) }
+        print(String(format: "drawing alone: %.1f µs a frame", milliseconds(since: drawStart) * 1000 / 20_000))
+    }
     let medianVerdict = percentile(verdictTimes, 0.5), medianFloor = percentile(floorTimes, 0.5)
     print(String(format: "queue: %d pairs, %d pending, %d decided", counts.total, counts.pending + counts.claimed, counts.decided))
     print(String(format: "open to first pair drawn: %.1f ms (queue open %.1f ms, first pair claimed %.1f ms)",

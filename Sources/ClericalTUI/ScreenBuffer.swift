@@ -26,12 +26,23 @@ public struct CellStyle: Hashable, Sendable {
     }
 }
 
+/// One cell: plain data, so a frame of thousands of cells costs no reference counting.
+/// A grapheme of one scalar (nearly all) lives in the cell; one of several scalars (a base
+/// with combining marks) lives in its buffer's `clusters`.
 public struct Cell: Equatable, Sendable {
-    /// One grapheme; "" for the second cell of a wide character.
-    public var text: String
+    /// The scalar; 0 for the second cell of a wide character.
+    var scalar: UInt32
+    /// 1 + the index of the grapheme in the buffer's `clusters`, or 0.
+    var cluster: Int32
     public var style: CellStyle
 
-    public static let blank = Cell(text: " ", style: CellStyle(.normal))
+    init(scalar: UInt32, style: CellStyle) {
+        self.scalar = scalar
+        cluster = 0
+        self.style = style
+    }
+
+    public static let blank = Cell(scalar: 0x20, style: CellStyle(.normal))
 }
 
 /// A grid of styled cells that views draw into; only the terminal layer turns it into
@@ -39,7 +50,8 @@ public struct Cell: Equatable, Sendable {
 public struct ScreenBuffer: Equatable, Sendable {
     public let width: Int
     public let height: Int
-    public private(set) var cells: [Cell]
+    private(set) var cells: [Cell]
+    private var clusters: [String] = []
 
     public init(width: Int, height: Int) {
         self.width = max(0, width)
@@ -47,7 +59,37 @@ public struct ScreenBuffer: Equatable, Sendable {
         cells = [Cell](repeating: .blank, count: self.width * self.height)
     }
 
-    public subscript(x: Int, y: Int) -> Cell { cells[y * width + x] }
+    public func style(x: Int, y: Int) -> CellStyle { cells[y * width + x].style }
+
+    /// The grapheme at a cell; "" for the second cell of a wide character.
+    public func text(x: Int, y: Int) -> String { text(of: cells[y * width + x]) }
+
+    func text(of cell: Cell) -> String {
+        if cell.cluster > 0 { return clusters[Int(cell.cluster) - 1] }
+        guard cell.scalar != 0, let scalar = Unicode.Scalar(cell.scalar) else { return "" }
+        return String(Character(scalar))
+    }
+
+    /// Every cell's grapheme, row by row.
+    public var graphemes: [String] { cells.map(text(of:)) }
+
+    /// True when the cell at (x, y) looks the same in both buffers.
+    public func sameCell(x: Int, y: Int, as other: ScreenBuffer) -> Bool {
+        let a = cells[y * width + x], b = other.cells[y * other.width + x]
+        guard a.style == b.style, a.scalar == b.scalar else { return false }
+        if a.cluster == 0 && b.cluster == 0 { return true }
+        return text(of: a) == other.text(of: b)
+    }
+
+    private mutating func set(_ index: Int, _ character: Character, _ style: CellStyle) {
+        let scalars = character.unicodeScalars
+        var cell = Cell(scalar: scalars.first?.value ?? 0, style: style)
+        if scalars.count > 1 {
+            clusters.append(String(character))
+            cell.cluster = Int32(clusters.count)
+        }
+        cells[index] = cell
+    }
 
     /// Draws `text` from column `x` on row `y`, at most `maxWidth` cells (default: to the
     /// edge). Values are sanitised first, so control characters never reach the terminal.
@@ -63,7 +105,7 @@ public struct ScreenBuffer: Equatable, Sendable {
             var column = x
             for (index, byte) in text.utf8.prefix(limit).enumerated() {
                 let isMarked = marks.map { index < $0.count && $0[index] } ?? false
-                cells[y * width + column] = Cell(text: String(UnicodeScalar(byte)), style: isMarked ? marked : style)
+                cells[y * width + column] = Cell(scalar: UInt32(byte), style: isMarked ? marked : style)
                 column += 1
             }
             return column - x
@@ -73,7 +115,10 @@ public struct ScreenBuffer: Equatable, Sendable {
             let w = DisplayText.width(of: character)
             if w == 0 {
                 // A combining mark that survived NFC joins the previous cell.
-                if column > x, column - 1 >= 0 { cells[y * width + column - 1].text.append(character) }
+                if column > x, column - 1 >= 0 {
+                    let previous = cells[y * width + column - 1]
+                    set(y * width + column - 1, Character(self.text(of: previous) + String(character)), previous.style)
+                }
                 continue
             }
             guard used + w <= limit else { break }
@@ -82,8 +127,8 @@ public struct ScreenBuffer: Equatable, Sendable {
                 if let marks, index < marks.count, marks[index] {
                     cellStyle = CellStyle(.diff, underline: true, bold: style.bold)
                 }
-                cells[y * width + column] = Cell(text: String(character), style: cellStyle)
-                if w == 2 && column + 1 < width { cells[y * width + column + 1] = Cell(text: "", style: cellStyle) }
+                set(y * width + column, character, cellStyle)
+                if w == 2 && column + 1 < width { cells[y * width + column + 1] = Cell(scalar: 0, style: cellStyle) }
             }
             column += w
             used += w
@@ -94,8 +139,9 @@ public struct ScreenBuffer: Equatable, Sendable {
     /// Draws one single-cell character `count` times: rules and bars.
     @discardableResult
     public mutating func repeatCharacter(_ character: Character, count: Int, x: Int, y: Int, style: CellStyle) -> Int {
-        guard y >= 0, y < height, count > 0, DisplayText.width(of: character) == 1 else { return 0 }
-        let cell = Cell(text: DisplayText.sanitized(String(character)), style: style)
+        let safe = Character(DisplayText.sanitized(String(character)))
+        guard y >= 0, y < height, count > 0, DisplayText.width(of: safe) == 1, safe.unicodeScalars.count == 1 else { return 0 }
+        let cell = Cell(scalar: safe.unicodeScalars.first!.value, style: style)
         let start = max(0, x), end = min(width, x + count)
         guard start < end else { return 0 }
         for column in start..<end { cells[y * width + column] = cell }
@@ -113,7 +159,7 @@ public struct ScreenBuffer: Equatable, Sendable {
     public func text() -> String {
         (0..<height).map { y in
             var line = ""
-            for x in 0..<width { line += cells[y * width + x].text }
+            for x in 0..<width { line += text(of: cells[y * width + x]) }
             while line.hasSuffix(" ") { line.removeLast() }
             return line
         }.joined(separator: "\n")
@@ -126,7 +172,7 @@ public struct ScreenBuffer: Equatable, Sendable {
         (0..<height).map { y in
             var line = "", current = ""
             for x in 0..<width {
-                let cell = self[x, y]
+                let cell = cells[y * width + x]
                 let look = theme.look(cell.style.role)
                 var marks = ""
                 if look.bold || cell.style.bold { marks += "b" }
@@ -137,7 +183,7 @@ public struct ScreenBuffer: Equatable, Sendable {
                     line += "⟨\(marks)⟩"
                     current = marks
                 }
-                line += cell.text
+                line += text(of: cell)
             }
             while line.hasSuffix(" ") { line.removeLast() }
             if line.hasSuffix("⟨⟩") { line.removeLast(2) }

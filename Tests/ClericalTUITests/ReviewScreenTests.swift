@@ -115,8 +115,8 @@ final class ReviewScreenTests: XCTestCase {
         // Walk to the pair whose records hold escape sequences.
         while let live = state.live, live.left.uniqueID != "PRO-0000707" { press([.character("s")], &state, session) }
         let buffer = ReviewView.render(state)
-        for cell in buffer.cells {
-            XCTAssertFalse(cell.text.unicodeScalars.contains { $0.value < 0x20 || (0x7F...0x9F).contains($0.value) },
+        for grapheme in buffer.graphemes {
+            XCTAssertFalse(grapheme.unicodeScalars.contains { $0.value < 0x20 || (0x7F...0x9F).contains($0.value) },
                            "a control character reached the screen buffer")
         }
         let text = buffer.text()

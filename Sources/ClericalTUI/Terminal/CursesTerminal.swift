@@ -86,16 +86,16 @@ public final class CursesTerminal {
         for y in 0..<buffer.height {
             var x = 0
             while x < buffer.width {
-                if !full, let previous, previous[x, y] == buffer[x, y] { x += 1; continue }
-                let style = buffer[x, y].style
+                if !full, let previous, buffer.sameCell(x: x, y: y, as: previous) { x += 1; continue }
+                let style = buffer.style(x: x, y: y)
                 var run = "", end = x
-                while end < buffer.width, buffer[end, y].style == style,
-                      full || previous?[end, y] != buffer[end, y] || buffer[end, y].text.isEmpty {
-                    run += buffer[end, y].text
+                while end < buffer.width, buffer.style(x: end, y: y) == style,
+                      full || !(previous.map { buffer.sameCell(x: end, y: y, as: $0) } ?? false) || buffer.text(x: end, y: y).isEmpty {
+                    run += buffer.text(x: end, y: y)
                     end += 1
                 }
                 // Never start a run on the second half of a wide character.
-                if buffer[x, y].text.isEmpty && x > 0 { x -= 1; run = buffer[x, y].text + run }
+                if buffer.text(x: x, y: y).isEmpty && x > 0 { x -= 1; run = buffer.text(x: x, y: y) + run }
                 setStyle(style)
                 // The last cell of the screen would scroll it: write one short.
                 if y == buffer.height - 1 && end == buffer.width, let last = run.last {

@@ -355,8 +355,8 @@ public enum ReviewView {
         let cursorX = origin.x + 2 + DisplayText.width(String(editor.text[start..<editor.cursor]))
         let cursorY = origin.y + 1
         if cursorX < origin.x + width - 1 {
-            let cell = buffer[cursorX, cursorY]
-            buffer.put(cell.text.isEmpty || cell.text == " " ? " " : cell.text, x: cursorX, y: cursorY, style: CellStyle(.selection))
+            let under = buffer.text(x: cursorX, y: cursorY)
+            buffer.put(under.isEmpty ? " " : under, x: cursorX, y: cursorY, style: CellStyle(.selection))
         }
     }
 }
