@@ -99,6 +99,7 @@ public enum ReviewCommand: Equatable, Sendable {
     case decide(pairID: Int64, Verdict, note: String?, shown: PatternScore?, skipped: Set<Int64>)
     case correct(pairID: Int64, Verdict, note: String?)
     case skip(pairID: Int64, skipped: Set<Int64>)
+    case claimNext(excluding: Set<Int64>)
     case undo(releasing: Int64?)
     case load(pairID: Int64)
     case quit(releasing: Int64?)
@@ -120,7 +121,7 @@ public enum ReviewApp {
             if pair == nil && !state.skipped.isEmpty {
                 // Only skipped pairs remain: offer them again rather than claim the queue is done.
                 state.skipped = []
-                return [.skip(pairID: -1, skipped: [])]
+                return [.claimNext(excluding: [])]
             }
             return []
         case let .decided(verdict, next, counts):

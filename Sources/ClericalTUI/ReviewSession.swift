@@ -31,8 +31,12 @@ public final class ReviewSession {
             }
         case let .skip(pairID, skipped):
             return attempt { () throws(ClericalError) in
-                if pairID >= 0 { try queue.release(pairID) }
+                try queue.release(pairID)
                 return .claimed(try queue.claimNext(excluding: skipped), try queue.counts(), try queue.recentVerdicts())
+            }
+        case let .claimNext(skipped):
+            return attempt { () throws(ClericalError) in
+                .claimed(try queue.claimNext(excluding: skipped), try queue.counts(), try queue.recentVerdicts())
             }
         case let .undo(releasing):
             return attempt { () throws(ClericalError) in

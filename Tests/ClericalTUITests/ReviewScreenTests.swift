@@ -105,6 +105,21 @@ final class ReviewScreenTests: XCTestCase {
         XCTAssertEqual(try session.queue.counts().decided, 5)
     }
 
+    func testSkippedPairsComeBackWhenNothingElseIsLeft() throws {
+        var (state, session) = try started(width: 80, height: 24)
+        let first = try XCTUnwrap(state.live)
+        var seen: Set<Int64> = [first.id]
+        for _ in 0..<4 {
+            press([.character("s")], &state, session)
+            seen.insert(try XCTUnwrap(state.live).id)
+        }
+        XCTAssertEqual(seen.count, 5, "each skip offers a pair not yet skipped")
+        press([.character("s")], &state, session)
+        XCTAssertNotNil(state.live, "with only skipped pairs left, they are offered again")
+        XCTAssertTrue(state.skipped.isEmpty)
+        XCTAssertEqual(try session.queue.counts().decided, 0)
+    }
+
     func testTooSmallTerminal() throws {
         let (state, _) = try started(width: 60, height: 20)
         assertSnapshot(ReviewView.render(state).text(), named: "too-small-60x20")

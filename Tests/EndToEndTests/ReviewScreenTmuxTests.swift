@@ -20,16 +20,19 @@ final class ReviewScreenTmuxTests: XCTestCase {
 
     var review: String { "\(Binary.clerical.path) review \(queue!)" }
 
-    func decisions() throws -> [Row] {
+    /// Reads the queue file directly, as an auditor would.
+    func read<T>(_ body: (Database) throws -> T) throws -> T {
         let db = try DatabaseQueue(path: queue)
         defer { try? db.close() }
-        return try db.read { try Row.fetchAll($0, sql: "SELECT pair_id, verdict, note FROM decision ORDER BY id") }
+        return try db.read(body)
+    }
+
+    func decisions() throws -> [Row] {
+        try read { try Row.fetchAll($0, sql: "SELECT pair_id, verdict, note FROM decision ORDER BY id") }
     }
 
     func states() throws -> [String: Int] {
-        let db = try DatabaseQueue(path: queue)
-        defer { try? db.close() }
-        return try db.read { db in
+        try read { db in
             Dictionary(uniqueKeysWithValues: try Row.fetchAll(db, sql: "SELECT state, count(*) AS n FROM pair GROUP BY state").map {
                 ($0["state"] as String, $0["n"] as Int)
             })
@@ -106,9 +109,8 @@ final class ReviewScreenTmuxTests: XCTestCase {
         tmux.send("m"); tmux.waitFor("Saved: match")
         tmux.send("q"); tmux.waitFor("EXIT=0")
         XCTAssertTrue(tmux.capture().contains("Your verdicts are in \(demoQueue)"))
-        let db = try DatabaseQueue(path: demoQueue)
-        defer { try? db.close() }
-        XCTAssertEqual(try db.read { try Int.fetchOne($0, sql: "SELECT count(*) FROM decision WHERE verdict = 'match'") }, 1)
+        queue = demoQueue
+        XCTAssertEqual(try read { try Int.fetchOne($0, sql: "SELECT count(*) FROM decision WHERE verdict = 'match'") }, 1)
     }
 
     func testResize() throws {
