@@ -1,0 +1,241 @@
+import Foundation
+
+/// How an estimation runs.
+public struct EstimationOptions: Sendable, Equatable {
+    public var maxIterations: Int
+    /// Stop when no m, u or λ moves by more than this in one iteration.
+    public var tolerance: Double
+    /// Keep every u as it is (for example Splink's, from random pairs) and estimate m and λ.
+    public var fixU: Bool
+
+    public init(maxIterations: Int = 100, tolerance: Double = 1e-6, fixU: Bool = false) {
+        self.maxIterations = maxIterations
+        self.tolerance = tolerance
+        self.fixU = fixU
+    }
+
+    /// The least an m or u may be: a level with no support keeps a finite weight.
+    public static let probabilityFloor = 1e-6
+    /// λ stays inside (0, 1) by this much, so the prior weight stays finite.
+    public static let lambdaFloor = 1e-9
+}
+
+public struct EstimationResult: Sendable, Equatable {
+    public var model: FellegiSunterModel
+    public var iterations: Int
+    public var converged: Bool
+    /// Natural-log likelihood of the queue (labels clamped) under `model`.
+    public var logLikelihood: Double
+    public var labelledMatches: Int
+    public var labelledNonMatches: Int
+}
+
+/// Expectation–maximisation for the Fellegi–Sunter model over pattern tallies: one pass
+/// costs O(patterns), whatever the number of pairs.
+///
+/// Pairs with a match or non-match verdict are clamped to their class; the rest get E-step
+/// posteriors. Null levels contribute nothing. m and u never fall below
+/// `EstimationOptions.probabilityFloor`, so every weight is finite.
+///
+///     let result = ExpectationMaximisation.estimate(start: model, tallies: tallies)
+///     result.model.score(gammas: [3, 3, 2])
+public enum ExpectationMaximisation {
+    public static func estimate(start: FellegiSunterModel, tallies: [PatternTally],
+                                options: EstimationOptions = .init()) -> EstimationResult {
+        let coded = CodedTallies(tallies, model: start)
+        var state = EstimationState(start: start)
+        var iterations = 0
+        var converged = false
+        while iterations < options.maxIterations {
+            iterations += 1
+            let change = state.maximise(coded.expectedCounts(state), options: options)
+            if change < options.tolerance {
+                converged = true
+                break
+            }
+        }
+        let model = state.model(from: start)
+        return EstimationResult(
+            model: model, iterations: iterations, converged: converged,
+            logLikelihood: coded.expectedCounts(state).logLikelihood,
+            labelledMatches: tallies.reduce(0) { $0 + $1.matches },
+            labelledNonMatches: tallies.reduce(0) { $0 + $1.nonMatches })
+    }
+
+    /// The natural-log likelihood of the tallies under `model` (labels clamped).
+    public static func logLikelihood(_ model: FellegiSunterModel, tallies: [PatternTally]) -> Double {
+        CodedTallies(tallies, model: model).expectedCounts(EstimationState(start: model)).logLikelihood
+    }
+}
+
+/// What one E-step gives the M-step: expected match and non-match counts per level.
+struct ExpectedCounts {
+    /// `m[k][i]`: expected matches at level i of comparison k (null levels stay 0).
+    var m: [[Double]]
+    var u: [[Double]]
+    var expectedMatches = 0.0
+    var pairs = 0.0
+    var logLikelihood = 0.0
+
+    init(shape: [[Double]]) {
+        m = shape.map { [Double](repeating: 0, count: $0.count) }
+        u = m
+    }
+
+    /// Adds `matches` pairs known (or expected) to match and `nonMatches` not, at these levels.
+    mutating func add(levels: (Int) -> Int, comparisons: Int, matches: Double, nonMatches: Double) {
+        for k in 0..<comparisons {
+            let i = levels(k)
+            guard i >= 0 else { continue }
+            m[k][i] += matches
+            u[k][i] += nonMatches
+        }
+        expectedMatches += matches
+        pairs += matches + nonMatches
+    }
+}
+
+/// The parameters being estimated, in log form for the E-step.
+struct EstimationState {
+    var lambda: Double
+    var m: [[Double]]
+    var u: [[Double]]
+    var logM: [[Double]]
+    var logU: [[Double]]
+    /// Levels that are null (or have no m/u): they contribute nothing.
+    let isNull: [[Bool]]
+
+    init(start: FellegiSunterModel) {
+        lambda = start.lambda
+        isNull = zip(start.comparisons, start.parameters).map { comparison, parameters in
+            zip(comparison.levels, parameters).map { level, p in level.isNull || level.gamma < 0 || p.m == nil || p.u == nil }
+        }
+        m = start.parameters.map { $0.map { $0.m ?? 0 } }
+        u = start.parameters.map { $0.map { $0.u ?? 0 } }
+        logM = m.map { $0.map { $0 > 0 ? Foundation.log($0) : 0 } }
+        logU = u.map { $0.map { $0 > 0 ? Foundation.log($0) : 0 } }
+    }
+
+    /// The log-probabilities of one comparison vector under each class.
+    @inline(__always)
+    func logProbabilities(comparisons: Int, levels: (Int) -> Int) -> (match: Double, nonMatch: Double) {
+        var match = Foundation.log(lambda), nonMatch = Foundation.log1p(-lambda)
+        for k in 0..<comparisons {
+            let i = levels(k)
+            guard i >= 0 else { continue }
+            match += logM[k][i]
+            nonMatch += logU[k][i]
+        }
+        return (match, nonMatch)
+    }
+
+    /// The M-step: new λ, m and u from expected counts. Returns the largest change.
+    mutating func maximise(_ counts: ExpectedCounts, options: EstimationOptions) -> Double {
+        var change = 0.0
+        if counts.pairs > 0 {
+            let floor = EstimationOptions.lambdaFloor
+            let newLambda = min(max(counts.expectedMatches / counts.pairs, floor), 1 - floor)
+            change = abs(newLambda - lambda)
+            lambda = newLambda
+        }
+        for k in m.indices {
+            change = max(change, Self.normalise(&m[k], counts.m[k], isNull: isNull[k]))
+            if !options.fixU {
+                change = max(change, Self.normalise(&u[k], counts.u[k], isNull: isNull[k]))
+            }
+            logM[k] = m[k].map { $0 > 0 ? Foundation.log($0) : 0 }
+            logU[k] = u[k].map { $0 > 0 ? Foundation.log($0) : 0 }
+        }
+        return change
+    }
+
+    /// Sets `values` to `counts` as proportions over the non-null levels, each at least the
+    /// floor. A comparison with no support at all keeps its values. Returns the largest change.
+    static func normalise(_ values: inout [Double], _ counts: [Double], isNull: [Bool]) -> Double {
+        var total = 0.0
+        for i in counts.indices where !isNull[i] { total += counts[i] }
+        guard total > 0 else { return 0 }
+        var floored = counts.indices.map { isNull[$0] ? 0 : max(counts[$0] / total, EstimationOptions.probabilityFloor) }
+        let sum = floored.reduce(0, +)
+        var change = 0.0
+        for i in floored.indices where !isNull[i] {
+            floored[i] /= sum
+            change = max(change, abs(floored[i] - values[i]))
+        }
+        values = floored
+        return change
+    }
+
+    /// The estimated model: `start`'s structure with these parameters.
+    func model(from start: FellegiSunterModel) -> FellegiSunterModel {
+        var model = start
+        model.lambda = lambda
+        for k in model.parameters.indices {
+            for i in model.parameters[k].indices {
+                model.parameters[k][i] = isNull[k][i] ? start.parameters[k][i] : LevelParameters(m: m[k][i], u: u[k][i])
+            }
+        }
+        return model
+    }
+}
+
+/// Tallies with each gamma turned into a level index once, in one flat array.
+struct CodedTallies {
+    let comparisons: Int
+    /// `levels[p * comparisons + k]`: level index of pattern p in comparison k, -1 for null.
+    let levels: [Int]
+    let unlabelled: [Double]
+    let matches: [Double]
+    let nonMatches: [Double]
+    let shape: [[Double]]
+
+    init(_ tallies: [PatternTally], model: FellegiSunterModel) {
+        comparisons = model.comparisons.count
+        let indexByGamma = model.comparisons.map { comparison in
+            Dictionary(comparison.levels.enumerated().map { ($1.gamma, $0) }, uniquingKeysWith: { first, _ in first })
+        }
+        let state = EstimationState(start: model)
+        var levels: [Int] = []
+        levels.reserveCapacity(tallies.count * comparisons)
+        for tally in tallies {
+            for k in 0..<comparisons {
+                let i = k < tally.gammas.count ? indexByGamma[k][tally.gammas[k]] ?? -1 : -1
+                levels.append(i >= 0 && !state.isNull[k][i] ? i : -1)
+            }
+        }
+        self.levels = levels
+        unlabelled = tallies.map { Double($0.unlabelled) }
+        matches = tallies.map { Double($0.matches) }
+        nonMatches = tallies.map { Double($0.nonMatches) }
+        shape = model.parameters.map { $0.map { _ in 0 } }
+    }
+
+    /// The E-step over every pattern, with the likelihood of the current parameters.
+    func expectedCounts(_ state: EstimationState) -> ExpectedCounts {
+        var counts = ExpectedCounts(shape: shape)
+        let comparisons = comparisons
+        levels.withUnsafeBufferPointer { levels in
+            for p in unlabelled.indices {
+                let base = p * comparisons
+                let log = state.logProbabilities(comparisons: comparisons) { levels[base + $0] }
+                let posterior = 1 / (1 + exp(log.nonMatch - log.match))
+                counts.logLikelihood += matches[p] * log.match + nonMatches[p] * log.nonMatch
+                if unlabelled[p] > 0 {
+                    counts.logLikelihood += unlabelled[p] * LogSum.of(log.match, log.nonMatch)
+                }
+                counts.add(levels: { levels[base + $0] }, comparisons: comparisons,
+                           matches: matches[p] + unlabelled[p] * posterior,
+                           nonMatches: nonMatches[p] + unlabelled[p] * (1 - posterior))
+            }
+        }
+        return counts
+    }
+}
+
+enum LogSum {
+    /// log(e^a + e^b) without overflow.
+    static func of(_ a: Double, _ b: Double) -> Double {
+        let high = max(a, b)
+        return high + Foundation.log1p(exp(min(a, b) - high))
+    }
+}

@@ -1,0 +1,250 @@
+@testable import ClericalCore
+import Foundation
+import XCTest
+
+/// A binary comparison (agree = 1, else = 0, null = -1), the shape of most tests here.
+private func binaryComparison(_ name: String) -> Comparison {
+    Comparison(name: name, levels: [
+        ComparisonLevel(gamma: -1, label: "\(name) is null", isNull: true),
+        ComparisonLevel(gamma: 1, label: "Exact match on \(name)", isNull: false),
+        ComparisonLevel(gamma: 0, label: "All other comparisons", isNull: false),
+    ])
+}
+
+/// A model over binary comparisons with P(agree | match) = m[k], P(agree | non-match) = u[k].
+private func binaryModel(lambda: Double, m: [Double], u: [Double]) -> FellegiSunterModel {
+    FellegiSunterModel(
+        comparisons: m.indices.map { binaryComparison("c\($0)") }, lambda: lambda,
+        parameters: m.indices.map { [.null, LevelParameters(m: m[$0], u: u[$0]), LevelParameters(m: 1 - m[$0], u: 1 - u[$0])] })
+}
+
+/// Draws comparison vectors from latent classes, each a share of pairs with its own
+/// per-comparison agreement rates; a share of values is missing.
+private struct PairGenerator {
+    struct LatentClass {
+        var share: Double
+        var agreement: [Double]
+        var isMatch: Bool
+    }
+    var classes: [LatentClass]
+    var missingRate = 0.0
+
+    func draw(_ count: Int, seed: UInt64) -> (gammas: [[Int]], isMatch: [Bool]) {
+        var random = SeededGenerator(seed: seed)
+        var gammas: [[Int]] = [], isMatch: [Bool] = []
+        for _ in 0..<count {
+            var pick = Double.random(in: 0..<1, using: &random)
+            let latent = classes.first { pick -= $0.share; return pick < 0 } ?? classes.last!
+            gammas.append(latent.agreement.map { rate in
+                if missingRate > 0, Double.random(in: 0..<1, using: &random) < missingRate { return -1 }
+                return Double.random(in: 0..<1, using: &random) < rate ? 1 : 0
+            })
+            isMatch.append(latent.isMatch)
+        }
+        return (gammas, isMatch)
+    }
+}
+
+/// Aggregates pairs into pattern tallies, clamping the labelled ones.
+private func tallies(_ gammas: [[Int]], labels: [Verdict?]? = nil) -> [PatternTally] {
+    var byPattern: [[Int]: PatternTally] = [:]
+    var order: [[Int]] = []
+    for (j, vector) in gammas.enumerated() {
+        if byPattern[vector] == nil {
+            byPattern[vector] = PatternTally(gammas: vector, unlabelled: 0)
+            order.append(vector)
+        }
+        switch labels?[j] {
+        case .match?: byPattern[vector]!.matches += 1
+        case .nonMatch?: byPattern[vector]!.nonMatches += 1
+        default: byPattern[vector]!.unlabelled += 1
+        }
+    }
+    return order.map { byPattern[$0]! }
+}
+
+/// Share of true matches and non-matches the model puts on the right side of 0.5.
+private func accuracy(_ model: FellegiSunterModel, _ gammas: [[Int]], _ isMatch: [Bool]) -> (precision: Double, recall: Double) {
+    var truePositive = 0.0, falsePositive = 0.0, falseNegative = 0.0
+    for (vector, truth) in zip(gammas, isMatch) {
+        let predicted = model.score(gammas: vector).matchProbability >= 0.5
+        if predicted && truth { truePositive += 1 }
+        if predicted && !truth { falsePositive += 1 }
+        if !predicted && truth { falseNegative += 1 }
+    }
+    return (truePositive / max(truePositive + falsePositive, 1), truePositive / max(truePositive + falseNegative, 1))
+}
+
+final class EstimationTests: XCTestCase {
+    func testEMRecoversTheParametersItsDataCameFrom() {
+        let truth = binaryModel(lambda: 0.3, m: [0.95, 0.9, 0.85, 0.8, 0.9], u: [0.05, 0.2, 0.1, 0.3, 0.02])
+        let generator = PairGenerator(classes: [
+            .init(share: 0.3, agreement: [0.95, 0.9, 0.85, 0.8, 0.9], isMatch: true),
+            .init(share: 0.7, agreement: [0.05, 0.2, 0.1, 0.3, 0.02], isMatch: false),
+        ], missingRate: 0.05)
+        let (gammas, _) = generator.draw(200_000, seed: 1)
+        let start = binaryModel(lambda: 0.5, m: [0.7, 0.7, 0.7, 0.7, 0.7], u: [0.3, 0.3, 0.3, 0.3, 0.3])
+
+        let result = ExpectationMaximisation.estimate(start: start, tallies: tallies(gammas))
+
+        XCTAssertTrue(result.converged)
+        XCTAssertEqual(result.model.lambda, truth.lambda, accuracy: 0.01)
+        for k in truth.comparisons.indices {
+            for i in 1...2 {
+                XCTAssertEqual(result.model.parameters[k][i].m!, truth.parameters[k][i].m!, accuracy: 0.01, "m of c\(k) level \(i)")
+                XCTAssertEqual(result.model.parameters[k][i].u!, truth.parameters[k][i].u!, accuracy: 0.01, "u of c\(k) level \(i)")
+            }
+            XCTAssertEqual(result.model.parameters[k][0], .null, "the null level stays null")
+        }
+    }
+
+    func testPatternEMEqualsPairByPairEM() {
+        let generator = PairGenerator(classes: [
+            .init(share: 0.2, agreement: [0.9, 0.8, 0.7, 0.95], isMatch: true),
+            .init(share: 0.8, agreement: [0.1, 0.3, 0.2, 0.05], isMatch: false),
+        ], missingRate: 0.1)
+        let (gammas, isMatch) = generator.draw(20_000, seed: 2)
+        let start = binaryModel(lambda: 0.4, m: [0.6, 0.6, 0.6, 0.6], u: [0.4, 0.4, 0.4, 0.4])
+        let options = EstimationOptions(maxIterations: 25, tolerance: 0)
+        var labels = [Verdict?](repeating: nil, count: gammas.count)
+        for j in stride(from: 0, to: gammas.count, by: 37) { labels[j] = isMatch[j] ? .match : .nonMatch }
+        for j in stride(from: 5, to: gammas.count, by: 101) { labels[j] = .unsure }
+
+        for labelled in [false, true] {
+            let byPattern = ExpectationMaximisation.estimate(
+                start: start, tallies: tallies(gammas, labels: labelled ? labels : nil), options: options)
+            let byPair = PairwiseExpectationMaximisation.estimate(
+                start: start, gammas: gammas, labels: labelled ? labels : nil, options: options)
+            XCTAssertEqual(byPattern.iterations, byPair.iterations)
+            XCTAssertEqual(byPattern.model.lambda, byPair.model.lambda, accuracy: 1e-9)
+            XCTAssertEqual(byPattern.logLikelihood, byPair.logLikelihood, accuracy: 1e-9 * abs(byPair.logLikelihood))
+            for k in start.comparisons.indices {
+                for i in 1...2 {
+                    XCTAssertEqual(byPattern.model.parameters[k][i].m!, byPair.model.parameters[k][i].m!, accuracy: 1e-9)
+                    XCTAssertEqual(byPattern.model.parameters[k][i].u!, byPair.model.parameters[k][i].u!, accuracy: 1e-9)
+                }
+            }
+            XCTAssertEqual(byPattern.labelledMatches, byPair.labelledMatches)
+        }
+    }
+
+    /// People in one household agree on surname, address and postcode without being the same
+    /// person. From the true parameters, unlabelled EM walks off to "same household" as its
+    /// match class: a wrong grouping with a higher likelihood than the right one. Clamped
+    /// labels on 4% of the pairs hold it to the right grouping.
+    func testAFewLabelsRescueEMFromAWrongGroupingWithHigherLikelihood() {
+        // Comparisons: given name, date of birth | surname, address, postcode.
+        let matches = [0.92, 0.95, 0.97, 0.9, 0.9], household = [0.04, 0.03, 0.97, 0.95, 0.95], others = [0.05, 0.02, 0.05, 0.03, 0.05]
+        let generator = PairGenerator(classes: [
+            .init(share: 0.35, agreement: matches, isMatch: true),
+            .init(share: 0.30, agreement: household, isMatch: false),
+            .init(share: 0.35, agreement: others, isMatch: false),
+        ])
+        let (gammas, isMatch) = generator.draw(2_000, seed: 3)
+        let nonMatchAgreement = zip(household, others).map { (0.30 * $0 + 0.35 * $1) / 0.65 }
+        let truth = binaryModel(lambda: 0.35, m: matches, u: nonMatchAgreement)
+        let unlabelledTallies = tallies(gammas)
+
+        let unlabelled = ExpectationMaximisation.estimate(start: truth, tallies: unlabelledTallies)
+        XCTAssertLessThan(accuracy(unlabelled.model, gammas, isMatch).precision, 0.6, "household members are taken for matches")
+
+        var labels = [Verdict?](repeating: nil, count: gammas.count)
+        var random = SeededGenerator(seed: 4)
+        var labelled = Set<Int>()
+        while labelled.count < 80 { labelled.insert(Int.random(in: 0..<gammas.count, using: &random)) }
+        for j in labelled { labels[j] = isMatch[j] ? .match : .nonMatch }
+        let anchored = ExpectationMaximisation.estimate(start: truth, tallies: tallies(gammas, labels: labels))
+        let anchoredAccuracy = accuracy(anchored.model, gammas, isMatch)
+        XCTAssertGreaterThan(anchoredAccuracy.precision, 0.95)
+        XCTAssertGreaterThan(anchoredAccuracy.recall, 0.95)
+        XCTAssertEqual(anchored.labelledMatches + anchored.labelledNonMatches, 80)
+
+        // The wrong grouping is the better fit: EM alone has every reason to prefer it.
+        let wrongFit = ExpectationMaximisation.logLikelihood(unlabelled.model, tallies: unlabelledTallies)
+        XCTAssertGreaterThan(wrongFit, ExpectationMaximisation.logLikelihood(anchored.model, tallies: unlabelledTallies) + 100)
+        XCTAssertGreaterThan(wrongFit, ExpectationMaximisation.logLikelihood(truth, tallies: unlabelledTallies) + 100)
+    }
+
+    func testLevelsWithoutSupportKeepAFloorAndFiniteWeights() {
+        // Nobody ever agrees on c1, and c2 is always null.
+        let generator = PairGenerator(classes: [
+            .init(share: 0.5, agreement: [0.9, 0, 0.5], isMatch: true),
+            .init(share: 0.5, agreement: [0.1, 0, 0.5], isMatch: false),
+        ])
+        var (gammas, _) = generator.draw(5_000, seed: 5)
+        for j in gammas.indices { gammas[j][2] = -1 }
+        let start = binaryModel(lambda: 0.5, m: [0.8, 0.5, 0.5], u: [0.2, 0.5, 0.5])
+
+        let result = ExpectationMaximisation.estimate(start: start, tallies: tallies(gammas))
+
+        for k in 0..<3 {
+            for parameters in result.model.parameters[k] {
+                XCTAssertTrue(parameters.weight.isFinite, "c\(k): \(parameters)")
+                if let m = parameters.m, let u = parameters.u {
+                    XCTAssertGreaterThan(m, 0)
+                    XCTAssertGreaterThan(u, 0)
+                }
+            }
+        }
+        XCTAssertEqual(result.model.parameters[1][1].m!, EstimationOptions.probabilityFloor, accuracy: 1e-9)
+        XCTAssertEqual(result.model.parameters[2][1].m, start.parameters[2][1].m, "a comparison never observed keeps its values")
+        XCTAssertTrue(result.model.score(gammas: [1, 1, -1]).matchWeight.isFinite)
+    }
+
+    func testFixUKeepsU() {
+        let generator = PairGenerator(classes: [
+            .init(share: 0.3, agreement: [0.9, 0.8], isMatch: true),
+            .init(share: 0.7, agreement: [0.1, 0.2], isMatch: false),
+        ])
+        let (gammas, _) = generator.draw(5_000, seed: 6)
+        let start = binaryModel(lambda: 0.5, m: [0.6, 0.6], u: [0.01, 0.02])
+        let result = ExpectationMaximisation.estimate(start: start, tallies: tallies(gammas), options: .init(fixU: true))
+        for k in 0..<2 {
+            XCTAssertEqual(result.model.parameters[k][1].u, start.parameters[k][1].u)
+            XCTAssertNotEqual(result.model.parameters[k][1].m, start.parameters[k][1].m)
+        }
+    }
+
+    func testStartingProbabilitiesForAModelThatKnowsOnlyWeights() {
+        var model = binaryModel(lambda: 0.3, m: [0.9, 0.8], u: [0.1, 0.2])
+        for k in 0..<2 {
+            for i in 1...2 { model.parameters[k][i] = LevelParameters(m: nil, u: nil, weight: model.parameters[k][i].weight) }
+        }
+        XCTAssertFalse(model.hasProbabilities)
+        let started = model.withStartingProbabilities(from: [PatternTally(gammas: [1, 0], unlabelled: 10),
+                                                             PatternTally(gammas: [0, 0], unlabelled: 30)])
+        XCTAssertTrue(started.hasProbabilities)
+        for k in 0..<2 {
+            XCTAssertGreaterThan(started.parameters[k][1].weight, started.parameters[k][2].weight, "agreement still counts for")
+            XCTAssertEqual(started.parameters[k][1].m! + started.parameters[k][2].m!, 1, accuracy: 1e-12)
+        }
+    }
+
+    func testFinalVerdictIsAdjudicatedThenAgreedThenFirst() {
+        XCTAssertEqual(FinalVerdict.resolve(review: .match, secondReview: nil, adjudication: nil), .match)
+        XCTAssertEqual(FinalVerdict.resolve(review: .match, secondReview: .match, adjudication: nil), .match)
+        XCTAssertNil(FinalVerdict.resolve(review: .match, secondReview: .nonMatch, adjudication: nil))
+        XCTAssertEqual(FinalVerdict.resolve(review: .match, secondReview: .nonMatch, adjudication: .nonMatch), .nonMatch)
+        XCTAssertEqual(FinalVerdict.resolve(review: nil, secondReview: .unsure, adjudication: nil), .unsure)
+    }
+
+    func testThresholdsKeepExpectedErrorRatesUnderTheTargets() {
+        let scored: [(probability: Double, count: Int)] = [
+            (0.999, 1000), (0.98, 100), (0.9, 50), (0.6, 20), (0.3, 20), (0.05, 100), (0.001, 5000),
+        ]
+        let suggestion = ThresholdSuggestion.suggest(scored: scored, targetFalseMatchRate: 0.01, targetMissedMatchRate: 0.01)
+        // Taking 0.999 and 0.98: (1 + 2) / 1100 ≈ 0.0027; adding 0.9: 8 / 1150 ≈ 0.007; adding 0.6: 16 / 1170 ≈ 0.0137.
+        XCTAssertEqual(suggestion.high, 0.9)
+        XCTAssertLessThanOrEqual(suggestion.expectedFalseMatchRate, 0.01)
+        // Expected matches ≈ 1160.0; rejecting 0.001 misses 5, then 0.05 adds 5 (0.0086), 0.3 adds 6 (0.0138).
+        XCTAssertEqual(suggestion.low, 0.3)
+        XCTAssertLessThanOrEqual(suggestion.expectedMissedMatchRate, 0.01)
+        XCTAssertEqual(suggestion.pairsInBand, 40)
+    }
+
+    func testReviewPrioritySpreadsAcrossPatterns() {
+        XCTAssertLessThan(ReviewPriority.of(probability: 0.45, rankInPattern: 0), ReviewPriority.of(probability: 0.5, rankInPattern: 1))
+        XCTAssertLessThan(ReviewPriority.of(probability: 0.5, rankInPattern: 0), ReviewPriority.of(probability: 0.45, rankInPattern: 0))
+        XCTAssertEqual(ReviewPriority.of(probability: 0.5, rankInPattern: 0), 0)
+    }
+}
