@@ -43,6 +43,8 @@ struct ImportSession {
             newSettings.linkType = layout.isLinkJob ? "link_only" : "dedupe_only"
             newSettings.reviewBand = band
             newSettings.weightColumns = layout.weightKind?.rawValue
+            newSettings.uniqueIdColumn = model?.uniqueIdColumn ?? "unique_id"
+            newSettings.sourceDatasetColumn = model?.sourceDatasetColumn ?? "source_dataset"
             try newSettings.save(db)
         } else {
             band = requestedBand ?? settings.reviewBand ?? .default
@@ -203,6 +205,7 @@ struct ImportSession {
         } else if let current = try ModelStore.currentModel(db) {
             try ModelStore.rescorePatterns(db, with: current.model)
         }
+        try QueueOrder.reprioritise(db)
         try db.execute(sql: "UPDATE pair_state_count SET count = count + ? WHERE state = 'pending'", arguments: [summary.pending])
         try db.execute(sql: "UPDATE pair_state_count SET count = count + ? WHERE state = 'auto'", arguments: [summary.decidedByModel])
         try db.execute(sql: "UPDATE import_batch SET row_count = ?, added = ?, duplicates = ?, pending = ? WHERE id = ?",

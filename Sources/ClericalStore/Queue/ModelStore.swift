@@ -74,11 +74,14 @@ enum ModelStore {
     @discardableResult
     static func insertModelVersion(_ db: Database, _ model: FellegiSunterModel, origin: Origin,
                                    splinkJSON: String? = nil, note: String? = nil,
-                                   labelCount: Int? = nil, iterations: Int? = nil, logLikelihood: Double? = nil) throws -> Int64 {
+                                   labelCount: Int? = nil, iterations: Int? = nil, logLikelihood: Double? = nil,
+                                   decisionWatermark: Int64? = nil, report: String? = nil) throws -> Int64 {
         try db.execute(sql: """
-            INSERT INTO model_version (created_at, origin, lambda, label_count, iterations, log_likelihood, splink_json, note)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-            """, arguments: [Timestamp.now(), origin.rawValue, model.lambda, labelCount, iterations, logLikelihood, splinkJSON, note])
+            INSERT INTO model_version (created_at, origin, lambda, label_count, iterations, log_likelihood, splink_json, note,
+                                       decision_watermark, report)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            """, arguments: [Timestamp.now(), origin.rawValue, model.lambda, labelCount, iterations, logLikelihood, splinkJSON, note,
+                              decisionWatermark, report])
         let versionID = db.lastInsertedRowID
         let stored = try comparisons(db)
         for (k, comparison) in stored.enumerated() {

@@ -7,6 +7,11 @@ struct QueueSettings {
     var reviewBand: ReviewBand?
     /// "mw" (Splink 5) or "bf" (Splink 4), when the predictions carried per-comparison weights.
     var weightColumns: String?
+    /// Re-estimate automatically after this many new decisions (nil: never).
+    var reestimateEvery: Int?
+    /// The model's column names, for exports in Splink's own terms.
+    var uniqueIdColumn: String?
+    var sourceDatasetColumn: String?
 
     static func load(_ db: Database) throws -> QueueSettings {
         var values: [String: String] = [:]
@@ -16,6 +21,9 @@ struct QueueSettings {
         var settings = QueueSettings()
         settings.linkType = values["link_type"]
         settings.weightColumns = values["weight_columns"]
+        settings.reestimateEvery = values["reestimate_every"].flatMap { Int($0) }.flatMap { $0 > 0 ? $0 : nil }
+        settings.uniqueIdColumn = values["unique_id_column"]
+        settings.sourceDatasetColumn = values["source_dataset_column"]
         if let text = values["review_band"] {
             let parts = text.split(separator: " ")
             if parts.count == 2 {
@@ -32,6 +40,9 @@ struct QueueSettings {
             ("link_type", linkType),
             ("review_band", reviewBand?.description),
             ("weight_columns", weightColumns),
+            ("reestimate_every", reestimateEvery.map(String.init) ?? "0"),
+            ("unique_id_column", uniqueIdColumn),
+            ("source_dataset_column", sourceDatasetColumn),
         ]
         for case let (key, value?) in values {
             try db.execute(sql: "INSERT INTO queue_setting (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",

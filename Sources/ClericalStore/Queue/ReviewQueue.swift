@@ -173,6 +173,29 @@ public final class ReviewQueue {
             }
         }
         guard let id = chosen else { return nil }
+        return try take(db, id, now: now)
+    }
+
+    /// Claims an undecided pair from a random place in the queue, queued or decided by the
+    /// model alike: what a reviewer sampling candidate pairs at random would meet. `fraction`
+    /// in [0, 1) picks the place. Returns nil when every pair is decided or claimed.
+    public func claimRandom(at fraction: Double) throws(ClericalError) -> ReviewPair? {
+        try write { db in
+            let last = try Int64.fetchOne(db, sql: "SELECT max(id) FROM pair") ?? 0
+            let from = Int64((fraction * Double(last)).rounded(.down)) + 1
+            let query = try statement(db, "SELECT id FROM pair WHERE id >= ? AND state IN ('pending', 'auto') ORDER BY id LIMIT 1")
+            query.bind(1, from)
+            var chosen = try query.first { $0.int64(0) }
+            if chosen == nil {
+                query.bind(1, Int64(1))  // wrap around to the start
+                chosen = try query.first { $0.int64(0) }
+            }
+            guard let id = chosen else { return nil }
+            return try self.take(db, id, now: Date().timeIntervalSince1970)
+        }
+    }
+
+    private func take(_ db: Database, _ id: Int64, now: Double) throws -> ReviewPair {
         let update = try statement(db, "UPDATE pair SET state = 'claimed', claimed_by = ?, lease_expires_at = ? WHERE id = ?")
         update.bind(1, reviewer)
         update.bind(2, now + leaseSeconds)

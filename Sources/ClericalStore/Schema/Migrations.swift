@@ -161,6 +161,15 @@ enum QueueSchema {
                 BEGIN SELECT RAISE(ABORT, 'decisions are append-only: record a new decision instead'); END;
                 """)
         }
+        migrator.registerMigration("v2: what each re-estimation saw and did") { db in
+            try db.execute(sql: """
+                -- decision_watermark: the newest decision a re-estimation counted, so automatic
+                -- re-estimation knows how many verdicts have come in since.
+                -- report: what the re-estimation changed, as JSON, for status and the dashboard.
+                ALTER TABLE model_version ADD COLUMN decision_watermark INTEGER;
+                ALTER TABLE model_version ADD COLUMN report TEXT;
+                """)
+        }
         return migrator
     }
 }

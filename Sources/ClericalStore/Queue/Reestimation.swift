@@ -1,0 +1,247 @@
+import ClericalCore
+import Foundation
+import GRDB
+
+/// What to re-estimate and what to do with the result.
+public struct ReestimationRequest: Sendable {
+    public var options = EstimationOptions()
+    public var targetFalseMatchRate = 0.01
+    public var targetMissedMatchRate = 0.01
+    /// Pending pairs that leave the review band are decided by the model (back to `auto`);
+    /// without it they stay in the queue and are only counted.
+    public var decideOutsideBand = false
+    /// Automatic mode: go ahead only if the queue's `reestimate_every` is due, and give way
+    /// if another process re-estimates first.
+    public var onlyIfDue = false
+
+    public init() {}
+}
+
+/// What a re-estimation changed.
+public struct ReestimationReport: Sendable, Codable, Equatable {
+    public struct Level: Sendable, Codable, Equatable {
+        public var comparison: String
+        public var label: String
+        public var gamma: Int
+        public var before: LevelParameters
+        public var after: LevelParameters
+    }
+
+    public struct Labels: Sendable, Codable, Equatable {
+        public var matches = 0
+        public var nonMatches = 0
+        public var unsure = 0
+    }
+
+    public struct BandMoves: Sendable, Codable, Equatable {
+        public var band: String
+        /// Pairs the model had decided that now fall inside the band: queued for review.
+        public var movedIntoReview = 0
+        /// Pending pairs now outside the band.
+        public var leftReview = 0
+        /// Of those, how many the model decided (only with `decideOutsideBand`).
+        public var decidedByModel = 0
+    }
+
+    public var modelVersion: Int64
+    public var previousModelVersion: Int64
+    public var lambdaBefore: Double
+    public var lambdaAfter: Double
+    public var iterations: Int
+    public var converged: Bool
+    public var logLikelihood: Double
+    public var fixedU: Bool
+    public var labels: Labels
+    public var pairs: Int
+    public var patterns: Int
+    public var levels: [Level]
+    public var band: BandMoves
+    public var thresholds: ThresholdSuggestion
+    public var seconds: Double
+
+    /// The largest change of any level's weight, in bits.
+    public var largestWeightChange: Double {
+        levels.map { abs($0.after.weight - $0.before.weight) }.max() ?? 0
+    }
+}
+
+/// Re-estimates the queue's model from every pair and every final verdict, stores it as a new
+/// model version, re-scores every pattern and re-orders the pending queue.
+///
+/// The reading and the EM run on a snapshot, outside any write lock; the writing is one
+/// short IMMEDIATE transaction (O(patterns + pending pairs)), so reviewers barely wait.
+///
+///     let report = try Reestimation.run(queue: "queue.db", request: ReestimationRequest())
+public enum Reestimation {
+    /// Returns nil only in automatic mode, when re-estimation was not due or another process
+    /// did it first.
+    public static func run(queue path: String, request: ReestimationRequest) throws(ClericalError) -> ReestimationReport? {
+        let database = try QueueFile.open(path: path)
+        defer { try? database.close() }
+        do {
+            return try run(database, request: request)
+        } catch {
+            throw ReviewQueue.clericalError(error, path: path)
+        }
+    }
+
+    /// Turns automatic re-estimation on (every `every` verdicts) or off (0).
+    public static func setAutomatic(queue path: String, every: Int) throws(ClericalError) {
+        let database = try QueueFile.open(path: path)
+        defer { try? database.close() }
+        do {
+            try database.write { db in
+                var settings = try QueueSettings.load(db)
+                settings.reestimateEvery = every > 0 ? every : nil
+                try settings.save(db)
+            }
+        } catch {
+            throw ReviewQueue.clericalError(error, path: path)
+        }
+    }
+
+    /// True when the queue asks for automatic re-estimation and enough verdicts have come in.
+    static func isDue(_ db: Database) throws -> Bool {
+        guard let every = try QueueSettings.load(db).reestimateEvery else { return false }
+        let watermark = try Int64.fetchOne(db, sql: "SELECT decision_watermark FROM model_version ORDER BY id DESC LIMIT 1") ?? 0
+        let since = try Int.fetchOne(db, sql: "SELECT count(*) FROM decision WHERE id > ? AND verdict IS NOT NULL",
+                                     arguments: [watermark]) ?? 0
+        return since >= every
+    }
+
+    private struct Snapshot {
+        var versionID: Int64
+        var model: FellegiSunterModel
+        var patternIDs: [Int64]
+        var tallies: [PatternTally]
+        var labels = ReestimationReport.Labels()
+        var watermark: Int64
+        var band: ReviewBand
+    }
+
+    static func run(_ database: DatabaseQueue, request: ReestimationRequest) throws -> ReestimationReport? {
+        let started = ContinuousClock.now
+        guard let snapshot = try database.read({ db in try takeSnapshot(db, onlyIfDue: request.onlyIfDue) }) else { return nil }
+
+        let start = snapshot.model.withStartingProbabilities(from: snapshot.tallies)
+        let result = ExpectationMaximisation.estimate(start: start, tallies: snapshot.tallies, options: request.options)
+        let scores = snapshot.tallies.map { result.model.score(gammas: $0.gammas) }
+        let thresholds = ThresholdSuggestion.suggest(
+            scored: zip(scores, snapshot.tallies).map { ($0.matchProbability, $1.total) },
+            targetFalseMatchRate: request.targetFalseMatchRate, targetMissedMatchRate: request.targetMissedMatchRate)
+
+        return try database.writeWithoutTransaction { db -> ReestimationReport? in
+            var report: ReestimationReport?
+            try db.inTransaction(.immediate) {
+                if request.onlyIfDue {
+                    let newest = try Int64.fetchOne(db, sql: "SELECT max(id) FROM model_version")
+                    guard newest == snapshot.versionID, try isDue(db) else { return .rollback }
+                }
+                let labelCount = snapshot.labels.matches + snapshot.labels.nonMatches
+                let versionID = try ModelStore.insertModelVersion(
+                    db, result.model, origin: .reestimated,
+                    note: request.options.fixU ? "re-estimated m and λ from the queue (u kept)" : "re-estimated m, u and λ from the queue",
+                    labelCount: labelCount, iterations: result.iterations, logLikelihood: result.logLikelihood,
+                    decisionWatermark: snapshot.watermark)
+                let update = try RawStatement(db, sql: "UPDATE pattern SET match_weight = ?, match_probability = ? WHERE id = ?")
+                for (patternID, score) in zip(snapshot.patternIDs, scores) {
+                    update.bind(1, score.matchWeight)
+                    update.bind(2, score.matchProbability)
+                    update.bind(3, patternID)
+                    try update.step()
+                }
+                let moves = try moveAcrossBand(db, snapshot: snapshot, scores: scores, decideOutsideBand: request.decideOutsideBand)
+                try QueueOrder.reprioritise(db)
+
+                var levels: [ReestimationReport.Level] = []
+                for (k, comparison) in start.comparisons.enumerated() {
+                    for (i, level) in comparison.levels.enumerated() where !level.isNull {
+                        levels.append(.init(comparison: comparison.name, label: level.label, gamma: level.gamma,
+                                            before: snapshot.model.parameters[k][i], after: result.model.parameters[k][i]))
+                    }
+                }
+                let finished = ReestimationReport(
+                    modelVersion: versionID, previousModelVersion: snapshot.versionID,
+                    lambdaBefore: snapshot.model.lambda, lambdaAfter: result.model.lambda,
+                    iterations: result.iterations, converged: result.converged, logLikelihood: result.logLikelihood,
+                    fixedU: request.options.fixU, labels: snapshot.labels,
+                    pairs: snapshot.tallies.reduce(0) { $0 + $1.total }, patterns: snapshot.tallies.count,
+                    levels: levels, band: moves, thresholds: thresholds,
+                    seconds: (ContinuousClock.now - started).seconds)
+                let json = String(decoding: try JSONEncoder().encode(finished), as: UTF8.self)
+                try db.execute(sql: "UPDATE model_version SET report = ? WHERE id = ?", arguments: [json, versionID])
+                report = finished
+                return .commit
+            }
+            return report
+        }
+    }
+
+    private static func takeSnapshot(_ db: Database, onlyIfDue: Bool) throws -> Snapshot? {
+        if onlyIfDue, try !isDue(db) { return nil }
+        guard let current = try ModelStore.currentModel(db) else {
+            throw ClericalError(.dataError, "the queue has no model yet; import predictions first")
+        }
+        var patternIDs: [Int64] = []
+        var tallies: [PatternTally] = []
+        var indexByPattern: [Int64: Int] = [:]
+        for row in try Row.fetchAll(db, sql: "SELECT id, gammas, pair_count FROM pattern ORDER BY id") {
+            indexByPattern[row["id"]] = tallies.count
+            patternIDs.append(row["id"])
+            tallies.append(PatternTally(gammas: PatternKey.gammas(row["gammas"]), unlabelled: row["pair_count"]))
+        }
+        var labels = ReestimationReport.Labels()
+        for labelled in try FinalVerdicts.all(db) {
+            guard let p = indexByPattern[labelled.patternID] else { continue }
+            switch labelled.verdict {
+            case .match:
+                tallies[p].unlabelled -= 1
+                tallies[p].matches += 1
+                labels.matches += 1
+            case .nonMatch:
+                tallies[p].unlabelled -= 1
+                tallies[p].nonMatches += 1
+                labels.nonMatches += 1
+            case .unsure:
+                labels.unsure += 1
+            }
+        }
+        let settings = try QueueSettings.load(db)
+        return Snapshot(
+            versionID: current.id, model: current.model, patternIDs: patternIDs, tallies: tallies, labels: labels,
+            watermark: try Int64.fetchOne(db, sql: "SELECT max(id) FROM decision") ?? 0,
+            band: settings.reviewBand ?? .default)
+    }
+
+    /// Auto-decided pairs whose pattern now falls inside the band join the queue (reading only
+    /// those patterns' pairs); pending pairs outside it are counted from the pending index, and
+    /// decided by the model when asked.
+    private static func moveAcrossBand(_ db: Database, snapshot: Snapshot, scores: [PatternScore],
+                                       decideOutsideBand: Bool) throws -> ReestimationReport.BandMoves {
+        var moves = ReestimationReport.BandMoves(band: snapshot.band.description)
+        var pendingByPattern: [Int64: Int] = [:]
+        try RawStatement(db, sql: "SELECT pattern_id, count(*) FROM pair WHERE state = 'pending' GROUP BY pattern_id").each { row in
+            pendingByPattern[row.int64(0)] = Int(row.int64(1))
+        }
+        let intoReview = try RawStatement(db, sql: "UPDATE pair SET state = 'pending' WHERE pattern_id = ? AND state = 'auto'")
+        let outOfBand = try RawStatement(db, sql: "UPDATE pair SET state = 'auto' WHERE pattern_id = ? AND state = 'pending'")
+        for (patternID, score) in zip(snapshot.patternIDs, scores) {
+            if snapshot.band.contains(matchWeight: score.matchWeight, matchProbability: score.matchProbability) {
+                intoReview.bind(1, patternID)
+                try intoReview.step()
+                moves.movedIntoReview += Int(intoReview.changes)
+            } else if let pending = pendingByPattern[patternID] {
+                moves.leftReview += pending
+                guard decideOutsideBand else { continue }
+                outOfBand.bind(1, patternID)
+                try outOfBand.step()
+                moves.decidedByModel += Int(outOfBand.changes)
+            }
+        }
+        return moves
+    }
+}
+
+extension Duration {
+    var seconds: Double { Double(components.seconds) + Double(components.attoseconds) / 1e18 }
+}

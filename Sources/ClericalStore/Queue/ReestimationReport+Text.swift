@@ -1,0 +1,63 @@
+import ClericalCore
+import Foundation
+
+extension ReestimationReport {
+    /// The human-readable report: what moved, by how much, and what it implies.
+    public func text() -> String {
+        var lines: [String] = []
+        let labelText = "\(labels.matches) match, \(labels.nonMatches) non-match (\(labels.unsure) unsure, not clamped)"
+        lines.append("Model version \(modelVersion) (from \(previousModelVersion)): EM over \(QueueStatus.count(pairs)) pairs in \(QueueStatus.count(patterns)) patterns")
+        lines.append("  labels     \(labelText)")
+        lines.append("  iterations \(iterations)\(converged ? "" : " (stopped at --max-iterations before converging)"), log-likelihood \(String(format: "%.4f", logLikelihood))")
+        lines.append("  λ          \(QueueStatus.number(lambdaBefore)) → \(QueueStatus.number(lambdaAfter))")
+        if fixedU { lines.append("  u          kept as it was (--fix-u)") }
+        lines.append("")
+        lines.append("  comparison / level".padding(toLength: 50, withPad: " ", startingAt: 0)
+                     + "m before → after        u before → after        weight before → after")
+        var comparison = ""
+        for level in levels {
+            if level.comparison != comparison {
+                comparison = level.comparison
+                lines.append("  \(comparison)")
+            }
+            let label = String(level.label.prefix(44)).padding(toLength: 44, withPad: " ", startingAt: 0)
+            lines.append("    \(label)  \(Self.pair(level.before.m, level.after.m))  \(Self.pair(level.before.u, level.after.u))  "
+                         + String(format: "%+7.2f → %+7.2f", level.before.weight, level.after.weight))
+        }
+        lines.append("")
+        lines.append("Review band (\(band.band))")
+        lines.append("  \(band.movedIntoReview) pairs the model had decided now fall inside it and are queued for review")
+        if band.decidedByModel > 0 {
+            lines.append("  \(band.leftReview) pending pairs now fall outside it; the model decided \(band.decidedByModel) of them")
+        } else {
+            lines.append("  \(band.leftReview) pending pairs now fall outside it (still queued; --decide-outside-band lets the model decide them)")
+        }
+        lines.append("")
+        lines.append("Suggested thresholds (targets: false-match rate \(QueueStatus.number(thresholds.targetFalseMatchRate)), missed-match rate \(QueueStatus.number(thresholds.targetMissedMatchRate)))")
+        lines.append("  match at probability ≥ \(Self.probability(thresholds.high)) (expected false-match rate \(Self.rate(thresholds.expectedFalseMatchRate)))")
+        lines.append("  non-match below \(Self.probability(thresholds.low)) (expected missed-match rate \(Self.rate(thresholds.expectedMissedMatchRate)))")
+        lines.append("  review band \(Self.probability(thresholds.low)):\(Self.probability(thresholds.high)) holds \(QueueStatus.count(thresholds.pairsInBand)) pairs")
+        lines.append("")
+        lines.append(String(format: "Done in %.3f s.", seconds))
+        return lines.joined(separator: "\n")
+    }
+
+    /// The stable JSON form: snake_case keys, sorted, pretty-printed.
+    public func json() -> String {
+        let encoder = JSONEncoder()
+        encoder.keyEncodingStrategy = .convertToSnakeCase
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        var object = (try? JSONSerialization.jsonObject(with: encoder.encode(self))) as? [String: Any] ?? [:]
+        object["largest_weight_change"] = largestWeightChange
+        let data = (try? JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys])) ?? Data()
+        return String(decoding: data, as: UTF8.self)
+    }
+
+    private static func pair(_ before: Double?, _ after: Double?) -> String {
+        func text(_ value: Double?) -> String { value.map { String(format: "%.4f", $0) } ?? "  –   " }
+        return "\(text(before)) → \(text(after))"
+    }
+
+    private static func probability(_ p: Double) -> String { String(format: "%.4g", p) }
+    private static func rate(_ r: Double) -> String { String(format: "%.4f", r) }
+}

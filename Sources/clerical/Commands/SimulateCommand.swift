@@ -1,0 +1,75 @@
+import ArgumentParser
+import ClericalCore
+import ClericalStore
+import Foundation
+
+struct SimulateCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "simulate",
+        abstract: "Simulate reviewers deciding from a truth file, and print the learning curve.",
+        discussion: """
+            Simulated reviewers claim and decide pairs as people do, from the truth file, wrong \
+            at --error-rate, re-estimating every --reestimate-every verdicts. After each step: \
+            verdicts so far, precision, recall and F1 at probability 0.5 over every pair of the \
+            queue the truth file covers, and the largest level-weight change. It works on a \
+            private copy: the queue is left as it was. --order random draws any undecided \
+            candidate pair, queued or decided by the model.
+            """)
+
+    @Argument(help: "The queue file.") var queue: String
+    @Option(help: ArgumentHelp("Ground truth: unique_id_l,unique_id_r,is_match (+ source_dataset_l,source_dataset_r).", valueName: "TRUTH.csv"))
+    var truth: String
+    @Option(help: "Verdicts to give in all.") var decisions = 300
+    @Option(help: "Simulated reviewers, taking turns.") var reviewers = 1
+    @Option(help: "Share of verdicts given wrong on purpose, in [0, 1].") var errorRate = 0.0
+    @Option(help: "Re-estimate after every M verdicts (0: never).") var reestimateEvery = 50
+    @Option(help: "uncertainty (the queue's order) or random.") var order = "uncertainty"
+    @Option(help: "Seed for the random choices.") var seed: UInt64 = 1
+    @Flag(help: "Print the report as JSON.") var json = false
+
+    func validate() throws {
+        guard decisions >= 1 else { throw ValidationError("--decisions must be at least 1") }
+        guard reviewers >= 1 else { throw ValidationError("--reviewers must be at least 1") }
+        guard errorRate >= 0, errorRate <= 1 else { throw ValidationError("--error-rate must lie in [0, 1]") }
+        guard reestimateEvery >= 0 else { throw ValidationError("--reestimate-every must be 0 (never) or more") }
+        guard SimulationPlan.Order(rawValue: order) != nil else {
+            throw ValidationError("--order \(order): expected uncertainty or random")
+        }
+    }
+
+    func run() throws {
+        try reportingErrors { () throws(ClericalError) in
+            var plan = SimulationPlan()
+            plan.decisions = decisions
+            plan.reviewers = reviewers
+            plan.errorRate = errorRate
+            plan.reestimateEvery = reestimateEvery
+            plan.order = SimulationPlan.Order(rawValue: order)!
+            plan.seed = seed
+            let report = try Simulation.run(queue: queue, truth: truth, plan: plan)
+            print(json ? Self.json(report) : Self.text(report))
+        }
+    }
+
+    static func text(_ report: SimulationReport) -> String {
+        var lines = ["Simulated \(report.reviewers) reviewer\(report.reviewers == 1 ? "" : "s") on a copy of \(report.queue), \(report.order) order, error rate \(report.errorRate), seed \(report.seed)"]
+        lines.append("Scored on the \(report.pairsWithTruth) pairs the truth file covers, at match probability 0.5.")
+        lines.append("")
+        lines.append("  verdicts  model  precision    recall        F1  largest weight change  pending")
+        for step in report.steps {
+            lines.append(String(format: "  %8d  %5lld  %9.4f  %8.4f  %8.4f  %21.3f  %7d", step.verdicts, step.modelVersion,
+                                step.precision, step.recall, step.f1, step.largestWeightChange, step.pending))
+        }
+        if report.wrongVerdicts > 0 { lines.append("\n\(report.wrongVerdicts) verdicts were wrong on purpose.") }
+        if report.unsureWithoutTruth > 0 { lines.append("\(report.unsureWithoutTruth) pairs were not in the truth file and were judged unsure.") }
+        if let reason = report.stoppedEarly { lines.append("Stopped early: \(reason).") }
+        return lines.joined(separator: "\n")
+    }
+
+    static func json(_ report: SimulationReport) -> String {
+        let encoder = JSONEncoder()
+        encoder.keyEncodingStrategy = .convertToSnakeCase
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        return String(decoding: (try? encoder.encode(report)) ?? Data(), as: UTF8.self)
+    }
+}
