@@ -13,6 +13,8 @@ enum Fixture: String, CaseIterable {
 
     var predictions: String { Self.root.appendingPathComponent("\(rawValue)/predictions.csv").path }
     var model: String { Self.root.appendingPathComponent("\(rawValue)/model.json").path }
+    /// unique_id_l,unique_id_r,is_match for every row of the predictions.
+    var truth: String { Self.root.appendingPathComponent("\(rawValue)/truth.csv").path }
 
     /// The predictions read naively, as an independent check on the importer
     /// (these files hold no quoted fields).

@@ -62,7 +62,7 @@ public enum Simulation {
     public static func run(queue path: String, truth truthPath: String, plan: SimulationPlan) throws(ClericalError) -> SimulationReport {
         let truth = try TruthFile(path: truthPath)
         let workPath = try copyOfQueue(path)
-        defer { if ProcessInfo.processInfo.environment["KEEPSIM"] == nil { QueueFile.remove(path: workPath) } else { print(workPath) } }
+        defer { QueueFile.remove(path: workPath) }
         do {
             return try simulate(workPath, displayPath: path, truth: truth, truthPath: truthPath, plan: plan)
         } catch {

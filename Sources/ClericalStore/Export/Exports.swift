@@ -1,0 +1,167 @@
+import ClericalCore
+import Foundation
+import GRDB
+
+/// What the exports wrote, for the command to report.
+public struct ExportSummary: Sendable, Equatable {
+    public var path: String
+    public var rows: Int
+    public var note: String?
+}
+
+/// The queue's results in the formats other tools read: Splink's labels table, Splink's
+/// model JSON, and the full decision log.
+public enum Exports {
+    // MARK: - Labels
+
+    /// Splink's labels table (`register_labels_table`): one row per pair with a final verdict,
+    /// match = 1.0, non-match = 0.0, unsure left out unless `includeUnsure` (then 0.5). Link
+    /// jobs carry the source dataset of each side.
+    public static func labels(queue path: String, to output: String, includeUnsure: Bool) throws(ClericalError) -> ExportSummary {
+        try reading(path) { db in
+            let settings = try QueueSettings.load(db)
+            let uniqueID = settings.uniqueIdColumn ?? "unique_id"
+            let dataset = settings.sourceDatasetColumn ?? "source_dataset"
+            let isLink = settings.linkType == "link_only" || settings.linkType == "link_and_dedupe"
+            var text = CSVText.row(isLink
+                ? ["\(dataset)_l", "\(uniqueID)_l", "\(dataset)_r", "\(uniqueID)_r", "clerical_match_score"]
+                : ["\(uniqueID)_l", "\(uniqueID)_r", "clerical_match_score"])
+            let records = try RawStatement(db, sql: """
+                SELECT l.source_dataset, l.unique_id, r.source_dataset, r.unique_id
+                FROM pair p JOIN record l ON l.id = p.left_record_id JOIN record r ON r.id = p.right_record_id WHERE p.id = ?
+                """)
+            var rows = 0
+            for labelled in try FinalVerdicts.all(db) {
+                let score: String
+                switch labelled.verdict {
+                case .match: score = "1.0"
+                case .nonMatch: score = "0.0"
+                case .unsure:
+                    guard includeUnsure else { continue }
+                    score = "0.5"
+                }
+                records.bind(1, labelled.pairID)
+                guard let ids = try records.first({ ($0.text(0), $0.text(1), $0.text(2), $0.text(3)) }) else { continue }
+                text += CSVText.row(isLink ? [ids.0, ids.1, ids.2, ids.3, score] : [ids.1, ids.3, score])
+                rows += 1
+            }
+            return (text, ExportSummary(path: output, rows: rows, note: nil))
+        }
+    }
+
+    // MARK: - Model
+
+    /// The imported Splink model JSON with the current m of every non-null level; u and λ only
+    /// when asked, because over a queue they are conditional on being a candidate pair and are
+    /// not Splink's random-pair u. Every other byte is as imported: keys, order, spacing.
+    public static func model(queue path: String, to output: String, includeU: Bool, includeLambda: Bool) throws(ClericalError) -> ExportSummary {
+        try reading(path) { db in
+            guard let imported = try String.fetchOne(db, sql: """
+                SELECT splink_json FROM model_version WHERE origin = 'splink-json' ORDER BY id LIMIT 1
+                """) else {
+                throw ClericalError(.dataError, "\(path): the queue was imported without a Splink model JSON (clerical import --model), so there is no Splink model to export")
+            }
+            let bytes = Array(imported.utf8)
+            guard let current = try ModelStore.currentModel(db), let root = JSONNode.parse(bytes) else {
+                throw ClericalError(.dataError, "\(path): the stored Splink model JSON cannot be read back")
+            }
+            func isTrue(_ node: JSONNode?) -> Bool {
+                node.map { String(decoding: bytes[$0.range], as: UTF8.self) == "true" } ?? false
+            }
+            let model = current.model
+            var replacements: [(Range<Int>, String)] = []
+            let comparisons = root["comparisons"]?.elements ?? []
+            for (k, comparison) in model.comparisons.enumerated() where k < comparisons.count {
+                let levels = comparisons[k]["comparison_levels"]?.elements ?? []
+                guard levels.count == comparison.levels.count else { continue }
+                for (i, level) in comparison.levels.enumerated() where !level.isNull {
+                    let parameters = model.parameters[k][i]
+                    if let m = parameters.m, let node = levels[i]["m_probability"], !isTrue(levels[i]["fix_m_probability"]) {
+                        replacements.append((node.range, JSONText.number(m)))
+                    }
+                    if includeU, let u = parameters.u, let node = levels[i]["u_probability"], !isTrue(levels[i]["fix_u_probability"]) {
+                        replacements.append((node.range, JSONText.number(u)))
+                    }
+                }
+            }
+            if includeLambda, let node = root["probability_two_random_records_match"] {
+                replacements.append((node.range, JSONText.number(model.lambda)))
+            }
+            let text = String(decoding: JSONText.replacing(bytes, replacements), as: UTF8.self)
+            var notes = ["m from model version \(current.id)"]
+            if includeU { notes.append("u estimated over the queue's candidate pairs, not Splink's random-pair u") }
+            if includeLambda { notes.append("λ is the match rate among candidate pairs, not among random pairs") }
+            return (text, ExportSummary(path: output, rows: model.comparisons.count, note: notes.joined(separator: "; ")))
+        }
+    }
+
+    // MARK: - Decisions
+
+    public enum DecisionFormat: String, Sendable {
+        case csv, jsonl
+
+        /// From the output's extension: .csv or .jsonl.
+        public init(path: String) throws(ClericalError) {
+            switch (path as NSString).pathExtension.lowercased() {
+            case "csv": self = .csv
+            case "jsonl", "ndjson": self = .jsonl
+            default: throw ClericalError(.usage, "\(path): name the output .csv or .jsonl to choose its format")
+            }
+        }
+    }
+
+    static let decisionColumns = [
+        "decision_id", "pair_id", "source_dataset_l", "unique_id_l", "source_dataset_r", "unique_id_r", "reviewer", "kind",
+        "verdict", "note", "decided_at", "shown_match_weight", "shown_match_probability",
+    ]
+
+    /// Every decision row, oldest first: withdrawals (undo) have no verdict.
+    public static func decisions(queue path: String, to output: String) throws(ClericalError) -> ExportSummary {
+        let format = try DecisionFormat(path: output)
+        return try reading(path) { db in
+            let rows = try RawStatement(db, sql: """
+                SELECT d.id, d.pair_id, l.source_dataset, l.unique_id, r.source_dataset, r.unique_id, d.reviewer, d.kind,
+                       d.verdict, d.note, d.decided_at, d.shown_match_weight, d.shown_match_probability
+                FROM decision d JOIN pair p ON p.id = d.pair_id
+                JOIN record l ON l.id = p.left_record_id JOIN record r ON r.id = p.right_record_id
+                ORDER BY d.id
+                """)
+            var text = format == .csv ? CSVText.row(decisionColumns) : ""
+            var count = 0
+            try rows.each { row in
+                let numbers = [row.isNull(11) ? nil : row.double(11), row.isNull(12) ? nil : row.double(12)]
+                switch format {
+                case .csv:
+                    text += CSVText.row([String(row.int64(0)), String(row.int64(1))] + (2...10).map { row.text(Int32($0)) }
+                                        + numbers.map(CSVText.number))
+                case .jsonl:
+                    var members = [("decision_id", String(row.int64(0))), ("pair_id", String(row.int64(1)))]
+                    for i in 2...10 {
+                        members.append((decisionColumns[i], row.text(Int32(i)).map(JSONText.string) ?? "null"))
+                    }
+                    members.append(("shown_match_weight", numbers[0].map(JSONText.number) ?? "null"))
+                    members.append(("shown_match_probability", numbers[1].map(JSONText.number) ?? "null"))
+                    text += JSONText.object(members) + "\n"
+                }
+                count += 1
+            }
+            return (text, ExportSummary(path: output, rows: count, note: nil))
+        }
+    }
+
+    // MARK: -
+
+    /// Reads the queue in one snapshot, then writes the file.
+    private static func reading(_ path: String, _ body: (Database) throws -> (String, ExportSummary)) throws(ClericalError) -> ExportSummary {
+        let database = try QueueFile.open(path: path)
+        defer { try? database.close() }
+        let (text, summary): (String, ExportSummary)
+        do {
+            (text, summary) = try database.read(body)
+        } catch {
+            throw ReviewQueue.clericalError(error, path: path)
+        }
+        try ExportFile.write(text, to: summary.path)
+        return summary
+    }
+}

@@ -1,0 +1,165 @@
+import ClericalCore
+@testable import ClericalStore
+import Foundation
+import GRDB
+import XCTest
+
+final class ReestimationTests: XCTestCase {
+    var folder: URL!
+    var path: String { folder.appendingPathComponent("queue.db").path }
+
+    override func setUp() { folder = temporaryFolder() }
+    override func tearDown() { try? FileManager.default.removeItem(at: folder) }
+
+    /// Imports the fixture, then gives `verdicts` verdicts in queue order from its truth file.
+    @discardableResult
+    func queueWithVerdicts(_ fixture: Fixture = .splink5Dedupe, band: ReviewBand? = nil, verdicts: Int) throws -> [Int64: Verdict] {
+        _ = try SplinkImporter.run(queue: path, predictions: fixture.predictions, model: fixture.model, band: band)
+        let truth = try String(contentsOfFile: fixture.truth, encoding: .utf8).split(separator: "\n").dropFirst()
+            .map { $0.split(separator: ",").map(String.init) }
+        let isMatch = Dictionary(truth.map { ("\($0[0]) \($0[1])", $0[2] == "1") }, uniquingKeysWith: { a, _ in a })
+        let queue = try ReviewQueue(path: path, reviewer: "ana")
+        defer { queue.close() }
+        var given: [Int64: Verdict] = [:]
+        for _ in 0..<verdicts {
+            guard let pair = try queue.claimNext() else { break }
+            let verdict: Verdict = isMatch["\(pair.left.uniqueID) \(pair.right.uniqueID)"]! ? .match : .nonMatch
+            try queue.decide(pair.id, verdict, note: nil, shown: pair.score)
+            given[pair.id] = verdict
+        }
+        return given
+    }
+
+    func testReestimationStoresAVersionAndEveryPatternScoresByTheWeightFormula() throws {
+        let given = try queueWithVerdicts(verdicts: 20)
+        let report = try XCTUnwrap(Reestimation.run(queue: path, request: ReestimationRequest()))
+
+        let db = try QueueFile.open(path: path)
+        XCTAssertEqual(report.modelVersion, 2)
+        XCTAssertEqual(report.labels.matches + report.labels.nonMatches, given.count)
+        XCTAssertEqual(report.pairs, try count(db, "SELECT count(*) FROM pair"))
+        XCTAssertEqual(report.patterns, try count(db, "SELECT count(*) FROM pattern"))
+        try db.read { db in
+            let version = try XCTUnwrap(Row.fetchOne(db, sql: "SELECT * FROM model_version ORDER BY id DESC LIMIT 1"))
+            XCTAssertEqual(version["origin"], "reestimated")
+            XCTAssertEqual(version["label_count"], given.count)
+            XCTAssertEqual(version["iterations"], report.iterations)
+            XCTAssertNotNil(version["report"] as String?)
+            // The weight formula, straight from the stored parameters: log2(λ/(1-λ)) + Σ log2(m/u).
+            let lambda: Double = version["lambda"]
+            var weightByLevel: [String: Double] = [:]
+            for row in try Row.fetchAll(db, sql: """
+                SELECT c.position, l.gamma, p.m, p.u, l.is_null FROM level_parameter p
+                JOIN comparison_level l ON l.id = p.comparison_level_id JOIN comparison c ON c.id = l.comparison_id
+                WHERE p.model_version_id = ?
+                """, arguments: [report.modelVersion]) {
+                let isNull: Bool = row["is_null"]
+                weightByLevel["\(row["position"] as Int) \(row["gamma"] as Int)"] = isNull ? 0 : log2((row["m"] as Double) / (row["u"] as Double))
+            }
+            for pattern in try Row.fetchAll(db, sql: "SELECT gammas, match_weight, match_probability FROM pattern") {
+                let gammas = (pattern["gammas"] as String).split(separator: ",").map { Int($0)! }
+                var weight = log2(lambda / (1 - lambda))
+                for (k, gamma) in gammas.enumerated() { weight += weightByLevel["\(k) \(gamma)"]! }
+                XCTAssertEqual(pattern["match_weight"] as Double, weight, accuracy: 1e-9)
+                XCTAssertEqual(pattern["match_probability"] as Double, 1 / (1 + pow(2, -weight)), accuracy: 1e-12)
+                XCTAssertTrue(weight.isFinite)
+            }
+        }
+    }
+
+    func testQueueOrderIsNearestHalfFirstSpreadAcrossPatterns() throws {
+        try queueWithVerdicts(band: .probability(low: 0.001, high: 0.999999), verdicts: 10)
+        try XCTUnwrap(Reestimation.run(queue: path, request: ReestimationRequest()))
+        let db = try QueueFile.open(path: path)
+        let pending = try db.read { db in
+            try Row.fetchAll(db, sql: """
+                SELECT p.id, p.pattern_id, p.priority, t.match_probability FROM pair p JOIN pattern t ON t.id = p.pattern_id
+                WHERE p.state = 'pending' ORDER BY p.priority, p.id
+                """).map { (id: $0["id"] as Int64, pattern: $0["pattern_id"] as Int64, priority: $0["priority"] as Double,
+                            probability: $0["match_probability"] as Double) }
+        }
+        XCTAssertGreaterThan(pending.count, 100)
+        // The first pair is the one the model is least sure of.
+        let leastSure = pending.map { abs($0.probability - 0.5) }.min()!
+        XCTAssertEqual(abs(pending[0].probability - 0.5), leastSure, accuracy: 1e-12)
+        // Every priority is distance from 0.5 plus the spread for the pair's rank in its pattern.
+        var rank: [Int64: Int] = [:]
+        for pair in pending.sorted(by: { ($0.pattern, $0.priority, $0.id) < ($1.pattern, $1.priority, $1.id) }) {
+            let k = rank[pair.pattern, default: 0]
+            XCTAssertEqual(pair.priority, abs(pair.probability - 0.5) + ReviewPriority.spread * log2(1 + Double(k)), accuracy: 1e-12)
+            rank[pair.pattern] = k + 1
+        }
+        // Spread: a pattern with many pending pairs does not fill the head of the queue.
+        let head = pending.prefix(20)
+        let largest = Dictionary(grouping: head, by: \.pattern).values.map(\.count).max()!
+        XCTAssertLessThan(largest, 10)
+    }
+
+    func testPairsMoveAcrossTheBandAndOnlyLeaveItWhenAsked() throws {
+        try queueWithVerdicts(verdicts: 10)
+        let db = try QueueFile.open(path: path)
+        func inBand(_ state: String) throws -> Int {
+            try count(db, "SELECT count(*) FROM pair p JOIN pattern t ON t.id = p.pattern_id WHERE p.state = ? AND t.match_probability BETWEEN 0.05 AND 0.95", [state])
+        }
+        func outsideBand(_ state: String) throws -> Int {
+            try count(db, "SELECT count(*) FROM pair p JOIN pattern t ON t.id = p.pattern_id WHERE p.state = ? AND t.match_probability NOT BETWEEN 0.05 AND 0.95", [state])
+        }
+        let first = try XCTUnwrap(Reestimation.run(queue: path, request: ReestimationRequest()))
+        XCTAssertGreaterThan(first.band.movedIntoReview, 0)
+        XCTAssertEqual(try inBand("auto"), 0, "every auto pair now in the band is queued")
+        XCTAssertEqual(first.band.leftReview, try outsideBand("pending"))
+        XCTAssertEqual(first.band.decidedByModel, 0)
+
+        var request = ReestimationRequest()
+        request.decideOutsideBand = true
+        let second = try XCTUnwrap(Reestimation.run(queue: path, request: request))
+        XCTAssertEqual(try outsideBand("pending"), 0)
+        XCTAssertEqual(second.band.decidedByModel, second.band.leftReview)
+        let counts = try db.read { db in
+            try Row.fetchAll(db, sql: "SELECT state, count FROM pair_state_count").map { ($0["state"] as String, $0["count"] as Int) }
+        }
+        for (state, n) in counts {
+            XCTAssertEqual(n, try count(db, "SELECT count(*) FROM pair WHERE state = ?", [state]), "pair_state_count for \(state)")
+        }
+    }
+
+    func testFinalVerdictsAreClampedAndAWithdrawalCountsForNothing() throws {
+        let given = try queueWithVerdicts(verdicts: 6)
+        let queue = try ReviewQueue(path: path, reviewer: "ana")
+        _ = try queue.undoLast()  // withdraws the last verdict; the pair is claimed again
+        queue.close()
+        let report = try XCTUnwrap(Reestimation.run(queue: path, request: ReestimationRequest()))
+        XCTAssertEqual(report.labels.matches + report.labels.nonMatches, given.count - 1)
+    }
+
+    func testAutomaticReestimationRunsWhenDueAndOnce() throws {
+        try queueWithVerdicts(verdicts: 0)
+        try Reestimation.setAutomatic(queue: path, every: 3)
+        var request = ReestimationRequest()
+        request.onlyIfDue = true
+        let queue = try ReviewQueue(path: path, reviewer: "ana")
+        defer { queue.close() }
+        for _ in 0..<2 {
+            let pair = try XCTUnwrap(queue.claimNext())
+            try queue.decide(pair.id, .match, note: nil, shown: pair.score)
+        }
+        XCTAssertNil(try Reestimation.run(queue: path, request: request), "2 of 3 verdicts: not due")
+        let pair = try XCTUnwrap(queue.claimNext())
+        try queue.decide(pair.id, .nonMatch, note: nil, shown: pair.score)
+        XCTAssertEqual(try Reestimation.run(queue: path, request: request)?.modelVersion, 2)
+        XCTAssertNil(try Reestimation.run(queue: path, request: request), "nothing new since")
+        try Reestimation.setAutomatic(queue: path, every: 0)
+        for _ in 0..<3 {
+            let pair = try XCTUnwrap(queue.claimNext())
+            try queue.decide(pair.id, .match, note: nil, shown: pair.score)
+        }
+        XCTAssertNil(try Reestimation.run(queue: path, request: request), "turned off")
+    }
+
+    func testAQueueImportedWithoutItsModelReestimatesToo() throws {
+        _ = try SplinkImporter.run(queue: path, predictions: Fixture.splink5Dedupe.predictions)
+        let report = try XCTUnwrap(Reestimation.run(queue: path, request: ReestimationRequest()))
+        XCTAssertTrue(report.levels.allSatisfy { $0.after.m != nil && $0.after.u != nil && $0.after.weight.isFinite })
+        XCTAssertTrue(report.lambdaAfter > 0 && report.lambdaAfter < 1)
+    }
+}
