@@ -69,7 +69,8 @@ let package = Package(
         // Runs the built `clerical` binary as a user would; fixtures come from ClericalStoreTests.
         .testTarget(
             name: "EndToEndTests",
-            dependencies: ["clerical", .product(name: "GRDB", package: "GRDB.swift")]
+            dependencies: ["clerical", .product(name: "GRDB", package: "GRDB.swift")],
+            exclude: ["Scripts"]
         ),
     ],
     swiftLanguageModes: [.v6]

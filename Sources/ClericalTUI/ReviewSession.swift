@@ -5,6 +5,7 @@ import ClericalStore
 /// Every write has committed (durably) by the time its event is returned.
 public final class ReviewSession {
     public let queue: ReviewQueue
+    private let reestimation = BackgroundReestimation()
 
     public init(queue: ReviewQueue) {
         self.queue = queue
@@ -22,11 +23,13 @@ public final class ReviewSession {
         case let .decide(pairID, verdict, note, shown, skipped):
             return attempt { () throws(ClericalError) in
                 let (saved, next, counts) = try queue.decideAndClaimNext(pairID, verdict, note: note, shown: shown, excluding: skipped)
+                if queue.reestimationIsDue { reestimation.start(queue: queue.path) }
                 return .decided(saved, next: next, counts)
             }
         case let .correct(pairID, verdict, note):
             return attempt { () throws(ClericalError) in
                 let saved = try queue.decide(pairID, verdict, note: note, shown: nil)
+                if queue.reestimationIsDue { reestimation.start(queue: queue.path) }
                 return .corrected(saved, try queue.pair(pairID), try queue.recentVerdicts())
             }
         case let .skip(pairID, skipped):
@@ -48,6 +51,7 @@ public final class ReviewSession {
             return attempt { () throws(ClericalError) in .loaded(try queue.pair(pairID)) }
         case let .quit(releasing):
             if let releasing { try? queue.release(releasing) }
+            reestimation.wait()
             return nil
         }
     }

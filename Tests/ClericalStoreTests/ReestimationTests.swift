@@ -69,7 +69,7 @@ final class ReestimationTests: XCTestCase {
 
     func testQueueOrderIsNearestHalfFirstSpreadAcrossPatterns() throws {
         try queueWithVerdicts(band: .probability(low: 0.001, high: 0.999999), verdicts: 10)
-        try XCTUnwrap(Reestimation.run(queue: path, request: ReestimationRequest()))
+        _ = try XCTUnwrap(Reestimation.run(queue: path, request: ReestimationRequest()))
         let db = try QueueFile.open(path: path)
         let pending = try db.read { db in
             try Row.fetchAll(db, sql: """

@@ -242,6 +242,40 @@ public enum Reestimation {
     }
 }
 
+/// Runs automatic re-estimation on a background thread, one at a time per process, so the
+/// reviewer whose verdict made it due never waits for it.
+public final class BackgroundReestimation: @unchecked Sendable {
+    private let lock = NSLock()
+    private var running = false
+    private let group = DispatchGroup()
+
+    public init() {}
+
+    /// Starts a re-estimation of the queue unless one is already running here. It gives way
+    /// if another process re-estimates first.
+    public func start(queue path: String) {
+        lock.lock()
+        defer { lock.unlock() }
+        guard !running else { return }
+        running = true
+        group.enter()
+        Thread.detachNewThread { [self] in
+            var request = ReestimationRequest()
+            request.onlyIfDue = true
+            _ = try? Reestimation.run(queue: path, request: request)
+            lock.lock()
+            running = false
+            lock.unlock()
+            group.leave()
+        }
+    }
+
+    /// Waits for a running re-estimation to finish (on quit), at most `seconds`.
+    public func wait(seconds: Double = 30) {
+        _ = group.wait(timeout: .now() + seconds)
+    }
+}
+
 extension Duration {
     var seconds: Double { Double(components.seconds) + Double(components.attoseconds) / 1e18 }
 }

@@ -63,6 +63,9 @@ public final class ReviewQueue {
     let database: DatabaseQueue
     private var fieldNames: [String] = []
     private var model: FellegiSunterModel
+    /// The model version the evidence comes from; a re-estimation (here or in another
+    /// process) makes a newer one, and the next pair shown uses it.
+    private var modelVersionID: Int64 = 0
     private var fieldIndicesByComparison: [[Int]] = []
     /// Per comparison, per gamma: what the screen shows of that level. Built once, so
     /// loading a pair is a few lookups.
@@ -76,11 +79,11 @@ public final class ReviewQueue {
         self.leaseSeconds = leaseSeconds
         database = try QueueFile.open(path: path)
         do {
-            (fieldNames, model) = try database.read { db in
+            (fieldNames, modelVersionID, model) = try database.read { db in
                 guard let current = try ModelStore.currentModel(db) else {
                     throw ClericalError(.dataError, "\(path): the queue has no model yet; import predictions first")
                 }
-                return (try String.fetchAll(db, sql: "SELECT name FROM field ORDER BY position"), current.model)
+                return (try String.fetchAll(db, sql: "SELECT name FROM field ORDER BY position"), current.id, current.model)
             }
         } catch {
             throw Self.clericalError(error, path: path)
@@ -88,12 +91,36 @@ public final class ReviewQueue {
         fieldIndicesByComparison = model.comparisons.map { comparison in
             fieldNames.indices.filter { comparison.uses(field: fieldNames[$0]) }
         }
+        prepareEvidence()
+    }
+
+    private func prepareEvidence() {
         levelsByComparison = model.comparisons.enumerated().map { k, comparison in
             Dictionary(uniqueKeysWithValues: comparison.levels.map { level in
                 (level.gamma, (level.label, comparison.kind(gamma: level.gamma),
                                model.parameters(comparison: k, gamma: level.gamma)?.weight ?? 0))
             })
         }
+    }
+
+    /// Picks up a newer model version: one indexed lookup per pair shown.
+    private func followModelVersion(_ db: Database) throws {
+        let newest = try statement(db, "SELECT max(id) FROM model_version").first { $0.int64(0) } ?? modelVersionID
+        guard newest != modelVersionID, let current = try ModelStore.currentModel(db) else { return }
+        modelVersionID = current.id
+        model = current.model
+        prepareEvidence()
+    }
+
+    /// Set by each verdict: the queue re-estimates automatically and enough verdicts have
+    /// come in since the last re-estimation.
+    public private(set) var reestimationIsDue = false
+
+    /// One cached lookup while automatic re-estimation is off (the usual case).
+    private func checkReestimationDue(_ db: Database) throws -> Bool {
+        let every = try statement(db, "SELECT value FROM queue_setting WHERE key = 'reestimate_every'")
+            .first { Int($0.text(0) ?? "") ?? 0 } ?? 0
+        return every > 0 ? try Reestimation.isDue(db) : false
     }
 
     public func close() {
@@ -228,7 +255,11 @@ public final class ReviewQueue {
     /// decided. Durable when it returns.
     @discardableResult
     public func decide(_ pairID: Int64, _ verdict: Verdict, note: String?, shown: PatternScore?) throws(ClericalError) -> PastVerdict {
-        try write { db in try self.record(db, pairID, verdict, note: note, shown: shown) }
+        try write { db in
+            let saved = try self.record(db, pairID, verdict, note: note, shown: shown)
+            self.reestimationIsDue = try self.checkReestimationDue(db)
+            return saved
+        }
     }
 
     /// Records a verdict on the pair in hand and claims the next pair, in one transaction:
@@ -237,6 +268,7 @@ public final class ReviewQueue {
                                    excluding skipped: Set<Int64> = []) throws(ClericalError) -> (PastVerdict, ReviewPair?, QueueCounts) {
         try write { db in
             let saved = try self.record(db, pairID, verdict, note: note, shown: shown)
+            self.reestimationIsDue = try self.checkReestimationDue(db)
             let next = try self.claim(db, excluding: skipped)
             return (saved, next, try self.counts(db))
         }
@@ -312,6 +344,7 @@ public final class ReviewQueue {
     }
 
     private func loadPair(_ db: Database, _ id: Int64) throws -> ReviewPair {
+        try followModelVersion(db)
         let query = try statement(db, """
             SELECT t.gammas, t.match_weight, l.source_dataset, l.unique_id, l.field_values,
                    r.source_dataset, r.unique_id, r.field_values
