@@ -55,6 +55,11 @@ let package = Package(
             dependencies: ["ClericalCore", "ClericalStore", "ClericalTUI", .product(name: "GRDB", package: "GRDB.swift")],
             path: "Benchmarks/ReviewLatency"
         ),
+        .executableTarget(
+            name: "clerical-estimation-bench",
+            dependencies: ["ClericalCore", "ClericalStore"],
+            path: "Benchmarks/Estimation"
+        ),
         .testTarget(name: "ClericalCoreTests", dependencies: ["ClericalCore"]),
         .testTarget(
             name: "ClericalTUITests",

@@ -109,6 +109,35 @@ public enum Reestimation {
         return since >= every
     }
 
+    /// The queue's pairs one by one (comparison vector and final verdict) with the current
+    /// model: what a pair-by-pair EM needs, to check the pattern EM against and to benchmark it.
+    public static func pairByPairInputs(queue path: String) throws(ClericalError) -> (start: FellegiSunterModel, gammas: [[Int]], labels: [Verdict?]) {
+        let database = try QueueFile.open(path: path)
+        defer { try? database.close() }
+        do {
+            return try database.read { db in
+                guard let current = try ModelStore.currentModel(db) else {
+                    throw ClericalError(.dataError, "the queue has no model yet; import predictions first")
+                }
+                var verdictByPair: [Int64: Verdict] = [:]
+                for labelled in try FinalVerdicts.all(db) { verdictByPair[labelled.pairID] = labelled.verdict }
+                var gammasByPattern: [Int64: [Int]] = [:]
+                for row in try Row.fetchAll(db, sql: "SELECT id, gammas FROM pattern") {
+                    gammasByPattern[row["id"]] = PatternKey.gammas(row["gammas"])
+                }
+                var gammas: [[Int]] = [], labels: [Verdict?] = []
+                try RawStatement(db, sql: "SELECT id, pattern_id FROM pair ORDER BY id").each { row in
+                    gammas.append(gammasByPattern[row.int64(1)] ?? [])
+                    labels.append(verdictByPair[row.int64(0)])
+                }
+                let tallies = try takeSnapshot(db, onlyIfDue: false)?.tallies ?? []
+                return (current.model.withStartingProbabilities(from: tallies), gammas, labels)
+            }
+        } catch {
+            throw ReviewQueue.clericalError(error, path: path)
+        }
+    }
+
     private struct Snapshot {
         var versionID: Int64
         var model: FellegiSunterModel
