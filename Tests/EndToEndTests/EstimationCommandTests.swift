@@ -151,3 +151,48 @@ final class EstimationCommandTests: XCTestCase {
         tmux.send("q"); XCTAssertTrue(tmux.waitFor("EXIT=0"))
     }
 }
+
+/// `clerical verify`, on a queue edited behind the tool's back with sqlite3.
+final class VerifyCommandTests: XCTestCase {
+    var folder: URL!
+    var queue: String { folder.appendingPathComponent("q.db").path }
+    override func setUp() { folder = temporaryFolder() }
+    override func tearDown() { try? FileManager.default.removeItem(at: folder) }
+
+    func sqlite3(_ sql: String) throws -> Int32 {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["sqlite3", queue, sql]
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        process.waitUntilExit()
+        return process.terminationStatus
+    }
+
+    func testVerifyFindsATamperedVerdict() throws {
+        guard FileManager.default.isExecutableFile(atPath: "/usr/bin/sqlite3") else {
+            throw XCTSkip("sqlite3 is not installed (apt-get install sqlite3); .ci/run installs it")
+        }
+        let fixture = Binary.checkout.appendingPathComponent("Tests/ClericalTUITests/Fixtures")
+        XCTAssertEqual(try Binary.run(["import", queue, fixture.appendingPathComponent("predictions.csv").path,
+                                       "--model", fixture.appendingPathComponent("model.json").path, "--review-probability", "0:1"]).status, 0)
+        let tmux = try TmuxSession("\(Binary.clerical.path) review \(queue)")
+        XCTAssertTrue(tmux.waitFor("pair 1 of"))
+        tmux.send("m"); XCTAssertTrue(tmux.waitFor("Saved: match"))
+        tmux.send("n"); XCTAssertTrue(tmux.waitFor("Saved: non-match"))
+        tmux.send("q"); XCTAssertTrue(tmux.waitFor("EXIT=0"))
+
+        let sound = try Binary.run(["verify", queue])
+        XCTAssertEqual(sound.status, 0, sound.stdout + sound.stderr)
+        XCTAssertTrue(sound.stdout.contains("2 decisions chained"), sound.stdout)
+
+        XCTAssertNotEqual(try sqlite3("UPDATE decision SET verdict = 'match' WHERE id = 2"), 0, "the trigger refuses")
+        XCTAssertEqual(try sqlite3("DROP TRIGGER decision_is_append_only_update; UPDATE decision SET verdict = 'match' WHERE id = 2"), 0)
+        let tampered = try Binary.run(["verify", queue])
+        XCTAssertEqual(tampered.status, 65)
+        XCTAssertTrue(tampered.stdout.contains("decision 2: its content does not match its hash"), tampered.stdout)
+        XCTAssertTrue(tampered.stdout.contains("decision_is_append_only_update is missing"), tampered.stdout)
+        XCTAssertTrue(tampered.stderr.contains("cannot be trusted"), tampered.stderr)
+    }
+}

@@ -1,0 +1,83 @@
+import ClericalCore
+import Foundation
+import GRDB
+
+/// What `clerical verify` found.
+public struct VerificationReport: Sendable, Equatable {
+    public var decisions = 0
+    /// Everything wrong, the first bad decision row first. Empty when the queue is sound.
+    public var problems: [String] = []
+
+    public var isSound: Bool { problems.isEmpty }
+}
+
+/// Checks a queue file end to end: SQLite's own integrity check, the append-only triggers,
+/// and the decision hash chain row by row, so an edit made behind the tool's back (a trigger
+/// dropped, a verdict changed with sqlite3) is found.
+///
+///     let report = try QueueVerification.run(queue: "queue.db")
+///     report.isSound
+public enum QueueVerification {
+    static let appendOnlyTriggers = ["decision_is_append_only_update", "decision_is_append_only_delete"]
+
+    public static func run(queue path: String) throws(ClericalError) -> VerificationReport {
+        let database = try QueueFile.open(path: path)
+        defer { try? database.close() }
+        do {
+            return try database.read { db in
+                var report = VerificationReport()
+                let integrity = try String.fetchAll(db, sql: "PRAGMA integrity_check")
+                if integrity != ["ok"] {
+                    report.problems.append("SQLite integrity check: " + integrity.prefix(5).joined(separator: "; "))
+                }
+                let triggers = Set(try String.fetchAll(db, sql: "SELECT name FROM sqlite_master WHERE type = 'trigger'"))
+                for name in appendOnlyTriggers where !triggers.contains(name) {
+                    report.problems.append("trigger \(name) is missing: decisions are no longer protected from UPDATE or DELETE")
+                }
+                try checkChain(db, into: &report)
+                return report
+            }
+        } catch {
+            throw ReviewQueue.clericalError(error, path: path)
+        }
+    }
+
+    /// Recomputes every row's hash from its content and the row before; reports the first
+    /// row that does not match (a later row can only be judged against a sound one).
+    private static func checkChain(_ db: Database, into report: inout VerificationReport) throws {
+        let rows = try RawStatement(db, sql: """
+            SELECT id, pair_id, reviewer, kind, verdict, note, decided_at, shown_match_weight, shown_match_probability,
+                   previous_hash, hash
+            FROM decision ORDER BY id
+            """)
+        var previous: String? = nil
+        var broken: String?
+        try rows.each { row in
+            report.decisions += 1
+            guard broken == nil else { return }
+            let id = row.int64(0)
+            guard let kind = row.text(3).flatMap(DecisionKind.init(rawValue:)) else {
+                broken = "decision \(id): unknown kind \(row.text(3) ?? "NULL")"
+                return
+            }
+            let verdictText = row.text(4)
+            let verdict = verdictText.flatMap(Verdict.init(rawValue:))
+            if verdictText != nil && verdict == nil {
+                broken = "decision \(id): unknown verdict \(verdictText!)"
+                return
+            }
+            let content = DecisionContent(
+                pairID: row.int64(1), reviewer: row.text(2) ?? "", kind: kind, verdict: verdict, note: row.text(5),
+                decidedAt: row.text(6) ?? "", shownMatchWeight: row.isNull(7) ? nil : row.double(7),
+                shownMatchProbability: row.isNull(8) ? nil : row.double(8))
+            let storedPrevious = row.text(9), stored = row.text(10)
+            if storedPrevious != previous {
+                broken = "decision \(id): previous_hash does not match decision before it (a row was removed, inserted or reordered)"
+            } else if content.hash(previous: previous) != stored {
+                broken = "decision \(id): its content does not match its hash (the row was changed after it was written)"
+            }
+            previous = stored
+        }
+        if let broken { report.problems.insert(broken, at: 0) }
+    }
+}
