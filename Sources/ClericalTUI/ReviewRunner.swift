@@ -11,7 +11,9 @@ public enum ReviewRunner {
         let noColour = !(ProcessInfo.processInfo.environment["NO_COLOR"] ?? "").isEmpty
         let initialTheme = themeName ?? (noColour ? "monochrome" : "default")
         var theme = try Theme.load(initialTheme)
-        let queue = try ReviewQueue(path: queuePath, reviewer: currentAccount())
+        let account = try Identity.current()
+        try Reviewers.require(.review, queue: queuePath, account: account)
+        let queue = try ReviewQueue(path: queuePath, reviewer: account)
         defer { queue.close() }
         let terminal = try CursesTerminal(theme: theme)
         defer { terminal.end() }
@@ -58,13 +60,5 @@ public enum ReviewRunner {
                 lastRenewal = Date()
             }
         }
-    }
-
-    /// Identity is the operating-system account.
-    public static func currentAccount() -> String {
-        if let entry = getpwuid(geteuid()), let name = entry.pointee.pw_name {
-            return String(cString: name)
-        }
-        return ProcessInfo.processInfo.environment["USER"] ?? "uid-\(geteuid())"
     }
 }

@@ -19,6 +19,7 @@ struct ExportCommand: ParsableCommand {
 
         func run() throws {
             try reportingErrors { () throws(ClericalError) in
+                try Reviewers.require(.export, queue: queue, account: try Identity.current())
                 report(try Exports.labels(queue: queue, to: output, includeUnsure: includeUnsure), what: "labels")
             }
         }
@@ -39,6 +40,7 @@ struct ExportCommand: ParsableCommand {
 
         func run() throws {
             try reportingErrors { () throws(ClericalError) in
+                try Reviewers.require(.export, queue: queue, account: try Identity.current())
                 report(try Exports.model(queue: queue, to: output, includeU: includeU, includeLambda: includeLambda),
                        what: "comparisons")
             }
@@ -55,6 +57,7 @@ struct ExportCommand: ParsableCommand {
 
         func run() throws {
             try reportingErrors { () throws(ClericalError) in
+                try Reviewers.require(.export, queue: queue, account: try Identity.current())
                 report(try Exports.decisions(queue: queue, to: output), what: "decisions")
             }
         }

@@ -29,6 +29,9 @@ struct ImportCommand: ParsableCommand {
 
     func run() throws {
         try reportingErrors { () throws(ClericalError) in
+            if FileManager.default.fileExists(atPath: queue) {
+                try Reviewers.require(.importPairs, queue: queue, account: try Identity.current())
+            }
             var band: ReviewBand?
             if let reviewProbability { band = try ReviewBand.parse(probability: reviewProbability) }
             if let reviewWeight { band = try ReviewBand.parse(weight: reviewWeight) }

@@ -39,6 +39,7 @@ struct ReestimateCommand: ParsableCommand {
 
     func run() throws {
         try reportingErrors { () throws(ClericalError) in
+            try Reviewers.require(.reestimate, queue: queue, account: try Identity.current())
             if let every {
                 try Reestimation.setAutomatic(queue: queue, every: every)
                 print(every == 0 ? "\(queue): automatic re-estimation is off"

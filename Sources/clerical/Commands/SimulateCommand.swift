@@ -39,6 +39,7 @@ struct SimulateCommand: ParsableCommand {
 
     func run() throws {
         try reportingErrors { () throws(ClericalError) in
+            try Reviewers.require(.simulate, queue: queue, account: try Identity.current())
             var plan = SimulationPlan()
             plan.decisions = decisions
             plan.reviewers = reviewers

@@ -12,6 +12,7 @@ struct StatusCommand: ParsableCommand {
 
     func run() throws {
         try reportingErrors { () throws(ClericalError) in
+            try Reviewers.require(.readStatus, queue: queue, account: try Identity.current())
             let database = try QueueFile.open(path: queue)
             let status = try QueueStatus.read(database, path: queue)
             print(json ? status.json() : status.text())

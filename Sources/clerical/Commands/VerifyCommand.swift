@@ -12,6 +12,7 @@ struct VerifyCommand: ParsableCommand {
 
     func run() throws {
         try reportingErrors { () throws(ClericalError) in
+            try Reviewers.require(.verify, queue: queue, account: try Identity.current())
             let report = try QueueVerification.run(queue: queue)
             if report.isSound {
                 print("\(queue): sound — integrity check ok, append-only triggers in place, \(report.decisions) decisions chained")

@@ -1,0 +1,59 @@
+/// What a command does to a queue, for deciding who may do it.
+///
+/// A queue with no registered reviewers is open: anyone may do anything. Once reviewers
+/// exist, only registered accounts may open it, and some actions need a role.
+public enum QueueAction: String, Sendable, CaseIterable {
+    case review
+    case readStatus = "read the status of"
+    case verify
+    case importPairs = "import into"
+    case manageReviewers = "manage the reviewers of"
+    case manageClaims = "manage the claims of"
+    case watchDashboard = "watch the dashboard of"
+    case simulate
+    case sample = "sample for second review"
+    case adjudicate
+    case reestimate
+    case export
+
+    /// The roles that may do this; every registered account may do the rest.
+    public var roles: Set<ReviewerRole>? {
+        switch self {
+        case .review, .readStatus, .verify: return nil
+        case .manageReviewers, .manageClaims, .watchDashboard: return [.supervisor]
+        case .importPairs, .simulate: return [.supervisor, .qualityLead]
+        case .sample, .adjudicate, .reestimate, .export: return [.qualityLead]
+        }
+    }
+}
+
+/// The registered reviewers of a queue, and the rule that says who may do what.
+public struct AccessRule: Sendable, Equatable {
+    public var reviewers: [String: ReviewerRole]
+
+    public init(reviewers: [String: ReviewerRole]) {
+        self.reviewers = reviewers
+    }
+
+    /// Nil when `account` may do `action`; otherwise the reason, naming who may.
+    public func refusal(of action: QueueAction, by account: String) -> String? {
+        guard !reviewers.isEmpty else { return nil }
+        guard let role = reviewers[account] else {
+            return "\(account) is not a registered reviewer of this queue; a supervisor can add you with `clerical reviewers add \(account) --role reviewer`"
+        }
+        guard let roles = action.roles, !roles.contains(role) else { return nil }
+        let names = roles.map(\.title).sorted().joined(separator: " or ")
+        let who = reviewers.filter { roles.contains($0.value) }.keys.sorted()
+        return "only a \(names) may \(action.rawValue) this queue (\(who.isEmpty ? "nobody has that role" : who.joined(separator: ", "))); \(account) is a \(role.title)"
+    }
+}
+
+extension ReviewerRole {
+    public var title: String {
+        switch self {
+        case .reviewer: return "reviewer"
+        case .supervisor: return "supervisor"
+        case .qualityLead: return "quality lead"
+        }
+    }
+}

@@ -1,0 +1,130 @@
+import ClericalCore
+import Foundation
+import GRDB
+
+/// Who is using clerical: the operating-system account.
+public enum Identity {
+    /// Root may act as another account (administration and tests) through `CLERICAL_ACCOUNT`:
+    /// root can edit any file anyway. For everyone else the variable is refused.
+    public static func current() throws(ClericalError) -> String {
+        let real = osAccount()
+        guard let other = ProcessInfo.processInfo.environment["CLERICAL_ACCOUNT"], !other.isEmpty, other != real else { return real }
+        guard geteuid() == 0 else {
+            throw ClericalError(.notPermitted, "CLERICAL_ACCOUNT is only honoured for root; you are \(real)")
+        }
+        return other
+    }
+
+    public static func osAccount() -> String {
+        if let entry = getpwuid(geteuid()), let name = entry.pointee.pw_name { return String(cString: name) }
+        return ProcessInfo.processInfo.environment["USER"] ?? "uid-\(geteuid())"
+    }
+}
+
+public struct RegisteredReviewer: Sendable, Equatable, Codable {
+    public var name: String
+    public var role: ReviewerRole
+    public var addedAt: String
+}
+
+/// The reviewer list and access checks. All SQL about reviewers lives here.
+///
+///     try Reviewers.require(.reestimate, queue: "queue.db", account: try Identity.current())
+public enum Reviewers {
+    static func rule(_ db: Database) throws -> AccessRule {
+        var reviewers: [String: ReviewerRole] = [:]
+        for row in try Row.fetchAll(db, sql: "SELECT name, role FROM reviewer") {
+            if let role = ReviewerRole(rawValue: row["role"]) { reviewers[row["name"]] = role }
+        }
+        return AccessRule(reviewers: reviewers)
+    }
+
+    static func require(_ action: QueueAction, account: String, _ db: Database) throws {
+        if let reason = try rule(db).refusal(of: action, by: account) {
+            throw ClericalError(.notPermitted, reason)
+        }
+    }
+
+    /// Refuses (exit 77, naming who may) unless `account` may do `action` on the queue.
+    public static func require(_ action: QueueAction, queue path: String, account: String) throws(ClericalError) {
+        let database = try QueueFile.open(path: path)
+        defer { try? database.close() }
+        do {
+            try database.read { db in try require(action, account: account, db) }
+        } catch {
+            throw ReviewQueue.clericalError(error, path: path)
+        }
+    }
+
+    public static func list(queue path: String) throws(ClericalError) -> [RegisteredReviewer] {
+        try withQueue(path) { db in
+            try Row.fetchAll(db, sql: "SELECT name, role, added_at FROM reviewer ORDER BY name").map {
+                RegisteredReviewer(name: $0["name"], role: ReviewerRole(rawValue: $0["role"]) ?? .reviewer, addedAt: $0["added_at"])
+            }
+        }
+    }
+
+    /// Adds a reviewer, or changes the role of one already there. The first reviewer of an
+    /// open queue must be a supervisor: once anyone is registered, only supervisors manage
+    /// reviewers, so anything else would lock everyone out.
+    public static func add(queue path: String, name: String, role: ReviewerRole, by account: String) throws(ClericalError) {
+        guard isValidName(name) else {
+            throw ClericalError(.usage, "\"\(name)\" is not an account name (letters, digits, '.', '_', '-', up to 64)")
+        }
+        try withQueue(path, writing: true) { db in
+            try require(.manageReviewers, account: account, db)
+            let registered = try Int.fetchOne(db, sql: "SELECT count(*) FROM reviewer") ?? 0
+            if registered == 0 && role != .supervisor {
+                throw ClericalError(.usage, "the first reviewer of a queue must be a supervisor (--role supervisor): once anyone is registered, only supervisors can add others")
+            }
+            if try demotesLastSupervisor(db, name: name, newRole: role) {
+                throw ClericalError(.usage, "\(name) is the queue's last supervisor; add another supervisor first")
+            }
+            try db.execute(sql: """
+                INSERT INTO reviewer (name, role, added_at) VALUES (?, ?, ?)
+                ON CONFLICT(name) DO UPDATE SET role = excluded.role
+                """, arguments: [name, role.rawValue, Timestamp.now()])
+        }
+    }
+
+    public static func remove(queue path: String, name: String, by account: String) throws(ClericalError) {
+        try withQueue(path, writing: true) { db in
+            try require(.manageReviewers, account: account, db)
+            guard try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM reviewer WHERE name = ?)", arguments: [name]) == true else {
+                throw ClericalError(.usage, "\(name) is not a registered reviewer of \(path)")
+            }
+            let others = try Int.fetchOne(db, sql: "SELECT count(*) FROM reviewer WHERE name <> ?", arguments: [name]) ?? 0
+            if others > 0, try demotesLastSupervisor(db, name: name, newRole: nil) {
+                throw ClericalError(.usage, "\(name) is the queue's last supervisor; add another supervisor first")
+            }
+            try db.execute(sql: "DELETE FROM reviewer WHERE name = ?", arguments: [name])
+            // Their claims go back to the queue now rather than when the leases run out.
+            try db.execute(sql: """
+                UPDATE pair SET state = 'pending', claimed_by = NULL, lease_expires_at = NULL
+                WHERE state = 'claimed' AND claimed_by = ?
+                """, arguments: [name])
+        }
+    }
+
+    private static func demotesLastSupervisor(_ db: Database, name: String, newRole: ReviewerRole?) throws -> Bool {
+        guard newRole != .supervisor else { return false }
+        let current = try String.fetchOne(db, sql: "SELECT role FROM reviewer WHERE name = ?", arguments: [name])
+        guard current == ReviewerRole.supervisor.rawValue else { return false }
+        let supervisors = try Int.fetchOne(db, sql: "SELECT count(*) FROM reviewer WHERE role = 'supervisor'") ?? 0
+        return supervisors == 1
+    }
+
+    static func isValidName(_ name: String) -> Bool {
+        !name.isEmpty && name.count <= 64 && name.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || "._-".contains($0)) }
+    }
+
+    private static func withQueue<T>(_ path: String, writing: Bool = false, _ body: (Database) throws -> T) throws(ClericalError) -> T {
+        let database = try QueueFile.open(path: path)
+        defer { try? database.close() }
+        do {
+            return writing ? try database.write(body) : try database.read(body)
+        } catch {
+            throw ReviewQueue.clericalError(error, path: path)
+        }
+    }
+}

@@ -1,0 +1,63 @@
+import ArgumentParser
+import ClericalCore
+import ClericalStore
+
+struct ReviewersCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "reviewers",
+        abstract: "Register the accounts that may work on a queue, and their roles.",
+        discussion: """
+            A queue with no registered reviewers is open to anyone. Once reviewers exist, only \
+            registered accounts may open it; supervisors manage reviewers and claims; quality \
+            leads sample, adjudicate, re-estimate and export. Identity is the operating-system account.
+            """,
+        subcommands: [Add.self, List.self, Remove.self])
+
+    struct Add: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Register an account (or change its role).")
+        @Argument(help: "The queue file.") var queue: String
+        @Argument(help: "The operating-system account name.") var name: String
+        @Option(help: "reviewer, supervisor or quality-lead.") var role: String
+
+        func run() throws {
+            try reportingErrors { () throws(ClericalError) in
+                guard let parsed = ReviewerRole(rawValue: role) else {
+                    throw ClericalError(.usage, "--role \(role): expected reviewer, supervisor or quality-lead")
+                }
+                try Reviewers.add(queue: queue, name: name, role: parsed, by: try Identity.current())
+                print("\(name) is a \(parsed.title) of \(queue)")
+            }
+        }
+    }
+
+    struct List: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "List the registered accounts and their roles.")
+        @Argument(help: "The queue file.") var queue: String
+
+        func run() throws {
+            try reportingErrors { () throws(ClericalError) in
+                try Reviewers.require(.readStatus, queue: queue, account: try Identity.current())
+                let reviewers = try Reviewers.list(queue: queue)
+                if reviewers.isEmpty {
+                    print("\(queue) has no registered reviewers: it is open to every account")
+                }
+                for reviewer in reviewers {
+                    print("\(reviewer.name.padding(toLength: 20, withPad: " ", startingAt: 0)) \(reviewer.role.rawValue.padding(toLength: 13, withPad: " ", startingAt: 0)) added \(reviewer.addedAt)")
+                }
+            }
+        }
+    }
+
+    struct Remove: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Unregister an account; its claims go back to the queue.")
+        @Argument(help: "The queue file.") var queue: String
+        @Argument(help: "The account name.") var name: String
+
+        func run() throws {
+            try reportingErrors { () throws(ClericalError) in
+                try Reviewers.remove(queue: queue, name: name, by: try Identity.current())
+                print("\(name) is no longer a reviewer of \(queue)")
+            }
+        }
+    }
+}
