@@ -60,6 +60,12 @@ let package = Package(
             dependencies: ["ClericalCore", "ClericalStore"],
             path: "Benchmarks/Estimation"
         ),
+        // One reviewer process working a shared queue: the concurrency test and benchmark.
+        .executableTarget(
+            name: "clerical-load",
+            dependencies: ["ClericalCore", "ClericalStore"],
+            path: "Benchmarks/Load"
+        ),
         .testTarget(name: "ClericalCoreTests", dependencies: ["ClericalCore"]),
         .testTarget(
             name: "ClericalTUITests",
@@ -74,7 +80,7 @@ let package = Package(
         // Runs the built `clerical` binary as a user would; fixtures come from ClericalStoreTests.
         .testTarget(
             name: "EndToEndTests",
-            dependencies: ["clerical", .product(name: "GRDB", package: "GRDB.swift")],
+            dependencies: ["clerical", "clerical-load", .product(name: "GRDB", package: "GRDB.swift")],
             exclude: ["Scripts"]
         ),
     ],

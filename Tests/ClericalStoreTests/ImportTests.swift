@@ -43,8 +43,8 @@ final class ImportTests: XCTestCase {
             XCTAssertEqual(try count(db, "SELECT count(*) FROM record"), records.count, "\(fixture)")
             XCTAssertEqual(try count(db, "SELECT count(*) FROM pattern"), patterns.count, "\(fixture)")
             XCTAssertEqual(try count(db, "SELECT sum(pair_count) FROM pattern"), table.rows.count, "\(fixture)")
-            XCTAssertEqual(try count(db, "SELECT count(*) FROM pair WHERE state = 'pending'"), pending, "\(fixture)")
-            XCTAssertEqual(try count(db, "SELECT count(*) FROM pair WHERE state = 'auto'"), table.rows.count - pending, "\(fixture)")
+            XCTAssertEqual(try count(db, pendingForReviewSQL), pending, "\(fixture)")
+            XCTAssertEqual(try count(db, decidedByModelSQL), table.rows.count - pending, "\(fixture)")
             XCTAssertEqual(summary.pending, pending)
             XCTAssertGreaterThan(pending, 0)
         }
@@ -170,7 +170,7 @@ final class ImportTests: XCTestCase {
         let table = Fixture.splink4Dedupe.table
         let (db, _) = try importFixture(.splink4Dedupe, band: .weight(low: -5, high: 5))
         let expected = table.values("match_weight").filter { abs(Double($0)!) <= 5 }.count
-        XCTAssertEqual(try count(db, "SELECT count(*) FROM pair WHERE state = 'pending'"), expected)
+        XCTAssertEqual(try count(db, pendingForReviewSQL), expected)
     }
 
     func testQueueFileSettings() throws {
@@ -211,6 +211,13 @@ final class PairStateCountTests: XCTestCase {
             let counters = try db.read { try Row.fetchAll($0, sql: "SELECT state, count AS n FROM pair_state_count WHERE count > 0") }
             XCTAssertEqual(Dictionary(uniqueKeysWithValues: full.map { ($0["state"] as String, $0["n"] as Int) }),
                            Dictionary(uniqueKeysWithValues: counters.map { ($0["state"] as String, $0["n"] as Int) }), message)
+            // The open pairs per pattern, and in and out of the band.
+            XCTAssertEqual(try count(db, """
+                SELECT count(*) FROM pattern t
+                WHERE open_count <> (SELECT count(*) FROM pair WHERE pattern_id = t.id AND state = 'pending')
+                """), 0, message)
+            XCTAssertEqual(try count(db, "SELECT count FROM band_count WHERE in_band = 1"), try count(db, pendingForReviewSQL), message)
+            XCTAssertEqual(try count(db, "SELECT count FROM band_count WHERE in_band = 0"), try count(db, decidedByModelSQL), message)
         }
         try assertExact("after import")
         let first = try XCTUnwrap(try queue.claimNext())

@@ -71,56 +71,59 @@ final class ReestimationTests: XCTestCase {
         try queueWithVerdicts(band: .probability(low: 0.001, high: 0.999999), verdicts: 10)
         _ = try XCTUnwrap(Reestimation.run(queue: path, request: ReestimationRequest()))
         let db = try QueueFile.open(path: path)
-        let pending = try db.read { db in
-            try Row.fetchAll(db, sql: """
-                SELECT p.id, p.pattern_id, p.priority, t.match_probability FROM pair p JOIN pattern t ON t.id = p.pattern_id
-                WHERE p.state = 'pending' ORDER BY p.priority, p.id
-                """).map { (id: $0["id"] as Int64, pattern: $0["pattern_id"] as Int64, priority: $0["priority"] as Double,
-                            probability: $0["match_probability"] as Double) }
+        func queuedPatterns() throws -> [(id: Int64, probability: Double, served: Int, priority: Double)] {
+            try db.read { db in
+                try Row.fetchAll(db, sql: """
+                    SELECT id, match_probability, served, review_priority FROM pattern WHERE in_band = 1 AND open_count > 0
+                    """).map { ($0["id"], $0["match_probability"], $0["served"], $0["review_priority"]) }
+            }
         }
-        XCTAssertGreaterThan(pending.count, 100)
-        // The first pair is the one the model is least sure of.
-        let leastSure = pending.map { abs($0.probability - 0.5) }.min()!
-        XCTAssertEqual(abs(pending[0].probability - 0.5), leastSure, accuracy: 1e-12)
-        // Every priority is distance from 0.5 plus the spread for the pair's rank in its pattern.
-        var rank: [Int64: Int] = [:]
-        for pair in pending.sorted(by: { ($0.pattern, $0.priority, $0.id) < ($1.pattern, $1.priority, $1.id) }) {
-            let k = rank[pair.pattern, default: 0]
-            XCTAssertEqual(pair.priority, abs(pair.probability - 0.5) + ReviewPriority.spread * log2(1 + Double(k)), accuracy: 1e-12)
-            rank[pair.pattern] = k + 1
+        // Every queued pattern's priority: distance from 0.5, plus the spread for the pairs
+        // it has already had reviewed.
+        for pattern in try queuedPatterns() {
+            XCTAssertEqual(pattern.priority, ReviewPriority.of(probability: pattern.probability, rankInPattern: pattern.served), accuracy: 1e-12)
+        }
+        XCTAssertGreaterThan(try count(db, pendingForReviewSQL), 100)
+
+        // Claim after claim, the pair comes from the queued pattern with the lowest priority.
+        let queue = try ReviewQueue(path: path, reviewer: "bo")
+        defer { queue.close() }
+        var claimedPatterns: [Int64] = []
+        for _ in 0..<40 {
+            let best = try XCTUnwrap(queuedPatterns().min { $0.priority < $1.priority })
+            let pair = try XCTUnwrap(queue.claimNext())
+            let patternID = try db.read { try Int64.fetchOne($0, sql: "SELECT pattern_id FROM pair WHERE id = ?", arguments: [pair.id]) }
+            let chosen = try XCTUnwrap(patternID)
+            let chosenPriority = try XCTUnwrap(queuedPatterns().first { $0.id == chosen }?.priority ?? best.priority)
+            XCTAssertLessThanOrEqual(best.priority, chosenPriority)
+            XCTAssertEqual(abs(pair.score.matchProbability - 0.5), abs(best.probability - 0.5), accuracy: 1e-9,
+                           "the pair is from a pattern with the best priority")
+            claimedPatterns.append(chosen)
+            try queue.decide(pair.id, .match, note: nil, shown: pair.score)
         }
         // Spread: a pattern with many pending pairs does not fill the head of the queue.
-        let head = pending.prefix(20)
-        let largest = Dictionary(grouping: head, by: \.pattern).values.map(\.count).max()!
+        let largest = Dictionary(grouping: claimedPatterns.prefix(20), by: { $0 }).values.map(\.count).max()!
         XCTAssertLessThan(largest, 10)
     }
 
     func testPairsMoveAcrossTheBandAndOnlyLeaveItWhenAsked() throws {
         try queueWithVerdicts(verdicts: 10)
         let db = try QueueFile.open(path: path)
-        func inBand(_ state: String) throws -> Int {
-            try count(db, "SELECT count(*) FROM pair p JOIN pattern t ON t.id = p.pattern_id WHERE p.state = ? AND t.match_probability BETWEEN 0.05 AND 0.95", [state])
-        }
-        func outsideBand(_ state: String) throws -> Int {
-            try count(db, "SELECT count(*) FROM pair p JOIN pattern t ON t.id = p.pattern_id WHERE p.state = ? AND t.match_probability NOT BETWEEN 0.05 AND 0.95", [state])
-        }
+        let outsideBand = "SELECT coalesce(sum(open_count), 0) FROM pattern WHERE in_band = 1 AND match_probability NOT BETWEEN 0.05 AND 0.95"
         let first = try XCTUnwrap(Reestimation.run(queue: path, request: ReestimationRequest()))
         XCTAssertGreaterThan(first.band.movedIntoReview, 0)
-        XCTAssertEqual(try inBand("auto"), 0, "every auto pair now in the band is queued")
-        XCTAssertEqual(first.band.leftReview, try outsideBand("pending"))
+        XCTAssertEqual(try count(db, "SELECT count(*) FROM pattern WHERE in_band = 0 AND match_probability BETWEEN 0.05 AND 0.95"), 0,
+                       "every pattern now in the band is queued")
+        XCTAssertEqual(first.band.leftReview, try count(db, outsideBand), "pending pairs outside the band stay queued")
         XCTAssertEqual(first.band.decidedByModel, 0)
 
         var request = ReestimationRequest()
         request.decideOutsideBand = true
         let second = try XCTUnwrap(Reestimation.run(queue: path, request: request))
-        XCTAssertEqual(try outsideBand("pending"), 0)
+        XCTAssertEqual(try count(db, outsideBand), 0)
         XCTAssertEqual(second.band.decidedByModel, second.band.leftReview)
-        let counts = try db.read { db in
-            try Row.fetchAll(db, sql: "SELECT state, count FROM pair_state_count").map { ($0["state"] as String, $0["count"] as Int) }
-        }
-        for (state, n) in counts {
-            XCTAssertEqual(n, try count(db, "SELECT count(*) FROM pair WHERE state = ?", [state]), "pair_state_count for \(state)")
-        }
+        XCTAssertEqual(try count(db, "SELECT count FROM band_count WHERE in_band = 1"), try count(db, pendingForReviewSQL))
+        XCTAssertEqual(try count(db, "SELECT count FROM band_count WHERE in_band = 0"), try count(db, decidedByModelSQL))
     }
 
     func testFinalVerdictsAreClampedAndAWithdrawalCountsForNothing() throws {

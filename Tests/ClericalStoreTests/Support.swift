@@ -46,3 +46,8 @@ func temporaryFolder() -> URL {
 func count(_ db: DatabaseQueue, _ sql: String, _ arguments: StatementArguments = []) throws -> Int {
     try db.read { try Int.fetchOne($0, sql: sql, arguments: arguments) ?? 0 }
 }
+
+/// Open pairs whose pattern is in the review band: pending review.
+let pendingForReviewSQL = "SELECT count(*) FROM pair p JOIN pattern t ON t.id = p.pattern_id WHERE p.state = 'pending' AND t.in_band = 1"
+/// Open pairs whose pattern is outside the band: decided by the model.
+let decidedByModelSQL = "SELECT count(*) FROM pair p JOIN pattern t ON t.id = p.pattern_id WHERE p.state = 'pending' AND t.in_band = 0"

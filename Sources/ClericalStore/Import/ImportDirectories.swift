@@ -63,7 +63,7 @@ struct RecordDirectory {
 /// Maps comparison vectors to pattern ids. Patterns are few (thousands), so all stay in memory.
 struct PatternDirectory {
     private var ids: [[Int]: Int64] = [:]
-    private var addedPairs: [Int64: Int] = [:]
+    private(set) var addedPairs: [Int64: Int] = [:]
 
     init(_ db: Database) throws {
         for row in try Row.fetchAll(db, sql: "SELECT id, gammas FROM pattern") {
@@ -85,7 +85,8 @@ struct PatternDirectory {
     mutating func count(_ id: Int64) { addedPairs[id, default: 0] += 1 }
 
     func saveCounts(_ db: Database) throws {
-        let update = try db.makeStatement(sql: "UPDATE pattern SET pair_count = pair_count + ? WHERE id = ?")
-        for (id, count) in addedPairs { try update.execute(arguments: [count, id]) }
+        // Every new pair is open ('pending'), so open_count grows with pair_count.
+        let update = try db.makeStatement(sql: "UPDATE pattern SET pair_count = pair_count + ?, open_count = open_count + ? WHERE id = ?")
+        for (id, count) in addedPairs { try update.execute(arguments: [count, count, id]) }
     }
 }

@@ -118,7 +118,9 @@ struct ImportSession {
         var records = RecordDirectory(mustLookUp: !isNewQueue)
         var patterns = try PatternDirectory(db)
         let comparisonCount = comparisons.count
-        let pendingText = Array("pending".utf8), autoText = Array("auto".utf8)
+        // Every new pair waits as 'pending'; its pattern decides whether people or the model
+        // take it (PatternBand, at the end).
+        let pendingText = Array("pending".utf8)
         var gammas = [Int](repeating: 0, count: comparisonCount)
 
         let channel = BatchChannel(capacity: 4)
@@ -150,7 +152,6 @@ struct ImportSession {
                     for k in 0..<comparisonCount { gammas[k] = batch.gammas[row * comparisonCount + k] }
                     let weight = batch.matchWeights[row], probability = batch.matchProbabilities[row]
                     let patternID = try patterns.id(for: gammas, db: db, rowWeight: weight, summary: &summary)
-                    let pending = band.contains(matchWeight: weight, matchProbability: probability)
 
                     insertPair.bind(1, left.id)
                     insertPair.bind(2, right.id)
@@ -159,7 +160,7 @@ struct ImportSession {
                     insertPair.bind(5, probability)
                     if let matchKey = bytes(row, .matchKey) { insertPair.bind(6, borrowing: matchKey) } else { insertPair.bindNull(6) }
                     insertPair.bind(7, batchID)
-                    try (pending ? pendingText : autoText).withUnsafeBufferPointer { state in
+                    try pendingText.withUnsafeBufferPointer { state in
                         insertPair.bind(8, borrowing: state)
                         insertPair.bind(9, abs(probability - 0.5))
                         try insertPair.step()
@@ -169,7 +170,6 @@ struct ImportSession {
                     } else {
                         summary.added += 1
                         patterns.count(patternID)
-                        if pending { summary.pending += 1 } else { summary.decidedByModel += 1 }
                     }
                 }
             }
@@ -187,6 +187,7 @@ struct ImportSession {
 
     mutating func finish(patterns: PatternDirectory, learned: LearnedWeights) throws {
         try patterns.saveCounts(db)
+        var scorer: FellegiSunterModel?
         if isNewQueue {
             let model: FellegiSunterModel
             if let splinkModel {
@@ -199,15 +200,18 @@ struct ImportSession {
                     ?? "derived from the predictions file; it had no mw_/bf_ columns, so level weights are unknown"
                 try ModelStore.insertModelVersion(db, model, origin: .predictions, note: note)
             }
-            if layout.weightKind != nil || splinkModel != nil {
-                try ModelStore.rescorePatterns(db, with: model)
-            }
-        } else if let current = try ModelStore.currentModel(db) {
-            try ModelStore.rescorePatterns(db, with: current.model)
+            // Without weights the rows' own scores stand (each pattern has its first row's).
+            if layout.weightKind != nil || splinkModel != nil { scorer = model }
+        } else {
+            scorer = try ModelStore.currentModel(db)?.model
         }
-        try QueueOrder.reprioritise(db)
-        try db.execute(sql: "UPDATE pair_state_count SET count = count + ? WHERE state = 'pending'", arguments: [summary.pending])
-        try db.execute(sql: "UPDATE pair_state_count SET count = count + ? WHERE state = 'auto'", arguments: [summary.decidedByModel])
+        try PatternBand.rescore(db, with: scorer, band: band, decideOutsideBand: false)
+        // Which new pairs went to people follows from their patterns.
+        let inBand = Set(try Int64.fetchAll(db, sql: "SELECT id FROM pattern WHERE in_band = 1"))
+        for (patternID, added) in patterns.addedPairs {
+            if inBand.contains(patternID) { summary.pending += added } else { summary.decidedByModel += added }
+        }
+        try db.execute(sql: "UPDATE pair_state_count SET count = count + ? WHERE state = 'pending'", arguments: [summary.added])
         try db.execute(sql: "UPDATE import_batch SET row_count = ?, added = ?, duplicates = ?, pending = ? WHERE id = ?",
                        arguments: [summary.rows, summary.added, summary.duplicates, summary.pending, batchID])
     }
@@ -231,3 +235,4 @@ struct ImportSession {
         return FellegiSunterModel(comparisons: comparisons.map(\.comparison), lambda: lambda, parameters: parameters)
     }
 }
+

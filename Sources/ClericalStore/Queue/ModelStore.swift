@@ -94,16 +94,6 @@ enum ModelStore {
         }
         return versionID
     }
-
-    /// Re-scores every pattern under `scorer`: a few thousand rows, whatever the queue size.
-    static func rescorePatterns(_ db: Database, with scorer: any PatternScoring) throws {
-        let patterns = try Row.fetchAll(db, sql: "SELECT id, gammas FROM pattern")
-        let update = try db.makeStatement(sql: "UPDATE pattern SET match_weight = ?, match_probability = ? WHERE id = ?")
-        for pattern in patterns {
-            let score = scorer.score(gammas: PatternKey.gammas(pattern["gammas"]))
-            try update.execute(arguments: [score.matchWeight, score.matchProbability, pattern["id"] as Int64])
-        }
-    }
 }
 
 /// How a comparison vector is written in `pattern.gammas`: "3,3,-1,2".

@@ -18,7 +18,7 @@ public enum QueueFile {
         }
         var configuration = Configuration()
         configuration.foreignKeysEnabled = true
-        configuration.busyMode = .timeout(10)
+        configuration.busyMode = .callback(QueueFile.waitWhileBusy)
         configuration.prepareDatabase { db in
             try db.execute(sql: "PRAGMA synchronous = FULL")
         }
@@ -54,6 +54,20 @@ public enum QueueFile {
             throw ClericalError(.ioError, "\(path): \(describe(error))")
         }
         return queue
+    }
+
+    /// How long a writer waits for another process's transaction before giving up with a
+    /// clear "try again" (a person never sees "database is locked").
+    static let busySeconds = 10.0
+
+    /// SQLite's busy handler: short sleeps with jitter, growing from 0.1 ms to 2 ms, so that many
+    /// reviewer processes take turns quickly (SQLite's own handler sleeps up to 100 ms at a time).
+    @Sendable static func waitWhileBusy(_ tries: Int) -> Bool {
+        let ceiling = min(2_000, 100 << min(tries / 8, 5))  // µs
+        // Average sleep ≈ 3/4 of the ceiling; stop after about busySeconds in all.
+        guard Double(tries) * 0.0015 < busySeconds else { return false }
+        usleep(UInt32(Int.random(in: (ceiling / 2)...ceiling)))
+        return true
     }
 
     /// Puts the queue in WAL mode (a no-op when it already is): readers never block the writer.

@@ -89,15 +89,15 @@ public struct QueueStatus: Sendable, Equatable, Codable {
         case let .weight(low, high): band = Band(kind: "weight", low: low, high: high)
         }
 
-        let pairs = QueueCounts(try Row.fetchAll(db, sql: "SELECT state, count FROM pair_state_count").map {
-            (state: $0["state"] as String, count: $0["count"] as Int)
-        })
+        let pairs = QueueCounts(
+            try Row.fetchAll(db, sql: "SELECT state, count FROM pair_state_count").map { (state: $0["state"] as String, count: $0["count"] as Int) },
+            band: try Row.fetchAll(db, sql: "SELECT in_band, count FROM band_count").map { (inBand: $0["in_band"] as Bool, count: $0["count"] as Int) })
 
+        // Pending pairs are the open pairs of queued patterns: a few thousand rows to read.
         var bins = (0..<10).map { ProbabilityBin(low: Double($0) / 10, high: Double($0 + 1) / 10, count: 0) }
         for row in try Row.fetchAll(db, sql: """
-            SELECT min(CAST(t.match_probability * 10 AS INTEGER), 9) AS bin, count(*) AS n
-            FROM pair p JOIN pattern t ON t.id = p.pattern_id
-            WHERE p.state = 'pending' GROUP BY bin
+            SELECT min(CAST(match_probability * 10 AS INTEGER), 9) AS bin, sum(open_count) AS n
+            FROM pattern WHERE in_band = 1 GROUP BY bin
             """) {
             let bin: Int = row["bin"]
             bins[max(0, bin)].count += row["n"] as Int

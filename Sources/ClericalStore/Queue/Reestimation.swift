@@ -69,7 +69,7 @@ public struct ReestimationReport: Sendable, Codable, Equatable {
 /// model version, re-scores every pattern and re-orders the pending queue.
 ///
 /// The reading and the EM run on a snapshot, outside any write lock; the writing is one
-/// short IMMEDIATE transaction (O(patterns + pending pairs)), so reviewers barely wait.
+/// short IMMEDIATE transaction over the pattern rows (`PatternBand`), so reviewers barely wait.
 ///
 ///     let report = try Reestimation.run(queue: "queue.db", request: ReestimationRequest())
 public enum Reestimation {
@@ -172,15 +172,12 @@ public enum Reestimation {
                     note: request.options.fixU ? "re-estimated m and λ from the queue (u kept)" : "re-estimated m, u and λ from the queue",
                     labelCount: labelCount, iterations: result.iterations, logLikelihood: result.logLikelihood,
                     decisionWatermark: snapshot.watermark)
-                let update = try RawStatement(db, sql: "UPDATE pattern SET match_weight = ?, match_probability = ? WHERE id = ?")
-                for (patternID, score) in zip(snapshot.patternIDs, scores) {
-                    update.bind(1, score.matchWeight)
-                    update.bind(2, score.matchProbability)
-                    update.bind(3, patternID)
-                    try update.step()
-                }
-                let moves = try moveAcrossBand(db, snapshot: snapshot, scores: scores, decideOutsideBand: request.decideOutsideBand)
-                try QueueOrder.reprioritise(db)
+                let moved = try PatternBand.rescore(db, with: result.model, band: snapshot.band,
+                                                    decideOutsideBand: request.decideOutsideBand)
+                var moves = ReestimationReport.BandMoves(band: snapshot.band.description)
+                moves.movedIntoReview = moved.movedIntoReview
+                moves.leftReview = moved.leftReview
+                moves.decidedByModel = moved.decidedByModel
 
                 var levels: [ReestimationReport.Level] = []
                 for (k, comparison) in start.comparisons.enumerated() {
@@ -240,34 +237,6 @@ public enum Reestimation {
             versionID: current.id, model: current.model, patternIDs: patternIDs, tallies: tallies, labels: labels,
             watermark: try Int64.fetchOne(db, sql: "SELECT max(id) FROM decision") ?? 0,
             band: settings.reviewBand ?? .default)
-    }
-
-    /// Auto-decided pairs whose pattern now falls inside the band join the queue (reading only
-    /// those patterns' pairs); pending pairs outside it are counted from the pending index, and
-    /// decided by the model when asked.
-    private static func moveAcrossBand(_ db: Database, snapshot: Snapshot, scores: [PatternScore],
-                                       decideOutsideBand: Bool) throws -> ReestimationReport.BandMoves {
-        var moves = ReestimationReport.BandMoves(band: snapshot.band.description)
-        var pendingByPattern: [Int64: Int] = [:]
-        try RawStatement(db, sql: "SELECT pattern_id, count(*) FROM pair WHERE state = 'pending' GROUP BY pattern_id").each { row in
-            pendingByPattern[row.int64(0)] = Int(row.int64(1))
-        }
-        let intoReview = try RawStatement(db, sql: "UPDATE pair SET state = 'pending' WHERE pattern_id = ? AND state = 'auto'")
-        let outOfBand = try RawStatement(db, sql: "UPDATE pair SET state = 'auto' WHERE pattern_id = ? AND state = 'pending'")
-        for (patternID, score) in zip(snapshot.patternIDs, scores) {
-            if snapshot.band.contains(matchWeight: score.matchWeight, matchProbability: score.matchProbability) {
-                intoReview.bind(1, patternID)
-                try intoReview.step()
-                moves.movedIntoReview += Int(intoReview.changes)
-            } else if let pending = pendingByPattern[patternID] {
-                moves.leftReview += pending
-                guard decideOutsideBand else { continue }
-                outOfBand.bind(1, patternID)
-                try outOfBand.step()
-                moves.decidedByModel += Int(outOfBand.changes)
-            }
-        }
-        return moves
     }
 }
 

@@ -13,18 +13,21 @@ public struct QueueCounts: Sendable, Equatable, Codable {
 
     public init() {}
 
-    /// From `pair_state_count` rows: (state, count).
-    init(_ rows: [(state: String, count: Int)]) {
+    /// From `pair_state_count` rows (state, count) and `band_count` rows (in band, count):
+    /// an open pair is pending review when its pattern is in the band, and decided by the
+    /// model when it is not.
+    init(_ rows: [(state: String, count: Int)], band: [(inBand: Bool, count: Int)]) {
         for (state, n) in rows {
             total += n
             switch PairState(rawValue: state) {
-            case .auto: auto = n
-            case .pending: pending = n
             case .claimed: claimed = n
             case .decided: decided = n
             case .disputed: disputed = n
-            case nil: break
+            case .auto, .pending, nil: break
             }
+        }
+        for (inBand, n) in band {
+            if inBand { pending = n } else { auto = n }
         }
     }
 
@@ -137,7 +140,9 @@ public final class ReviewQueue {
     private func counts(_ db: Database) throws -> QueueCounts {
         var rows: [(state: String, count: Int)] = []
         try statement(db, "SELECT state, count FROM pair_state_count").each { rows.append(($0.text(0) ?? "", Int($0.int64(1)))) }
-        return QueueCounts(rows)
+        var band: [(inBand: Bool, count: Int)] = []
+        try statement(db, "SELECT in_band, count FROM band_count").each { band.append(($0.int64(0) == 1, Int($0.int64(1)))) }
+        return QueueCounts(rows, band: band)
     }
 
     /// The pair with its records, the evidence under the current model, and this
@@ -175,32 +180,61 @@ public final class ReviewQueue {
     private func claim(_ db: Database, excluding skipped: Set<Int64>) throws -> ReviewPair? {
         let now = Date().timeIntervalSince1970
         let exclusion = skipped.isEmpty ? "" : "AND id NOT IN (\(skipped.map(String.init).joined(separator: ",")))"
-        // The reviewer's own live claim first (a session that was killed), then the pending
-        // pair the model is least sure of, unless an expired claim comes before it.
+        // The reviewer's own live claim first (a session that was killed).
         let own = try statement(db, """
-            SELECT id FROM pair WHERE state = 'claimed' AND claimed_by = ? AND lease_expires_at >= ? \(exclusion)
+            SELECT id, priority FROM pair WHERE state = 'claimed' AND claimed_by = ? AND lease_expires_at >= ? \(exclusion)
             ORDER BY priority LIMIT 1
             """)
         own.bind(1, reviewer)
         own.bind(2, now)
-        var chosen = try own.first { $0.int64(0) }
-        if chosen == nil {
-            let pending = try statement(db, "SELECT id, priority FROM pair WHERE state = 'pending' \(exclusion) ORDER BY priority LIMIT 1")
-                .first { (id: $0.int64(0), priority: $0.double(1)) }
-            let expiredQuery = try statement(db, """
-                SELECT id, priority FROM pair WHERE state = 'claimed' AND lease_expires_at < ? \(exclusion) ORDER BY priority LIMIT 1
-                """)
-            expiredQuery.bind(1, now)
-            let expired = try expiredQuery.first { (id: $0.int64(0), priority: $0.double(1)) }
-            switch (pending, expired) {
-            case let (pending?, expired?): chosen = expired.priority < pending.priority ? expired.id : pending.id
-            case let (pending?, nil): chosen = pending.id
-            case let (nil, expired?): chosen = expired.id
-            case (nil, nil): chosen = nil
-            }
+        if let mine = try own.first({ (id: $0.int64(0), priority: $0.double(1)) }) {
+            return try take(db, mine.id, priority: mine.priority, now: now)  // with a fresh lease
         }
-        guard let id = chosen else { return nil }
-        return try take(db, id, now: now)
+
+        // Then the next pair of the queued pattern the model is least sure of, unless an
+        // expired claim comes before it.
+        let next = try nextQueuedPair(db, exclusion: exclusion)
+        let expiredQuery = try statement(db, """
+            SELECT id, priority FROM pair WHERE state = 'claimed' AND lease_expires_at < ? \(exclusion) ORDER BY priority LIMIT 1
+            """)
+        expiredQuery.bind(1, now)
+        let expired = try expiredQuery.first { (id: $0.int64(0), priority: $0.double(1)) }
+        if let expired, next == nil || expired.priority < next!.priority {
+            return try take(db, expired.id, priority: expired.priority, now: now)
+        }
+        guard let next else { return nil }
+        // The pattern's next pair waits a little longer: spread across patterns.
+        let served = try statement(db, "UPDATE pattern SET served = served + 1, review_priority = ? WHERE id = ?")
+        served.bind(1, ReviewPriority.of(probability: next.probability, rankInPattern: next.served + 1))
+        served.bind(2, next.patternID)
+        try served.step()
+        return try take(db, next.pairID, priority: next.priority, now: now)
+    }
+
+    /// The first open pair of the queued pattern with the lowest review priority, passing
+    /// over pairs this session skipped.
+    private func nextQueuedPair(_ db: Database, exclusion: String) throws
+        -> (pairID: Int64, patternID: Int64, priority: Double, probability: Double, served: Int)? {
+        let patterns = try statement(db, """
+            SELECT id, review_priority, match_probability, served FROM pattern
+            WHERE in_band = 1 AND open_count > 0 ORDER BY review_priority LIMIT ?
+            """)
+        let firstPair = try statement(db, "SELECT id FROM pair WHERE pattern_id = ? AND state = 'pending' \(exclusion) ORDER BY id LIMIT 1")
+        var limit: Int64 = 1
+        while true {
+            patterns.bind(1, limit)
+            var candidates: [(id: Int64, priority: Double, probability: Double, served: Int)] = []
+            try patterns.each { candidates.append(($0.int64(0), $0.double(1), $0.double(2), Int($0.int64(3)))) }
+            for pattern in candidates {
+                firstPair.bind(1, pattern.id)
+                if let pairID = try firstPair.first({ $0.int64(0) }) {
+                    return (pairID, pattern.id, pattern.priority, pattern.probability, pattern.served)
+                }
+            }
+            // Every open pair of those patterns was skipped: look further down the queue.
+            guard candidates.count == limit else { return nil }
+            limit *= 4
+        }
     }
 
     /// Claims an undecided pair from a random place in the queue, queued or decided by the
@@ -210,7 +244,7 @@ public final class ReviewQueue {
         try write { db in
             let last = try Int64.fetchOne(db, sql: "SELECT max(id) FROM pair") ?? 0
             let from = Int64((fraction * Double(last)).rounded(.down)) + 1
-            let query = try statement(db, "SELECT id FROM pair WHERE id >= ? AND state IN ('pending', 'auto') ORDER BY id LIMIT 1")
+            let query = try statement(db, "SELECT id FROM pair WHERE id >= ? AND state = 'pending' ORDER BY id LIMIT 1")
             query.bind(1, from)
             var chosen = try query.first { $0.int64(0) }
             if chosen == nil {
@@ -218,15 +252,17 @@ public final class ReviewQueue {
                 chosen = try query.first { $0.int64(0) }
             }
             guard let id = chosen else { return nil }
-            return try self.take(db, id, now: Date().timeIntervalSince1970)
+            return try self.take(db, id, priority: 0, now: Date().timeIntervalSince1970)
         }
     }
 
-    private func take(_ db: Database, _ id: Int64, now: Double) throws -> ReviewPair {
-        let update = try statement(db, "UPDATE pair SET state = 'claimed', claimed_by = ?, lease_expires_at = ? WHERE id = ?")
+    /// Claims the pair: `priority` is where it stands should its lease run out.
+    private func take(_ db: Database, _ id: Int64, priority: Double, now: Double) throws -> ReviewPair {
+        let update = try statement(db, "UPDATE pair SET state = 'claimed', claimed_by = ?, lease_expires_at = ?, priority = ? WHERE id = ?")
         update.bind(1, reviewer)
         update.bind(2, now + leaseSeconds)
-        update.bind(3, id)
+        update.bind(3, priority)
+        update.bind(4, id)
         try update.step()
         return try loadPair(db, id)
     }

@@ -170,6 +170,53 @@ enum QueueSchema {
                 ALTER TABLE model_version ADD COLUMN report TEXT;
                 """)
         }
+        migrator.registerMigration("v3: the review band belongs to patterns") { db in
+            try db.execute(sql: """
+                -- A pair's score is its pattern's, so whether it goes to people is too. A pair
+                -- waiting for anyone is 'pending'; it is in the review queue when its pattern is
+                -- in_band, and decided by the model otherwise. A re-estimation that moves
+                -- thousands of patterns across the band then writes those pattern rows, not
+                -- millions of pairs. ('auto' is no longer written.)
+                ALTER TABLE pattern ADD COLUMN in_band INTEGER NOT NULL DEFAULT 0 CHECK (in_band IN (0, 1));
+                -- Pairs of the pattern in state 'pending', kept by the trigger below.
+                ALTER TABLE pattern ADD COLUMN open_count INTEGER NOT NULL DEFAULT 0 CHECK (open_count >= 0);
+                -- Pairs of the pattern claimed for review so far: each spreads the next one further back.
+                ALTER TABLE pattern ADD COLUMN served INTEGER NOT NULL DEFAULT 0;
+                -- The priority of the pattern's next pair (lower is reviewed sooner).
+                ALTER TABLE pattern ADD COLUMN review_priority REAL NOT NULL DEFAULT 0;
+
+                UPDATE pattern SET in_band = EXISTS (SELECT 1 FROM pair WHERE pattern_id = pattern.id AND state = 'pending'),
+                                   review_priority = abs(match_probability - 0.5);
+                UPDATE pair SET state = 'pending' WHERE state = 'auto';
+                UPDATE pattern SET open_count = (SELECT count(*) FROM pair WHERE pattern_id = pattern.id AND state = 'pending');
+
+                DROP INDEX pending_pair_by_priority;
+                CREATE INDEX open_pair_by_pattern ON pair(pattern_id, id) WHERE state = 'pending';
+                CREATE INDEX queued_pattern_by_priority ON pattern(review_priority) WHERE in_band = 1 AND open_count > 0;
+
+                -- Open pairs inside (1) and outside (0) the band, kept exact like pair_state_count.
+                CREATE TABLE band_count (
+                    in_band INTEGER PRIMARY KEY,
+                    count   INTEGER NOT NULL CHECK (count >= 0)
+                ) STRICT;
+                INSERT INTO band_count (in_band, count)
+                SELECT b.in_band, (SELECT coalesce(sum(open_count), 0) FROM pattern WHERE in_band = b.in_band)
+                FROM (SELECT 0 AS in_band UNION ALL SELECT 1) b;
+
+                CREATE TRIGGER open_count_follows_pairs AFTER UPDATE OF state ON pair
+                WHEN old.state IS NOT new.state AND (old.state = 'pending' OR new.state = 'pending')
+                BEGIN
+                    UPDATE pattern SET open_count = open_count + (new.state = 'pending') - (old.state = 'pending')
+                    WHERE id = new.pattern_id;
+                END;
+                CREATE TRIGGER band_count_follows_patterns AFTER UPDATE OF open_count, in_band ON pattern
+                WHEN old.open_count IS NOT new.open_count OR old.in_band IS NOT new.in_band
+                BEGIN
+                    UPDATE band_count SET count = count - old.open_count WHERE in_band = old.in_band;
+                    UPDATE band_count SET count = count + new.open_count WHERE in_band = new.in_band;
+                END;
+                """)
+        }
         return migrator
     }
 }

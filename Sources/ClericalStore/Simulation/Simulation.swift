@@ -90,7 +90,7 @@ public enum Simulation {
                  Dictionary(uniqueKeysWithValues: try Row.fetchAll(db, sql: "SELECT id, match_probability FROM pattern").map {
                      ($0["id"] as Int64, $0["match_probability"] as Double)
                  }),
-                 try Int.fetchOne(db, sql: "SELECT count FROM pair_state_count WHERE state = 'pending'") ?? 0)
+                 try Int.fetchOne(db, sql: "SELECT count FROM band_count WHERE in_band = 1") ?? 0)
             }
             var score = ClassificationScore()
             for pair in scored { score.add(predicted: (probabilities[pair.patternID] ?? 0) >= 0.5, actual: pair.isMatch) }

@@ -1,0 +1,85 @@
+// clerical-load: one simulated reviewer process on a shared queue, for the concurrency test
+// (Tests/EndToEndTests/ConcurrencyTests.swift) and benchmark (Benchmarks/concurrency.sh).
+//
+//   clerical-load QUEUE --reviewer NAME [--max N] [--seconds S] [--lease L] [--linger P]
+//                       [--start-at UNIX_TIME] --report OUT.json
+//
+// It works the queue as `clerical review` does, through ReviewQueue: claim a pair with a lease,
+// decide it (match when the model says p ≥ 0.5) and claim the next one in the same
+// transaction, until the queue is empty, N verdicts, or S seconds. With --linger P it sits on
+// a pair longer than its lease with probability P, so the lease expires under it and another
+// process may take the pair. The report: verdicts given, pairs lost to expired leases, the
+// time of each verdict-and-next-claim, and every error (there should be none).
+import ClericalCore
+import ClericalStore
+import Foundation
+
+nonisolated(unsafe) var arguments = Array(CommandLine.arguments.dropFirst())
+func option(_ name: String) -> String? {
+    guard let i = arguments.firstIndex(of: name), i + 1 < arguments.count else { return nil }
+    defer { arguments.removeSubrange(i...(i + 1)) }
+    return arguments[i + 1]
+}
+func fail(_ message: String) -> Never {
+    FileHandle.standardError.write(Data("clerical-load: \(message)\n".utf8))
+    exit(64)
+}
+
+guard let reviewer = option("--reviewer"), let reportPath = option("--report") else {
+    fail("usage: clerical-load QUEUE --reviewer NAME --report OUT.json [--max N] [--seconds S] [--lease L] [--linger P] [--start-at T]")
+}
+let maxVerdicts = Int(option("--max") ?? "") ?? Int.max
+let seconds = Double(option("--seconds") ?? "") ?? .infinity
+let lease = Double(option("--lease") ?? "") ?? 120
+let linger = Double(option("--linger") ?? "") ?? 0
+let startAt = Double(option("--start-at") ?? "") ?? 0
+guard let queuePath = arguments.first else { fail("no queue file given") }
+
+struct LoadReport: Codable {
+    var reviewer: String
+    var verdicts = 0
+    var lostToExpiredLeases = 0
+    /// Seconds from a verdict key to the verdict committed and the next pair claimed.
+    var latencies: [Double] = []
+    var errors: [String] = []
+    var decidedPairs: [Int64] = []
+    var elapsed = 0.0
+}
+
+var report = LoadReport(reviewer: reviewer)
+var random = SystemRandomNumberGenerator()
+// Start together, so the processes really contend.
+while Date().timeIntervalSince1970 < startAt { usleep(1000) }
+let started = Date()
+do {
+    let queue = try ReviewQueue(path: queuePath, reviewer: reviewer, leaseSeconds: lease)
+    defer { queue.close() }
+    var pair = try queue.claimNext()
+    while let current = pair, report.verdicts < maxVerdicts, Date().timeIntervalSince(started) < seconds {
+        if linger > 0, Double.random(in: 0..<1, using: &random) < linger {
+            usleep(UInt32(lease * 1.5 * 1_000_000))  // a reviewer gone for coffee: the lease runs out
+        }
+        let verdict: Verdict = current.score.matchProbability >= 0.5 ? .match : .nonMatch
+        let clock = ContinuousClock.now
+        do {
+            let (_, next, _) = try queue.decideAndClaimNext(current.id, verdict, note: nil, shown: current.score)
+            let elapsed = ContinuousClock.now - clock
+            report.latencies.append(Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18)
+            report.verdicts += 1
+            report.decidedPairs.append(current.id)
+            pair = next
+        } catch where error.status == .tryAgain && error.message.contains("no longer yours") {
+            report.lostToExpiredLeases += 1  // another reviewer took it after the lease ran out
+            pair = try queue.claimNext()
+        }
+    }
+    if let unfinished = pair { try queue.release(unfinished.id) }
+} catch {
+    report.errors.append("\(error)")
+}
+report.elapsed = Date().timeIntervalSince(started)
+do {
+    try JSONEncoder().encode(report).write(to: URL(fileURLWithPath: reportPath))
+} catch {
+    fail("cannot write \(reportPath): \(error)")
+}
