@@ -7,13 +7,13 @@ import Foundation
 @MainActor
 public enum ReviewRunner {
     /// Runs until the reviewer quits (exit status 0) or a signal arrives (128 + signal).
-    public static func run(queuePath: String, themeName: String?, blind: Bool) throws(ClericalError) -> Int32 {
+    public static func run(queuePath: String, themeName: String?, blind: Bool, adjudicate: Bool = false) throws(ClericalError) -> Int32 {
         let noColour = !(ProcessInfo.processInfo.environment["NO_COLOR"] ?? "").isEmpty
         let initialTheme = themeName ?? (noColour ? "monochrome" : "default")
         var theme = try Theme.load(initialTheme)
         let account = try Identity.current()
-        try Reviewers.require(.review, queue: queuePath, account: account)
-        let queue = try ReviewQueue(path: queuePath, reviewer: account)
+        try Reviewers.require(adjudicate ? .adjudicate : .review, queue: queuePath, account: account)
+        let queue = try ReviewQueue(path: queuePath, reviewer: account, mode: adjudicate ? .adjudicate : .review)
         defer { queue.close() }
         let terminal = try CursesTerminal(theme: theme)
         defer { terminal.end() }

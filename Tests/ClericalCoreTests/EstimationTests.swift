@@ -243,8 +243,56 @@ final class EstimationTests: XCTestCase {
     }
 
     func testReviewPrioritySpreadsAcrossPatterns() {
-        XCTAssertLessThan(ReviewPriority.of(probability: 0.45, rankInPattern: 0), ReviewPriority.of(probability: 0.5, rankInPattern: 1))
+        XCTAssertLessThan(ReviewPriority.of(probability: 0.46, rankInPattern: 0), ReviewPriority.of(probability: 0.5, rankInPattern: 1))
+        // 0.05 more for each doubling of the pairs served.
+        for (served, spread) in zip([0, 1, 2, 3, 6, 7, 1022, 1023], [0, 0.05, 0.05, 0.1, 0.1, 0.15, 0.45, 0.5]) {
+            XCTAssertEqual(ReviewPriority.of(probability: 0.5, rankInPattern: served), spread, accuracy: 1e-12)
+        }
         XCTAssertLessThan(ReviewPriority.of(probability: 0.5, rankInPattern: 0), ReviewPriority.of(probability: 0.45, rankInPattern: 0))
         XCTAssertEqual(ReviewPriority.of(probability: 0.5, rankInPattern: 0), 0)
+    }
+}
+
+final class AgreementTests: XCTestCase {
+    /// The textbook example (Cohen's kappa, as in most introductions): 50 items; both say
+    /// yes to 20, both no to 15; A yes and B no 5, A no and B yes 10. p₀ = 0.7, pₑ = 0.5, κ = 0.4.
+    func testKappaOnTheTextbookExample() {
+        var agreement = Agreement()
+        agreement.add(first: .match, second: .match, count: 20)
+        agreement.add(first: .match, second: .nonMatch, count: 5)
+        agreement.add(first: .nonMatch, second: .match, count: 10)
+        agreement.add(first: .nonMatch, second: .nonMatch, count: 15)
+        XCTAssertEqual(agreement.pairs, 50)
+        XCTAssertEqual(agreement.observed, 0.7, accuracy: 1e-12)
+        XCTAssertEqual(agreement.expectedByChance, 0.5, accuracy: 1e-12)
+        XCTAssertEqual(agreement.kappa, 0.4, accuracy: 1e-12)
+        // SE = √(0.7 · 0.3 / (50 · 0.25)) = 0.12961; 0.4 ± 1.96 · SE.
+        XCTAssertEqual(agreement.kappaInterval.low, 0.4 - 1.96 * 0.129615, accuracy: 1e-5)
+        XCTAssertEqual(agreement.kappaInterval.high, 0.4 + 1.96 * 0.129615, accuracy: 1e-5)
+    }
+
+    func testPerfectAndChanceAgreement() {
+        var perfect = Agreement()
+        perfect.add(first: .match, second: .match, count: 7)
+        perfect.add(first: .nonMatch, second: .nonMatch, count: 3)
+        XCTAssertEqual(perfect.kappa, 1, accuracy: 1e-12)
+        var chance = Agreement()
+        for (first, second) in [(Verdict.match, Verdict.match), (.match, .nonMatch), (.nonMatch, .match), (.nonMatch, .nonMatch)] {
+            chance.add(first: first, second: second, count: 25)
+        }
+        XCTAssertEqual(chance.kappa, 0, accuracy: 1e-12)
+        XCTAssertTrue(Agreement().kappa.isNaN)
+    }
+}
+
+final class StratifiedAllocationTests: XCTestCase {
+    func testProportionalAndExact() {
+        XCTAssertEqual(StratifiedAllocation.proportional(sizes: ["a": 50, "b": 30, "c": 20], total: 10), ["a": 5, "b": 3, "c": 2])
+        // 7 of 3 + 3 + 3: the largest remainders (ties by name) take the extra one.
+        XCTAssertEqual(StratifiedAllocation.proportional(sizes: ["x": 3, "y": 3, "z": 3], total: 7), ["x": 3, "y": 2, "z": 2])
+        let allocation = StratifiedAllocation.proportional(sizes: ["a": 1, "b": 1000, "c": 7], total: 101)
+        XCTAssertEqual(allocation.values.reduce(0, +), 101)
+        XCTAssertLessThanOrEqual(allocation["a"]!, 1)
+        XCTAssertEqual(StratifiedAllocation.proportional(sizes: ["a": 2], total: 5), ["a": 2], "never more than a stratum holds")
     }
 }

@@ -13,9 +13,13 @@ final class ReviewScreenTests: XCTestCase {
     override func setUpWithError() throws {
         folder = FileManager.default.temporaryDirectory.appendingPathComponent("clerical-tui-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-        _ = try SplinkImporter.run(queue: queuePath, predictions: Self.fixtures.appendingPathComponent("predictions.csv").path,
-                                   model: Self.fixtures.appendingPathComponent("model.json").path,
-                                   band: .probability(low: 0, high: 1))
+        setUpQueue()
+    }
+
+    func setUpQueue() {
+        XCTAssertNoThrow(try SplinkImporter.run(queue: queuePath, predictions: Self.fixtures.appendingPathComponent("predictions.csv").path,
+                                                model: Self.fixtures.appendingPathComponent("model.json").path,
+                                                band: .probability(low: 0, high: 1)))
     }
 
     override func tearDown() { try? FileManager.default.removeItem(at: folder) }
@@ -47,6 +51,50 @@ final class ReviewScreenTests: XCTestCase {
             XCTAssertEqual(state.live?.left.values.first, "王秀英")
             assertSnapshot(ReviewView.render(state).text(), named: "pair-\(width)x\(height)")
         }
+    }
+
+    /// ana decides a pair with a note; it is sampled; bo meets it as a blind second review.
+    func secondReviewScreen(width: Int, height: Int) throws -> (ReviewState, ReviewSession) {
+        let first = try ReviewQueue(path: queuePath, reviewer: "ana")
+        let pair = try XCTUnwrap(first.claimNext())
+        try first.decide(pair.id, .match, note: "same person, moved house", shown: pair.score)
+        first.close()
+        _ = try QualityReview.sample(queue: queuePath, SampleRequest(size: .count(1)))
+        let session = ReviewSession(queue: try ReviewQueue(path: queuePath, reviewer: "bo"))
+        var state = ReviewState(queueName: "review.db", reviewer: "bo", width: width, height: height, blind: false, themeName: "default")
+        _ = ReviewApp.update(&state, session.start())
+        XCTAssertEqual(state.live?.id, pair.id, "the second review comes first")
+        return (state, session)
+    }
+
+    func testSecondReviewIsBlindToTheModelAndTheFirstVerdict() throws {
+        for (width, height) in [(80, 24), (120, 40)] {
+            try? FileManager.default.removeItem(atPath: queuePath)
+            setUpQueue()
+            let (state, _) = try secondReviewScreen(width: width, height: height)
+            XCTAssertEqual(state.live?.kind, .secondReview)
+            let text = ReviewView.render(state).text()
+            XCTAssertTrue(text.contains("SECOND REVIEW"), text)
+            for hidden in ["weight", "probability", "Exact", "JW", "█│", "│█", "ana", "moved house", "match ·"] {
+                XCTAssertFalse(text.contains(hidden), "the second review shows «\(hidden)»")
+            }
+            assertSnapshot(text, named: "second-review-\(width)x\(height)")
+        }
+    }
+
+    func testAdjudicationShowsBothVerdictsAndNotes() throws {
+        let (state, session) = try secondReviewScreen(width: 120, height: 40)
+        var second = state
+        press([.character("n")], &second, session)  // bo disagrees: the pair is disputed
+        let lead = ReviewSession(queue: try ReviewQueue(path: queuePath, reviewer: "quinn", mode: .adjudicate))
+        var adjudication = ReviewState(queueName: "review.db", reviewer: "quinn", width: 120, height: 40, blind: false, themeName: "default")
+        _ = ReviewApp.update(&adjudication, lead.start())
+        XCTAssertEqual(adjudication.live?.kind, .adjudication)
+        XCTAssertEqual(adjudication.live?.id, state.live?.id)
+        let text = ReviewView.render(adjudication).text()
+        XCTAssertTrue(text.contains("ADJUDICATION"), text)
+        XCTAssertTrue(text.contains("1st ana: match “same person, moved house”  ·  2nd bo: non-match"), text)
+        assertSnapshot(text, named: "adjudication-120x40")
     }
 
     func testBlindHidesAllModelEvidence() throws {

@@ -12,6 +12,7 @@ public enum QueueAction: String, Sendable, CaseIterable {
     case watchDashboard = "watch the dashboard of"
     case simulate
     case sample = "sample for second review"
+    case readQualityReport = "read the agreement report of"
     case adjudicate
     case reestimate
     case export
@@ -21,7 +22,7 @@ public enum QueueAction: String, Sendable, CaseIterable {
         switch self {
         case .review, .readStatus, .verify: return nil
         case .manageReviewers, .manageClaims, .watchDashboard: return [.supervisor]
-        case .importPairs, .simulate: return [.supervisor, .qualityLead]
+        case .importPairs, .simulate, .readQualityReport: return [.supervisor, .qualityLead]
         case .sample, .adjudicate, .reestimate, .export: return [.qualityLead]
         }
     }

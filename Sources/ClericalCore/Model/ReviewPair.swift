@@ -46,6 +46,11 @@ public struct ReviewPair: Sendable, Equatable {
     /// The reviewer's latest verdict and note, when the pair has been decided.
     public var verdict: Verdict?
     public var note: String?
+    /// Which review this is: a second review is blind (no model evidence, no first verdict);
+    /// an adjudication shows the verdicts it settles.
+    public var kind: DecisionKind = .review
+    /// For an adjudication: the first and second verdicts, with their reviewers and notes.
+    public var earlierVerdicts: [EarlierVerdict] = []
 
     public init(id: Int64, fields: [String], left: RecordView, right: RecordView, evidence: [ComparisonEvidence],
                 priorWeight: Double, score: PatternScore, verdict: Verdict? = nil, note: String? = nil) {
@@ -64,5 +69,20 @@ public struct ReviewPair: Sendable, Equatable {
     public var uncomparedFieldIndices: [Int] {
         let used = Set(evidence.flatMap(\.fieldIndices))
         return fields.indices.filter { !used.contains($0) }
+    }
+}
+
+/// A verdict an adjudicator settles: who gave it, in which review, and their note.
+public struct EarlierVerdict: Sendable, Equatable {
+    public var reviewer: String
+    public var kind: DecisionKind
+    public var verdict: Verdict
+    public var note: String?
+
+    public init(reviewer: String, kind: DecisionKind, verdict: Verdict, note: String?) {
+        self.reviewer = reviewer
+        self.kind = kind
+        self.verdict = verdict
+        self.note = note
     }
 }

@@ -59,8 +59,16 @@ public struct PastVerdict: Sendable, Equatable {
 ///         try queue.decide(pair.id, .match, note: nil, shown: pair.score)
 ///     }
 public final class ReviewQueue {
+    /// What this session works on: the review queue (with blind second reviews mixed in), or
+    /// the disputed pairs a quality lead adjudicates.
+    public enum Mode: Sendable {
+        case review
+        case adjudicate
+    }
+
     public let path: String
     public let reviewer: String
+    public let mode: Mode
     /// How long a claim lasts without renewal; the screen renews it while the pair is shown.
     public let leaseSeconds: Double
     let database: DatabaseQueue
@@ -76,9 +84,10 @@ public final class ReviewQueue {
     /// Prepared statements of the keypress path, by SQL; they live as long as the connection.
     private var statements: [String: RawStatement] = [:]
 
-    public init(path: String, reviewer: String, leaseSeconds: Double = 120) throws(ClericalError) {
+    public init(path: String, reviewer: String, leaseSeconds: Double = 120, mode: Mode = .review) throws(ClericalError) {
         self.path = path
         self.reviewer = reviewer
+        self.mode = mode
         self.leaseSeconds = leaseSeconds
         database = try QueueFile.open(path: path)
         do {
@@ -180,6 +189,8 @@ public final class ReviewQueue {
     private func claim(_ db: Database, excluding skipped: Set<Int64>) throws -> ReviewPair? {
         let now = Date().timeIntervalSince1970
         let exclusion = skipped.isEmpty ? "" : "AND id NOT IN (\(skipped.map(String.init).joined(separator: ",")))"
+        if mode == .adjudicate { return try claimDisputed(db, exclusion: exclusion, now: now) }
+        if let second = try claimSecondReview(db, skipped: skipped, now: now) { return second }
         // The reviewer's own live claim first (a session that was killed).
         let own = try statement(db, """
             SELECT id, priority FROM pair WHERE state = 'claimed' AND claimed_by = ? AND lease_expires_at >= ? \(exclusion)
@@ -203,12 +214,48 @@ public final class ReviewQueue {
             return try take(db, expired.id, priority: expired.priority, now: now)
         }
         guard let next else { return nil }
-        // The pattern's next pair waits a little longer: spread across patterns.
-        let served = try statement(db, "UPDATE pattern SET served = served + 1, review_priority = ? WHERE id = ?")
-        served.bind(1, ReviewPriority.of(probability: next.probability, rankInPattern: next.served + 1))
-        served.bind(2, next.patternID)
-        try served.step()
+        // The claim pushes the pattern's next pair back (the open_count trigger).
         return try take(db, next.pairID, priority: next.priority, now: now)
+    }
+
+    /// A sampled pair this reviewer did not decide first: blind second reviews come before
+    /// the queue. The reviewer's own live claim on one comes first of all.
+    private func claimSecondReview(_ db: Database, skipped: Set<Int64>, now: Double) throws -> ReviewPair? {
+        let exclusion = skipped.isEmpty ? "" : "AND pair_id NOT IN (\(skipped.map(String.init).joined(separator: ",")))"
+        let open = try statement(db, """
+            SELECT pair_id FROM second_review
+            WHERE state <> 'done' AND first_reviewer <> ?1
+              AND (state = 'pending' OR claimed_by = ?1 OR lease_expires_at < ?2) \(exclusion)
+            ORDER BY claimed_by = ?1 DESC, pair_id LIMIT 1
+            """)
+        open.bind(1, reviewer)
+        open.bind(2, now)
+        guard let pairID = try open.first({ $0.int64(0) }) else { return nil }
+        let take = try statement(db, "UPDATE second_review SET state = 'claimed', claimed_by = ?, lease_expires_at = ? WHERE pair_id = ?")
+        take.bind(1, reviewer)
+        take.bind(2, now + leaseSeconds)
+        take.bind(3, pairID)
+        try take.step()
+        return try loadPair(db, pairID, kind: .secondReview)
+    }
+
+    /// A disputed pair for a quality lead: the reviewer's own claim first, then any unclaimed
+    /// or expired one.
+    private func claimDisputed(_ db: Database, exclusion: String, now: Double) throws -> ReviewPair? {
+        let open = try statement(db, """
+            SELECT id FROM pair WHERE state = 'disputed'
+              AND (claimed_by IS NULL OR claimed_by = ?1 OR lease_expires_at < ?2) \(exclusion)
+            ORDER BY claimed_by = ?1 DESC, id LIMIT 1
+            """)
+        open.bind(1, reviewer)
+        open.bind(2, now)
+        guard let pairID = try open.first({ $0.int64(0) }) else { return nil }
+        let take = try statement(db, "UPDATE pair SET claimed_by = ?, lease_expires_at = ? WHERE id = ?")
+        take.bind(1, reviewer)
+        take.bind(2, now + leaseSeconds)
+        take.bind(3, pairID)
+        try take.step()
+        return try loadPair(db, pairID, kind: .adjudication)
     }
 
     /// The first open pair of the queued pattern with the lowest review priority, passing
@@ -270,8 +317,11 @@ public final class ReviewQueue {
     /// Keeps this reviewer's claim on a pair alive while it is on screen.
     public func renewLease(_ pairID: Int64) throws(ClericalError) {
         try write { db in
-            try db.execute(sql: "UPDATE pair SET lease_expires_at = ? WHERE id = ? AND state = 'claimed' AND claimed_by = ?",
-                           arguments: [Date().timeIntervalSince1970 + leaseSeconds, pairID, reviewer])
+            let until = Date().timeIntervalSince1970 + leaseSeconds
+            try db.execute(sql: "UPDATE pair SET lease_expires_at = ? WHERE id = ? AND state IN ('claimed', 'disputed') AND claimed_by = ?",
+                           arguments: [until, pairID, reviewer])
+            try db.execute(sql: "UPDATE second_review SET lease_expires_at = ? WHERE pair_id = ? AND state = 'claimed' AND claimed_by = ?",
+                           arguments: [until, pairID, reviewer])
         }
     }
 
@@ -282,6 +332,12 @@ public final class ReviewQueue {
                 UPDATE pair SET state = 'pending', claimed_by = NULL, lease_expires_at = NULL
                 WHERE id = ? AND state = 'claimed' AND claimed_by = ?
                 """, arguments: [pairID, reviewer])
+            try db.execute(sql: """
+                UPDATE second_review SET state = 'pending', claimed_by = NULL, lease_expires_at = NULL
+                WHERE pair_id = ? AND state = 'claimed' AND claimed_by = ?
+                """, arguments: [pairID, reviewer])
+            try db.execute(sql: "UPDATE pair SET claimed_by = NULL, lease_expires_at = NULL WHERE id = ? AND state = 'disputed' AND claimed_by = ?",
+                           arguments: [pairID, reviewer])
         }
     }
 
@@ -316,12 +372,37 @@ public final class ReviewQueue {
         guard let (state, claimedBy) = try lookup.first({ ($0.text(0) ?? "", $0.text(1)) }) else {
             throw ClericalError(.dataError, "pair \(pairID) is not in the queue")
         }
+        if mode == .adjudicate {
+            guard state == PairState.disputed.rawValue, claimedBy == reviewer else {
+                throw ClericalError(.tryAgain, "pair \(pairID) is no longer yours to adjudicate (its claim expired and someone else took it)")
+            }
+            let content = try appendDecision(db, pairID: pairID, kind: .adjudication, verdict: verdict, note: note, shown: shown)
+            try db.execute(sql: "UPDATE pair SET state = 'decided', claimed_by = NULL, lease_expires_at = NULL WHERE id = ?",
+                           arguments: [pairID])
+            return PastVerdict(pairID: pairID, verdict: verdict, note: content.note, decidedAt: content.decidedAt)
+        }
+        let secondReview = try statement(db, "SELECT 1 FROM second_review WHERE pair_id = ? AND state = 'claimed' AND claimed_by = ?")
+        secondReview.bind(1, pairID)
+        secondReview.bind(2, reviewer)
+        if try secondReview.first({ _ in true }) == true {
+            let content = try appendDecision(db, pairID: pairID, kind: .secondReview, verdict: verdict, note: note, shown: shown)
+            try db.execute(sql: "UPDATE second_review SET state = 'done', claimed_by = NULL, lease_expires_at = NULL WHERE pair_id = ?",
+                           arguments: [pairID])
+            let first = try String.fetchOne(db, sql: """
+                SELECT verdict FROM decision WHERE pair_id = ? AND kind = 'review' ORDER BY id DESC LIMIT 1
+                """, arguments: [pairID])
+            if let first, first != verdict.rawValue {
+                try db.execute(sql: "UPDATE pair SET state = 'disputed', claimed_by = NULL, lease_expires_at = NULL WHERE id = ?",
+                               arguments: [pairID])
+            }
+            return PastVerdict(pairID: pairID, verdict: verdict, note: content.note, decidedAt: content.decidedAt)
+        }
         let standing = state == PairState.decided.rawValue ? try hasStandingVerdict(db, pairID) : false
         let mine = (state == PairState.claimed.rawValue && claimedBy == reviewer) || standing
         guard mine else {
             throw ClericalError(.tryAgain, "pair \(pairID) is no longer yours to decide (its claim expired and another reviewer took it)")
         }
-        let content = try appendDecision(db, pairID: pairID, verdict: verdict, note: note, shown: shown)
+        let content = try appendDecision(db, pairID: pairID, kind: .review, verdict: verdict, note: note, shown: shown)
         let decided = try statement(db, "UPDATE pair SET state = 'decided', claimed_by = NULL, lease_expires_at = NULL WHERE id = ?")
         decided.bind(1, pairID)
         try decided.step()
@@ -340,7 +421,7 @@ public final class ReviewQueue {
                 ORDER BY d.id DESC LIMIT 1
                 """, arguments: [self.reviewer]) else { return nil }
             let pairID: Int64 = last["pair_id"]
-            _ = try self.appendDecision(db, pairID: pairID, verdict: nil, note: nil, shown: nil)
+            _ = try self.appendDecision(db, pairID: pairID, kind: .review, verdict: nil, note: nil, shown: nil)
             try db.execute(sql: "UPDATE pair SET state = 'claimed', claimed_by = ?, lease_expires_at = ? WHERE id = ?",
                            arguments: [self.reviewer, Date().timeIntervalSince1970 + self.leaseSeconds, pairID])
             return try self.loadPair(db, pairID)
@@ -355,9 +436,10 @@ public final class ReviewQueue {
             """, arguments: [pairID, reviewer]) != nil
     }
 
-    private func appendDecision(_ db: Database, pairID: Int64, verdict: Verdict?, note: String?, shown: PatternScore?) throws -> DecisionContent {
+    private func appendDecision(_ db: Database, pairID: Int64, kind: DecisionKind, verdict: Verdict?, note: String?,
+                                shown: PatternScore?) throws -> DecisionContent {
         let previous = try statement(db, "SELECT hash FROM decision ORDER BY id DESC LIMIT 1").first { $0.text(0) } ?? nil
-        let content = DecisionContent(pairID: pairID, reviewer: reviewer, kind: .review, verdict: verdict,
+        let content = DecisionContent(pairID: pairID, reviewer: reviewer, kind: kind, verdict: verdict,
                                       note: note.flatMap { $0.isEmpty ? nil : $0 }, decidedAt: Timestamp.now(),
                                       shownMatchWeight: shown?.matchWeight, shownMatchProbability: shown?.matchProbability)
         let insert = try statement(db, """
@@ -379,7 +461,7 @@ public final class ReviewQueue {
         return content
     }
 
-    private func loadPair(_ db: Database, _ id: Int64) throws -> ReviewPair {
+    private func loadPair(_ db: Database, _ id: Int64, kind: DecisionKind = .review) throws -> ReviewPair {
         try followModelVersion(db)
         let query = try statement(db, """
             SELECT t.gammas, t.match_weight, l.source_dataset, l.unique_id, l.field_values,
@@ -414,10 +496,24 @@ public final class ReviewQueue {
         latestQuery.bind(1, id)
         latestQuery.bind(2, reviewer)
         let latest = try latestQuery.first { (verdict: $0.text(0).flatMap(Verdict.init(rawValue:)), note: $0.text(1)) }
-        return ReviewPair(
+        var pair = ReviewPair(
             id: id, fields: fieldNames, left: row.left, right: row.right,
             evidence: evidence, priorWeight: model.priorWeight, score: PatternScore(matchWeight: row.weight),
-            verdict: latest?.verdict, note: latest?.note)
+            verdict: kind == .review ? latest?.verdict : nil, note: kind == .review ? latest?.note : nil)
+        pair.kind = kind
+        if kind == .adjudication {
+            // What the adjudicator settles: the latest verdict of each earlier review.
+            pair.earlierVerdicts = try Row.fetchAll(db, sql: """
+                SELECT reviewer, kind, verdict, note FROM decision
+                WHERE id IN (SELECT max(id) FROM decision WHERE pair_id = ? AND kind IN ('review', 'second-review') GROUP BY kind)
+                  AND verdict IS NOT NULL
+                ORDER BY id
+                """, arguments: [id]).compactMap { row in
+                guard let kind = DecisionKind(rawValue: row["kind"]), let verdict = Verdict(rawValue: row["verdict"]) else { return nil }
+                return EarlierVerdict(reviewer: row["reviewer"], kind: kind, verdict: verdict, note: row["note"])
+            }
+        }
+        return pair
     }
 
     /// The prepared statement for `sql` on this queue's connection, prepared once.

@@ -203,18 +203,48 @@ enum QueueSchema {
                 SELECT b.in_band, (SELECT coalesce(sum(open_count), 0) FROM pattern WHERE in_band = b.in_band)
                 FROM (SELECT 0 AS in_band UNION ALL SELECT 1) b;
 
+                -- A claim from the queue serves the pattern: its next pair waits a little longer,
+                -- 0.05 for each doubling of the pairs served (ReviewPriority in ClericalCore).
                 CREATE TRIGGER open_count_follows_pairs AFTER UPDATE OF state ON pair
                 WHEN old.state IS NOT new.state AND (old.state = 'pending' OR new.state = 'pending')
                 BEGIN
-                    UPDATE pattern SET open_count = open_count + (new.state = 'pending') - (old.state = 'pending')
+                    UPDATE pattern SET
+                        open_count = open_count + (new.state = 'pending') - (old.state = 'pending'),
+                        served = served + (new.state = 'claimed'),
+                        review_priority = abs(match_probability - 0.5) + 0.05 * ((served + (new.state = 'claimed') + 1 >= 2) + (served + (new.state = 'claimed') + 1 >= 4) + (served + (new.state = 'claimed') + 1 >= 8) + (served + (new.state = 'claimed') + 1 >= 16) + (served + (new.state = 'claimed') + 1 >= 32) + (served + (new.state = 'claimed') + 1 >= 64) + (served + (new.state = 'claimed') + 1 >= 128) + (served + (new.state = 'claimed') + 1 >= 256) + (served + (new.state = 'claimed') + 1 >= 512) + (served + (new.state = 'claimed') + 1 >= 1024) + (served + (new.state = 'claimed') + 1 >= 2048) + (served + (new.state = 'claimed') + 1 >= 4096) + (served + (new.state = 'claimed') + 1 >= 8192) + (served + (new.state = 'claimed') + 1 >= 16384) + (served + (new.state = 'claimed') + 1 >= 32768) + (served + (new.state = 'claimed') + 1 >= 65536) + (served + (new.state = 'claimed') + 1 >= 131072) + (served + (new.state = 'claimed') + 1 >= 262144) + (served + (new.state = 'claimed') + 1 >= 524288) + (served + (new.state = 'claimed') + 1 >= 1048576))
                     WHERE id = new.pattern_id;
                 END;
-                CREATE TRIGGER band_count_follows_patterns AFTER UPDATE OF open_count, in_band ON pattern
-                WHEN old.open_count IS NOT new.open_count OR old.in_band IS NOT new.in_band
+                CREATE TRIGGER band_count_follows_open_count AFTER UPDATE OF open_count, in_band ON pattern
+                WHEN old.open_count IS NOT new.open_count AND old.in_band IS new.in_band
+                BEGIN
+                    UPDATE band_count SET count = count + new.open_count - old.open_count WHERE in_band = new.in_band;
+                END;
+                CREATE TRIGGER band_count_follows_band AFTER UPDATE OF open_count, in_band ON pattern
+                WHEN old.in_band IS NOT new.in_band
                 BEGIN
                     UPDATE band_count SET count = count - old.open_count WHERE in_band = old.in_band;
                     UPDATE band_count SET count = count + new.open_count WHERE in_band = new.in_band;
                 END;
+                """)
+        }
+        migrator.registerMigration("v4: blind second review and adjudication") { db in
+            try db.execute(sql: """
+                -- A decided pair picked for a blind second review (clerical qa sample). Reviewers
+                -- other than the first meet it in their flow; when the two verdicts differ the
+                -- pair becomes 'disputed' until a quality lead adjudicates it.
+                CREATE TABLE second_review (
+                    pair_id          INTEGER PRIMARY KEY REFERENCES pair(id),
+                    first_reviewer   TEXT NOT NULL,
+                    stratum          TEXT NOT NULL,
+                    sampled_at       TEXT NOT NULL,
+                    state            TEXT NOT NULL CHECK (state IN ('pending', 'claimed', 'done')),
+                    claimed_by       TEXT,
+                    lease_expires_at REAL
+                ) STRICT;
+                CREATE INDEX open_second_review ON second_review(pair_id) WHERE state <> 'done';
+                -- Disputed pairs wait for adjudication; claimed_by and lease_expires_at on the pair
+                -- hold the adjudicator's claim.
+                CREATE INDEX disputed_pair ON pair(id) WHERE state = 'disputed';
                 """)
         }
         return migrator

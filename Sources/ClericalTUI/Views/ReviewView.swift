@@ -15,6 +15,9 @@ public enum ReviewView {
     }
 
     public static func render(_ state: ReviewState) -> ScreenBuffer {
+        var state = state
+        // A second review is blind whatever the reviewer chose: no model evidence to anchor on.
+        if state.shown?.kind == .secondReview { state.blind = true }
         var buffer = ScreenBuffer(width: state.width, height: state.height)
         if state.isTooSmall {
             drawTooSmall(state, &buffer)
@@ -40,6 +43,11 @@ public enum ReviewView {
         buffer.paint(y: 1, style: CellStyle(.normal))
         var x = buffer.put(" clerical ", x: 0, y: 0, style: CellStyle(.title))
         x += buffer.put(" \(state.queueName) · reviewer \(state.reviewer)", x: x, y: 0, style: CellStyle(.header), maxWidth: width / 2)
+        switch state.shown?.kind {
+        case .secondReview?: x += buffer.put(" · SECOND REVIEW", x: x, y: 0, style: CellStyle(.warning, bold: true))
+        case .adjudication?: x += buffer.put(" · ADJUDICATION", x: x, y: 0, style: CellStyle(.warning, bold: true))
+        default: break
+        }
         let counts = state.counts
         let right = "pending \(counts.pending + counts.claimed) · decided \(counts.decided) · by the model \(counts.auto) "
         buffer.put(right, x: max(x + 1, width - DisplayText.width(right)), y: 0, style: CellStyle(.header))
@@ -148,7 +156,10 @@ public enum ReviewView {
         y = bottom
         buffer.repeatCharacter("─", count: state.width, x: 0, y: y, style: CellStyle(.rule))
         y += 1
-        if state.blind {
+        if pair.kind == .secondReview {
+            buffer.put(" Second review, blind: the first verdict and the model’s evidence are hidden.",
+                       x: 0, y: y, style: CellStyle(.dim))
+        } else if state.blind {
             buffer.put(" Blind: the model's evidence is hidden (b shows it).", x: 0, y: y, style: CellStyle(.dim))
         } else {
             let score = pair.score
@@ -169,6 +180,13 @@ public enum ReviewView {
             if let note = pair.note { line += " · note: \(note)" }
         } else if !state.draftNote.isEmpty {
             line = " Note: \(state.draftNote)"
+        } else if pair.kind == .adjudication {
+            // The verdicts to settle; the adjudicator's is final.
+            line = " " + pair.earlierVerdicts.map { earlier in
+                let review = earlier.kind == .secondReview ? "2nd" : "1st"
+                return "\(review) \(earlier.reviewer): \(earlier.verdict.rawValue)" + (earlier.note.map { " “\($0)”" } ?? "")
+            }.joined(separator: "  ·  ")
+            lineRole = .warning
         }
         buffer.put(line, x: 0, y: y, style: CellStyle(lineRole))
         y += 1

@@ -12,16 +12,18 @@ struct ReviewCommand: ParsableCommand {
     @Option(help: ArgumentHelp("A built-in theme (\(Theme.builtInNames.joined(separator: ", "))) or a theme file.", valueName: "NAME|FILE"))
     var theme: String?
     @Flag(help: "Hide the model's evidence (scores, weights, levels) to avoid anchoring on them.") var blind = false
+    @Flag(help: "Quality leads: settle disputed pairs (first and second review disagree); your verdict is final.")
+    var adjudicate = false
 
     func run() throws {
-        try Self.review(queue: queue, theme: theme, blind: blind)
+        try Self.review(queue: queue, theme: theme, blind: blind, adjudicate: adjudicate)
     }
 
-    static func review(queue: String, theme: String?, blind: Bool) throws {
+    static func review(queue: String, theme: String?, blind: Bool, adjudicate: Bool = false) throws {
         // A command-line tool runs on the main thread, where curses must stay.
         let outcome = MainActor.assumeIsolated { () -> Result<Int32, ClericalError> in
             do throws(ClericalError) {
-                return .success(try ReviewRunner.run(queuePath: queue, themeName: theme, blind: blind))
+                return .success(try ReviewRunner.run(queuePath: queue, themeName: theme, blind: blind, adjudicate: adjudicate))
             } catch {
                 return .failure(error)
             }
