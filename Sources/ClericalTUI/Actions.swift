@@ -10,8 +10,9 @@ public enum Key: Hashable, Sendable {
 /// The keymap, the footer and the help overlay are all generated from this table.
 public enum Action: String, CaseIterable, Sendable {
     case match, nonMatch, unsure, skip, note, undo, previous, next, blind, theme, help, quit
+    case claimUp, claimDown, expireClaim, reassignClaim
 
-    public enum Screen: Sendable { case review, browsing, empty, tooSmall }
+    public enum Screen: Sendable { case review, browsing, empty, tooSmall, dashboard }
 
     public struct Binding: Sendable {
         public var action: Action
@@ -45,8 +46,16 @@ public enum Action: String, CaseIterable, Sendable {
                 help: "next colour theme", screens: [.review, .browsing, .empty]),
         Binding(action: .help, keys: [.character("?")], keyLabel: "?", name: "help",
                 help: "show or hide this help", screens: [.review, .browsing, .empty]),
+        Binding(action: .claimUp, keys: [.up, .character("k")], keyLabel: "↑/k", name: "up",
+                help: "select the claim above", screens: [.dashboard]),
+        Binding(action: .claimDown, keys: [.down, .character("j")], keyLabel: "↓/j", name: "down",
+                help: "select the claim below", screens: [.dashboard]),
+        Binding(action: .expireClaim, keys: [.character("x")], keyLabel: "x", name: "expire",
+                help: "end the selected claim now: the pair goes back to the queue", screens: [.dashboard]),
+        Binding(action: .reassignClaim, keys: [.character("r")], keyLabel: "r", name: "reassign",
+                help: "hand the selected claim to another reviewer (type the name, Enter)", screens: [.dashboard]),
         Binding(action: .quit, keys: [.character("q")], keyLabel: "q", name: "quit",
-                help: "hand back the pair in hand and leave", screens: [.review, .browsing, .empty, .tooSmall]),
+                help: "hand back the pair in hand and leave", screens: [.review, .browsing, .empty, .tooSmall, .dashboard]),
     ]
 
     /// The action a key triggers on a screen, or nil: keys that do nothing there do nothing.

@@ -232,6 +232,8 @@ public enum ReviewApp {
         case .help:
             state.showingHelp = true
             return []
+        case .claimUp, .claimDown, .expireClaim, .reassignClaim:
+            return []  // dashboard keys: never bound on the review screens
         case .quit:
             state.quitting = true
             return [.quit(releasing: state.live?.id)]

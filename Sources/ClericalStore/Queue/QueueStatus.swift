@@ -69,15 +69,63 @@ public struct QueueStatus: Sendable, Equatable, Codable {
     public var comparisons: [ComparisonSummary]
     public var modelVersions: [ModelVersion]
     public var decisions: Decisions
+    /// The supervisor dashboard's figures: reviewers, claims, pace and finish, the last
+    /// re-estimation.
+    public var team = TeamFigures()
 
-    /// Reads the status of an open queue.
+    /// Reads the status of an open queue, the team's figures included.
     public static func read(_ database: DatabaseQueue, path: String) throws(ClericalError) -> QueueStatus {
         do {
-            return try database.read { db in try read(db, path: path) }
+            return try database.read { db in
+                var status = try read(db, path: path)
+                status.team = try TeamActivity().update(db, now: Date())
+                return status
+            }
         } catch let error as ClericalError {
             throw error
         } catch {
             throw ClericalError(.ioError, "\(path): \(QueueFile.describe(error))")
+        }
+    }
+
+    /// What a live screen refreshes every second: counts, pending pairs by probability and
+    /// model versions, from the counter tables and the pattern rows; no table of pairs or
+    /// decisions is read.
+    public static func live(_ database: DatabaseQueue) throws(ClericalError)
+        -> (pairs: QueueCounts, pendingByProbability: [ProbabilityBin], modelVersions: [ModelVersion]) {
+        do {
+            return try database.read { db in (try counts(db), try pendingBins(db), try versions(db)) }
+        } catch {
+            throw ClericalError(.ioError, "cannot read the queue: \(QueueFile.describe(error))")
+        }
+    }
+
+    static func counts(_ db: Database) throws -> QueueCounts {
+        QueueCounts(
+            try Row.fetchAll(db, sql: "SELECT state, count FROM pair_state_count").map { (state: $0["state"] as String, count: $0["count"] as Int) },
+            band: try Row.fetchAll(db, sql: "SELECT in_band, count FROM band_count").map { (inBand: $0["in_band"] as Bool, count: $0["count"] as Int) })
+    }
+
+    /// Pending pairs are the open pairs of queued patterns: a few thousand rows to read.
+    static func pendingBins(_ db: Database) throws -> [ProbabilityBin] {
+        var bins = (0..<10).map { ProbabilityBin(low: Double($0) / 10, high: Double($0 + 1) / 10, count: 0) }
+        for row in try Row.fetchAll(db, sql: """
+            SELECT min(CAST(match_probability * 10 AS INTEGER), 9) AS bin, sum(open_count) AS n
+            FROM pattern WHERE in_band = 1 GROUP BY bin
+            """) {
+            let bin: Int = row["bin"]
+            bins[max(0, bin)].count += row["n"] as Int
+        }
+        return bins
+    }
+
+    static func versions(_ db: Database) throws -> [ModelVersion] {
+        try Row.fetchAll(db, sql: """
+            SELECT id, created_at, origin, lambda, label_count, iterations, log_likelihood, note FROM model_version ORDER BY id
+            """).map { row in
+            ModelVersion(id: row["id"], createdAt: row["created_at"], origin: row["origin"], lambda: row["lambda"],
+                         labelCount: row["label_count"], iterations: row["iterations"],
+                         logLikelihood: row["log_likelihood"], note: row["note"])
         }
     }
 
@@ -89,19 +137,8 @@ public struct QueueStatus: Sendable, Equatable, Codable {
         case let .weight(low, high): band = Band(kind: "weight", low: low, high: high)
         }
 
-        let pairs = QueueCounts(
-            try Row.fetchAll(db, sql: "SELECT state, count FROM pair_state_count").map { (state: $0["state"] as String, count: $0["count"] as Int) },
-            band: try Row.fetchAll(db, sql: "SELECT in_band, count FROM band_count").map { (inBand: $0["in_band"] as Bool, count: $0["count"] as Int) })
-
-        // Pending pairs are the open pairs of queued patterns: a few thousand rows to read.
-        var bins = (0..<10).map { ProbabilityBin(low: Double($0) / 10, high: Double($0 + 1) / 10, count: 0) }
-        for row in try Row.fetchAll(db, sql: """
-            SELECT min(CAST(match_probability * 10 AS INTEGER), 9) AS bin, sum(open_count) AS n
-            FROM pattern WHERE in_band = 1 GROUP BY bin
-            """) {
-            let bin: Int = row["bin"]
-            bins[max(0, bin)].count += row["n"] as Int
-        }
+        let pairs = try counts(db)
+        let bins = try pendingBins(db)
 
         var comparisons: [ComparisonSummary] = []
         if let current = try ModelStore.currentModel(db) {
@@ -115,13 +152,7 @@ public struct QueueStatus: Sendable, Equatable, Codable {
             }
         }
 
-        let versions = try Row.fetchAll(db, sql: """
-            SELECT id, created_at, origin, lambda, label_count, iterations, log_likelihood, note FROM model_version ORDER BY id
-            """).map { row in
-            ModelVersion(id: row["id"], createdAt: row["created_at"], origin: row["origin"], lambda: row["lambda"],
-                         labelCount: row["label_count"], iterations: row["iterations"],
-                         logLikelihood: row["log_likelihood"], note: row["note"])
-        }
+        let versions = try versions(db)
 
         var decisions = Decisions()
         var byReviewer: [String: ReviewerDecisions] = [:]

@@ -1,0 +1,222 @@
+import ClericalCore
+import Foundation
+import GRDB
+
+/// How one reviewer is doing, as a supervisor sees it.
+public struct ReviewerActivity: Sendable, Equatable, Codable {
+    public var reviewer: String
+    public var verdicts = 0
+    public var verdictsLastHour = 0
+    public var verdictsToday = 0
+    /// Median time between consecutive verdicts (gaps over 15 minutes are breaks, not work).
+    public var medianSecondsPerVerdict: Double?
+    public var unsureShare: Double?
+    /// Of this reviewer's verdicts that had a blind second review, the share it agreed with.
+    public var secondReviewAgreement: Double?
+    public var secondReviewed = 0
+
+    public init(reviewer: String, verdicts: Int = 0) {
+        self.reviewer = reviewer
+        self.verdicts = verdicts
+    }
+}
+
+/// A claim on a pair, live or expired.
+public struct ClaimInfo: Sendable, Equatable, Codable {
+    public var pairID: Int64
+    public var reviewer: String
+    /// review, second-review or adjudication.
+    public var kind: String
+    /// Negative once the lease has run out.
+    public var secondsLeft: Double
+
+    public init(pairID: Int64, reviewer: String, kind: String, secondsLeft: Double) {
+        self.pairID = pairID
+        self.reviewer = reviewer
+        self.kind = kind
+        self.secondsLeft = secondsLeft
+    }
+}
+
+/// What the last re-estimation changed.
+public struct ReestimationSummary: Sendable, Equatable, Codable {
+    public var modelVersion: Int64
+    public var createdAt: String
+    public var lambdaBefore: Double
+    public var lambdaAfter: Double
+    public var largestWeightChange: Double
+    public var labels: Int
+    public var movedIntoReview: Int
+}
+
+/// The figures of the supervisor dashboard and of `status --json` ("team").
+public struct TeamFigures: Sendable, Equatable, Codable {
+    public var reviewers: [ReviewerActivity] = []
+    public var claims: [ClaimInfo] = []
+    public var verdictsLastHour = 0
+    /// At the last hour's pace; nil when nobody has given a verdict in the last hour.
+    public var hoursToFinish: Double?
+    public var estimatedFinish: String?
+    public var lastReestimation: ReestimationSummary?
+
+    public init() {}
+}
+
+/// Follows the decision log incrementally: each update reads only the decisions written
+/// since the last one (by id), plus the few live claims, so a dashboard can refresh every
+/// second on a queue of millions of pairs.
+public final class TeamActivity {
+    private struct Reviewer {
+        var times: [Double] = []  // verdict times (seconds since 1970), the most recent 1,000
+        var verdicts = 0
+        var unsure = 0
+        var secondReviewed = 0
+        var secondAgreed = 0
+    }
+
+    private var seen: Int64 = 0
+    private var reviewers: [String: Reviewer] = [:]
+
+    public init() {}
+
+    public func update(_ database: DatabaseQueue, now: Date = Date()) throws(ClericalError) -> TeamFigures {
+        do {
+            return try database.read { db in try update(db, now: now) }
+        } catch {
+            throw ClericalError(.ioError, "cannot read the queue: \(QueueFile.describe(error))")
+        }
+    }
+
+    func update(_ db: Database, now: Date) throws -> TeamFigures {
+        let firstVerdict = try db.makeStatement(sql: """
+            SELECT reviewer, verdict FROM decision WHERE pair_id = ? AND kind = 'review' AND id < ? ORDER BY id DESC LIMIT 1
+            """)
+        for row in try Row.fetchAll(db, sql: """
+            SELECT id, pair_id, reviewer, kind, verdict, decided_at FROM decision WHERE id > ? ORDER BY id
+            """, arguments: [seen]) {
+            seen = row["id"]
+            guard let verdict = (row["verdict"] as String?).flatMap(Verdict.init) else { continue }
+            let name: String = row["reviewer"]
+            var entry = reviewers[name] ?? Reviewer()
+            entry.verdicts += 1
+            if verdict == .unsure { entry.unsure += 1 }
+            if let time = Self.seconds(row["decided_at"]) {
+                entry.times.append(time)
+                if entry.times.count > 1_000 { entry.times.removeFirst(entry.times.count - 1_000) }
+            }
+            reviewers[name] = entry
+            if row["kind"] as String == DecisionKind.secondReview.rawValue,
+               let first = try Row.fetchOne(firstVerdict, arguments: [row["pair_id"] as Int64, seen]),
+               let firstReviewer = first["reviewer"] as String? {
+                reviewers[firstReviewer, default: Reviewer()].secondReviewed += 1
+                if first["verdict"] as String? == verdict.rawValue { reviewers[firstReviewer, default: Reviewer()].secondAgreed += 1 }
+            }
+        }
+
+        let nowSeconds = now.timeIntervalSince1970
+        let startOfDay = Calendar.current.startOfDay(for: now).timeIntervalSince1970
+        var figures = TeamFigures()
+        for (name, entry) in reviewers.sorted(by: { $0.key < $1.key }) {
+            var activity = ReviewerActivity(reviewer: name, verdicts: entry.verdicts)
+            activity.verdictsLastHour = entry.times.filter { $0 > nowSeconds - 3600 }.count
+            activity.verdictsToday = entry.times.filter { $0 >= startOfDay }.count
+            let gaps = zip(entry.times.dropFirst(), entry.times).map { $0 - $1 }.filter { $0 >= 0 && $0 <= 900 }.sorted()
+            if !gaps.isEmpty {
+                activity.medianSecondsPerVerdict = gaps.count % 2 == 1 ? gaps[gaps.count / 2] : (gaps[gaps.count / 2 - 1] + gaps[gaps.count / 2]) / 2
+            }
+            activity.unsureShare = entry.verdicts > 0 ? Double(entry.unsure) / Double(entry.verdicts) : nil
+            activity.secondReviewed = entry.secondReviewed
+            activity.secondReviewAgreement = entry.secondReviewed > 0 ? Double(entry.secondAgreed) / Double(entry.secondReviewed) : nil
+            figures.reviewers.append(activity)
+            figures.verdictsLastHour += activity.verdictsLastHour
+        }
+
+        // Live claims are few: the claimed index, open second reviews, disputed pairs.
+        for row in try Row.fetchAll(db, sql: """
+            SELECT id, claimed_by, 'review' AS kind, lease_expires_at FROM pair WHERE state = 'claimed'
+            UNION ALL
+            SELECT pair_id, claimed_by, 'second-review', lease_expires_at FROM second_review WHERE state = 'claimed'
+            UNION ALL
+            SELECT id, claimed_by, 'adjudication', lease_expires_at FROM pair WHERE state = 'disputed' AND claimed_by IS NOT NULL
+            ORDER BY 4
+            """) {
+            figures.claims.append(ClaimInfo(pairID: row[0], reviewer: row[1] ?? "?", kind: row[2],
+                                            secondsLeft: (row[3] as Double? ?? nowSeconds) - nowSeconds))
+        }
+
+        let pending = try Int.fetchOne(db, sql: "SELECT count FROM band_count WHERE in_band = 1") ?? 0
+        if figures.verdictsLastHour > 0 {
+            let hours = Double(pending) / Double(figures.verdictsLastHour)
+            figures.hoursToFinish = hours
+            figures.estimatedFinish = Timestamp.string(now.addingTimeInterval(hours * 3600))
+        }
+        if let row = try Row.fetchOne(db, sql: """
+            SELECT id, created_at, report FROM model_version WHERE origin = 'reestimated' ORDER BY id DESC LIMIT 1
+            """), let text = row["report"] as String?,
+            let report = try? JSONDecoder().decode(ReestimationReport.self, from: Data(text.utf8)) {
+            figures.lastReestimation = ReestimationSummary(
+                modelVersion: row["id"], createdAt: row["created_at"], lambdaBefore: report.lambdaBefore,
+                lambdaAfter: report.lambdaAfter, largestWeightChange: report.largestWeightChange,
+                labels: report.labels.matches + report.labels.nonMatches, movedIntoReview: report.band.movedIntoReview)
+        }
+        return figures
+    }
+
+    /// Seconds since 1970 of a `decided_at` timestamp ("2026-11-25T15:29:34.123Z").
+    static func seconds(_ text: String) -> Double? {
+        let parts = text.split(whereSeparator: { "-T:.Z".contains($0) }).compactMap { Int($0) }
+        guard parts.count >= 6 else { return nil }
+        var time = tm()
+        time.tm_year = Int32(parts[0] - 1900)
+        time.tm_mon = Int32(parts[1] - 1)
+        time.tm_mday = Int32(parts[2])
+        time.tm_hour = Int32(parts[3])
+        time.tm_min = Int32(parts[4])
+        time.tm_sec = Int32(parts[5])
+        return Double(timegm(&time)) + (parts.count > 6 ? Double(parts[6]) / 1000 : 0)
+    }
+}
+
+/// What a supervisor does to claims.
+public enum ClaimAdministration {
+    /// Ends a claim now: the pair goes back where it came from (the queue, the second-review
+    /// list, the disputes).
+    public static func expire(queue path: String, pairID: Int64, by account: String) throws(ClericalError) {
+        try change(path, account) { db in
+            try db.execute(sql: "UPDATE pair SET state = 'pending', claimed_by = NULL, lease_expires_at = NULL WHERE id = ? AND state = 'claimed'",
+                           arguments: [pairID])
+            try db.execute(sql: "UPDATE second_review SET state = 'pending', claimed_by = NULL, lease_expires_at = NULL WHERE pair_id = ? AND state = 'claimed'",
+                           arguments: [pairID])
+            try db.execute(sql: "UPDATE pair SET claimed_by = NULL, lease_expires_at = NULL WHERE id = ? AND state = 'disputed'",
+                           arguments: [pairID])
+        }
+    }
+
+    /// Hands a claim to another registered reviewer (or, on an open queue, any account).
+    public static func reassign(queue path: String, pairID: Int64, to reviewer: String, by account: String) throws(ClericalError) {
+        guard Reviewers.isValidName(reviewer) else { throw ClericalError(.usage, "\"\(reviewer)\" is not an account name") }
+        try change(path, account) { db in
+            let rule = try Reviewers.rule(db)
+            if !rule.reviewers.isEmpty && rule.reviewers[reviewer] == nil {
+                throw ClericalError(.usage, "\(reviewer) is not a registered reviewer of this queue")
+            }
+            try db.execute(sql: "UPDATE pair SET claimed_by = ? WHERE id = ? AND (state = 'claimed' OR (state = 'disputed' AND claimed_by IS NOT NULL))",
+                           arguments: [reviewer, pairID])
+            try db.execute(sql: "UPDATE second_review SET claimed_by = ? WHERE pair_id = ? AND state = 'claimed'",
+                           arguments: [reviewer, pairID])
+        }
+    }
+
+    private static func change(_ path: String, _ account: String, _ body: (Database) throws -> Void) throws(ClericalError) {
+        let database = try QueueFile.open(path: path)
+        defer { try? database.close() }
+        do {
+            try database.write { db in
+                try Reviewers.require(.manageClaims, account: account, db)
+                try body(db)
+            }
+        } catch {
+            throw ReviewQueue.clericalError(error, path: path)
+        }
+    }
+}

@@ -1,0 +1,99 @@
+import ClericalCore
+@testable import ClericalStore
+@testable import ClericalTUI
+import Foundation
+import XCTest
+
+/// The supervisor dashboard, drawn from a real queue with real decisions.
+final class DashboardTests: XCTestCase {
+    var folder: URL!
+    var queuePath: String { folder.appendingPathComponent("review.db").path }
+
+    override func setUpWithError() throws {
+        folder = FileManager.default.temporaryDirectory.appendingPathComponent("clerical-dashboard-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        _ = try SplinkImporter.run(queue: queuePath, predictions: ReviewScreenTests.fixtures.appendingPathComponent("predictions.csv").path,
+                                   model: ReviewScreenTests.fixtures.appendingPathComponent("model.json").path,
+                                   band: .probability(low: 0, high: 1))
+    }
+
+    override func tearDown() { try? FileManager.default.removeItem(at: folder) }
+
+    func refreshed(_ state: inout DashboardState, _ activity: TeamActivity, now: Date = Date()) throws {
+        let database = try QueueFile.open(path: queuePath)
+        defer { try? database.close() }
+        let live = try QueueStatus.live(database)
+        _ = DashboardApp.update(&state, .refreshed(pairs: live.pairs, pendingByProbability: live.pendingByProbability,
+                                                   modelVersions: live.modelVersions, team: try activity.update(database, now: now)))
+    }
+
+    func testFiguresFollowTheDecisionLogIncrementally() throws {
+        let activity = TeamActivity()
+        var state = DashboardState(queueName: "review.db", supervisor: "sam", width: 100, height: 30)
+        try refreshed(&state, activity)
+        XCTAssertEqual(state.team.reviewers, [])
+        XCTAssertNil(state.team.hoursToFinish)
+
+        let ana = try ReviewQueue(path: queuePath, reviewer: "ana")
+        for verdict in [Verdict.match, .unsure] {
+            let pair = try XCTUnwrap(ana.claimNext())
+            try ana.decide(pair.id, verdict, note: nil, shown: pair.score)
+        }
+        let held = try XCTUnwrap(ana.claimNext())
+        try refreshed(&state, activity)
+        let figures = try XCTUnwrap(state.team.reviewers.first)
+        XCTAssertEqual(figures.reviewer, "ana")
+        XCTAssertEqual(figures.verdictsLastHour, 2)
+        XCTAssertEqual(figures.verdictsToday, 2)
+        XCTAssertEqual(figures.unsureShare ?? -1, 0.5, accuracy: 1e-12)
+        XCTAssertNotNil(figures.medianSecondsPerVerdict)
+        XCTAssertEqual(state.counts.decided, 2)
+        XCTAssertEqual(state.team.claims.map(\.pairID), [held.id])
+        XCTAssertEqual(state.team.claims.first?.reviewer, "ana")
+        XCTAssertNotNil(state.team.hoursToFinish, "a pace, so a finish estimate")
+
+        // Nothing new: nothing is counted twice.
+        try refreshed(&state, activity)
+        XCTAssertEqual(state.team.reviewers.first?.verdicts, 2)
+        // Two hours later the verdicts are no longer in the last hour.
+        try refreshed(&state, activity, now: Date().addingTimeInterval(7200))
+        XCTAssertEqual(state.team.reviewers.first?.verdictsLastHour, 0)
+        ana.close()
+
+        let text = DashboardView.render(state).text()
+        for expected in ["clerical dashboard", "ana", "claims (1)", "pair #\(held.id)  review  ana", "x expire", "r reassign"] {
+            XCTAssertTrue(text.contains(expected), "«\(expected)» in\n\(text)")
+        }
+    }
+
+    func testKeysSelectExpireAndReassignClaims() throws {
+        var state = DashboardState(queueName: "q", supervisor: "sam", width: 100, height: 30)
+        state.team.claims = [ClaimInfo(pairID: 7, reviewer: "ana", kind: "review", secondsLeft: 30),
+                             ClaimInfo(pairID: 9, reviewer: "bo", kind: "second-review", secondsLeft: -3)]
+        XCTAssertEqual(DashboardApp.update(&state, .key(.down)), [])
+        XCTAssertEqual(DashboardApp.update(&state, .key(.character("x"))), [.expire(pairID: 9)])
+        XCTAssertEqual(DashboardApp.update(&state, .key(.up)), [])
+        XCTAssertEqual(DashboardApp.update(&state, .key(.character("r"))), [])
+        for c in "bo" { _ = DashboardApp.update(&state, .key(.character(c))) }
+        XCTAssertEqual(DashboardApp.update(&state, .key(.enter)), [.reassign(pairID: 7, to: "bo")])
+        XCTAssertNil(state.reassigningTo)
+        XCTAssertEqual(DashboardApp.update(&state, .key(.character("m"))), [], "keys that do nothing here do nothing")
+        _ = DashboardApp.update(&state, .key(.character("q")))
+        XCTAssertTrue(state.quitting)
+    }
+
+    func testExpireAndReassignChangeTheClaim() throws {
+        let ana = try ReviewQueue(path: queuePath, reviewer: "ana", leaseSeconds: 600)
+        let pair = try XCTUnwrap(ana.claimNext())
+        try ClaimAdministration.reassign(queue: queuePath, pairID: pair.id, to: "bo", by: "sam")
+        let bo = try ReviewQueue(path: queuePath, reviewer: "bo")
+        XCTAssertEqual(try bo.claimNext()?.id, pair.id, "bo now holds it")
+        try ClaimAdministration.expire(queue: queuePath, pairID: pair.id, by: "sam")
+        let database = try QueueFile.open(path: queuePath)
+        XCTAssertEqual(try TeamActivity().update(database).claims.count, 0)
+        try database.close()
+        XCTAssertNotNil(try ana.claimNext(), "the pair is back in the queue")
+        ana.close()
+        bo.close()
+    }
+}
