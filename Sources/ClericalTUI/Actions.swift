@@ -63,6 +63,11 @@ public enum Action: String, CaseIterable, Sendable {
         table.first { $0.keys.contains(key) && $0.screens.contains(screen) }?.action
     }
 
+    /// The actions of the review screens (the dashboard has its own).
+    public static var reviewBindings: [Binding] {
+        table.filter { !$0.screens.isDisjoint(with: [.review, .browsing, .empty]) }
+    }
+
     public static func bindings(on screen: Screen) -> [Binding] {
         table.filter { $0.screens.contains(screen) }
     }

@@ -124,7 +124,8 @@ final class ReviewScreenTests: XCTestCase {
         var (state, session) = try started(width: 80, height: 24)
         press([.character("?")], &state, session)
         let text = ReviewView.render(state).text()
-        for binding in Action.table { XCTAssertTrue(text.contains(binding.help), binding.help) }
+        for binding in Action.reviewBindings { XCTAssertTrue(text.contains(binding.help), binding.help) }
+        XCTAssertEqual(Action.reviewBindings.count, 12, "every review action, and none of the dashboard's")
         assertSnapshot(text, named: "help-80x24")
         press([.character("m")], &state, session)  // any key closes help and does nothing else
         XCTAssertFalse(state.showingHelp)

@@ -343,9 +343,9 @@ public enum ReviewView {
         return (x, y)
     }
 
-    /// The help overlay, generated from the action table.
+    /// The help overlay, generated from the action table: every action of the review screens.
     static func drawHelp(_ state: ReviewState, _ buffer: inout ScreenBuffer) {
-        var lines: [(String, CellStyle)] = Action.table.map { binding in
+        var lines: [(String, CellStyle)] = Action.reviewBindings.map { binding in
             let key = binding.keyLabel.padding(toLength: 5, withPad: " ", startingAt: 0)
             let name = binding.name.padding(toLength: 10, withPad: " ", startingAt: 0)
             return ("\(key) \(name) \(binding.help)", CellStyle(.normal))
