@@ -3,14 +3,17 @@
 # screen uses it) on one 1,000,000-pair queue for 20 seconds: total verdicts per second, and the
 # time from a verdict to the verdict committed and the next pair claimed (median, p99, max).
 # Targets: ≥ 500 verdicts per second in total; p99 claim < 50 ms.
+# Two rounds on fresh copies: saturated (every process decides as fast as it can, so each
+# waits for the 31 others), then paced (each looks at a pair for THINK_MS, 40 ms, first).
 #
 #   bash Benchmarks/concurrency.sh
-#   PROCESSES=16 SECONDS_EACH=10 bash Benchmarks/concurrency.sh
+#   PROCESSES=16 SECONDS_EACH=10 THINK_MS=100 bash Benchmarks/concurrency.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PAIRS=${PAIRS:-1000000}
 PROCESSES=${PROCESSES:-32}
 SECONDS_EACH=${SECONDS_EACH:-20}
+THINK_MS=${THINK_MS:-40}
 OUT=Benchmarks/out
 DATA=$OUT/bench-$PAIRS
 BASE=$OUT/concurrency-$PAIRS.db
@@ -22,15 +25,17 @@ swift build -c release --product clerical-load >/dev/null
 mkdir -p "$OUT"
 [ -f "$DATA/predictions.csv" ] || .build/release/clerical-samplegen "$DATA" --pairs "$PAIRS"
 [ -f "$BASE" ] || .build/release/clerical import "$BASE" "$DATA/predictions.csv" --model "$DATA/model.json" >/dev/null
+for think in 0 "$THINK_MS"; do
 rm -f "$WORK"* "$OUT"/load-*.json
 cp "$BASE" "$WORK"
+sync "$WORK"
 pending=$(.build/release/clerical status "$WORK" --json | python3 -c "import json,sys; print(json.load(sys.stdin)['pairs']['pending'])")
-echo "queue: $PAIRS pairs, $pending pending; $PROCESSES reviewer processes for $SECONDS_EACH s"
+echo "queue: $PAIRS pairs, $pending pending; $PROCESSES reviewer processes for $SECONDS_EACH s, thinking $think ms per pair"
 
 start_at=$(python3 -c "import time; print(time.time() + 2)")
 for n in $(seq "$PROCESSES"); do
   .build/release/clerical-load "$WORK" --reviewer "reviewer-$n" --seconds "$SECONDS_EACH" --start-at "$start_at" \
-    --report "$OUT/load-$n.json" &
+    --think-ms "$think" --report "$OUT/load-$n.json" &
 done
 wait
 
@@ -43,9 +48,10 @@ elapsed = max(r["elapsed"] for r in reports)
 errors = [e for r in reports for e in r["errors"]]
 decided = [p for r in reports for p in r["decidedPairs"]]
 p99 = latencies[int(0.99 * (len(latencies) - 1))]
-print(f"{verdicts} verdicts in {elapsed:.1f} s by {len(reports)} processes: {verdicts / elapsed:.0f} verdicts per second")
-print(f"verdict + next claim: median {statistics.median(latencies) * 1000:.2f} ms, p99 {p99 * 1000:.2f} ms, max {latencies[-1] * 1000:.1f} ms")
-print(f"per process: {min(r['verdicts'] for r in reports)}–{max(r['verdicts'] for r in reports)} verdicts; "
+print(f"  {verdicts} verdicts in {elapsed:.1f} s by {len(reports)} processes: {verdicts / elapsed:.0f} verdicts per second")
+print(f"  verdict + next claim: median {statistics.median(latencies) * 1000:.2f} ms, p99 {p99 * 1000:.2f} ms, max {latencies[-1] * 1000:.1f} ms")
+print(f"  per process: {min(r['verdicts'] for r in reports)}–{max(r['verdicts'] for r in reports)} verdicts; "
       f"errors: {len(errors)}; pairs decided twice: {len(decided) - len(set(decided))}")
 PY
+done
 rm -f "$WORK"* "$OUT"/load-*.json

@@ -2,13 +2,14 @@
 // (Tests/EndToEndTests/ConcurrencyTests.swift) and benchmark (Benchmarks/concurrency.sh).
 //
 //   clerical-load QUEUE --reviewer NAME [--max N] [--seconds S] [--lease L] [--linger P]
-//                       [--start-at UNIX_TIME] --report OUT.json
+//                       [--think-ms T] [--start-at UNIX_TIME] --report OUT.json
 //
 // It works the queue as `clerical review` does, through ReviewQueue: claim a pair with a lease,
 // decide it (match when the model says p ≥ 0.5) and claim the next one in the same
 // transaction, until the queue is empty, N verdicts, or S seconds. With --linger P it sits on
 // a pair longer than its lease with probability P, so the lease expires under it and another
-// process may take the pair. The report: verdicts given, pairs lost to expired leases, the
+// process may take the pair. With --think-ms T it looks at each pair for T ms before
+// deciding, as a (very fast) person would. The report: verdicts given, pairs lost to expired leases, the
 // time of each verdict-and-next-claim, and every error (there should be none).
 import ClericalCore
 import ClericalStore
@@ -33,6 +34,7 @@ let seconds = Double(option("--seconds") ?? "") ?? .infinity
 let lease = Double(option("--lease") ?? "") ?? 120
 let linger = Double(option("--linger") ?? "") ?? 0
 let startAt = Double(option("--start-at") ?? "") ?? 0
+let thinkMilliseconds = Double(option("--think-ms") ?? "") ?? 0
 guard let queuePath = arguments.first else { fail("no queue file given") }
 
 struct LoadReport: Codable {
@@ -59,6 +61,7 @@ do {
         if linger > 0, Double.random(in: 0..<1, using: &random) < linger {
             usleep(UInt32(lease * 1.5 * 1_000_000))  // a reviewer gone for coffee: the lease runs out
         }
+        if thinkMilliseconds > 0 { usleep(UInt32(thinkMilliseconds * 1000)) }
         let verdict: Verdict = current.score.matchProbability >= 0.5 ? .match : .nonMatch
         let clock = ContinuousClock.now
         do {

@@ -60,11 +60,11 @@ public enum QueueFile {
     /// clear "try again" (a person never sees "database is locked").
     static let busySeconds = 10.0
 
-    /// SQLite's busy handler: short sleeps with jitter, growing from 0.1 ms to 2 ms, so that many
-    /// reviewer processes take turns quickly (SQLite's own handler sleeps up to 100 ms at a time).
+    /// SQLite's busy handler: short sleeps with jitter, growing from 0.1 ms to 2 ms, then a
+    /// clear "try again" after about `busySeconds` (SQLite's own handler sleeps up to 100 ms at
+    /// a time). Reviewer processes mostly queue on `WriterTurn` instead and rarely get here.
     @Sendable static func waitWhileBusy(_ tries: Int) -> Bool {
         let ceiling = min(2_000, 100 << min(tries / 8, 5))  // µs
-        // Average sleep ≈ 3/4 of the ceiling; stop after about busySeconds in all.
         guard Double(tries) * 0.0015 < busySeconds else { return false }
         usleep(UInt32(Int.random(in: (ceiling / 2)...ceiling)))
         return true
@@ -81,7 +81,7 @@ public enum QueueFile {
     /// Removes a queue file and its WAL companions: used to undo the creation of a queue
     /// whose first import failed, so a failed import leaves nothing behind.
     static func remove(path: String) {
-        for suffix in ["", "-wal", "-shm", "-journal"] {
+        for suffix in ["", "-wal", "-shm", "-journal", WriterTurn.suffix] {
             try? FileManager.default.removeItem(atPath: path + suffix)
         }
     }
@@ -90,4 +90,26 @@ public enum QueueFile {
         if let error = error as? DatabaseError { return error.message ?? "\(error.resultCode)" }
         return "\(error)"
     }
+}
+
+/// Reviewer processes take turns to write through a kernel lock on a file beside the queue:
+/// waiters sleep in the kernel and the next one wakes as soon as the lock is free, so many
+/// processes share one queue without polling (which, on a busy server, starves the writer).
+/// SQLite's own locking still guards the file; this only orders clerical's writers.
+final class WriterTurn {
+    static let suffix = "-writers"
+    private let descriptor: Int32
+
+    /// nil when the lock file cannot be opened (a read-only directory): SQLite's busy
+    /// handler then does the waiting alone.
+    init?(queuePath: String) {
+        let descriptor = open(queuePath + Self.suffix, O_RDONLY | O_CREAT | O_CLOEXEC, 0o666)
+        guard descriptor >= 0 else { return nil }
+        self.descriptor = descriptor
+    }
+
+    deinit { close(descriptor) }
+
+    func take() { while flock(descriptor, LOCK_EX) != 0 && errno == EINTR {} }
+    func release() { flock(descriptor, LOCK_UN) }
 }

@@ -83,6 +83,8 @@ public final class ReviewQueue {
     private var levelsByComparison: [[Int: (label: String, kind: LevelKind, weight: Double)]] = []
     /// Prepared statements of the keypress path, by SQL; they live as long as the connection.
     private var statements: [String: RawStatement] = [:]
+    /// Orders this process's writes with other reviewer processes' (see `WriterTurn`).
+    private let writerTurn: WriterTurn?
 
     public init(path: String, reviewer: String, leaseSeconds: Double = 120, mode: Mode = .review) throws(ClericalError) {
         self.path = path
@@ -90,6 +92,7 @@ public final class ReviewQueue {
         self.mode = mode
         self.leaseSeconds = leaseSeconds
         database = try QueueFile.open(path: path)
+        writerTurn = WriterTurn(queuePath: path)
         do {
             (fieldNames, modelVersionID, model) = try database.read { db in
                 guard let current = try ModelStore.currentModel(db) else {
@@ -259,26 +262,51 @@ public final class ReviewQueue {
     }
 
     /// The first open pair of the queued pattern with the lowest review priority, passing
-    /// over pairs this session skipped.
+    /// over pairs this session skipped and parts of the queue kept for other reviewers. A
+    /// reviewer with a reservation meets their own part first.
     private func nextQueuedPair(_ db: Database, exclusion: String) throws
-        -> (pairID: Int64, patternID: Int64, priority: Double, probability: Double, served: Int)? {
+        -> (pairID: Int64, patternID: Int64, priority: Double, probability: Double)? {
+        var reservations: [Reservation] = []
+        try statement(db, "SELECT reviewer, low, high, share_from, share_to FROM reservation").each { row in
+            let part: Reservation.Part = row.isNull(1)
+                ? .share(from: Int(row.int64(3)), to: Int(row.int64(4)))
+                : .band(low: row.double(1), high: row.double(2))
+            reservations.append(Reservation(reviewer: row.text(0) ?? "", part: part))
+        }
+        let filter = ReservationFilter(reservations, reviewer: reviewer)
+        if filter.isEmpty {
+            return try search(db, pairSQL: "SELECT id FROM pair WHERE pattern_id = ? AND state = 'pending' \(exclusion) ORDER BY id LIMIT 1") { _ in true }
+        }
+        let pairSQL = "SELECT id FROM pair WHERE pattern_id = ? AND state = 'pending' \(exclusion) \(filter.pairCondition) ORDER BY id LIMIT 1"
+        if !filter.mine.isEmpty, let mine = try search(db, pairSQL: pairSQL, where: filter.isMine) { return mine }
+        if let myShare = filter.myShareCondition,
+           let mine = try search(db, pairSQL: pairSQL.replacingOccurrences(of: "ORDER BY", with: "\(myShare) ORDER BY"), where: filter.allows) {
+            return mine
+        }
+        return try search(db, pairSQL: pairSQL, where: filter.allows)
+    }
+
+    /// Walks the queued patterns in priority order (those `accepts` lets through) and returns
+    /// the first pair `pairSQL` finds in one.
+    private func search(_ db: Database, pairSQL: String, where accepts: (Double) -> Bool) throws
+        -> (pairID: Int64, patternID: Int64, priority: Double, probability: Double)? {
         let patterns = try statement(db, """
-            SELECT id, review_priority, match_probability, served FROM pattern
+            SELECT id, review_priority, match_probability FROM pattern
             WHERE in_band = 1 AND open_count > 0 ORDER BY review_priority LIMIT ?
             """)
-        let firstPair = try statement(db, "SELECT id FROM pair WHERE pattern_id = ? AND state = 'pending' \(exclusion) ORDER BY id LIMIT 1")
+        let firstPair = try statement(db, pairSQL)
         var limit: Int64 = 1
         while true {
             patterns.bind(1, limit)
-            var candidates: [(id: Int64, priority: Double, probability: Double, served: Int)] = []
-            try patterns.each { candidates.append(($0.int64(0), $0.double(1), $0.double(2), Int($0.int64(3)))) }
-            for pattern in candidates {
+            var candidates: [(id: Int64, priority: Double, probability: Double)] = []
+            try patterns.each { candidates.append(($0.int64(0), $0.double(1), $0.double(2))) }
+            for pattern in candidates.dropFirst(Int(limit / 4)) where accepts(pattern.probability) {  // the first quarter was seen last round
                 firstPair.bind(1, pattern.id)
                 if let pairID = try firstPair.first({ $0.int64(0) }) {
-                    return (pairID, pattern.id, pattern.priority, pattern.probability, pattern.served)
+                    return (pairID, pattern.id, pattern.priority, pattern.probability)
                 }
             }
-            // Every open pair of those patterns was skipped: look further down the queue.
+            // Nothing in those patterns for this reviewer: look further down the queue.
             guard candidates.count == limit else { return nil }
             limit *= 4
         }
@@ -520,8 +548,8 @@ public final class ReviewQueue {
     private func statement(_ db: Database, _ sql: String) throws -> RawStatement {
         if let prepared = statements[sql] { return prepared }
         let prepared = try RawStatement(db, sql: sql)
-        // Statements that name skipped pairs vary; keep only the fixed ones.
-        if !sql.contains("NOT IN") { statements[sql] = prepared }
+        // Statements that name skipped pairs or reservations vary; keep only the fixed ones.
+        if !sql.contains("NOT IN") && !sql.contains("% 1000") { statements[sql] = prepared }
         return prepared
     }
 
@@ -540,6 +568,8 @@ public final class ReviewQueue {
     /// Runs `body` in one IMMEDIATE transaction, committed (durably) before it returns.
     /// BEGIN and COMMIT are prepared once: this runs on every keypress.
     private func write<T>(_ body: (Database) throws -> T) throws(ClericalError) -> T {
+        writerTurn?.take()
+        defer { writerTurn?.release() }
         do {
             return try database.writeWithoutTransaction { db in
                 try statement(db, "BEGIN IMMEDIATE").step()

@@ -227,7 +227,7 @@ enum QueueSchema {
                 END;
                 """)
         }
-        migrator.registerMigration("v4: blind second review and adjudication") { db in
+        migrator.registerMigration("v4: blind second review, adjudication, reservations") { db in
             try db.execute(sql: """
                 -- A decided pair picked for a blind second review (clerical qa sample). Reviewers
                 -- other than the first meet it in their flow; when the two verdicts differ the
@@ -245,6 +245,21 @@ enum QueueSchema {
                 -- Disputed pairs wait for adjudication; claimed_by and lease_expires_at on the pair
                 -- hold the adjudicator's claim.
                 CREATE INDEX disputed_pair ON pair(id) WHERE state = 'disputed';
+
+                -- Part of the queue kept for named reviewers (set by supervisors): the patterns
+                -- whose match probability lies in [low, high], or a share of the pairs (those
+                -- whose id modulo 1000 lies in [share_from, share_to)). Others pass them over.
+                CREATE TABLE reservation (
+                    id         INTEGER PRIMARY KEY,
+                    reviewer   TEXT NOT NULL,
+                    low        REAL,
+                    high       REAL,
+                    share_from INTEGER,
+                    share_to   INTEGER,
+                    created_at TEXT NOT NULL,
+                    CHECK ((low IS NOT NULL AND high IS NOT NULL AND low <= high) OR
+                           (share_from IS NOT NULL AND share_to IS NOT NULL AND share_from < share_to))
+                ) STRICT;
                 """)
         }
         return migrator
