@@ -42,6 +42,8 @@ final class RoleTests: XCTestCase {
             ("simulate", ["simulate", queue, "--truth", truth, "--decisions", "5"]),
             ("reviewers list", ["reviewers", "list", queue]),
             ("review --adjudicate", ["review", queue, "--adjudicate"]),
+            ("reviewers reserve", ["reviewers", "reserve", queue, "alice", "--band", "0.4:0.6"]),
+            ("reviewers unreserve", ["reviewers", "unreserve", queue, "alice"]),
             ("qa sample", ["qa", "sample", queue, "--count", "1"]),
             ("qa report", ["qa", "report", queue]),
             ("reviewers add", ["reviewers", "add", queue, "newcomer", "--role", "reviewer"]),
@@ -70,7 +72,8 @@ final class RoleTests: XCTestCase {
             "alice": ["status", "verify", "review", "reviewers list"],
             "quinn": ["status", "verify", "review", "import", "reestimate", "reestimate --every", "export labels", "export model",
                       "export decisions", "simulate", "reviewers list", "review --adjudicate", "qa sample", "qa report"],
-            "sam": ["status", "verify", "review", "import", "simulate", "reviewers list", "reviewers add", "reviewers remove", "qa report"],
+            "sam": ["status", "verify", "review", "import", "simulate", "reviewers list", "reviewers add", "reviewers remove", "qa report",
+                    "reviewers reserve", "reviewers unreserve"],
             "zoe": [],
         ]
         for (account, may) in allowed.sorted(by: { $0.key < $1.key }) {

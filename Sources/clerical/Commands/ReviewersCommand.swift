@@ -11,7 +11,7 @@ struct ReviewersCommand: ParsableCommand {
             registered accounts may open it; supervisors manage reviewers and claims; quality \
             leads sample, adjudicate, re-estimate and export. Identity is the operating-system account.
             """,
-        subcommands: [Add.self, List.self, Remove.self])
+        subcommands: [Add.self, List.self, Remove.self, Reserve.self, Unreserve.self])
 
     struct Add: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Register an account (or change its role).")
@@ -44,6 +44,9 @@ struct ReviewersCommand: ParsableCommand {
                 for reviewer in reviewers {
                     print("\(reviewer.name.padding(toLength: 20, withPad: " ", startingAt: 0)) \(reviewer.role.rawValue.padding(toLength: 13, withPad: " ", startingAt: 0)) added \(reviewer.addedAt)")
                 }
+                for reservation in try Reservations.list(queue: queue) {
+                    print("reserved for \(reservation.description)")
+                }
             }
         }
     }
@@ -57,6 +60,42 @@ struct ReviewersCommand: ParsableCommand {
             try reportingErrors { () throws(ClericalError) in
                 try Reviewers.remove(queue: queue, name: name, by: try Identity.current())
                 print("\(name) is no longer a reviewer of \(queue)")
+            }
+        }
+    }
+
+    struct Reserve: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Supervisors: keep part of the queue for a reviewer (a probability band, or a share).",
+            discussion: "Others pass the reserved part over; the reviewer meets it first. Undo with `reviewers unreserve`.")
+        @Argument(help: "The queue file.") var queue: String
+        @Argument(help: "The account name.") var name: String
+        @Option(help: ArgumentHelp("Pairs whose match probability lies in LOW:HIGH.", valueName: "LOW:HIGH")) var band: String?
+        @Option(help: "A share of the pending pairs, in (0, 1].") var share: Double?
+
+        func validate() throws {
+            guard (band == nil) != (share == nil) else { throw ValidationError("give --band or --share, one of them") }
+            if let share, !(share > 0 && share <= 1) { throw ValidationError("--share must lie in (0, 1]") }
+        }
+
+        func run() throws {
+            try reportingErrors { () throws(ClericalError) in
+                let parsed = try band.map { text throws(ClericalError) in try ReviewBand.parse(probability: text) }
+                try Reservations.add(queue: queue, reviewer: name, band: parsed, share: share, by: try Identity.current())
+                print("Reserved for \(name): " + (band.map { "pairs with match probability \($0)" } ?? "\(share! * 100)% of the pairs"))
+            }
+        }
+    }
+
+    struct Unreserve: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Supervisors: end every reservation of a reviewer.")
+        @Argument(help: "The queue file.") var queue: String
+        @Argument(help: "The account name.") var name: String
+
+        func run() throws {
+            try reportingErrors { () throws(ClericalError) in
+                try Reservations.remove(queue: queue, reviewer: name, by: try Identity.current())
+                print("Nothing is reserved for \(name) any more")
             }
         }
     }
