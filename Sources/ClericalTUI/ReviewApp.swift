@@ -126,12 +126,14 @@ public enum ReviewApp {
             return []
         case let .decided(verdict, next, counts):
             state.message = StatusMessage(text: "Saved: \(verdict.verdict.rawValue) for pair #\(verdict.pairID)", role: role(verdict.verdict))
+            let wasFirstReview = state.live?.kind ?? .review == .review
             state.live = next
             state.counts = counts
             // Kept here rather than re-read: one verdict changes only the head of the list,
-            // which holds the newest `recentLimit`, as `recentVerdicts` does.
+            // which holds the newest `recentLimit`, as `recentVerdicts` does. Second reviews
+            // and adjudications are final and are not browsed back.
             state.recent.removeAll { $0.pairID == verdict.pairID }
-            state.recent.insert(verdict, at: 0)
+            if wasFirstReview { state.recent.insert(verdict, at: 0) }
             if state.recent.count > ReviewState.recentLimit { state.recent.removeLast(state.recent.count - ReviewState.recentLimit) }
             state.draftNote = ""
             return []
