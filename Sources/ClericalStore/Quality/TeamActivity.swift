@@ -208,15 +208,9 @@ public enum ClaimAdministration {
     }
 
     private static func change(_ path: String, _ account: String, _ body: (Database) throws -> Void) throws(ClericalError) {
-        let database = try QueueFile.open(path: path)
-        defer { try? database.close() }
-        do {
-            try database.write { db in
-                try Reviewers.require(.manageClaims, account: account, db)
-                try body(db)
-            }
-        } catch {
-            throw ReviewQueue.clericalError(error, path: path)
+        try QueueFile.using(path, writing: true) { db in
+            try Reviewers.require(.manageClaims, account: account, db)
+            try body(db)
         }
     }
 }

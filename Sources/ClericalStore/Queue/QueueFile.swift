@@ -70,6 +70,18 @@ public enum QueueFile {
         return true
     }
 
+    /// Opens the queue, runs `body` in one read or write transaction, closes it; any error
+    /// comes back as a `ClericalError` naming the file.
+    static func using<T>(_ path: String, writing: Bool = false, _ body: (Database) throws -> T) throws(ClericalError) -> T {
+        let database = try open(path: path)
+        defer { try? database.close() }
+        do {
+            return writing ? try database.write(body) : try database.read(body)
+        } catch {
+            throw ReviewQueue.clericalError(error, path: path)
+        }
+    }
+
     /// Puts the queue in WAL mode (a no-op when it already is): readers never block the writer.
     /// Best effort: another process holding the file in rollback mode makes it wait for later.
     static func enableWAL(_ queue: DatabaseQueue) {

@@ -27,7 +27,7 @@ public struct Reservation: Sendable, Equatable {
 public enum Reservations {
     public static func add(queue path: String, reviewer: String, band: ReviewBand?, share: Double?, by account: String) throws(ClericalError) {
         guard Reviewers.isValidName(reviewer) else { throw ClericalError(.usage, "\"\(reviewer)\" is not an account name") }
-        try withQueue(path, writing: true) { db in
+        try QueueFile.using(path, writing: true) { db in
             try Reviewers.require(.manageClaims, account: account, db)
             let rule = try Reviewers.rule(db)
             if !rule.reviewers.isEmpty && rule.reviewers[reviewer] == nil {
@@ -52,14 +52,14 @@ public enum Reservations {
     }
 
     public static func remove(queue path: String, reviewer: String, by account: String) throws(ClericalError) {
-        try withQueue(path, writing: true) { db in
+        try QueueFile.using(path, writing: true) { db in
             try Reviewers.require(.manageClaims, account: account, db)
             try db.execute(sql: "DELETE FROM reservation WHERE reviewer = ?", arguments: [reviewer])
         }
     }
 
     public static func list(queue path: String) throws(ClericalError) -> [Reservation] {
-        try withQueue(path) { db in try all(db) }
+        try QueueFile.using(path) { db in try all(db) }
     }
 
     static func all(_ db: Database) throws -> [Reservation] {
@@ -68,16 +68,6 @@ public enum Reservations {
                 return Reservation(reviewer: row["reviewer"], part: .band(low: low, high: high))
             }
             return Reservation(reviewer: row["reviewer"], part: .share(from: row["share_from"], to: row["share_to"]))
-        }
-    }
-
-    private static func withQueue<T>(_ path: String, writing: Bool = false, _ body: (Database) throws -> T) throws(ClericalError) -> T {
-        let database = try QueueFile.open(path: path)
-        defer { try? database.close() }
-        do {
-            return writing ? try database.write(body) : try database.read(body)
-        } catch {
-            throw ReviewQueue.clericalError(error, path: path)
         }
     }
 }

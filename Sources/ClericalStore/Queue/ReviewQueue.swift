@@ -225,40 +225,37 @@ public final class ReviewQueue {
     /// the queue. The reviewer's own live claim on one comes first of all.
     private func claimSecondReview(_ db: Database, skipped: Set<Int64>, now: Double) throws -> ReviewPair? {
         let exclusion = skipped.isEmpty ? "" : "AND pair_id NOT IN (\(skipped.map(String.init).joined(separator: ",")))"
-        let open = try statement(db, """
+        return try claimFirst(db, now: now, kind: .secondReview, query: """
             SELECT pair_id FROM second_review
             WHERE state <> 'done' AND first_reviewer <> ?1
               AND (state = 'pending' OR claimed_by = ?1 OR lease_expires_at < ?2) \(exclusion)
             ORDER BY claimed_by = ?1 DESC, pair_id LIMIT 1
-            """)
-        open.bind(1, reviewer)
-        open.bind(2, now)
-        guard let pairID = try open.first({ $0.int64(0) }) else { return nil }
-        let take = try statement(db, "UPDATE second_review SET state = 'claimed', claimed_by = ?, lease_expires_at = ? WHERE pair_id = ?")
-        take.bind(1, reviewer)
-        take.bind(2, now + leaseSeconds)
-        take.bind(3, pairID)
-        try take.step()
-        return try loadPair(db, pairID, kind: .secondReview)
+            """, take: "UPDATE second_review SET state = 'claimed', claimed_by = ?, lease_expires_at = ? WHERE pair_id = ?")
     }
 
     /// A disputed pair for a quality lead: the reviewer's own claim first, then any unclaimed
-    /// or expired one.
+    /// or expired one. The claim lives on the pair row.
     private func claimDisputed(_ db: Database, exclusion: String, now: Double) throws -> ReviewPair? {
-        let open = try statement(db, """
+        try claimFirst(db, now: now, kind: .adjudication, query: """
             SELECT id FROM pair WHERE state = 'disputed'
               AND (claimed_by IS NULL OR claimed_by = ?1 OR lease_expires_at < ?2) \(exclusion)
             ORDER BY claimed_by = ?1 DESC, id LIMIT 1
-            """)
+            """, take: "UPDATE pair SET claimed_by = ?, lease_expires_at = ? WHERE id = ?")
+    }
+
+    /// Runs `query` (?1 the reviewer, ?2 now) for a pair, claims it with `take` (reviewer,
+    /// lease expiry, pair) and loads it as a review of `kind`.
+    private func claimFirst(_ db: Database, now: Double, kind: DecisionKind, query: String, take: String) throws -> ReviewPair? {
+        let open = try statement(db, query)
         open.bind(1, reviewer)
         open.bind(2, now)
         guard let pairID = try open.first({ $0.int64(0) }) else { return nil }
-        let take = try statement(db, "UPDATE pair SET claimed_by = ?, lease_expires_at = ? WHERE id = ?")
-        take.bind(1, reviewer)
-        take.bind(2, now + leaseSeconds)
-        take.bind(3, pairID)
-        try take.step()
-        return try loadPair(db, pairID, kind: .adjudication)
+        let claim = try statement(db, take)
+        claim.bind(1, reviewer)
+        claim.bind(2, now + leaseSeconds)
+        claim.bind(3, pairID)
+        try claim.step()
+        return try loadPair(db, pairID, kind: kind)
     }
 
     /// The first open pair of the queued pattern with the lowest review priority, passing

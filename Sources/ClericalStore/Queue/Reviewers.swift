@@ -57,7 +57,7 @@ public enum Reviewers {
     }
 
     public static func list(queue path: String) throws(ClericalError) -> [RegisteredReviewer] {
-        try withQueue(path) { db in
+        try QueueFile.using(path) { db in
             try Row.fetchAll(db, sql: "SELECT name, role, added_at FROM reviewer ORDER BY name").map {
                 RegisteredReviewer(name: $0["name"], role: ReviewerRole(rawValue: $0["role"]) ?? .reviewer, addedAt: $0["added_at"])
             }
@@ -71,7 +71,7 @@ public enum Reviewers {
         guard isValidName(name) else {
             throw ClericalError(.usage, "\"\(name)\" is not an account name (letters, digits, '.', '_', '-', up to 64)")
         }
-        try withQueue(path, writing: true) { db in
+        try QueueFile.using(path, writing: true) { db in
             try require(.manageReviewers, account: account, db)
             let registered = try Int.fetchOne(db, sql: "SELECT count(*) FROM reviewer") ?? 0
             if registered == 0 && role != .supervisor {
@@ -88,7 +88,7 @@ public enum Reviewers {
     }
 
     public static func remove(queue path: String, name: String, by account: String) throws(ClericalError) {
-        try withQueue(path, writing: true) { db in
+        try QueueFile.using(path, writing: true) { db in
             try require(.manageReviewers, account: account, db)
             guard try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM reviewer WHERE name = ?)", arguments: [name]) == true else {
                 throw ClericalError(.usage, "\(name) is not a registered reviewer of \(path)")
@@ -116,15 +116,5 @@ public enum Reviewers {
 
     static func isValidName(_ name: String) -> Bool {
         !name.isEmpty && name.count <= 64 && name.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || "._-".contains($0)) }
-    }
-
-    private static func withQueue<T>(_ path: String, writing: Bool = false, _ body: (Database) throws -> T) throws(ClericalError) -> T {
-        let database = try QueueFile.open(path: path)
-        defer { try? database.close() }
-        do {
-            return writing ? try database.write(body) : try database.read(body)
-        } catch {
-            throw ReviewQueue.clericalError(error, path: path)
-        }
     }
 }
