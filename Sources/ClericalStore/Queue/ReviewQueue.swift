@@ -85,6 +85,12 @@ public final class ReviewQueue {
     private var statements: [String: RawStatement] = [:]
     /// Orders this process's writes with other reviewer processes' (see `WriterTurn`).
     private let writerTurn: WriterTurn?
+    /// Things that change rarely (reservations, open second reviews, the re-estimation
+    /// setting, the model version) are looked up at most once a second, not on every key.
+    private var lastLookups = Date.distantPast
+    private var reservationsSeen: [Reservation] = []
+    private var secondReviewsOpen = false
+    private var reestimateEverySeen = 0
 
     public init(path: String, reviewer: String, leaseSeconds: Double = 120, mode: Mode = .review) throws(ClericalError) {
         self.path = path
@@ -118,7 +124,26 @@ public final class ReviewQueue {
         }
     }
 
-    /// Picks up a newer model version: one indexed lookup per pair shown.
+    /// Refreshes the rarely changing lookups when a second has passed since the last time.
+    private func refreshLookups(_ db: Database) throws {
+        let now = Date()
+        guard now.timeIntervalSince(lastLookups) >= 1 else { return }
+        lastLookups = now
+        var reservations: [Reservation] = []
+        try statement(db, "SELECT reviewer, low, high, share_from, share_to FROM reservation").each { row in
+            let part: Reservation.Part = row.isNull(1)
+                ? .share(from: Int(row.int64(3)), to: Int(row.int64(4)))
+                : .band(low: row.double(1), high: row.double(2))
+            reservations.append(Reservation(reviewer: row.text(0) ?? "", part: part))
+        }
+        reservationsSeen = reservations
+        secondReviewsOpen = try statement(db, "SELECT EXISTS (SELECT 1 FROM second_review WHERE state <> 'done')").first { $0.int64(0) == 1 } ?? false
+        reestimateEverySeen = try statement(db, "SELECT value FROM queue_setting WHERE key = 'reestimate_every'")
+            .first { Int($0.text(0) ?? "") ?? 0 } ?? 0
+        try followModelVersion(db)
+    }
+
+    /// Picks up a newer model version.
     private func followModelVersion(_ db: Database) throws {
         let newest = try statement(db, "SELECT max(id) FROM model_version").first { $0.int64(0) } ?? modelVersionID
         guard newest != modelVersionID, let current = try ModelStore.currentModel(db) else { return }
@@ -131,11 +156,10 @@ public final class ReviewQueue {
     /// come in since the last re-estimation.
     public private(set) var reestimationIsDue = false
 
-    /// One cached lookup while automatic re-estimation is off (the usual case).
+    /// No lookup at all while automatic re-estimation is off (the usual case).
     private func checkReestimationDue(_ db: Database) throws -> Bool {
-        let every = try statement(db, "SELECT value FROM queue_setting WHERE key = 'reestimate_every'")
-            .first { Int($0.text(0) ?? "") ?? 0 } ?? 0
-        return every > 0 ? try Reestimation.isDue(db) : false
+        try refreshLookups(db)
+        return reestimateEverySeen > 0 ? try Reestimation.isDue(db) : false
     }
 
     public func close() {
@@ -193,7 +217,8 @@ public final class ReviewQueue {
         let now = Date().timeIntervalSince1970
         let exclusion = skipped.isEmpty ? "" : "AND id NOT IN (\(skipped.map(String.init).joined(separator: ",")))"
         if mode == .adjudicate { return try claimDisputed(db, exclusion: exclusion, now: now) }
-        if let second = try claimSecondReview(db, skipped: skipped, now: now) { return second }
+        try refreshLookups(db)
+        if secondReviewsOpen, let second = try claimSecondReview(db, skipped: skipped, now: now) { return second }
         // The reviewer's own live claim first (a session that was killed).
         let own = try statement(db, """
             SELECT id, priority FROM pair WHERE state = 'claimed' AND claimed_by = ? AND lease_expires_at >= ? \(exclusion)
@@ -263,14 +288,7 @@ public final class ReviewQueue {
     /// reviewer with a reservation meets their own part first.
     private func nextQueuedPair(_ db: Database, exclusion: String) throws
         -> (pairID: Int64, patternID: Int64, priority: Double, probability: Double)? {
-        var reservations: [Reservation] = []
-        try statement(db, "SELECT reviewer, low, high, share_from, share_to FROM reservation").each { row in
-            let part: Reservation.Part = row.isNull(1)
-                ? .share(from: Int(row.int64(3)), to: Int(row.int64(4)))
-                : .band(low: row.double(1), high: row.double(2))
-            reservations.append(Reservation(reviewer: row.text(0) ?? "", part: part))
-        }
-        let filter = ReservationFilter(reservations, reviewer: reviewer)
+        let filter = ReservationFilter(reservationsSeen, reviewer: reviewer)
         if filter.isEmpty {
             return try search(db, pairSQL: "SELECT id FROM pair WHERE pattern_id = ? AND state = 'pending' \(exclusion) ORDER BY id LIMIT 1") { _ in true }
         }
@@ -487,7 +505,7 @@ public final class ReviewQueue {
     }
 
     private func loadPair(_ db: Database, _ id: Int64, kind: DecisionKind = .review) throws -> ReviewPair {
-        try followModelVersion(db)
+        try refreshLookups(db)
         let query = try statement(db, """
             SELECT t.gammas, t.match_weight, l.source_dataset, l.unique_id, l.field_values,
                    r.source_dataset, r.unique_id, r.field_values
