@@ -90,6 +90,9 @@ public final class ReviewQueue {
     private var lastLookups = Date.distantPast
     private var reservationsSeen: [Reservation] = []
     private var secondReviewsOpen = false
+    /// Whether any claim might be this reviewer's or might have expired: then the claim
+    /// looks for those first.
+    private var claimsToLookAt = true
     private var reestimateEverySeen = 0
 
     public init(path: String, reviewer: String, leaseSeconds: Double = 120, mode: Mode = .review) throws(ClericalError) {
@@ -137,6 +140,12 @@ public final class ReviewQueue {
             reservations.append(Reservation(reviewer: row.text(0) ?? "", part: part))
         }
         reservationsSeen = reservations
+        let claims = try statement(db, """
+            SELECT EXISTS (SELECT 1 FROM pair WHERE state = 'claimed' AND (claimed_by = ? OR lease_expires_at < ?))
+            """)
+        claims.bind(1, reviewer)
+        claims.bind(2, now.timeIntervalSince1970)
+        claimsToLookAt = try claims.first { $0.int64(0) == 1 } ?? true
         secondReviewsOpen = try statement(db, "SELECT EXISTS (SELECT 1 FROM second_review WHERE state <> 'done')").first { $0.int64(0) == 1 } ?? false
         reestimateEverySeen = try statement(db, "SELECT value FROM queue_setting WHERE key = 'reestimate_every'")
             .first { Int($0.text(0) ?? "") ?? 0 } ?? 0
@@ -175,9 +184,10 @@ public final class ReviewQueue {
 
     private func counts(_ db: Database) throws -> QueueCounts {
         var rows: [(state: String, count: Int)] = []
-        try statement(db, "SELECT state, count FROM pair_state_count").each { rows.append(($0.text(0) ?? "", Int($0.int64(1)))) }
         var band: [(inBand: Bool, count: Int)] = []
-        try statement(db, "SELECT in_band, count FROM band_count").each { band.append(($0.int64(0) == 1, Int($0.int64(1)))) }
+        try statement(db, "SELECT state, count, NULL FROM pair_state_count UNION ALL SELECT NULL, count, in_band FROM band_count").each { row in
+            if row.isNull(0) { band.append((row.int64(2) == 1, Int(row.int64(1)))) } else { rows.append((row.text(0) ?? "", Int(row.int64(1)))) }
+        }
         return QueueCounts(rows, band: band)
     }
 
@@ -219,31 +229,40 @@ public final class ReviewQueue {
         if mode == .adjudicate { return try claimDisputed(db, exclusion: exclusion, now: now) }
         try refreshLookups(db)
         if secondReviewsOpen, let second = try claimSecondReview(db, skipped: skipped, now: now) { return second }
-        // The reviewer's own live claim first (a session that was killed).
-        let own = try statement(db, """
-            SELECT id, priority FROM pair WHERE state = 'claimed' AND claimed_by = ? AND lease_expires_at >= ? \(exclusion)
-            ORDER BY priority LIMIT 1
-            """)
-        own.bind(1, reviewer)
-        own.bind(2, now)
-        if let mine = try own.first({ (id: $0.int64(0), priority: $0.double(1)) }) {
+        // The reviewer's own live claim first (a session that was killed, a reassignment).
+        if claimsToLookAt, let mine = try ownClaim(db, exclusion: exclusion, now: now) {
             return try take(db, mine.id, priority: mine.priority, now: now)  // with a fresh lease
         }
 
         // Then the next pair of the queued pattern the model is least sure of, unless an
         // expired claim comes before it.
         let next = try nextQueuedPair(db, exclusion: exclusion)
-        let expiredQuery = try statement(db, """
-            SELECT id, priority FROM pair WHERE state = 'claimed' AND lease_expires_at < ? \(exclusion) ORDER BY priority LIMIT 1
-            """)
-        expiredQuery.bind(1, now)
-        let expired = try expiredQuery.first { (id: $0.int64(0), priority: $0.double(1)) }
+        // (With the queue dry, expired claims are all there is: look whatever the cache says.)
+        let expired = claimsToLookAt || next == nil ? try expiredClaim(db, exclusion: exclusion, now: now) : nil
         if let expired, next == nil || expired.priority < next!.priority {
             return try take(db, expired.id, priority: expired.priority, now: now)
         }
         guard let next else { return nil }
         // The claim pushes the pattern's next pair back (the open_count trigger).
         return try take(db, next.pairID, priority: next.priority, now: now)
+    }
+
+    private func ownClaim(_ db: Database, exclusion: String, now: Double) throws -> (id: Int64, priority: Double)? {
+        let own = try statement(db, """
+            SELECT id, priority FROM pair WHERE state = 'claimed' AND claimed_by = ? AND lease_expires_at >= ? \(exclusion)
+            ORDER BY priority LIMIT 1
+            """)
+        own.bind(1, reviewer)
+        own.bind(2, now)
+        return try own.first { (id: $0.int64(0), priority: $0.double(1)) }
+    }
+
+    private func expiredClaim(_ db: Database, exclusion: String, now: Double) throws -> (id: Int64, priority: Double)? {
+        let expired = try statement(db, """
+            SELECT id, priority FROM pair WHERE state = 'claimed' AND lease_expires_at < ? \(exclusion) ORDER BY priority LIMIT 1
+            """)
+        expired.bind(1, now)
+        return try expired.first { (id: $0.int64(0), priority: $0.double(1)) }
     }
 
     /// A sampled pair this reviewer did not decide first: blind second reviews come before
@@ -354,7 +373,7 @@ public final class ReviewQueue {
         update.bind(3, priority)
         update.bind(4, id)
         try update.step()
-        return try loadPair(db, id)
+        return try loadPair(db, id, withVerdict: false)  // a claimed pair has no standing verdict of its own
     }
 
     /// Keeps this reviewer's claim on a pair alive while it is on screen.
@@ -427,7 +446,7 @@ public final class ReviewQueue {
         let secondReview = try statement(db, "SELECT 1 FROM second_review WHERE pair_id = ? AND state = 'claimed' AND claimed_by = ?")
         secondReview.bind(1, pairID)
         secondReview.bind(2, reviewer)
-        if try secondReview.first({ _ in true }) == true {
+        if secondReviewsOpen, try secondReview.first({ _ in true }) == true {
             let content = try appendDecision(db, pairID: pairID, kind: .secondReview, verdict: verdict, note: note, shown: shown)
             try db.execute(sql: "UPDATE second_review SET state = 'done', claimed_by = NULL, lease_expires_at = NULL WHERE pair_id = ?",
                            arguments: [pairID])
@@ -504,7 +523,7 @@ public final class ReviewQueue {
         return content
     }
 
-    private func loadPair(_ db: Database, _ id: Int64, kind: DecisionKind = .review) throws -> ReviewPair {
+    private func loadPair(_ db: Database, _ id: Int64, kind: DecisionKind = .review, withVerdict: Bool = true) throws -> ReviewPair {
         try refreshLookups(db)
         let query = try statement(db, """
             SELECT t.gammas, t.match_weight, l.source_dataset, l.unique_id, l.field_values,
@@ -538,7 +557,7 @@ public final class ReviewQueue {
             """)
         latestQuery.bind(1, id)
         latestQuery.bind(2, reviewer)
-        let latest = try latestQuery.first { (verdict: $0.text(0).flatMap(Verdict.init(rawValue:)), note: $0.text(1)) }
+        let latest = !withVerdict || kind != .review ? nil : try latestQuery.first { (verdict: $0.text(0).flatMap(Verdict.init(rawValue:)), note: $0.text(1)) }
         var pair = ReviewPair(
             id: id, fields: fieldNames, left: row.left, right: row.right,
             evidence: evidence, priorWeight: model.priorWeight, score: PatternScore(matchWeight: row.weight),
