@@ -106,7 +106,7 @@ public enum DashboardView {
                    x: 0, y: 3, style: CellStyle(.label))
         var finish = " no verdicts in the last hour: no finish estimate"
         if let hours = state.team.hoursToFinish, let at = state.team.estimatedFinish {
-            finish = String(format: " %d verdicts in the last hour; at this pace the queue is done in %.1f h (%@)",
+            finish = String(format: " %d verdicts in the last hour: done in %.1f h at this pace (%@)",
                             state.team.verdictsLastHour, hours, String(at.prefix(16)).replacingOccurrences(of: "T", with: " "))
         }
         buffer.put(finish, x: 0, y: 4, style: CellStyle(.normal))
@@ -127,7 +127,7 @@ public enum DashboardView {
         buffer.put(" reviewer         last hour  today  s/verdict  unsure  2nd-review agreement", x: 0, y: y, style: CellStyle(.label, bold: true))
         y += 1
         let claimRows = min(state.team.claims.count, 4)
-        let reviewerRows = max(1, state.height - y - claimRows - 7)
+        let reviewerRows = max(1, state.height - y - claimRows - 6)
         for activity in state.team.reviewers.prefix(reviewerRows) {
             let seconds = activity.medianSecondsPerVerdict.map { String(format: "%9.1f", $0) } ?? "        –"
             let unsure = activity.unsureShare.map { String(format: "%5.0f%%", $0 * 100) } ?? "     –"
@@ -156,8 +156,8 @@ public enum DashboardView {
         // The model: versions, and what the last re-estimation changed.
         let modelY = state.height - 4
         if let last = state.team.lastReestimation {
-            buffer.put(String(format: " model v%lld (%d versions): last re-estimation λ %.4g → %.4g, largest weight change %.2f bits, %d labels, %d pairs into review",
-                              last.modelVersion, state.modelVersions.count, last.lambdaBefore, last.lambdaAfter,
+            buffer.put(String(format: " model v%lld · last re-estimation: λ %.4g → %.4g, weights moved ≤ %.2f bits, %d labels, %d pairs into review",
+                              last.modelVersion, last.lambdaBefore, last.lambdaAfter,
                               last.largestWeightChange, last.labels, last.movedIntoReview),
                        x: 0, y: modelY, style: CellStyle(.label))
         } else {
