@@ -123,5 +123,10 @@ final class WriterTurn {
     deinit { close(descriptor) }
 
     func take() { while flock(descriptor, LOCK_EX) != 0 && errno == EINTR {} }
-    func release() { flock(descriptor, LOCK_UN) }
+    /// Lets go, then yields the processor: a waiter the kernel just woke gets the lock
+    /// instead of this process barging back in first.
+    func release() {
+        flock(descriptor, LOCK_UN)
+        sched_yield()
+    }
 }
