@@ -189,7 +189,7 @@ public enum DashboardRunner {
         try Reviewers.require(.watchDashboard, queue: queuePath, account: account)
         let database = try QueueFile.open(path: queuePath)
         defer { try? database.close() }
-        let terminal = try CursesTerminal(theme: try Theme.load(ProcessInfo.processInfo.environment["NO_COLOR"].map { _ in "monochrome" } ?? "default"))
+        let terminal = try CursesTerminal(theme: try Theme.load(Theme.startingName))
         defer { terminal.end() }
         let activity = TeamActivity()
         var state = DashboardState(queueName: URL(fileURLWithPath: queuePath).lastPathComponent, supervisor: account,

@@ -8,8 +8,7 @@ import Foundation
 public enum ReviewRunner {
     /// Runs until the reviewer quits (exit status 0) or a signal arrives (128 + signal).
     public static func run(queuePath: String, themeName: String?, blind: Bool, adjudicate: Bool = false) throws(ClericalError) -> Int32 {
-        let noColour = !(ProcessInfo.processInfo.environment["NO_COLOR"] ?? "").isEmpty
-        let initialTheme = themeName ?? (noColour ? "monochrome" : "default")
+        let initialTheme = themeName ?? Theme.startingName
         var theme = try Theme.load(initialTheme)
         let account = try Identity.current()
         try Reviewers.require(adjudicate ? .adjudicate : .review, queue: queuePath, account: account)

@@ -79,6 +79,11 @@ public struct Theme: Equatable, Sendable {
     }
 
     /// Loads a built-in theme by name, or a theme file by path.
+    /// The theme a screen starts with: monochrome when NO_COLOR is set (and not empty).
+    public static var startingName: String {
+        (ProcessInfo.processInfo.environment["NO_COLOR"] ?? "").isEmpty ? "default" : "monochrome"
+    }
+
     public static func load(_ nameOrPath: String) throws(ClericalError) -> Theme {
         let isPath = nameOrPath.contains("/") || nameOrPath.hasSuffix(".toml")
         let path: String

@@ -11,6 +11,24 @@ struct Clerical: ParsableCommand {
     )
 }
 
+/// Runs a full-screen terminal session on the main thread, where curses must stay; a
+/// session ended by a signal exits 128 + the signal.
+func runningScreen(_ session: @MainActor () throws(ClericalError) -> Int32) throws {
+    let outcome = MainActor.assumeIsolated { () -> Result<Int32, ClericalError> in
+        do throws(ClericalError) {
+            return .success(try session())
+        } catch {
+            return .failure(error)
+        }
+    }
+    switch outcome {
+    case .success(let status):
+        if status != 0 { throw ExitCode(status) }
+    case .failure(let error):
+        try reportingErrors { () throws(ClericalError) in throw error }
+    }
+}
+
 /// Runs a command body, printing a `ClericalError` as one line on stderr and exiting with
 /// its sysexits status.
 func reportingErrors(_ body: () throws(ClericalError) -> Void) throws {

@@ -90,12 +90,13 @@ final class ReestimationTests: XCTestCase {
         defer { queue.close() }
         var claimedPatterns: [Int64] = []
         for _ in 0..<40 {
-            let best = try XCTUnwrap(queuedPatterns().min { $0.priority < $1.priority })
+            let before = try queuedPatterns()
+            let best = try XCTUnwrap(before.min { $0.priority < $1.priority })
             let pair = try XCTUnwrap(queue.claimNext())
             let patternID = try db.read { try Int64.fetchOne($0, sql: "SELECT pattern_id FROM pair WHERE id = ?", arguments: [pair.id]) }
             let chosen = try XCTUnwrap(patternID)
-            let chosenPriority = try XCTUnwrap(queuedPatterns().first { $0.id == chosen }?.priority ?? best.priority)
-            XCTAssertLessThanOrEqual(best.priority, chosenPriority)
+            // Its pattern had the lowest priority just before the claim.
+            XCTAssertEqual(try XCTUnwrap(before.first { $0.id == chosen }).priority, best.priority, accuracy: 1e-12)
             XCTAssertEqual(abs(pair.score.matchProbability - 0.5), abs(best.probability - 0.5), accuracy: 1e-9,
                            "the pair is from a pattern with the best priority")
             claimedPatterns.append(chosen)

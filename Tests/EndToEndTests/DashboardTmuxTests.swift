@@ -9,9 +9,7 @@ final class DashboardTmuxTests: XCTestCase {
 
     override func setUpWithError() throws {
         folder = temporaryFolder()
-        XCTAssertEqual(try Binary.run(["import", queue, Binary.fixture("splink5-febrl3", "predictions.csv"),
-                                       "--model", Binary.fixture("splink5-febrl3", "model.json"),
-                                       "--review-probability", "0.001:0.999999"]).status, 0)
+        XCTAssertEqual(try Binary.importFixture(into: queue, band: "0.001:0.999999").status, 0)
     }
 
     override func tearDown() { try? FileManager.default.removeItem(at: folder) }

@@ -10,8 +10,7 @@ final class EstimationCommandTests: XCTestCase {
     override func tearDown() { try? FileManager.default.removeItem(at: folder) }
 
     func importFixture(_ name: String = "splink5-febrl3", band: String = "0.001:0.999999") throws {
-        let run = try Binary.run(["import", queue, Binary.fixture(name, "predictions.csv"), "--model", Binary.fixture(name, "model.json"),
-                                  "--review-probability", band])
+        let run = try Binary.importFixture(name, into: queue, band: band)
         XCTAssertEqual(run.status, 0, run.stderr)
     }
 

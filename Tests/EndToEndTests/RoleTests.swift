@@ -11,8 +11,7 @@ final class RoleTests: XCTestCase {
     override func setUpWithError() throws {
         guard geteuid() == 0 else { throw XCTSkip("acting as other accounts needs root (CLERICAL_ACCOUNT)") }
         folder = temporaryFolder()
-        XCTAssertEqual(try Binary.run(["import", queue, Binary.fixture("splink5-febrl3", "predictions.csv"),
-                                       "--model", Binary.fixture("splink5-febrl3", "model.json")]).status, 0)
+        XCTAssertEqual(try Binary.importFixture(into: queue).status, 0)
     }
 
     override func tearDown() { if let folder { try? FileManager.default.removeItem(at: folder) } }

@@ -29,6 +29,14 @@ enum Binary {
         checkout.appendingPathComponent("Tests/ClericalStoreTests/Fixtures/\(name)/\(file)").path
     }
 
+    /// Imports a Splink fixture with its model into `queue`, with the review band given (or
+    /// the default); returns the run.
+    @discardableResult
+    static func importFixture(_ name: String = "splink5-febrl3", into queue: String, band: String? = nil) throws -> ClericalRun {
+        try run(["import", queue, fixture(name, "predictions.csv"), "--model", fixture(name, "model.json")]
+                + (band.map { ["--review-probability", $0] } ?? []))
+    }
+
     @discardableResult
     static func run(_ arguments: [String], environment: [String: String]? = nil, in directory: URL? = nil) throws -> ClericalRun {
         let process = Process()

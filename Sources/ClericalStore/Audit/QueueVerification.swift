@@ -21,24 +21,18 @@ public enum QueueVerification {
     static let appendOnlyTriggers = ["decision_is_append_only_update", "decision_is_append_only_delete"]
 
     public static func run(queue path: String) throws(ClericalError) -> VerificationReport {
-        let database = try QueueFile.open(path: path)
-        defer { try? database.close() }
-        do {
-            return try database.read { db in
-                var report = VerificationReport()
-                let integrity = try String.fetchAll(db, sql: "PRAGMA integrity_check")
-                if integrity != ["ok"] {
-                    report.problems.append("SQLite integrity check: " + integrity.prefix(5).joined(separator: "; "))
-                }
-                let triggers = Set(try String.fetchAll(db, sql: "SELECT name FROM sqlite_master WHERE type = 'trigger'"))
-                for name in appendOnlyTriggers where !triggers.contains(name) {
-                    report.problems.append("trigger \(name) is missing: decisions are no longer protected from UPDATE or DELETE")
-                }
-                try checkChain(db, into: &report)
-                return report
+        try QueueFile.using(path) { db in
+            var report = VerificationReport()
+            let integrity = try String.fetchAll(db, sql: "PRAGMA integrity_check")
+            if integrity != ["ok"] {
+                report.problems.append("SQLite integrity check: " + integrity.prefix(5).joined(separator: "; "))
             }
-        } catch {
-            throw ReviewQueue.clericalError(error, path: path)
+            let triggers = Set(try String.fetchAll(db, sql: "SELECT name FROM sqlite_master WHERE type = 'trigger'"))
+            for name in appendOnlyTriggers where !triggers.contains(name) {
+                report.problems.append("trigger \(name) is missing: decisions are no longer protected from UPDATE or DELETE")
+            }
+            try checkChain(db, into: &report)
+            return report
         }
     }
 

@@ -153,14 +153,7 @@ public enum Exports {
 
     /// Reads the queue in one snapshot, then writes the file.
     private static func reading(_ path: String, _ body: (Database) throws -> (String, ExportSummary)) throws(ClericalError) -> ExportSummary {
-        let database = try QueueFile.open(path: path)
-        defer { try? database.close() }
-        let (text, summary): (String, ExportSummary)
-        do {
-            (text, summary) = try database.read(body)
-        } catch {
-            throw ReviewQueue.clericalError(error, path: path)
-        }
+        let (text, summary) = try QueueFile.using(path, body)
         try ExportFile.write(text, to: summary.path)
         return summary
     }

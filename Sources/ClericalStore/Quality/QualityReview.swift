@@ -70,48 +70,42 @@ public enum QualityReview {
     /// Picks decided pairs for a blind second review by a different reviewer, in proportion
     /// to each stratum's size (largest remainders make the count exact), at random within it.
     public static func sample(queue path: String, _ request: SampleRequest) throws(ClericalError) -> SampleSummary {
-        let database = try QueueFile.open(path: path)
-        defer { try? database.close() }
-        do {
-            return try database.write { db in
-                // The standing first verdicts not sampled before.
-                let candidates = try Row.fetchAll(db, sql: """
-                    SELECT d.pair_id, d.reviewer, d.shown_match_probability FROM decision d
-                    WHERE d.id IN (SELECT max(id) FROM decision WHERE kind = 'review' GROUP BY pair_id)
-                      AND d.verdict IS NOT NULL
-                      AND NOT EXISTS (SELECT 1 FROM second_review s WHERE s.pair_id = d.pair_id)
-                    ORDER BY d.pair_id
-                    """).map { row -> (pairID: Int64, reviewer: String, stratum: String) in
-                    let probability: Double? = row["shown_match_probability"]
-                    let stratum = request.stratify == .reviewer ? row["reviewer"] as String : bandName(probability)
-                    return (row["pair_id"], row["reviewer"], stratum)
-                }
-                var summary = SampleSummary(eligible: candidates.count)
-                let wanted: Int
-                switch request.size {
-                case .fraction(let f): wanted = Int((Double(candidates.count) * f).rounded())
-                case .count(let n): wanted = min(n, candidates.count)
-                }
-                guard wanted > 0 else { return summary }
-                let strata = Dictionary(grouping: candidates, by: \.stratum)
-                let allocation = StratifiedAllocation.proportional(
-                    sizes: strata.mapValues(\.count), total: wanted)
-                var random = SeededGenerator(seed: request.seed)
-                let insert = try db.makeStatement(sql: """
-                    INSERT INTO second_review (pair_id, first_reviewer, stratum, sampled_at, state) VALUES (?, ?, ?, ?, 'pending')
-                    """)
-                let now = Timestamp.now()
-                for stratum in strata.keys.sorted() {
-                    let members = strata[stratum]!.shuffled(using: &random).prefix(allocation[stratum] ?? 0)
-                    for member in members {
-                        try insert.execute(arguments: [member.pairID, member.reviewer, stratum, now])
-                    }
-                    summary.byStratum[stratum] = members.count
-                }
-                return summary
+        try QueueFile.using(path, writing: true) { db in
+            // The standing first verdicts not sampled before.
+            let candidates = try Row.fetchAll(db, sql: """
+                SELECT d.pair_id, d.reviewer, d.shown_match_probability FROM decision d
+                WHERE d.id IN (SELECT max(id) FROM decision WHERE kind = 'review' GROUP BY pair_id)
+                  AND d.verdict IS NOT NULL
+                  AND NOT EXISTS (SELECT 1 FROM second_review s WHERE s.pair_id = d.pair_id)
+                ORDER BY d.pair_id
+                """).map { row -> (pairID: Int64, reviewer: String, stratum: String) in
+                let probability: Double? = row["shown_match_probability"]
+                let stratum = request.stratify == .reviewer ? row["reviewer"] as String : bandName(probability)
+                return (row["pair_id"], row["reviewer"], stratum)
             }
-        } catch {
-            throw ReviewQueue.clericalError(error, path: path)
+            var summary = SampleSummary(eligible: candidates.count)
+            let wanted: Int
+            switch request.size {
+            case .fraction(let f): wanted = Int((Double(candidates.count) * f).rounded())
+            case .count(let n): wanted = min(n, candidates.count)
+            }
+            guard wanted > 0 else { return summary }
+            let strata = Dictionary(grouping: candidates, by: \.stratum)
+            let allocation = StratifiedAllocation.proportional(
+                sizes: strata.mapValues(\.count), total: wanted)
+            var random = SeededGenerator(seed: request.seed)
+            let insert = try db.makeStatement(sql: """
+                INSERT INTO second_review (pair_id, first_reviewer, stratum, sampled_at, state) VALUES (?, ?, ?, ?, 'pending')
+                """)
+            let now = Timestamp.now()
+            for stratum in strata.keys.sorted() {
+                let members = strata[stratum]!.shuffled(using: &random).prefix(allocation[stratum] ?? 0)
+                for member in members {
+                    try insert.execute(arguments: [member.pairID, member.reviewer, stratum, now])
+                }
+                summary.byStratum[stratum] = members.count
+            }
+            return summary
         }
     }
 
@@ -124,68 +118,62 @@ public enum QualityReview {
     /// Agreement between first and second reviews, overall, by band and by first reviewer,
     /// with every dispute.
     public static func report(queue path: String) throws(ClericalError) -> QualityReport {
-        let database = try QueueFile.open(path: path)
-        defer { try? database.close() }
-        do {
-            return try database.read { db in
-                struct Latest { var review: EarlierVerdict?; var second: EarlierVerdict?; var adjudication: Verdict? }
-                var latest: [Int64: Latest] = [:]
-                for row in try Row.fetchAll(db, sql: """
-                    SELECT d.pair_id, d.reviewer, d.kind, d.verdict, d.note FROM decision d
-                    WHERE d.id IN (SELECT max(id) FROM decision WHERE pair_id IN (SELECT pair_id FROM second_review) GROUP BY pair_id, kind)
-                    """) {
-                    guard let kind = DecisionKind(rawValue: row["kind"]), let verdict = (row["verdict"] as String?).flatMap(Verdict.init) else { continue }
-                    let entry = EarlierVerdict(reviewer: row["reviewer"], kind: kind, verdict: verdict, note: row["note"])
-                    let pairID: Int64 = row["pair_id"]
-                    switch kind {
-                    case .review: latest[pairID, default: Latest()].review = entry
-                    case .secondReview: latest[pairID, default: Latest()].second = entry
-                    case .adjudication: latest[pairID, default: Latest()].adjudication = verdict
-                    }
+        try QueueFile.using(path) { db in
+            struct Latest { var review: EarlierVerdict?; var second: EarlierVerdict?; var adjudication: Verdict? }
+            var latest: [Int64: Latest] = [:]
+            for row in try Row.fetchAll(db, sql: """
+                SELECT d.pair_id, d.reviewer, d.kind, d.verdict, d.note FROM decision d
+                WHERE d.id IN (SELECT max(id) FROM decision WHERE pair_id IN (SELECT pair_id FROM second_review) GROUP BY pair_id, kind)
+                """) {
+                guard let kind = DecisionKind(rawValue: row["kind"]), let verdict = (row["verdict"] as String?).flatMap(Verdict.init) else { continue }
+                let entry = EarlierVerdict(reviewer: row["reviewer"], kind: kind, verdict: verdict, note: row["note"])
+                let pairID: Int64 = row["pair_id"]
+                switch kind {
+                case .review: latest[pairID, default: Latest()].review = entry
+                case .secondReview: latest[pairID, default: Latest()].second = entry
+                case .adjudication: latest[pairID, default: Latest()].adjudication = verdict
                 }
-                let strata = Dictionary(uniqueKeysWithValues: try Row.fetchAll(db, sql: "SELECT pair_id, stratum, state FROM second_review").map {
-                    ($0["pair_id"] as Int64, (stratum: $0["stratum"] as String, done: ($0["state"] as String) == "done"))
-                })
-                var overall = Agreement()
-                var byBand: [String: AgreementGroup] = [:], byReviewer: [String: AgreementGroup] = [:]
-                var disputes: [Dispute] = []
-                let names = try RawStatement(db, sql: """
-                    SELECT l.unique_id, r.unique_id FROM pair p JOIN record l ON l.id = p.left_record_id
-                    JOIN record r ON r.id = p.right_record_id WHERE p.id = ?
-                    """)
-                for (pairID, entry) in latest.sorted(by: { $0.key < $1.key }) {
-                    guard let first = entry.review, let second = entry.second else { continue }
-                    let final = FinalVerdict.resolve(review: first.verdict, secondReview: second.verdict, adjudication: entry.adjudication)
-                    func add(_ groups: inout [String: AgreementGroup], _ name: String) {
-                        var group = groups[name] ?? AgreementGroup(name: name, agreement: Agreement(), overturned: 0, settled: 0)
-                        group.agreement.add(first: first.verdict, second: second.verdict)
-                        if let final {
-                            group.settled += 1
-                            if final != first.verdict { group.overturned += 1 }
-                        }
-                        groups[name] = group
-                    }
-                    overall.add(first: first.verdict, second: second.verdict)
-                    let stratum = strata[pairID]?.stratum ?? "?"
-                    add(&byBand, stratum.contains("–") ? stratum : "sampled by reviewer")
-                    add(&byReviewer, first.reviewer)
-                    if first.verdict != second.verdict {
-                        names.bind(1, pairID)
-                        let ids = try names.first { ($0.text(0) ?? "", $0.text(1) ?? "") } ?? ("", "")
-                        disputes.append(Dispute(pairID: pairID, left: ids.0, right: ids.1, first: first, second: second,
-                                                adjudicated: entry.adjudication))
-                    }
-                }
-                return QualityReport(
-                    overall: overall,
-                    byBand: byBand.values.sorted { $0.name < $1.name },
-                    byReviewer: byReviewer.values.sorted { $0.name < $1.name },
-                    disputes: disputes,
-                    sampled: strata.count,
-                    awaitingSecondReview: strata.values.filter { !$0.done }.count)
             }
-        } catch {
-            throw ReviewQueue.clericalError(error, path: path)
+            let strata = Dictionary(uniqueKeysWithValues: try Row.fetchAll(db, sql: "SELECT pair_id, stratum, state FROM second_review").map {
+                ($0["pair_id"] as Int64, (stratum: $0["stratum"] as String, done: ($0["state"] as String) == "done"))
+            })
+            var overall = Agreement()
+            var byBand: [String: AgreementGroup] = [:], byReviewer: [String: AgreementGroup] = [:]
+            var disputes: [Dispute] = []
+            let names = try RawStatement(db, sql: """
+                SELECT l.unique_id, r.unique_id FROM pair p JOIN record l ON l.id = p.left_record_id
+                JOIN record r ON r.id = p.right_record_id WHERE p.id = ?
+                """)
+            for (pairID, entry) in latest.sorted(by: { $0.key < $1.key }) {
+                guard let first = entry.review, let second = entry.second else { continue }
+                let final = FinalVerdict.resolve(review: first.verdict, secondReview: second.verdict, adjudication: entry.adjudication)
+                func add(_ groups: inout [String: AgreementGroup], _ name: String) {
+                    var group = groups[name] ?? AgreementGroup(name: name, agreement: Agreement(), overturned: 0, settled: 0)
+                    group.agreement.add(first: first.verdict, second: second.verdict)
+                    if let final {
+                        group.settled += 1
+                        if final != first.verdict { group.overturned += 1 }
+                    }
+                    groups[name] = group
+                }
+                overall.add(first: first.verdict, second: second.verdict)
+                let stratum = strata[pairID]?.stratum ?? "?"
+                add(&byBand, stratum.contains("–") ? stratum : "sampled by reviewer")
+                add(&byReviewer, first.reviewer)
+                if first.verdict != second.verdict {
+                    names.bind(1, pairID)
+                    let ids = try names.first { ($0.text(0) ?? "", $0.text(1) ?? "") } ?? ("", "")
+                    disputes.append(Dispute(pairID: pairID, left: ids.0, right: ids.1, first: first, second: second,
+                                            adjudicated: entry.adjudication))
+                }
+            }
+            return QualityReport(
+                overall: overall,
+                byBand: byBand.values.sorted { $0.name < $1.name },
+                byReviewer: byReviewer.values.sorted { $0.name < $1.name },
+                disputes: disputes,
+                sampled: strata.count,
+                awaitingSecondReview: strata.values.filter { !$0.done }.count)
         }
     }
 }

@@ -87,16 +87,10 @@ public enum Reestimation {
 
     /// Turns automatic re-estimation on (every `every` verdicts) or off (0).
     public static func setAutomatic(queue path: String, every: Int) throws(ClericalError) {
-        let database = try QueueFile.open(path: path)
-        defer { try? database.close() }
-        do {
-            try database.write { db in
-                var settings = try QueueSettings.load(db)
-                settings.reestimateEvery = every > 0 ? every : nil
-                try settings.save(db)
-            }
-        } catch {
-            throw ReviewQueue.clericalError(error, path: path)
+        try QueueFile.using(path, writing: true) { db in
+            var settings = try QueueSettings.load(db)
+            settings.reestimateEvery = every > 0 ? every : nil
+            try settings.save(db)
         }
     }
 
@@ -112,29 +106,19 @@ public enum Reestimation {
     /// The queue's pairs one by one (comparison vector and final verdict) with the current
     /// model: what a pair-by-pair EM needs, to check the pattern EM against and to benchmark it.
     public static func pairByPairInputs(queue path: String) throws(ClericalError) -> (start: FellegiSunterModel, gammas: [[Int]], labels: [Verdict?]) {
-        let database = try QueueFile.open(path: path)
-        defer { try? database.close() }
-        do {
-            return try database.read { db in
-                guard let current = try ModelStore.currentModel(db) else {
-                    throw ClericalError(.dataError, "the queue has no model yet; import predictions first")
-                }
-                var verdictByPair: [Int64: Verdict] = [:]
-                for labelled in try FinalVerdicts.all(db) { verdictByPair[labelled.pairID] = labelled.verdict }
-                var gammasByPattern: [Int64: [Int]] = [:]
-                for row in try Row.fetchAll(db, sql: "SELECT id, gammas FROM pattern") {
-                    gammasByPattern[row["id"]] = PatternKey.gammas(row["gammas"])
-                }
-                var gammas: [[Int]] = [], labels: [Verdict?] = []
-                try RawStatement(db, sql: "SELECT id, pattern_id FROM pair ORDER BY id").each { row in
-                    gammas.append(gammasByPattern[row.int64(1)] ?? [])
-                    labels.append(verdictByPair[row.int64(0)])
-                }
-                let tallies = try takeSnapshot(db, onlyIfDue: false)?.tallies ?? []
-                return (current.model.withStartingProbabilities(from: tallies), gammas, labels)
+        try QueueFile.using(path) { db in
+            let labelled = try FinalVerdicts.all(db)
+            guard let snapshot = try takeSnapshot(db, onlyIfDue: false, labelled: labelled) else {
+                throw ClericalError(.dataError, "the queue has no model yet; import predictions first")
             }
-        } catch {
-            throw ReviewQueue.clericalError(error, path: path)
+            let verdictByPair = Dictionary(labelled.map { ($0.pairID, $0.verdict) }, uniquingKeysWith: { first, _ in first })
+            let gammasByPattern = Dictionary(uniqueKeysWithValues: zip(snapshot.patternIDs, snapshot.tallies.map(\.gammas)))
+            var gammas: [[Int]] = [], labels: [Verdict?] = []
+            try RawStatement(db, sql: "SELECT id, pattern_id FROM pair ORDER BY id").each { row in
+                gammas.append(gammasByPattern[row.int64(1)] ?? [])
+                labels.append(verdictByPair[row.int64(0)])
+            }
+            return (snapshot.model.withStartingProbabilities(from: snapshot.tallies), gammas, labels)
         }
     }
 
@@ -203,7 +187,8 @@ public enum Reestimation {
         }
     }
 
-    private static func takeSnapshot(_ db: Database, onlyIfDue: Bool) throws -> Snapshot? {
+    /// `labelled`: the final verdicts, when the caller has read them already.
+    private static func takeSnapshot(_ db: Database, onlyIfDue: Bool, labelled: [FinalVerdicts.Labelled]? = nil) throws -> Snapshot? {
         if onlyIfDue, try !isDue(db) { return nil }
         guard let current = try ModelStore.currentModel(db) else {
             throw ClericalError(.dataError, "the queue has no model yet; import predictions first")
@@ -217,7 +202,7 @@ public enum Reestimation {
             tallies.append(PatternTally(gammas: PatternKey.gammas(row["gammas"]), unlabelled: row["pair_count"]))
         }
         var labels = ReestimationReport.Labels()
-        for labelled in try FinalVerdicts.all(db) {
+        for labelled in try labelled ?? FinalVerdicts.all(db) {
             guard let p = indexByPattern[labelled.patternID] else { continue }
             switch labelled.verdict {
             case .match:

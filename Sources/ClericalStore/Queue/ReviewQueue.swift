@@ -443,10 +443,7 @@ public final class ReviewQueue {
                            arguments: [pairID])
             return PastVerdict(pairID: pairID, verdict: verdict, note: content.note, decidedAt: content.decidedAt)
         }
-        let secondReview = try statement(db, "SELECT 1 FROM second_review WHERE pair_id = ? AND state = 'claimed' AND claimed_by = ?")
-        secondReview.bind(1, pairID)
-        secondReview.bind(2, reviewer)
-        if secondReviewsOpen, try secondReview.first({ _ in true }) == true {
+        if secondReviewsOpen, try holdsSecondReview(db, pairID) {
             let content = try appendDecision(db, pairID: pairID, kind: .secondReview, verdict: verdict, note: note, shown: shown)
             try db.execute(sql: "UPDATE second_review SET state = 'done', claimed_by = NULL, lease_expires_at = NULL WHERE pair_id = ?",
                            arguments: [pairID])
@@ -469,6 +466,13 @@ public final class ReviewQueue {
         decided.bind(1, pairID)
         try decided.step()
         return PastVerdict(pairID: pairID, verdict: verdict, note: content.note, decidedAt: content.decidedAt)
+    }
+
+    private func holdsSecondReview(_ db: Database, _ pairID: Int64) throws -> Bool {
+        let held = try statement(db, "SELECT 1 FROM second_review WHERE pair_id = ? AND state = 'claimed' AND claimed_by = ?")
+        held.bind(1, pairID)
+        held.bind(2, reviewer)
+        return try held.first { _ in true } == true
     }
 
     /// Withdraws this reviewer's latest standing verdict (a new decision row with no verdict)

@@ -47,13 +47,7 @@ public enum Reviewers {
 
     /// Refuses (exit 77, naming who may) unless `account` may do `action` on the queue.
     public static func require(_ action: QueueAction, queue path: String, account: String) throws(ClericalError) {
-        let database = try QueueFile.open(path: path)
-        defer { try? database.close() }
-        do {
-            try database.read { db in try require(action, account: account, db) }
-        } catch {
-            throw ReviewQueue.clericalError(error, path: path)
-        }
+        try QueueFile.using(path) { db in try require(action, account: account, db) }
     }
 
     public static func list(queue path: String) throws(ClericalError) -> [RegisteredReviewer] {

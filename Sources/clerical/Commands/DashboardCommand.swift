@@ -12,18 +12,6 @@ struct DashboardCommand: ParsableCommand {
     @Argument(help: "The queue file.") var queue: String
 
     func run() throws {
-        let outcome = MainActor.assumeIsolated { () -> Result<Int32, ClericalError> in
-            do throws(ClericalError) {
-                return .success(try DashboardRunner.run(queuePath: queue))
-            } catch {
-                return .failure(error)
-            }
-        }
-        switch outcome {
-        case .success(let status):
-            if status != 0 { throw ExitCode(status) }
-        case .failure(let error):
-            try reportingErrors { () throws(ClericalError) in throw error }
-        }
+        try runningScreen { () throws(ClericalError) in try DashboardRunner.run(queuePath: queue) }
     }
 }

@@ -20,19 +20,8 @@ struct ReviewCommand: ParsableCommand {
     }
 
     static func review(queue: String, theme: String?, blind: Bool, adjudicate: Bool = false) throws {
-        // A command-line tool runs on the main thread, where curses must stay.
-        let outcome = MainActor.assumeIsolated { () -> Result<Int32, ClericalError> in
-            do throws(ClericalError) {
-                return .success(try ReviewRunner.run(queuePath: queue, themeName: theme, blind: blind, adjudicate: adjudicate))
-            } catch {
-                return .failure(error)
-            }
-        }
-        switch outcome {
-        case .success(let status):
-            if status != 0 { throw ExitCode(status) }  // 128 + the signal that ended the session
-        case .failure(let error):
-            try reportingErrors { () throws(ClericalError) in throw error }
+        try runningScreen { () throws(ClericalError) in
+            try ReviewRunner.run(queuePath: queue, themeName: theme, blind: blind, adjudicate: adjudicate)
         }
     }
 }
