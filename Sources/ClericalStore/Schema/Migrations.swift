@@ -1,3 +1,4 @@
+import Foundation
 import GRDB
 
 /// The queue schema. Shipped migrations are never edited and never use app types:
@@ -262,6 +263,57 @@ enum QueueSchema {
                 ) STRICT;
                 """)
         }
+        migrator.registerMigration("v5: CHECK constraints as comparisons", foreignKeyChecks: .immediate) { db in
+            // SQLite checks `x IN ('a', 'b', 'c')` (three or more constants) through an
+            // ephemeral table built each time a row is written: four per verdict, each with
+            // its own page cache to allocate and free. The same rules as OR chains are plain
+            // comparisons. Every stored row already satisfies them, so only the stored table
+            // definitions change, by SQLite's procedure for constraint-only changes
+            // (lang_altertable.html, "Making Other Kinds Of Table Schema Changes"): no table
+            // is rebuilt, however many pairs the queue holds, and no row changes, so there is
+            // no foreign-key pass over the file afterwards (`.immediate`).
+            try rewriteTableDefinitions(db, [
+                (table: "pair",
+                 from: "CHECK (state IN ('auto', 'pending', 'claimed', 'decided', 'disputed'))",
+                 to: "CHECK (state = 'auto' OR state = 'pending' OR state = 'claimed' OR state = 'decided' OR state = 'disputed')"),
+                (table: "decision",
+                 from: "CHECK (kind IN ('review', 'second-review', 'adjudication'))",
+                 to: "CHECK (kind = 'review' OR kind = 'second-review' OR kind = 'adjudication')"),
+                (table: "decision",
+                 from: "CHECK (verdict IN ('match', 'non-match', 'unsure'))",
+                 to: "CHECK (verdict = 'match' OR verdict = 'non-match' OR verdict = 'unsure')"),
+                (table: "second_review",
+                 from: "CHECK (state IN ('pending', 'claimed', 'done'))",
+                 to: "CHECK (state = 'pending' OR state = 'claimed' OR state = 'done')"),
+            ])
+        }
         return migrator
+    }
+
+    /// Replaces text in the stored `CREATE TABLE` of tables, for changes that leave every
+    /// stored row valid (a constraint restated): the schema text is edited in place and the
+    /// schema version bumped, so every connection re-reads it. Runs inside the migration's
+    /// transaction; a fragment that is not there exactly once aborts it.
+    private static func rewriteTableDefinitions(_ db: Database, _ edits: [(table: String, from: String, to: String)]) throws {
+        let version = try Int.fetchOne(db, sql: "PRAGMA schema_version") ?? 0
+        try db.execute(sql: "PRAGMA writable_schema = ON")
+        for edit in edits {
+            let sql = try String.fetchOne(db, sql: "SELECT sql FROM sqlite_master WHERE type = 'table' AND name = ?",
+                                          arguments: [edit.table]) ?? ""
+            guard sql.components(separatedBy: edit.from).count == 2 else {
+                try db.execute(sql: "PRAGMA writable_schema = OFF")
+                throw DatabaseError(message: "table \(edit.table) does not read as expected: cannot restate \(edit.from)")
+            }
+            try db.execute(sql: "UPDATE sqlite_master SET sql = ? WHERE type = 'table' AND name = ?",
+                           arguments: [sql.replacingOccurrences(of: edit.from, with: edit.to), edit.table])
+        }
+        try db.execute(sql: "PRAGMA schema_version = \(version + 1)")
+        try db.execute(sql: "PRAGMA writable_schema = OFF")
+        // The new version makes SQLite parse the schema again before this runs: a definition
+        // that does not parse fails here and the migration rolls back. (No scan of the data,
+        // which already satisfies the restated rules; `clerical verify` checks the whole file.)
+        for table in Set(edits.map(\.table)) {
+            _ = try Row.fetchOne(db, sql: "SELECT * FROM \(table) LIMIT 0")
+        }
     }
 }

@@ -1,0 +1,88 @@
+import ClericalCore
+@testable import ClericalStore
+import Foundation
+import GRDB
+import XCTest
+
+/// Migration v5 restates the CHECK constraints of the tables every verdict writes, so SQLite
+/// checks them with comparisons rather than an ephemeral table per row written.
+final class SchemaTests: XCTestCase {
+    var folder: URL!
+    var path: String { folder.appendingPathComponent("queue.db").path }
+
+    override func setUp() { folder = temporaryFolder() }
+    override func tearDown() { try? FileManager.default.removeItem(at: folder) }
+
+    /// The statements of the keypress path, and the other writes of those tables.
+    static let constrainedWrites = [
+        "UPDATE pair SET state = 'claimed', claimed_by = 'ana', lease_expires_at = 1, priority = 0 WHERE id = 1",
+        "UPDATE pair SET state = 'decided', claimed_by = NULL, lease_expires_at = NULL WHERE id = 1",
+        """
+        INSERT INTO decision (pair_id, reviewer, kind, verdict, note, decided_at, previous_hash, hash)
+        VALUES (1, 'ana', 'review', 'match', NULL, '2026-11-30T00:00:00Z', NULL, 'h')
+        """,
+        "UPDATE second_review SET state = 'done', claimed_by = NULL, lease_expires_at = NULL WHERE pair_id = 1",
+    ]
+
+    func testVerdictWritesOpenNoEphemeralTable() throws {
+        _ = try SplinkImporter.run(queue: path, predictions: Fixture.splink5Dedupe.predictions, model: Fixture.splink5Dedupe.model)
+        let db = try DatabaseQueue(path: path)
+        defer { try? db.close() }
+        try db.read { db in
+            for sql in Self.constrainedWrites {
+                let program = try Row.fetchAll(db, sql: "EXPLAIN \(sql)").map { $0["opcode"] as String }
+                XCTAssertTrue(program.contains("Halt"), "a whole program: \(sql)")
+                XCTAssertFalse(program.contains("OpenEphemeral"), sql)
+            }
+        }
+    }
+
+    func testQueueFromBeforeV5IsUpgradedInPlaceWithTheSameRules() throws {
+        // A queue as versions up to v4 wrote it: one pair, decided, with its decision.
+        let old = try DatabaseQueue(path: path)
+        try QueueSchema.migrator.migrate(old, upTo: "v4: blind second review, adjudication, reservations")
+        try old.write { db in
+            try db.execute(sql: """
+                INSERT INTO import_batch (id, file, imported_at, row_count, added, duplicates, pending) VALUES (1, 'p.csv', 't', 1, 1, 0, 1);
+                INSERT INTO record (id, source_dataset, unique_id, field_values) VALUES (1, '', 'a', '["Ann"]'), (2, '', 'b', '["Anne"]');
+                INSERT INTO pattern (id, gammas, pair_count, match_weight, match_probability) VALUES (1, '2', 1, 0, 0.5);
+                INSERT INTO pair (id, left_record_id, right_record_id, pattern_id, imported_match_weight,
+                                  imported_match_probability, import_batch_id, state, priority)
+                VALUES (1, 1, 2, 1, 0, 0.5, 1, 'decided', 0);
+                UPDATE pair_state_count SET count = 1 WHERE state = 'decided';
+                INSERT INTO decision (pair_id, reviewer, kind, verdict, decided_at, hash) VALUES (1, 'ana', 'review', 'match', 't', 'h');
+                INSERT INTO second_review (pair_id, first_reviewer, stratum, sampled_at, state) VALUES (1, 'ana', 'all', 't', 'pending');
+                """)
+        }
+        let oldSchema = try old.read { try String.fetchAll($0, sql: "SELECT sql FROM sqlite_master WHERE name IN ('pair', 'decision', 'second_review')") }
+        XCTAssertTrue(oldSchema.allSatisfy { $0.contains(" IN (") })
+        try old.close()
+
+        let upgraded = try QueueFile.open(path: path)
+        defer { try? upgraded.close() }
+        try upgraded.read { db in
+            XCTAssertEqual(try String.fetchAll(db, sql: "PRAGMA integrity_check"), ["ok"])
+            XCTAssertTrue(try String.fetchAll(db, sql: "SELECT identifier FROM grdb_migrations").contains("v5: CHECK constraints as comparisons"))
+            let schema = try String.fetchAll(db, sql: "SELECT sql FROM sqlite_master WHERE name IN ('pair', 'decision', 'second_review')")
+            XCTAssertEqual(schema.count, 3)
+            XCTAssertFalse(schema.contains { $0.contains(" IN (") }, "every IN list restated")
+            XCTAssertEqual(try String.fetchOne(db, sql: "SELECT state FROM pair WHERE id = 1"), "decided")
+            XCTAssertEqual(try String.fetchOne(db, sql: "SELECT verdict FROM decision WHERE pair_id = 1"), "match")
+        }
+        // The same values pass and the same values are refused as before.
+        try upgraded.write { db in
+            try db.execute(sql: "UPDATE pair SET state = 'disputed' WHERE id = 1")
+            try db.execute(sql: "INSERT INTO decision (pair_id, reviewer, kind, verdict, decided_at, hash) VALUES (1, 'bo', 'adjudication', NULL, 't', 'h2')")
+        }
+        for bad in [
+            "UPDATE pair SET state = 'done' WHERE id = 1",
+            "INSERT INTO decision (pair_id, reviewer, kind, verdict, decided_at, hash) VALUES (1, 'ana', 'review', 'maybe', 't', 'h')",
+            "INSERT INTO decision (pair_id, reviewer, kind, verdict, decided_at, hash) VALUES (1, 'ana', 'third-review', 'match', 't', 'h')",
+            "UPDATE second_review SET state = 'claimed-twice' WHERE pair_id = 1",
+        ] {
+            XCTAssertThrowsError(try upgraded.write { try $0.execute(sql: bad) }, bad) { error in
+                XCTAssertEqual((error as? DatabaseError)?.resultCode, .SQLITE_CONSTRAINT, bad)
+            }
+        }
+    }
+}
