@@ -110,6 +110,17 @@ public struct ScreenBuffer: Equatable, Sendable {
             }
             return column - x
         }
+        // Simple scalars (DisplayText.isSimple): one grapheme and one cell each, already safe.
+        if x >= 0, text.unicodeScalars.allSatisfy(DisplayText.isSimple) {
+            let marked = CellStyle(.diff, underline: true, bold: style.bold)
+            var column = x
+            for (index, scalar) in text.unicodeScalars.prefix(limit).enumerated() {
+                let isMarked = marks.map { index < $0.count && $0[index] } ?? false
+                cells[y * width + column] = Cell(scalar: scalar.value, style: isMarked ? marked : style)
+                column += 1
+            }
+            return column - x
+        }
         var column = x, used = 0
         for (index, character) in DisplayText.sanitized(text).enumerated() {
             let w = DisplayText.width(of: character)

@@ -22,6 +22,40 @@ final class DisplayTextTests: XCTestCase {
         XCTAssertEqual(DisplayText.sanitized("Zoe\u{308}"), "Zoë", "NFC")
     }
 
+    /// The fast path (`isSimple`) must draw exactly what the slow path would: every simple
+    /// scalar is printable, one cell, unchanged by NFC and by sanitising, and a grapheme of
+    /// its own next to any other simple scalar.
+    func testSimpleScalarsNeedNoneOfTheSlowPath() {
+        let simple = (0...0x10FFFF).compactMap(Unicode.Scalar.init).filter(DisplayText.isSimple)
+        XCTAssertGreaterThan(simple.count, 1_000)
+        for scalar in simple {
+            let text = String(scalar)
+            XCTAssertEqual(Array(text._nfcCodeUnits), Array(text.utf8), "NFC changes U+\(String(scalar.value, radix: 16))")
+            XCTAssertFalse(DisplayText.isWide(scalar.value), "U+\(String(scalar.value, radix: 16)) is wide")
+            switch scalar.properties.generalCategory {
+            case .nonspacingMark, .enclosingMark, .spacingMark, .control, .lineSeparator, .paragraphSeparator, .surrogate, .unassigned:
+                XCTFail("U+\(String(scalar.value, radix: 16)) is \(scalar.properties.generalCategory)")
+            case .format:
+                XCTAssertEqual(scalar.value, 0xAD, "only the soft hyphen, drawn in one cell as terminals do")
+            default:
+                break
+            }
+            XCTAssertFalse(scalar.properties.isGraphemeExtend || scalar.properties.isJoinControl || scalar.properties.isVariationSelector
+                           || scalar.properties.isBidiControl || (0x1F1E6...0x1F1FF).contains(scalar.value))
+        }
+        // Each one a grapheme, whichever simple scalar stands next to it.
+        let run = String(String.UnicodeScalarView(simple))
+        XCTAssertEqual(run.count, simple.count)
+        XCTAssertEqual(String(String.UnicodeScalarView(simple.reversed())).count, simple.count)
+        // The slow path agrees character by character.
+        for character in run {
+            XCTAssertEqual(DisplayText.width(of: character.unicodeScalars.first!), character.unicodeScalars.first!.value == 0xAD ? 0 : 1)
+            XCTAssertEqual(DisplayText.width(of: character), 1)
+        }
+        XCTAssertEqual(DisplayText.width("≥ 0.9 · ≠ ∅ ← → “q” … ─█░│"), 26)
+        XCTAssertEqual(DisplayText.sanitized("≥ 0.9 · ≠"), "≥ 0.9 · ≠")
+    }
+
     func testDifferenceMarks() {
         let (left, right) = TextDifference.marks("Siobhán", "Siobhan")
         XCTAssertEqual(left, [false, false, false, false, false, true, false])

@@ -8,12 +8,8 @@ public enum DisplayText {
     ///
     ///     DisplayText.sanitized("Zoe\u{308}\u{1B}]0;pwned\u{7}")  // "Zoë␛]0;pwned␇"
     public static func sanitized(_ value: String) -> String {
-        // Fast path: printable text below U+0300 (no controls, no combining marks, nothing NFC
-        // would change) and box-drawing characters are already safe.
-        if value.unicodeScalars.allSatisfy({ ($0.value >= 0x20 && $0.value < 0x7F) || ($0.value >= 0xA0 && $0.value < 0x300)
-            || ($0.value >= 0x2500 && $0.value < 0x25A0) }) {
-            return value
-        }
+        // Fast path: text of simple scalars is already safe and in NFC.
+        if value.unicodeScalars.allSatisfy(isSimple) { return value }
         var result = String.UnicodeScalarView()
         // The standard library's own NFC (public, if underscored): Foundation's
         // precomposedStringWithCanonicalMapping bridges through CFString and costs several
@@ -40,10 +36,7 @@ public enum DisplayText {
         if let ascii = character.asciiValue { return ascii >= 0x20 && ascii < 0x7F ? 1 : 0 }
         let scalars = character.unicodeScalars
         guard let first = scalars.first else { return 0 }
-        // Single scalars below the combining marks, and box drawing and blocks, are one cell.
-        if scalars.count == 1, (first.value >= 0xA0 && first.value < 0x300) || (first.value >= 0x2500 && first.value < 0x25A0) {
-            return 1
-        }
+        if scalars.count == 1, isSimple(first) { return 1 }
         if character.unicodeScalars.contains(where: { $0.value == 0xFE0F }) { return 2 }  // emoji presentation
         return width(of: first)
     }
@@ -63,7 +56,23 @@ public enum DisplayText {
     /// Cells the whole string takes.
     public static func width(_ text: String) -> Int {
         if text.utf8.allSatisfy({ $0 >= 0x20 && $0 < 0x7F }) { return text.utf8.count }
+        if text.unicodeScalars.allSatisfy(isSimple) { return text.unicodeScalars.count }
         return text.reduce(0) { $0 + width(of: $1) }
+    }
+
+    /// A scalar that is a whole grapheme on its own, takes one cell, and that NFC and
+    /// `sanitized` leave as it is: printable ASCII and Latin-1 up to the combining marks,
+    /// general punctuation (dashes, quotes, "…"), arrows, mathematical operators ("≥", "≠"),
+    /// box drawing, blocks and geometric shapes, and "⟨⟩". Text made only of these needs no
+    /// grapheme breaking, normalising or width tables: nearly every label, rule and bar the
+    /// screens draw. (No mark, joiner, selector, control, Hangul jamo, regional indicator or
+    /// wide character is among them; a test checks each one against the slow path.)
+    @inline(__always)
+    public static func isSimple(_ scalar: Unicode.Scalar) -> Bool {
+        switch scalar.value {
+        case 0x20...0x7E, 0xA0...0x2FF, 0x2010...0x2027, 0x2190...0x22FF, 0x2500...0x25FC, 0x27E8...0x27E9: return true
+        default: return false
+        }
     }
 
     /// East Asian Wide (W) and Fullwidth (F) ranges, and emoji that default to emoji presentation.
