@@ -3,6 +3,7 @@ import ClericalStore
 import ClericalTUI
 import Foundation
 import GRDB
+import GRDBSQLite
 
 // clerical-review-bench QUEUE [VERDICTS]
 //
@@ -28,6 +29,13 @@ func percentile(_ values: [Double], _ p: Double) -> Double {
     return sorted[min(sorted.count - 1, Int((Double(sorted.count - 1) * p).rounded()))]
 }
 
+/// Pages the connection has written to the write-ahead log (SQLite's own count).
+func pagesWritten(_ db: Database) -> Int {
+    var current: Int32 = 0, highest: Int32 = 0
+    sqlite3_db_status(db.sqliteConnection, SQLITE_DBSTATUS_CACHE_WRITE, &current, &highest, 0)
+    return Int(current)
+}
+
 func memoryKiB(_ field: String) -> Int {
     let status = (try? String(contentsOfFile: "/proc/self/status", encoding: .utf8)) ?? ""
     let line = status.split(separator: "\n").first { $0.hasPrefix(field + ":") } ?? ""
@@ -39,19 +47,15 @@ do {
     let openStart = DispatchTime.now()
     let queue = try ReviewQueue(path: queuePath, reviewer: "bench")
     let openedMilliseconds = milliseconds(since: openStart)
-    let session = ReviewSession(queue: queue)
-    var state = ReviewState(queueName: "bench.db", reviewer: "bench", width: 120, height: 40, blind: false, themeName: "default")
-    func process(_ event: ReviewEvent) {
-        for command in ReviewApp.update(&state, event) {
-            if let result = session.perform(command) { process(result) }
-        }
-    }
-    let startEvent = session.start()
+    // The review screen's own loop, as `clerical review` runs it, without the terminal.
+    let loop = ReviewLoop(state: ReviewState(queueName: "bench.db", reviewer: "bench", width: 120, height: 40, blind: false,
+                                             themeName: "default"),
+                          session: ReviewSession(queue: queue))
+    loop.start()
     let claimedMilliseconds = milliseconds(since: openStart)
-    process(startEvent)
-    var screen = ReviewView.render(state)
+    var screen = loop.frame()
     let openMilliseconds = milliseconds(since: openStart)
-    guard state.live != nil else { throw ClericalError(.dataError, "the queue has nothing pending to review") }
+    guard loop.state.live != nil else { throw ClericalError(.dataError, "the queue has nothing pending to review") }
 
     // The floor: a bare commit, synchronous=FULL, WAL, on the same disk.
     let floorPath = URL(fileURLWithPath: queuePath).deletingLastPathComponent().appendingPathComponent("floor.db").path
@@ -63,21 +67,24 @@ do {
 
     var verdictTimes: [Double] = [], floorTimes: [Double] = [], storeTimes: [Double] = [], drawTimes: [Double] = []
     let keys: [Character] = ["m", "n", "u", "m"]
-    for i in 0..<verdicts where state.live != nil {
+    let pagesBefore = queue.pagesWritten, floorPagesBefore = floor.inDatabase(pagesWritten)
+    for i in 0..<verdicts where loop.state.live != nil {
         let floorStart = DispatchTime.now()
         try floor.write { try $0.execute(sql: "INSERT INTO t VALUES (?, ?)", arguments: [i, "verdict"]) }
         floorTimes.append(milliseconds(since: floorStart))
 
         let start = DispatchTime.now()
-        process(.key(.character(keys[i % keys.count])))
+        loop.handle(.key(.character(keys[i % keys.count])))
         storeTimes.append(milliseconds(since: start))
         let drawStart = DispatchTime.now()
-        screen = ReviewView.render(state)
+        screen = loop.frame()
         drawTimes.append(milliseconds(since: drawStart))
         verdictTimes.append(milliseconds(since: start))
-        if case .warning = state.message?.role { throw ClericalError(.ioError, state.message!.text) }
+        if case .warning = loop.state.message?.role { throw ClericalError(.ioError, loop.state.message!.text) }
     }
     _ = screen
+    let pagesPerVerdict = Double(queue.pagesWritten - pagesBefore) / Double(max(1, verdictTimes.count))
+    let floorPagesPerCommit = Double(floor.inDatabase(pagesWritten) - floorPagesBefore) / Double(max(1, floorTimes.count))
     let counts = try queue.counts()
     queue.close()
     try? floor.close()
@@ -86,7 +93,7 @@ do {
     // Drawing alone, many times over the same state: where the frame's time goes.
     if ProcessInfo.processInfo.environment["CLERICAL_BENCH_DRAW_ONLY"] != nil {
         let drawStart = DispatchTime.now()
-        for _ in 0..<20_000 { screen = ReviewView.render(state) }
+        for _ in 0..<20_000 { screen = ReviewView.render(loop.state) }
         print(String(format: "drawing alone: %.1f µs a frame", milliseconds(since: drawStart) * 1000 / 20_000))
     }
     let medianVerdict = percentile(verdictTimes, 0.5), medianFloor = percentile(floorTimes, 0.5)
@@ -95,11 +102,14 @@ do {
                  openMilliseconds, openedMilliseconds, claimedMilliseconds))
     print(String(format: "verdict → committed → next pair drawn (n=%d): median %.2f ms, p99 %.2f ms, max %.2f ms",
                  verdictTimes.count, medianVerdict, percentile(verdictTimes, 0.99), verdictTimes.max() ?? 0))
-    print(String(format: "  of which: verdict committed and next pair claimed, median %.2f ms; screen drawn, median %.2f ms",
+    print(String(format: "  of which: the key handled (verdict committed, next pair claimed), median %.2f ms; the frame taken, median %.2f ms",
                  percentile(storeTimes, 0.5), percentile(drawTimes, 0.5)))
+    print("  frames drawn on the other core while the commit waited for the disk: \(loop.framesDrawnAhead) of \(verdictTimes.count)")
     print(String(format: "floor, one bare commit (synchronous=FULL): median %.2f ms, p99 %.2f ms",
                  medianFloor, percentile(floorTimes, 0.99)))
     print(String(format: "median ratio to the floor: %.2f×", medianVerdict / medianFloor))
+    print(String(format: "pages written to the log: %.1f a verdict, %.1f a floor commit",
+                 pagesPerVerdict, floorPagesPerCommit))
     print("resident memory: peak \(memoryKiB("VmHWM") / 1024) MB, now \(memoryKiB("VmRSS") / 1024) MB")
 } catch {
     FileHandle.standardError.write(Data("clerical-review-bench: \(error)\n".utf8))

@@ -80,7 +80,7 @@ public struct ReviewState: Equatable, Sendable {
 }
 
 /// What happens to the app: keys, resizes, and the results of commands.
-public enum ReviewEvent: Sendable {
+public enum ReviewEvent: Equatable, Sendable {
     case key(Key)
     case resize(width: Int, height: Int)
     /// A pair was claimed (nil: nothing left), with fresh counts and recent verdicts.

@@ -18,44 +18,39 @@ public enum ReviewRunner {
         defer { terminal.end() }
 
         let size = terminal.size
-        var state = ReviewState(queueName: URL(fileURLWithPath: queuePath).lastPathComponent, reviewer: queue.reviewer,
-                                width: size.width, height: size.height, blind: blind, themeName: theme.name)
-        let session = ReviewSession(queue: queue)
-        func process(_ event: ReviewEvent) {
-            for command in ReviewApp.update(&state, event) {
-                if let result = session.perform(command) { process(result) }
-            }
-        }
-        process(session.start())
+        let loop = ReviewLoop(state: ReviewState(queueName: URL(fileURLWithPath: queuePath).lastPathComponent, reviewer: queue.reviewer,
+                                                 width: size.width, height: size.height, blind: blind, themeName: theme.name),
+                              session: ReviewSession(queue: queue))
+        loop.start()
         var drawn: ReviewState?
         var lastRenewal = Date()
         while true {
-            if state.themeName != theme.name, let next = try? Theme.load(state.themeName) {
+            if loop.state.themeName != theme.name, let next = try? Theme.load(loop.state.themeName) {
                 theme = next
                 terminal.setTheme(theme)
                 drawn = nil
             }
-            if drawn != state {
-                terminal.draw(ReviewView.render(state))
-                drawn = state
+            if drawn != loop.state {
+                terminal.draw(loop.frame())
+                drawn = loop.state
             }
-            if state.quitting { return 0 }
+            if loop.state.quitting { return 0 }
             let signal = terminal.takeSignal()
             if signal != 0 {
-                _ = session.perform(.quit(releasing: state.live?.id))
+                _ = loop.session.perform(.quit(releasing: loop.state.live?.id))
                 return 128 + signal
             }
             if let key = terminal.readKey() {
                 if key == .resize {
                     let size = terminal.size
-                    process(.resize(width: size.width, height: size.height))
+                    loop.handle(.resize(width: size.width, height: size.height))
                     drawn = nil
                 } else {
-                    process(.key(key))
+                    loop.handle(.key(key))
                 }
             }
-            if let live = state.live, Date().timeIntervalSince(lastRenewal) > queue.leaseSeconds / 4 {
-                session.renew(live.id)
+            if let live = loop.state.live, Date().timeIntervalSince(lastRenewal) > queue.leaseSeconds / 4 {
+                loop.session.renew(live.id)
                 lastRenewal = Date()
             }
         }

@@ -18,11 +18,20 @@ public final class ReviewSession {
         }
     }
 
-    public func perform(_ command: ReviewCommand) -> ReviewEvent? {
+    /// Performs `command` against the queue and returns its event (nil for quit).
+    ///
+    /// `whileCommitting` gets the event a verdict will produce, on another thread, while its
+    /// commit waits for the disk: the screen draws the next frame there. Only the returned
+    /// event counts; it is that event only once the verdict is on disk.
+    public func perform(_ command: ReviewCommand, whileCommitting: (@Sendable (ReviewEvent) -> Void)? = nil) -> ReviewEvent? {
         switch command {
         case let .decide(pairID, verdict, note, shown, skipped):
             return attempt { () throws(ClericalError) in
-                let (saved, next, counts) = try queue.decideAndClaimNext(pairID, verdict, note: note, shown: shown, excluding: skipped)
+                let ahead = whileCommitting.map { work in
+                    { @Sendable (outcome: (PastVerdict, ReviewPair?, QueueCounts)) in work(.decided(outcome.0, next: outcome.1, outcome.2)) }
+                }
+                let (saved, next, counts) = try queue.decideAndClaimNext(pairID, verdict, note: note, shown: shown, excluding: skipped,
+                                                                         whileCommitting: ahead)
                 if queue.reestimationIsDue { reestimation.start(queue: queue.path) }
                 return .decided(saved, next: next, counts)
             }

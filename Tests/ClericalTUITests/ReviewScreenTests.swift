@@ -189,6 +189,38 @@ final class ReviewScreenTests: XCTestCase {
         XCTAssertTrue(text.contains("1 Forge Lane␉tab"), text)
     }
 
+    /// A verdict's next frame is drawn on another thread while the verdict commits; the loop
+    /// hands it out only after the commit, and it is the frame the state draws.
+    func testVerdictFrameIsDrawnWhileItCommitsAndMatchesTheState() throws {
+        let loop = ReviewLoop(state: ReviewState(queueName: "review.db", reviewer: "ana", width: 120, height: 40, blind: false,
+                                                 themeName: "default"),
+                              session: ReviewSession(queue: try ReviewQueue(path: queuePath, reviewer: "ana")))
+        loop.start()
+        XCTAssertEqual(loop.frame(), ReviewView.render(loop.state))
+        var decided: [Int64] = []
+        for key: Character in ["m", "n", "u"] {
+            let pairID = try XCTUnwrap(loop.state.live?.id)
+            loop.handle(.key(.character(key)))
+            decided.append(pairID)
+            XCTAssertEqual(loop.framesDrawnAhead, decided.count)
+            XCTAssertEqual(loop.frame(), ReviewView.render(loop.state), "the frame drawn ahead is the state's frame")
+            XCTAssertEqual(loop.state.message?.text.hasPrefix("Saved:"), true)
+            XCTAssertNotEqual(loop.state.live?.id, pairID)
+            // On disk, as another connection reads it.
+            let elsewhere = try ReviewQueue(path: queuePath, reviewer: "ana")
+            XCTAssertEqual(try elsewhere.recentVerdicts().map(\.pairID), decided.reversed())
+            elsewhere.close()
+        }
+        XCTAssertEqual(loop.state.recent.map(\.verdict), [.unsure, .nonMatch, .match])
+        // Keys that decide nothing are drawn as before.
+        for key: Key in [.character("b"), .character("z"), .left] {
+            loop.handle(.key(key))
+            XCTAssertEqual(loop.frame(), ReviewView.render(loop.state))
+        }
+        XCTAssertEqual(loop.framesDrawnAhead, 3)
+        XCTAssertEqual(loop.state.recent.count, 2, "z withdrew the last verdict")
+    }
+
     func testVerdictsUndoSkipAndBrowse() throws {
         var (state, session) = try started(width: 80, height: 24)
         let first = try XCTUnwrap(state.live)

@@ -1,6 +1,7 @@
 import ClericalCore
 import Foundation
 import GRDB
+import GRDBSQLite
 
 /// Pairs by state, as the review screen's header and `status` show them.
 public struct QueueCounts: Sendable, Equatable, Codable {
@@ -169,6 +170,16 @@ public final class ReviewQueue {
     private func checkReestimationDue(_ db: Database) throws -> Bool {
         try refreshLookups(db)
         return reestimateEverySeen > 0 ? try Reestimation.isDue(db) : false
+    }
+
+    /// Database pages this connection has written to the write-ahead log since it opened
+    /// (SQLite's own count): what each commit costs on disk, for the review benchmark.
+    public var pagesWritten: Int {
+        database.inDatabase { db -> Int in
+            var current: Int32 = 0, highest: Int32 = 0
+            sqlite3_db_status(db.sqliteConnection, SQLITE_DBSTATUS_CACHE_WRITE, &current, &highest, 0)
+            return Int(current)
+        }
     }
 
     public func close() {
@@ -417,10 +428,14 @@ public final class ReviewQueue {
     }
 
     /// Records a verdict on the pair in hand and claims the next pair, in one transaction:
-    /// one durable commit per keypress.
+    /// one durable commit per keypress. `whileCommitting` gets the outcome on another thread
+    /// while the commit waits for the disk (the screen draws the next frame there); it is only
+    /// the outcome if this returns rather than throws.
     public func decideAndClaimNext(_ pairID: Int64, _ verdict: Verdict, note: String?, shown: PatternScore?,
-                                   excluding skipped: Set<Int64> = []) throws(ClericalError) -> (PastVerdict, ReviewPair?, QueueCounts) {
-        try write { db in
+                                   excluding skipped: Set<Int64> = [],
+                                   whileCommitting: (@Sendable ((PastVerdict, ReviewPair?, QueueCounts)) -> Void)? = nil)
+        throws(ClericalError) -> (PastVerdict, ReviewPair?, QueueCounts) {
+        try write(whileCommitting: whileCommitting) { db in
             let saved = try self.record(db, pairID, verdict, note: note, shown: shown)
             self.reestimationIsDue = try self.checkReestimationDue(db)
             let next = try self.claim(db, excluding: skipped)
@@ -605,7 +620,11 @@ public final class ReviewQueue {
 
     /// Runs `body` in one IMMEDIATE transaction, committed (durably) before it returns.
     /// BEGIN and COMMIT are prepared once: this runs on every keypress.
-    private func write<T>(_ body: (Database) throws -> T) throws(ClericalError) -> T {
+    ///
+    /// `whileCommitting`, if given, gets the result on another thread while this one waits for
+    /// the commit to reach the disk, and has finished by the time this returns or throws: work
+    /// the caller would otherwise do after the commit (drawing the next frame) overlaps it.
+    private func write<T: Sendable>(whileCommitting: (@Sendable (T) -> Void)? = nil, _ body: (Database) throws -> T) throws(ClericalError) -> T {
         writerTurn?.take()
         defer { writerTurn?.release() }
         do {
@@ -613,6 +632,8 @@ public final class ReviewQueue {
                 try statement(db, "BEGIN IMMEDIATE").step()
                 do {
                     let result = try body(db)
+                    let alongside = whileCommitting.map { work in WorkAlongside { work(result) } }
+                    defer { alongside?.wait() }
                     try statement(db, "COMMIT").step()
                     return result
                 } catch {
