@@ -139,6 +139,22 @@ final class ImportTests: XCTestCase {
 
     // MARK: - Importing again
 
+    /// A bulk load packs pages full; a new queue leaves room beside the pairs headed for review,
+    /// so claiming them rewrites their pages in place instead of splitting them.
+    func testClaimsOnANewQueueSplitNoPage() throws {
+        let (db, summary) = try importFixture(.splink5Dedupe, band: .probability(low: 0.001, high: 0.999))
+        XCTAssertGreaterThan(summary.pending, 100)
+        XCTAssertEqual(try count(db, "SELECT count(*) FROM pair WHERE claimed_by IS NOT NULL"), 0, "no room marker is committed")
+        try db.close()
+
+        let pagesBefore = try QueueFile.using(queuePath()) { try Int.fetchOne($0, sql: "PRAGMA page_count") ?? 0 }
+        let queue = try ReviewQueue(path: queuePath(), reviewer: "anna.kowalska@example.org")
+        for _ in 0..<100 { XCTAssertNotNil(try queue.claimNext()) }
+        queue.close()
+        let pagesAfter = try QueueFile.using(queuePath()) { try Int.fetchOne($0, sql: "PRAGMA page_count") ?? 0 }
+        XCTAssertEqual(pagesAfter, pagesBefore, "100 claims rewrote pages in place, allocating none")
+    }
+
     func testReimportingTheSameFileChangesNothing() throws {
         let (db, first) = try importFixture(.splink5Link)
         let before = try snapshot(db)
