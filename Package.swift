@@ -52,8 +52,7 @@ let package = Package(
         // Benchmarks/: measurements, not tests (see Benchmarks/README.md).
         .executableTarget(
             name: "clerical-review-bench",
-            dependencies: ["ClericalCore", "ClericalStore", "ClericalTUI", .product(name: "GRDB", package: "GRDB.swift"),
-                           .product(name: "GRDBSQLite", package: "GRDB.swift")],
+            dependencies: ["ClericalCore", "ClericalStore", "ClericalTUI", .product(name: "GRDB", package: "GRDB.swift")],
             path: "Benchmarks/ReviewLatency"
         ),
         .executableTarget(

@@ -3,7 +3,6 @@ import ClericalStore
 import ClericalTUI
 import Foundation
 import GRDB
-import GRDBSQLite
 
 // clerical-review-bench QUEUE [VERDICTS]
 //
@@ -27,13 +26,6 @@ func milliseconds(since start: DispatchTime) -> Double {
 func percentile(_ values: [Double], _ p: Double) -> Double {
     let sorted = values.sorted()
     return sorted[min(sorted.count - 1, Int((Double(sorted.count - 1) * p).rounded()))]
-}
-
-/// Pages the connection has written to the write-ahead log (SQLite's own count).
-func pagesWritten(_ db: Database) -> Int {
-    var current: Int32 = 0, highest: Int32 = 0
-    sqlite3_db_status(db.sqliteConnection, SQLITE_DBSTATUS_CACHE_WRITE, &current, &highest, 0)
-    return Int(current)
 }
 
 func memoryKiB(_ field: String) -> Int {
@@ -67,7 +59,7 @@ do {
 
     var verdictTimes: [Double] = [], floorTimes: [Double] = [], storeTimes: [Double] = [], drawTimes: [Double] = []
     let keys: [Character] = ["m", "n", "u", "m"]
-    let pagesBefore = queue.pagesWritten, floorPagesBefore = floor.inDatabase(pagesWritten)
+    let pagesBefore = queue.pagesWritten, floorPagesBefore = floor.inDatabase(ReviewQueue.pagesWritten)
     for i in 0..<verdicts where loop.state.live != nil {
         let floorStart = DispatchTime.now()
         try floor.write { try $0.execute(sql: "INSERT INTO t VALUES (?, ?)", arguments: [i, "verdict"]) }
@@ -84,7 +76,7 @@ do {
     }
     _ = screen
     let pagesPerVerdict = Double(queue.pagesWritten - pagesBefore) / Double(max(1, verdictTimes.count))
-    let floorPagesPerCommit = Double(floor.inDatabase(pagesWritten) - floorPagesBefore) / Double(max(1, floorTimes.count))
+    let floorPagesPerCommit = Double(floor.inDatabase(ReviewQueue.pagesWritten) - floorPagesBefore) / Double(max(1, floorTimes.count))
     let counts = try queue.counts()
     queue.close()
     try? floor.close()

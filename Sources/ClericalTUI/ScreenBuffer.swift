@@ -99,27 +99,13 @@ public struct ScreenBuffer: Equatable, Sendable {
                              maxWidth: Int? = nil, marks: [Bool]? = nil) -> Int {
         guard y >= 0, y < height, x < width else { return 0 }
         let limit = min(maxWidth ?? (width - x), width - max(x, 0))
-        // Fast path: printable ASCII is one cell a byte, with no grapheme breaking to do.
+        // Fast paths: printable ASCII (tested byte by byte, the cheapest test), then simple
+        // scalars (DisplayText.isSimple): one grapheme and one cell each, already safe.
         if x >= 0, text.utf8.allSatisfy({ $0 >= 0x20 && $0 < 0x7F }) {
-            let marked = CellStyle(.diff, underline: true, bold: style.bold)
-            var column = x
-            for (index, byte) in text.utf8.prefix(limit).enumerated() {
-                let isMarked = marks.map { index < $0.count && $0[index] } ?? false
-                cells[y * width + column] = Cell(scalar: UInt32(byte), style: isMarked ? marked : style)
-                column += 1
-            }
-            return column - x
+            return putCells(text.utf8.lazy.map(UInt32.init), x: x, y: y, style: style, limit: limit, marks: marks)
         }
-        // Simple scalars (DisplayText.isSimple): one grapheme and one cell each, already safe.
         if x >= 0, text.unicodeScalars.allSatisfy(DisplayText.isSimple) {
-            let marked = CellStyle(.diff, underline: true, bold: style.bold)
-            var column = x
-            for (index, scalar) in text.unicodeScalars.prefix(limit).enumerated() {
-                let isMarked = marks.map { index < $0.count && $0[index] } ?? false
-                cells[y * width + column] = Cell(scalar: scalar.value, style: isMarked ? marked : style)
-                column += 1
-            }
-            return column - x
+            return putCells(text.unicodeScalars.lazy.map(\.value), x: x, y: y, style: style, limit: limit, marks: marks)
         }
         var column = x, used = 0
         for (index, character) in DisplayText.sanitized(text).enumerated() {
@@ -145,6 +131,19 @@ public struct ScreenBuffer: Equatable, Sendable {
             used += w
         }
         return used
+    }
+
+    /// One cell per scalar value, at most `limit`: text with no grapheme breaking to do.
+    private mutating func putCells<Values: Sequence>(_ values: Values, x: Int, y: Int, style: CellStyle, limit: Int,
+                                                     marks: [Bool]?) -> Int where Values.Element == UInt32 {
+        let marked = CellStyle(.diff, underline: true, bold: style.bold)
+        var column = x
+        for (index, value) in values.prefix(limit).enumerated() {
+            let isMarked = marks.map { index < $0.count && $0[index] } ?? false
+            cells[y * width + column] = Cell(scalar: value, style: isMarked ? marked : style)
+            column += 1
+        }
+        return column - x
     }
 
     /// Draws one single-cell character `count` times: rules and bars.

@@ -106,14 +106,13 @@ struct ImportSession {
         let insertPair = try RawStatement(db, sql: """
             INSERT INTO pair (left_record_id, right_record_id, pattern_id, imported_match_weight, imported_match_probability,
                               match_key, import_batch_id, state, priority, claimed_by)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, CASE WHEN ? THEN printf('%\(Self.claimRoomBytes)s', '') END) ON CONFLICT DO NOTHING
             """)
         // A bulk load packs the pair table's pages full, and a claim makes a row longer (the
         // reviewer, the lease): the first claim on a page would split it and its neighbours,
         // writing three or four pages more on that keypress. So a new queue's rows headed for
         // review are written with room for a claim in `claimed_by`, emptied before the load
         // commits (`emptyClaimRoom`): the room stays free in their pages.
-        let claimRoom = Array(repeating: UInt8(ascii: " "), count: Self.claimRoomBytes)
         // Into an empty queue, secondary indexes are built once at the end (a sort) rather
         // than grown row by row (random writes all over the file).
         let deferredIndexes = isNewQueue ? try Row.fetchAll(db, sql: """
@@ -167,13 +166,11 @@ struct ImportSession {
                     if let matchKey = bytes(row, .matchKey) { insertPair.bind(6, borrowing: matchKey) } else { insertPair.bindNull(6) }
                     insertPair.bind(7, batchID)
                     let forReview = isNewQueue && band.contains(matchWeight: weight, matchProbability: probability)
+                    insertPair.bind(10, Int64(forReview ? 1 : 0))
                     try pendingText.withUnsafeBufferPointer { state in
-                        try claimRoom.withUnsafeBufferPointer { room in
-                            insertPair.bind(8, borrowing: state)
-                            insertPair.bind(9, abs(probability - 0.5))
-                            if forReview { insertPair.bind(10, borrowing: room) } else { insertPair.bindNull(10) }
-                            try insertPair.step()
-                        }
+                        insertPair.bind(8, borrowing: state)
+                        insertPair.bind(9, abs(probability - 0.5))
+                        try insertPair.step()
                     }
                     if insertPair.changes == 0 {
                         summary.duplicates += 1

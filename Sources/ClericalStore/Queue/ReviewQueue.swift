@@ -174,12 +174,13 @@ public final class ReviewQueue {
 
     /// Database pages this connection has written to the write-ahead log since it opened
     /// (SQLite's own count): what each commit costs on disk, for the review benchmark.
-    public var pagesWritten: Int {
-        database.inDatabase { db -> Int in
-            var current: Int32 = 0, highest: Int32 = 0
-            sqlite3_db_status(db.sqliteConnection, SQLITE_DBSTATUS_CACHE_WRITE, &current, &highest, 0)
-            return Int(current)
-        }
+    public var pagesWritten: Int { database.inDatabase(Self.pagesWritten) }
+
+    /// Pages `db`'s connection has written to its write-ahead log since it opened.
+    public static func pagesWritten(_ db: Database) -> Int {
+        var current: Int32 = 0, highest: Int32 = 0
+        sqlite3_db_status(db.sqliteConnection, SQLITE_DBSTATUS_CACHE_WRITE, &current, &highest, 0)
+        return Int(current)
     }
 
     public func close() {
