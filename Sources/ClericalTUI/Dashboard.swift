@@ -211,12 +211,14 @@ public enum DashboardRunner {
                 terminal.draw(DashboardView.render(state))
                 drawn = state
             }
-            let signal = terminal.takeSignal()
-            if signal != 0 { return 128 + signal }
-            guard let key = terminal.readKey() else { continue }
-            if key == .resize {
+            let key: Key
+            switch terminal.nextInput() {
+            case .key(.resize):
                 _ = DashboardApp.update(&state, .resize(width: terminal.size.width, height: terminal.size.height))
                 continue
+            case .key(let pressed): key = pressed
+            case .idle: continue
+            case let gone: return gone.exitStatus ?? 129
             }
             for command in DashboardApp.update(&state, .key(key)) {
                 do throws(ClericalError) {

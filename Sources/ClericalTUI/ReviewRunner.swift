@@ -35,19 +35,19 @@ public enum ReviewRunner {
                 drawn = loop.state
             }
             if loop.state.quitting { return 0 }
-            let signal = terminal.takeSignal()
-            if signal != 0 {
+            switch terminal.nextInput() {
+            case .key(.resize):
+                let size = terminal.size
+                loop.handle(.resize(width: size.width, height: size.height))
+                drawn = nil
+            case .key(let key):
+                loop.handle(.key(key))
+            case .idle:
+                break
+            case let gone:
+                // A signal or the terminal gone: the pair in hand goes back to the queue.
                 _ = loop.session.perform(.quit(releasing: loop.state.live?.id))
-                return 128 + signal
-            }
-            if let key = terminal.readKey() {
-                if key == .resize {
-                    let size = terminal.size
-                    loop.handle(.resize(width: size.width, height: size.height))
-                    drawn = nil
-                } else {
-                    loop.handle(.key(key))
-                }
+                return gone.exitStatus ?? 129
             }
             if let live = loop.state.live, Date().timeIntervalSince(lastRenewal) > queue.leaseSeconds / 4 {
                 loop.session.renew(live.id)

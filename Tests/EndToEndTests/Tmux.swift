@@ -79,3 +79,32 @@ final class TmuxSession {
         return false
     }
 }
+
+extension TmuxSession {
+    /// Ends the session as a dropped SSH connection or a closed window does: the terminal goes away.
+    func hangUp() { _ = try? tmux(["kill-session", "-t", name]) }
+}
+
+/// The ids of running processes whose command line contains `text`.
+func processes(matching text: String) -> [Int32] {
+    let pgrep = Process()
+    pgrep.executableURL = URL(fileURLWithPath: "/usr/bin/pgrep")
+    pgrep.arguments = ["-f", text]
+    let out = Pipe()
+    pgrep.standardOutput = out
+    guard (try? pgrep.run()) != nil else { return [] }
+    let data = out.fileHandleForReading.readDataToEndOfFile()
+    pgrep.waitUntilExit()
+    return String(decoding: data, as: UTF8.self).split(separator: "\n").compactMap { Int32($0) }
+        .filter { $0 != ProcessInfo.processInfo.processIdentifier }
+}
+
+/// Waits up to `seconds` for no process to match `text`; true when none is left.
+func waitUntilGone(_ text: String, seconds: Double) -> Bool {
+    let deadline = Date().addingTimeInterval(seconds)
+    while Date() < deadline {
+        if processes(matching: text).isEmpty { return true }
+        Thread.sleep(forTimeInterval: 0.05)
+    }
+    return processes(matching: text).isEmpty
+}

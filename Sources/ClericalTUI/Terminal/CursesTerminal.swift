@@ -2,6 +2,26 @@
 import ClericalCore
 import Foundation
 
+/// What the screen's loop gets from the terminal.
+public enum TerminalInput: Equatable, Sendable {
+    case key(Key)
+    /// SIGINT, SIGTERM or SIGHUP arrived.
+    case signal(Int32)
+    /// The terminal went away (hang-up, end of file, read error), with or without SIGHUP.
+    case hangUp
+    /// Nothing within the poll interval.
+    case idle
+
+    /// How a screen ends on this input: 128 + the signal, and 129 (as SIGHUP) for a hang-up.
+    public var exitStatus: Int32? {
+        switch self {
+        case .signal(let number): 128 + number
+        case .hangUp: 128 + SIGHUP
+        case .key, .idle: nil
+        }
+    }
+}
+
 /// The only code that talks to curses. It draws a `ScreenBuffer` by writing just the cells
 /// that changed since the last frame, and decodes keys.
 @MainActor
@@ -44,7 +64,7 @@ public final class CursesTerminal {
         keypad(window, true)
         curs_set(0)
         set_escdelay(25)
-        wtimeout(window, 100)
+        wtimeout(window, 0)
         clerical_install_signal_handlers()
         applyTheme()
     }
@@ -120,8 +140,40 @@ public final class CursesTerminal {
         wattr_set(window, attributes, pairs[style.role] ?? 0, nil)
     }
 
-    /// The next key, or nil after the 100 ms poll interval.
-    public func readKey() -> Key? {
+    /// What the terminal has for the screen's loop: a key, a signal, the terminal gone, or
+    /// nothing within the 100 ms poll interval (so periodic work gets its turn).
+    ///
+    /// curses cannot tell a timeout from a terminal that has gone away: both read as ERR, and a
+    /// hung-up terminal returns ERR at once, so a loop on `wget_wch` alone spins at a full core
+    /// when SSH drops without SIGHUP reaching the process. So the loop waits in `poll` on the
+    /// descriptor itself, which reports the hang-up (POLLHUP/POLLERR) or end of file (readable,
+    /// yet nothing to read).
+    public func nextInput() -> TerminalInput {
+        let signal = takeSignal()
+        if signal != 0 { return .signal(signal) }
+        // Keys curses has already read (several can come in one read) are not on the descriptor.
+        if let key = readBufferedKey() { unreadableWakeUps = 0; return .key(key) }
+        var descriptor = pollfd(fd: STDIN_FILENO, events: Int16(POLLIN), revents: 0)
+        let ready = poll(&descriptor, 1, 100)
+        let caught = takeSignal()
+        if caught != 0 { return .signal(caught) }
+        guard ready > 0 else {
+            unreadableWakeUps = 0
+            return .idle
+        }
+        if Int32(descriptor.revents) & (POLLHUP | POLLERR | POLLNVAL) != 0 { return .hangUp }
+        if let key = readBufferedKey() { unreadableWakeUps = 0; return .key(key) }
+        // Readable, yet nothing came: end of file. A lone stray byte curses swallowed does not
+        // repeat, so three in a row is the terminal gone.
+        unreadableWakeUps += 1
+        return unreadableWakeUps >= 3 ? .hangUp : .idle
+    }
+
+    private var unreadableWakeUps = 0
+
+    /// A key curses can hand over without waiting on the descriptor, or nil.
+    private func readBufferedKey() -> Key? {
+        wtimeout(window, 0)
         var character: wint_t = 0
         let result = wget_wch(window, &character)
         if result == clerical_ERR() { return nil }
@@ -149,7 +201,7 @@ public final class CursesTerminal {
     }
 
     /// A signal caught since the last call (SIGINT, SIGTERM, SIGHUP), or 0.
-    public func takeSignal() -> Int32 { clerical_take_signal() }
+    private func takeSignal() -> Int32 { clerical_take_signal() }
 
     /// Gives the terminal back as it was.
     public func end() {
