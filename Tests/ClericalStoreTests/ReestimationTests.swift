@@ -30,9 +30,13 @@ final class ReestimationTests: XCTestCase {
         return given
     }
 
+    /// The independent model's weights, stored per level, give every pattern's score.
     func testReestimationStoresAVersionAndEveryPatternScoresByTheWeightFormula() throws {
         let given = try queueWithVerdicts(verdicts: 20)
-        let report = try XCTUnwrap(Reestimation.run(queue: path, request: ReestimationRequest()))
+        var request = ReestimationRequest()
+        request.model = .independent
+        let report = try XCTUnwrap(Reestimation.run(queue: path, request: request))
+        XCTAssertEqual(report.model, .independent)
 
         let db = try QueueFile.open(path: path)
         XCTAssertEqual(report.modelVersion, 2)
@@ -111,14 +115,16 @@ final class ReestimationTests: XCTestCase {
         try queueWithVerdicts(verdicts: 10)
         let db = try QueueFile.open(path: path)
         let outsideBand = "SELECT coalesce(sum(open_count), 0) FROM pattern WHERE in_band = 1 AND match_probability NOT BETWEEN 0.05 AND 0.95"
-        let first = try XCTUnwrap(Reestimation.run(queue: path, request: ReestimationRequest()))
+        var independent = ReestimationRequest()
+        independent.model = .independent
+        let first = try XCTUnwrap(Reestimation.run(queue: path, request: independent))
         XCTAssertGreaterThan(first.band.movedIntoReview, 0)
         XCTAssertEqual(try count(db, "SELECT count(*) FROM pattern WHERE in_band = 0 AND match_probability BETWEEN 0.05 AND 0.95"), 0,
                        "every pattern now in the band is queued")
         XCTAssertEqual(first.band.leftReview, try count(db, outsideBand), "pending pairs outside the band stay queued")
         XCTAssertEqual(first.band.decidedByModel, 0)
 
-        var request = ReestimationRequest()
+        var request = independent
         request.decideOutsideBand = true
         let second = try XCTUnwrap(Reestimation.run(queue: path, request: request))
         XCTAssertEqual(try count(db, outsideBand), 0)
@@ -162,7 +168,9 @@ final class ReestimationTests: XCTestCase {
 
     func testAQueueImportedWithoutItsModelReestimatesToo() throws {
         _ = try SplinkImporter.run(queue: path, predictions: Fixture.splink5Dedupe.predictions)
-        let report = try XCTUnwrap(Reestimation.run(queue: path, request: ReestimationRequest()))
+        var request = ReestimationRequest()
+        request.model = .independent
+        let report = try XCTUnwrap(Reestimation.run(queue: path, request: request))
         XCTAssertTrue(report.levels.allSatisfy { $0.after.m != nil && $0.after.u != nil && $0.after.weight.isFinite })
         XCTAssertTrue(report.lambdaAfter > 0 && report.lambdaAfter < 1)
     }

@@ -7,11 +7,16 @@ public struct EstimationOptions: Sendable, Equatable {
     public var tolerance: Double
     /// Keep every u as it is (for example Splink's, from random pairs) and estimate m and λ.
     public var fixU: Bool
+    /// Fit each class's distribution over the comparison vectors the queue holds, not over every
+    /// vector (Murray 2016): blocking makes candidate pairs agree on something, so outside that
+    /// support the independence model puts mass where no candidate can be, and EM drifts.
+    public var conditionalOnCandidates: Bool
 
-    public init(maxIterations: Int = 100, tolerance: Double = 1e-6, fixU: Bool = false) {
+    public init(maxIterations: Int = 100, tolerance: Double = 1e-6, fixU: Bool = false, conditionalOnCandidates: Bool = true) {
         self.maxIterations = maxIterations
         self.tolerance = tolerance
         self.fixU = fixU
+        self.conditionalOnCandidates = conditionalOnCandidates
     }
 
     /// The least an m or u may be: a level with no support keeps a finite weight.
@@ -48,13 +53,16 @@ public enum ExpectationMaximisation {
         var converged = false
         while iterations < options.maxIterations {
             iterations += 1
-            let change = state.maximise(coded.expectedCounts(state), options: options)
+            let counts = coded.expectedCounts(state)
+            let change = options.conditionalOnCandidates
+                ? state.maximiseOverSupport(counts, coded: coded, options: options)
+                : state.maximise(counts, options: options)
             if change < options.tolerance {
                 converged = true
                 break
             }
         }
-        let model = state.model(from: start)
+        let model = options.conditionalOnCandidates ? state.supportModel(from: start, coded: coded) : state.model(from: start)
         return EstimationResult(
             model: model, iterations: iterations, converged: converged,
             logLikelihood: coded.expectedCounts(state).logLikelihood,
@@ -104,6 +112,9 @@ struct EstimationState {
     var logU: [[Double]]
     /// Levels that are null (or have no m/u): they contribute nothing.
     let isNull: [[Bool]]
+    /// log Z per class: the normalisers over the support (0 for the unrestricted model).
+    var logNormaliserMatch = 0.0
+    var logNormaliserNonMatch = 0.0
 
     init(start: FellegiSunterModel) {
         lambda = start.lambda
@@ -119,7 +130,7 @@ struct EstimationState {
     /// The log-probabilities of one comparison vector under each class.
     @inline(__always)
     func logProbabilities(comparisons: Int, levels: (Int) -> Int) -> (match: Double, nonMatch: Double) {
-        var match = Foundation.log(lambda), nonMatch = Foundation.log1p(-lambda)
+        var match = Foundation.log(lambda) - logNormaliserMatch, nonMatch = Foundation.log1p(-lambda) - logNormaliserNonMatch
         for k in 0..<comparisons {
             let i = levels(k)
             guard i >= 0 else { continue }
@@ -147,6 +158,103 @@ struct EstimationState {
             logU[k] = u[k].map { $0 > 0 ? Foundation.log($0) : 0 }
         }
         return change
+    }
+
+    /// The M-step of the model conditional on the candidate set: each class's distribution is
+    /// the independence model restricted to the queue's patterns, P(γ | c) = Π θ(γ_k) / Z_c over
+    /// those patterns. Its maximum has no closed form; iterative proportional fitting matches
+    /// each level's expected count to the model's, a few sweeps per EM iteration, O(patterns)
+    /// each. λ is the expected match share. Returns the largest change of a level's share.
+    mutating func maximiseOverSupport(_ counts: ExpectedCounts, coded: CodedTallies, options: EstimationOptions) -> Double {
+        if counts.pairs > 0 {
+            let floor = EstimationOptions.lambdaFloor
+            lambda = min(max(counts.expectedMatches / counts.pairs, floor), 1 - floor)
+        }
+        let before = (m, u)
+        Self.fitOverSupport(&m, targets: counts.m, total: counts.expectedMatches, coded: coded, isNull: isNull)
+        if !options.fixU {
+            Self.fitOverSupport(&u, targets: counts.u, total: counts.pairs - counts.expectedMatches, coded: coded, isNull: isNull)
+        }
+        let normalisers = Self.normalisers(m: m, u: u, coded: coded)
+        logNormaliserMatch = Foundation.log(normalisers.match)
+        logNormaliserNonMatch = Foundation.log(normalisers.nonMatch)
+        var change = 0.0
+        for k in m.indices {
+            logM[k] = m[k].map { $0 > 0 ? Foundation.log($0) : 0 }
+            logU[k] = u[k].map { $0 > 0 ? Foundation.log($0) : 0 }
+            for i in m[k].indices where !isNull[k][i] {
+                change = max(change, abs(m[k][i] - before.0[k][i]), abs(u[k][i] - before.1[k][i]))
+            }
+        }
+        return change
+    }
+
+    /// Iterative proportional fitting of θ (shares per level, null levels fixed at factor 1) so
+    /// that the support-restricted model's expected level counts equal `targets`.
+    static func fitOverSupport(_ theta: inout [[Double]], targets: [[Double]], total: Double, coded: CodedTallies, isNull: [[Bool]]) {
+        guard total > 0 else { return }
+        let comparisons = coded.comparisons
+        let patterns = coded.unlabelled.count
+        for _ in 0..<3 {
+            for k in 0..<comparisons {
+                // The model's share of pairs at each level of comparison k, over the support.
+                var modelCounts = [Double](repeating: 0, count: theta[k].count)
+                var z = 0.0
+                coded.levels.withUnsafeBufferPointer { levels in
+                    for p in 0..<patterns {
+                        let base = p * comparisons
+                        var weight = 1.0
+                        for j in 0..<comparisons {
+                            let i = levels[base + j]
+                            if i >= 0 { weight *= theta[j][i] }
+                        }
+                        z += weight
+                        let i = levels[base + k]
+                        if i >= 0 { modelCounts[i] += weight }
+                    }
+                }
+                guard z > 0 else { return }
+                for i in theta[k].indices where !isNull[k][i] {
+                    let expected = modelCounts[i] / z * total
+                    let target = max(targets[k][i], EstimationOptions.probabilityFloor * total)
+                    if expected > 0 { theta[k][i] *= target / expected }
+                }
+                // Shares keep summing to one over the non-null levels (Z absorbs the scale).
+                var sum = 0.0
+                for i in theta[k].indices where !isNull[k][i] { sum += theta[k][i] }
+                if sum > 0 { for i in theta[k].indices where !isNull[k][i] { theta[k][i] = max(theta[k][i] / sum, EstimationOptions.probabilityFloor) } }
+            }
+        }
+    }
+
+    /// The support-restricted model as Fellegi–Sunter parameters that score exactly: each level's
+    /// weight is log2(θ_m / θ_u), and λ carries the prior log-odds plus log2(Z_u / Z_m), the
+    /// normalisers over the support. m and u are the shares θ (what an export writes).
+    func supportModel(from start: FellegiSunterModel, coded: CodedTallies) -> FellegiSunterModel {
+        var model = self.model(from: start)
+        let z = Self.normalisers(m: m, u: u, coded: coded)
+        guard z.match > 0, z.nonMatch > 0 else { return model }
+        let prior = MatchWeight.weight(probability: lambda) + log2(z.nonMatch / z.match)
+        model.lambda = MatchWeight.probability(prior)
+        return model
+    }
+
+    /// Z per class: Σ over the support of Π θ(γ_k).
+    static func normalisers(m: [[Double]], u: [[Double]], coded: CodedTallies) -> (match: Double, nonMatch: Double) {
+        var zM = 0.0, zU = 0.0
+        coded.levels.withUnsafeBufferPointer { levels in
+            for p in coded.unlabelled.indices {
+                let base = p * coded.comparisons
+                var wm = 1.0, wu = 1.0
+                for k in 0..<coded.comparisons {
+                    let i = levels[base + k]
+                    if i >= 0 { wm *= m[k][i]; wu *= u[k][i] }
+                }
+                zM += wm
+                zU += wu
+            }
+        }
+        return (zM, zU)
     }
 
     /// Sets `values` to `counts` as proportions over the non-null levels, each at least the

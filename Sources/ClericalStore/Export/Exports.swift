@@ -49,6 +49,79 @@ public enum Exports {
         }
     }
 
+    // MARK: - Links
+
+    /// The linkage: one row per pair decided as a match, by a reviewer (its final verdict) or
+    /// by the model (no match or non-match verdict, and the current probability ≥ 0.5). With
+    /// `clusters`, every record instead, with the connected component of the accepted links it
+    /// belongs to, in the columns of Splink's `cluster_pairwise_predictions_at_threshold`.
+    public static func links(queue path: String, to output: String, clusters: Bool) throws(ClericalError) -> ExportSummary {
+        try reading(path) { db in
+            let settings = try QueueSettings.load(db)
+            let isLink = settings.linkType == "link_only" || settings.linkType == "link_and_dedupe"
+            let final = Dictionary(try FinalVerdicts.all(db).map { ($0.pairID, $0) }, uniquingKeysWith: { first, _ in first })
+            let pairs = try RawStatement(db, sql: """
+                SELECT p.id, p.left_record_id, p.right_record_id, t.match_probability,
+                       l.source_dataset, l.unique_id, r.source_dataset, r.unique_id
+                FROM pair p JOIN pattern t ON t.id = p.pattern_id
+                JOIN record l ON l.id = p.left_record_id JOIN record r ON r.id = p.right_record_id
+                ORDER BY p.id
+                """)
+            var text = clusters ? "" : CSVText.row((isLink ? ["source_dataset_l", "unique_id_l", "source_dataset_r", "unique_id_r"]
+                                                           : ["unique_id_l", "unique_id_r"])
+                                                   + ["match_probability", "decided_by", "decision_kind"])
+            var components = Components()
+            var rows = 0
+            try pairs.each { row in
+                let probability = row.double(3)
+                let decided = final[row.int64(0)].flatMap { $0.verdict == .unsure ? nil : $0 }
+                guard decided.map({ $0.verdict == .match }) ?? (probability >= 0.5) else { return }
+                if clusters {
+                    components.join(row.int64(1), row.int64(2))
+                    return
+                }
+                let ids = [row.text(4), row.text(5), row.text(6), row.text(7)]
+                text += CSVText.row((isLink ? ids : [ids[1], ids[3]])
+                                    + [String(probability), decided?.decidedBy ?? "model", decided?.kind.rawValue ?? "model"])
+                rows += 1
+            }
+            if clusters {
+                text = CSVText.row(["cluster_id", "source_dataset", "unique_id"])
+                let records = try RawStatement(db, sql: "SELECT id, source_dataset, unique_id FROM record ORDER BY id")
+                var members: [(root: Int64, dataset: String, id: String)] = []
+                try records.each { row in members.append((components.root(row.int64(0)), row.text(1) ?? "", row.text(2) ?? "")) }
+                // A cluster is named after its first record, as Splink names it after a member.
+                var names: [Int64: String] = [:]
+                for member in members where names[member.root] == nil {
+                    names[member.root] = isLink ? "\(member.dataset)-__-\(member.id)" : member.id
+                }
+                for member in members {
+                    text += CSVText.row([names[member.root], member.dataset, member.id])
+                }
+                rows = members.count
+            }
+            return (text, ExportSummary(path: output, rows: rows, note: nil))
+        }
+    }
+
+    /// Union–find over record ids: the connected components of the accepted links.
+    struct Components {
+        private var parent: [Int64: Int64] = [:]
+
+        mutating func root(_ x: Int64) -> Int64 {
+            var node = x
+            while let up = parent[node], up != node { node = up }
+            var walk = x  // path compression
+            while let up = parent[walk], up != node { parent[walk] = node; walk = up }
+            return node
+        }
+
+        mutating func join(_ a: Int64, _ b: Int64) {
+            let (ra, rb) = (root(a), root(b))
+            if ra != rb { parent[max(ra, rb)] = min(ra, rb) }
+        }
+    }
+
     // MARK: - Model
 
     /// The imported Splink model JSON with the current m of every non-null level; u and λ only
@@ -89,6 +162,9 @@ public enum Exports {
             }
             let text = String(decoding: JSONText.replacing(bytes, replacements), as: UTF8.self)
             var notes = ["m from model version \(current.id)"]
+            if try String.fetchOne(db, sql: "SELECT correction FROM model_version WHERE id = ?", arguments: [current.id]) != nil {
+                notes.append("this is the base model: the correction learned from verdicts (interactions) cannot be written in Splink's JSON and stays in the queue; its decisions leave through export links")
+            }
             if includeU { notes.append("u estimated over the queue's candidate pairs, not Splink's random-pair u") }
             if includeLambda { notes.append("λ is the match rate among candidate pairs, not among random pairs") }
             return (text, ExportSummary(path: output, rows: model.comparisons.count, note: notes.joined(separator: "; ")))

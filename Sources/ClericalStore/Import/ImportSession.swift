@@ -204,7 +204,7 @@ struct ImportSession {
 
     mutating func finish(patterns: PatternDirectory, learned: LearnedWeights) throws {
         try patterns.saveCounts(db)
-        var scorer: FellegiSunterModel?
+        var scorer: (any PatternScoring)?
         if isNewQueue {
             let model: FellegiSunterModel
             if let splinkModel {
@@ -220,7 +220,7 @@ struct ImportSession {
             // Without weights the rows' own scores stand (each pattern has its first row's).
             if layout.weightKind != nil || splinkModel != nil { scorer = model }
         } else {
-            scorer = try ModelStore.currentModel(db)?.model
+            scorer = try ModelStore.currentScorer(db)
         }
         try PatternBand.rescore(db, with: scorer, band: band, decideOutsideBand: false)
         // Which new pairs went to people follows from their patterns.

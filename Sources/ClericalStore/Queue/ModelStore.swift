@@ -52,7 +52,26 @@ enum ModelStore {
 
     /// The newest model version, or nil for a queue that has none yet.
     static func currentModel(_ db: Database) throws -> (id: Int64, model: FellegiSunterModel)? {
-        guard let version = try Row.fetchOne(db, sql: "SELECT id, lambda FROM model_version ORDER BY id DESC LIMIT 1") else {
+        try model(db, where: "1")
+    }
+
+    /// The newest model the queue was imported with (not re-estimated).
+    static func importedModel(_ db: Database) throws -> FellegiSunterModel? {
+        try model(db, where: "origin <> 'reestimated'")?.model
+    }
+
+    /// What scores the queue now: the newest model, with its correction when it has one.
+    static func currentScorer(_ db: Database) throws -> (any PatternScoring)? {
+        guard let current = try currentModel(db) else { return nil }
+        if let json = try String.fetchOne(db, sql: "SELECT correction FROM model_version WHERE id = ?", arguments: [current.id]),
+           let correction = try? JSONDecoder().decode(InteractionCorrection.self, from: Data(json.utf8)) {
+            return CorrectedModel(base: current.model, correction: correction)
+        }
+        return current.model
+    }
+
+    private static func model(_ db: Database, where condition: String) throws -> (id: Int64, model: FellegiSunterModel)? {
+        guard let version = try Row.fetchOne(db, sql: "SELECT id, lambda FROM model_version WHERE \(condition) ORDER BY id DESC LIMIT 1") else {
             return nil
         }
         let versionID: Int64 = version["id"]
@@ -75,13 +94,15 @@ enum ModelStore {
     static func insertModelVersion(_ db: Database, _ model: FellegiSunterModel, origin: Origin,
                                    splinkJSON: String? = nil, note: String? = nil,
                                    labelCount: Int? = nil, iterations: Int? = nil, logLikelihood: Double? = nil,
-                                   decisionWatermark: Int64? = nil, report: String? = nil) throws -> Int64 {
+                                   decisionWatermark: Int64? = nil, report: String? = nil,
+                                   kind: ModelKind? = nil, correction: InteractionCorrection? = nil) throws -> Int64 {
+        let correctionJSON = try correction.map { String(decoding: try JSONEncoder().encode($0), as: UTF8.self) }
         try db.execute(sql: """
             INSERT INTO model_version (created_at, origin, lambda, label_count, iterations, log_likelihood, splink_json, note,
-                                       decision_watermark, report)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                                       decision_watermark, report, kind, correction)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             """, arguments: [Timestamp.now(), origin.rawValue, model.lambda, labelCount, iterations, logLikelihood, splinkJSON, note,
-                              decisionWatermark, report])
+                              decisionWatermark, report, kind?.rawValue, correctionJSON])
         let versionID = db.lastInsertedRowID
         let stored = try comparisons(db)
         for (k, comparison) in stored.enumerated() {

@@ -13,6 +13,9 @@ public struct ReestimationRequest: Sendable {
     /// Automatic mode: go ahead only if the queue's `reestimate_every` is due, and give way
     /// if another process re-estimates first.
     public var onlyIfDue = false
+    /// Which model to keep: the independent one, the corrected one, or (`auto`) whichever best
+    /// predicts verdicts it was not fitted on, the imported model included.
+    public var model = ModelRequest.auto
 
     public init() {}
 }
@@ -58,6 +61,23 @@ public struct ReestimationReport: Sendable, Codable, Equatable {
     public var band: BandMoves
     public var thresholds: ThresholdSuggestion
     public var seconds: Double
+
+    /// An interaction the correction learned: two comparison levels together, in bits.
+    public struct Interaction: Sendable, Codable, Equatable {
+        public var first: String
+        public var second: String
+        public var bits: Double
+    }
+
+    /// The model kept (imported, independent, dependent) and why. Absent in reports written
+    /// before models beyond independence.
+    public var model: ModelKind?
+    public var modelReason: String?
+    /// Mean held-out log-loss per verdict (nats) of each model, by name.
+    public var heldOutLogLoss: [String: Double]?
+    public var interactions: [Interaction]?
+    /// Pairs whose decision at probability 0.5 changed with this re-estimation.
+    public var pairsChangedDecision: Int?
 
     /// The largest change of any level's weight, in bits.
     public var largestWeightChange: Double {
@@ -130,6 +150,11 @@ public enum Reestimation {
         var labels = ReestimationReport.Labels()
         var watermark: Int64
         var band: ReviewBand
+        /// The model the queue was imported with: what `auto` must never do worse than.
+        var imported: FellegiSunterModel
+        var labelledPairs: [LabelledPair]
+        /// Each pattern's probability under the current scores (to count changed decisions).
+        var currentProbabilities: [Double]
     }
 
     static func run(_ database: DatabaseQueue, request: ReestimationRequest) throws -> ReestimationReport? {
@@ -137,11 +162,32 @@ public enum Reestimation {
         guard let snapshot = try database.read({ db in try takeSnapshot(db, onlyIfDue: request.onlyIfDue) }) else { return nil }
 
         let start = snapshot.model.withStartingProbabilities(from: snapshot.tallies)
-        let result = ExpectationMaximisation.estimate(start: start, tallies: snapshot.tallies, options: request.options)
-        let scores = snapshot.tallies.map { result.model.score(gammas: $0.gammas) }
+        let selection = ModelSelection.run(imported: snapshot.imported, start: start, tallies: snapshot.tallies,
+                                           labelled: snapshot.labelledPairs, request: request.model, options: request.options)
+        let result = selection.independent
+        let scorer = selection.scorer(imported: snapshot.imported)
+        let scores = snapshot.tallies.map { scorer.score(gammas: $0.gammas) }
         let thresholds = ThresholdSuggestion.suggest(
             scored: zip(scores, snapshot.tallies).map { ($0.matchProbability, $1.total) },
             targetFalseMatchRate: request.targetFalseMatchRate, targetMissedMatchRate: request.targetMissedMatchRate)
+        let changedDecision = zip(snapshot.currentProbabilities, zip(scores, snapshot.tallies)).reduce(0) { total, item in
+            let (before, (after, tally)) = item
+            return total + ((before >= 0.5) != (after.matchProbability >= 0.5) ? tally.total : 0)
+        }
+        let comparisons = start.comparisons
+        func levelName(_ k: Int, _ gamma: Int) -> String {
+            let label = comparisons[k].levels.first { $0.gamma == gamma }?.label ?? "gamma \(gamma)"
+            return "\(comparisons[k].name): \(label)"
+        }
+        let interactions = selection.chosen == .dependent
+            ? (selection.correction?.strongestInteractions(8) ?? []).map { term, bits in
+                ReestimationReport.Interaction(first: levelName(term.first, term.firstGamma),
+                                               second: levelName(term.second!, term.secondGamma!), bits: bits)
+            }
+            : []
+        // What the model version stores: the independent model's m, u and λ, except when the
+        // imported model is kept.
+        let stored = selection.chosen == .imported ? snapshot.imported : result.model
 
         return try database.writeWithoutTransaction { db -> ReestimationReport? in
             var report: ReestimationReport?
@@ -151,12 +197,18 @@ public enum Reestimation {
                     guard newest == snapshot.versionID, try isDue(db) else { return .rollback }
                 }
                 let labelCount = snapshot.labels.matches + snapshot.labels.nonMatches
+                let note: String
+                switch selection.chosen {
+                case .imported: note = "kept the imported model: \(selection.reason)"
+                case .independent: note = (request.options.fixU ? "re-estimated m and λ from the queue (u kept)" : "re-estimated m, u and λ from the queue") + "; independent model: \(selection.reason)"
+                case .dependent: note = "re-estimated m, u and λ, with a correction learned from verdicts; dependent model: \(selection.reason)"
+                }
                 let versionID = try ModelStore.insertModelVersion(
-                    db, result.model, origin: .reestimated,
-                    note: request.options.fixU ? "re-estimated m and λ from the queue (u kept)" : "re-estimated m, u and λ from the queue",
+                    db, stored, origin: .reestimated, note: note,
                     labelCount: labelCount, iterations: result.iterations, logLikelihood: result.logLikelihood,
-                    decisionWatermark: snapshot.watermark)
-                let moved = try PatternBand.rescore(db, with: result.model, band: snapshot.band,
+                    decisionWatermark: snapshot.watermark, kind: selection.chosen,
+                    correction: selection.chosen == .dependent ? selection.correction : nil)
+                let moved = try PatternBand.rescore(db, with: scorer, band: snapshot.band,
                                                     decideOutsideBand: request.decideOutsideBand)
                 var moves = ReestimationReport.BandMoves(band: snapshot.band.description)
                 moves.movedIntoReview = moved.movedIntoReview
@@ -167,17 +219,23 @@ public enum Reestimation {
                 for (k, comparison) in start.comparisons.enumerated() {
                     for (i, level) in comparison.levels.enumerated() where !level.isNull {
                         levels.append(.init(comparison: comparison.name, label: level.label, gamma: level.gamma,
-                                            before: snapshot.model.parameters[k][i], after: result.model.parameters[k][i]))
+                                            before: snapshot.model.parameters[k][i], after: stored.parameters[k][i]))
                     }
                 }
-                let finished = ReestimationReport(
+                var finished = ReestimationReport(
                     modelVersion: versionID, previousModelVersion: snapshot.versionID,
-                    lambdaBefore: snapshot.model.lambda, lambdaAfter: result.model.lambda,
+                    lambdaBefore: snapshot.model.lambda, lambdaAfter: stored.lambda,
                     iterations: result.iterations, converged: result.converged, logLikelihood: result.logLikelihood,
                     fixedU: request.options.fixU, labels: snapshot.labels,
                     pairs: snapshot.tallies.reduce(0) { $0 + $1.total }, patterns: snapshot.tallies.count,
                     levels: levels, band: moves, thresholds: thresholds,
                     seconds: (ContinuousClock.now - started).seconds)
+                finished.model = selection.chosen
+                finished.modelReason = selection.reason
+                finished.heldOutLogLoss = selection.heldOutLogLoss.isEmpty ? nil
+                    : Dictionary(uniqueKeysWithValues: selection.heldOutLogLoss.map { ($0.key.rawValue, $0.value) })
+                finished.interactions = interactions
+                finished.pairsChangedDecision = changedDecision
                 let json = String(decoding: try JSONEncoder().encode(finished), as: UTF8.self)
                 try db.execute(sql: "UPDATE model_version SET report = ? WHERE id = ?", arguments: [json, versionID])
                 report = finished
@@ -196,12 +254,15 @@ public enum Reestimation {
         var patternIDs: [Int64] = []
         var tallies: [PatternTally] = []
         var indexByPattern: [Int64: Int] = [:]
-        for row in try Row.fetchAll(db, sql: "SELECT id, gammas, pair_count FROM pattern ORDER BY id") {
+        var currentProbabilities: [Double] = []
+        for row in try Row.fetchAll(db, sql: "SELECT id, gammas, pair_count, match_probability FROM pattern ORDER BY id") {
             indexByPattern[row["id"]] = tallies.count
             patternIDs.append(row["id"])
             tallies.append(PatternTally(gammas: PatternKey.gammas(row["gammas"]), unlabelled: row["pair_count"]))
+            currentProbabilities.append(row["match_probability"])
         }
         var labels = ReestimationReport.Labels()
+        var labelledPairs: [LabelledPair] = []
         for labelled in try labelled ?? FinalVerdicts.all(db) {
             guard let p = indexByPattern[labelled.patternID] else { continue }
             switch labelled.verdict {
@@ -209,10 +270,12 @@ public enum Reestimation {
                 tallies[p].unlabelled -= 1
                 tallies[p].matches += 1
                 labels.matches += 1
+                labelledPairs.append(LabelledPair(pattern: p, isMatch: true, pairID: labelled.pairID))
             case .nonMatch:
                 tallies[p].unlabelled -= 1
                 tallies[p].nonMatches += 1
                 labels.nonMatches += 1
+                labelledPairs.append(LabelledPair(pattern: p, isMatch: false, pairID: labelled.pairID))
             case .unsure:
                 labels.unsure += 1
             }
@@ -221,7 +284,9 @@ public enum Reestimation {
         return Snapshot(
             versionID: current.id, model: current.model, patternIDs: patternIDs, tallies: tallies, labels: labels,
             watermark: try Int64.fetchOne(db, sql: "SELECT max(id) FROM decision") ?? 0,
-            band: settings.reviewBand ?? .default)
+            band: settings.reviewBand ?? .default,
+            imported: try ModelStore.importedModel(db) ?? current.model,
+            labelledPairs: labelledPairs, currentProbabilities: currentProbabilities)
     }
 }
 

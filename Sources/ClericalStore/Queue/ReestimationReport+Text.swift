@@ -11,6 +11,25 @@ extension ReestimationReport {
         lines.append("  iterations \(iterations)\(converged ? "" : " (stopped at --max-iterations before converging)"), log-likelihood \(String(format: "%.4f", logLikelihood))")
         lines.append("  λ          \(QueueStatus.number(lambdaBefore)) → \(QueueStatus.number(lambdaAfter))")
         if fixedU { lines.append("  u          kept as it was (--fix-u)") }
+        if let model {
+            lines.append("")
+            lines.append("Model kept: \(model.rawValue) (\(modelReason ?? ""))")
+            if let losses = heldOutLogLoss {
+                for kind in ModelKind.allCases {
+                    guard let loss = losses[kind.rawValue] else { continue }
+                    lines.append("  held-out log-loss \(kind.rawValue.padding(toLength: 12, withPad: " ", startingAt: 0)) \(String(format: "%.4f", loss)) nats per verdict\(kind == model ? "  ← kept" : "")")
+                }
+            }
+            if let interactions, !interactions.isEmpty {
+                lines.append("  strongest interactions learned from verdicts (bits):")
+                for interaction in interactions {
+                    lines.append("    \(interaction.first) × \(interaction.second): \(String(format: "%+.1f", interaction.bits))")
+                }
+            }
+            if let pairsChangedDecision {
+                lines.append("  \(QueueStatus.count(pairsChangedDecision)) pairs changed decision (at probability 0.5)")
+            }
+        }
         lines.append("")
         lines.append("  comparison / level".padding(toLength: 50, withPad: " ", startingAt: 0)
                      + "m before → after        u before → after        weight before → after")

@@ -287,6 +287,51 @@ enum QueueSchema {
                  to: "CHECK (state = 'pending' OR state = 'claimed' OR state = 'done')"),
             ])
         }
+        migrator.registerMigration("v6: models beyond independence, audit samples") { db in
+            try db.execute(sql: """
+                -- Which model a re-estimation kept, and the correction it learned from verdicts
+                -- (InteractionCorrection as JSON) when it kept the dependent model.
+                ALTER TABLE model_version ADD COLUMN kind TEXT
+                    CHECK (kind IS NULL OR kind = 'imported' OR kind = 'independent' OR kind = 'dependent');
+                ALTER TABLE model_version ADD COLUMN correction TEXT;
+
+                -- An audit: a probability sample of the pairs the model decided on its own.
+                CREATE TABLE audit (
+                    id          INTEGER PRIMARY KEY,
+                    created_at  TEXT NOT NULL,
+                    created_by  TEXT NOT NULL,
+                    design      TEXT NOT NULL CHECK (design = 'simple' OR design = 'band'),
+                    share       REAL NOT NULL CHECK (share >= 0 AND share <= 1),
+                    seed        INTEGER NOT NULL,
+                    -- Pairs offered to reviewers while it lasts, from the audit and from the band,
+                    -- so that the audit's share of what is offered stays at `share`.
+                    offered_audit INTEGER NOT NULL DEFAULT 0,
+                    offered_band  INTEGER NOT NULL DEFAULT 0
+                ) STRICT;
+
+                -- A stratum of an audit: its frame size and sample size (inclusion n/N).
+                CREATE TABLE audit_stratum (
+                    audit_id    INTEGER NOT NULL REFERENCES audit(id),
+                    stratum     TEXT NOT NULL,
+                    frame_size  INTEGER NOT NULL CHECK (frame_size > 0),
+                    sample_size INTEGER NOT NULL CHECK (sample_size >= 0 AND sample_size <= frame_size),
+                    PRIMARY KEY (audit_id, stratum)
+                ) STRICT;
+
+                -- A drawn pair, with its inclusion probability: estimates from it are design-unbiased.
+                CREATE TABLE audit_pair (
+                    pair_id     INTEGER PRIMARY KEY REFERENCES pair(id),
+                    audit_id    INTEGER NOT NULL REFERENCES audit(id),
+                    stratum     TEXT NOT NULL,
+                    inclusion_probability REAL NOT NULL CHECK (inclusion_probability > 0 AND inclusion_probability <= 1),
+                    -- The model's decision and probability when it was drawn.
+                    drawn_probability REAL NOT NULL,
+                    -- 1 once it has been offered to a reviewer (claimed); 0 while it waits.
+                    offered     INTEGER NOT NULL DEFAULT 0 CHECK (offered = 0 OR offered = 1)
+                ) STRICT;
+                CREATE INDEX audit_pair_waiting ON audit_pair(audit_id, pair_id) WHERE offered = 0;
+                """)
+        }
         return migrator
     }
 

@@ -18,6 +18,8 @@ public struct SimulationPlan: Sendable {
     public var reestimateEvery = 50
     public var order = Order.uncertainty
     public var seed: UInt64 = 1
+    /// The model each re-estimation keeps (`clerical reestimate --model`).
+    public var model = ModelRequest.auto
 
     public init() {}
 }
@@ -107,7 +109,9 @@ public enum Simulation {
         var verdicts = 0
         var measuredAt = 0
         func reestimate() throws {
-            let change = try Reestimation.run(database, request: ReestimationRequest())?.largestWeightChange ?? 0
+            var request = ReestimationRequest()
+            request.model = plan.model
+            let change = try Reestimation.run(database, request: request)?.largestWeightChange ?? 0
             try measure(verdicts: verdicts, weightChange: change)
             measuredAt = verdicts
         }

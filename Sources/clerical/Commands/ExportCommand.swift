@@ -7,7 +7,30 @@ struct ExportCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "export",
         abstract: "Write the queue's labels, model or decisions for other tools.",
-        subcommands: [Labels.self, Model.self, Decisions.self])
+        subcommands: [Labels.self, Model.self, Decisions.self, Links.self])
+
+    struct Links: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "The linked output: every pair decided as a match, by a reviewer or by the model.",
+            discussion: """
+                One row per link: ids (and source datasets for a link job), match probability, \
+                decided_by (the reviewer, or model) and the decision's kind. A reviewer's final \
+                match or non-match stands; elsewhere the current model decides at probability 0.5. \
+                --clusters writes every record with the connected component of the links it is \
+                in (cluster_id, source_dataset, unique_id, as Splink's clustering writes them).
+                """)
+
+        @Argument(help: "The queue file.") var queue: String
+        @Argument(help: "The CSV file to write.") var output: String
+        @Flag(help: "Write every record with its cluster id instead of the links.") var clusters = false
+
+        func run() throws {
+            try reportingErrors { () throws(ClericalError) in
+                try Reviewers.require(.export, queue: queue, account: try Identity.current())
+                report(try Exports.links(queue: queue, to: output, clusters: clusters), what: clusters ? "records" : "links")
+            }
+        }
+    }
 
     struct Labels: ParsableCommand {
         static let configuration = CommandConfiguration(

@@ -10,7 +10,10 @@ struct ReestimateCommand: ParsableCommand {
             EM runs over every pair in the queue, by pattern. Pairs with a final match or \
             non-match verdict are clamped to it; the rest (unsure and undecided) get posteriors. \
             u and λ are estimated over candidate pairs, so they are not Splink's random-pair u. \
-            The result is stored as a new model version; every pattern is re-scored and the \
+            Once there are verdicts, a correction learned from them captures interactions between \
+            comparisons (household members agree on surname and address together), and --model \
+            auto keeps whichever model best predicts held-out verdicts, never worse than the \
+            imported one by that measure. The result is stored as a new model version; every pattern is re-scored and the \
             pending pairs re-ordered. With --every N the queue re-estimates on its own after every \
             N verdicts, in the background of whoever is reviewing.
             """)
@@ -25,6 +28,13 @@ struct ReestimateCommand: ParsableCommand {
     @Option(name: .customLong("target-fnmr"), help: "Missed-match rate the suggested lower threshold keeps under.")
     var targetMissedMatchRate = 0.01
     @Flag(help: "Let the model decide pending pairs that fall outside the review band.") var decideOutsideBand = false
+    @Option(help: ArgumentHelp("""
+        independent: Fellegi–Sunter m, u and λ conditional on the candidate set; dependent: that \
+        model with a correction for interactions learned from verdicts; auto: whichever of the \
+        imported, independent and dependent models best predicts verdicts it was not fitted on \
+        (5-fold cross-validation; the imported model stays until there are 20 verdicts of both classes).
+        """))
+    var model: ModelRequest = .auto
     @Option(help: ArgumentHelp("Re-estimate automatically after every N verdicts (0 turns it off), then exit.", valueName: "N"))
     var every: Int?
 
@@ -51,6 +61,7 @@ struct ReestimateCommand: ParsableCommand {
             request.targetFalseMatchRate = targetFalseMatchRate
             request.targetMissedMatchRate = targetMissedMatchRate
             request.decideOutsideBand = decideOutsideBand
+            request.model = model
             guard let report = try Reestimation.run(queue: queue, request: request) else { return }
             print(json ? report.json() : report.text())
         }

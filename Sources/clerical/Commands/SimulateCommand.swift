@@ -3,6 +3,8 @@ import ClericalCore
 import ClericalStore
 import Foundation
 
+extension ModelRequest: ExpressibleByArgument {}
+
 struct SimulateCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "simulate",
@@ -25,6 +27,7 @@ struct SimulateCommand: ParsableCommand {
     @Option(help: "Re-estimate after every M verdicts (0: never).") var reestimateEvery = 50
     @Option(help: "uncertainty (the queue's order) or random.") var order = "uncertainty"
     @Option(help: "Seed for the random choices.") var seed: UInt64 = 1
+    @Option(help: "The model each re-estimation keeps (as reestimate --model).") var model: ModelRequest = .auto
     @Flag(help: "Print the report as JSON.") var json = false
 
     func validate() throws {
@@ -47,6 +50,7 @@ struct SimulateCommand: ParsableCommand {
             plan.reestimateEvery = reestimateEvery
             plan.order = SimulationPlan.Order(rawValue: order)!
             plan.seed = seed
+            plan.model = model
             let report = try Simulation.run(queue: queue, truth: truth, plan: plan)
             print(json ? Self.json(report) : Self.text(report))
         }

@@ -1,0 +1,130 @@
+import ClericalCore
+@testable import ClericalStore
+import Foundation
+import GRDB
+import XCTest
+
+/// Re-estimation beyond independence on a slice of the household set (4,000 of its rows:
+/// household members of an A person agree on surname and address, yet are other people).
+final class BeyondIndependenceTests: XCTestCase {
+    var folder: URL!
+    var path: String { folder.appendingPathComponent("household.db").path }
+    static let slice = Fixture.root.appendingPathComponent("splink5-household-slice")
+    static var predictions: String { slice.appendingPathComponent("predictions.csv").path }
+    static var model: String { slice.appendingPathComponent("model.json").path }
+    static var truth: String { slice.appendingPathComponent("truth.csv").path }
+
+    override func setUp() { folder = temporaryFolder() }
+    override func tearDown() { try? FileManager.default.removeItem(at: folder) }
+
+    /// is_match by "dataset id dataset id".
+    func truth() throws -> [String: Bool] {
+        let rows = try String(contentsOfFile: Self.truth, encoding: .utf8).split(separator: "\n").dropFirst()
+            .map { $0.split(separator: ",").map(String.init) }
+        return Dictionary(rows.map { ("\($0[0]) \($0[1]) \($0[2]) \($0[3])", $0[4] == "1") }, uniquingKeysWith: { a, _ in a })
+    }
+
+    /// Verdicts from the truth file in queue order, re-estimating every 50 with `model`, as
+    /// `clerical simulate` does, and once more at the end; returns the reports.
+    func review(_ verdicts: Int, model: ModelRequest) throws -> [ReestimationReport] {
+        let isMatch = try truth()
+        let queue = try ReviewQueue(path: path, reviewer: "ana")
+        defer { queue.close() }
+        var request = ReestimationRequest()
+        request.model = model
+        var reports: [ReestimationReport] = []
+        for n in 1...verdicts {
+            guard let pair = try queue.claimNext() else {
+                reports += [try Reestimation.run(queue: path, request: request)].compactMap { $0 }
+                continue
+            }
+            let key = "\(pair.left.sourceDataset) \(pair.left.uniqueID) \(pair.right.sourceDataset) \(pair.right.uniqueID)"
+            try queue.decide(pair.id, isMatch[key]! ? .match : .nonMatch, note: nil, shown: pair.score)
+            if n % 50 == 0 { reports += [try Reestimation.run(queue: path, request: request)].compactMap { $0 } }
+        }
+        reports += [try Reestimation.run(queue: path, request: request)].compactMap { $0 }
+        return reports
+    }
+
+    /// F1 at probability 0.5 of the queue's current pattern scores against the truth file.
+    func f1() throws -> Double {
+        let isMatch = try truth()
+        let db = try QueueFile.open(path: path)
+        defer { try? db.close() }
+        var score = ClassificationScore()
+        try db.read { db in
+            for row in try Row.fetchAll(db, sql: """
+                SELECT l.source_dataset AS ld, l.unique_id AS li, r.source_dataset AS rd, r.unique_id AS ri, t.match_probability AS p
+                FROM pair p JOIN pattern t ON t.id = p.pattern_id JOIN record l ON l.id = p.left_record_id JOIN record r ON r.id = p.right_record_id
+                """) {
+                let key = "\(row["ld"] as String) \(row["li"] as String) \(row["rd"] as String) \(row["ri"] as String)"
+                score.add(predicted: (row["p"] as Double) >= 0.5, actual: isMatch[key]!)
+            }
+        }
+        return score.f1
+    }
+
+    func testTheCorrectionFindsTheHouseholdInteractionFrom300VerdictsAndBeatsTheIndependentModel() throws {
+        _ = try SplinkImporter.run(queue: path, predictions: Self.predictions, model: Self.model)
+        let imported = try f1()
+        let reports = try review(300, model: .dependent)
+        let report = try XCTUnwrap(reports.last)
+        XCTAssertEqual(report.model, .dependent)
+        let dependent = try f1()
+
+        try FileManager.default.removeItem(at: folder)
+        folder = temporaryFolder()
+        _ = try SplinkImporter.run(queue: path, predictions: Self.predictions, model: Self.model)
+        _ = try review(300, model: .independent)
+        let independent = try f1()
+
+        XCTAssertGreaterThan(dependent, independent + 0.02, "imported \(imported), independent \(independent), dependent \(dependent)")
+        XCTAssertGreaterThan(dependent, 0.995)
+        // Among the strongest interactions: surname agreeing together with the address or its
+        // parts (suburb, postcode, state) counts against a match.
+        let interactions = try XCTUnwrap(report.interactions)
+        let household = interactions.filter { interaction in
+            let both = [interaction.first, interaction.second]
+            return both.contains { $0.hasPrefix("surname:") }
+                && both.contains { ["address_1:", "suburb:", "postcode:", "state:"].contains(where: $0.hasPrefix) }
+                && interaction.bits < 0
+        }
+        XCTAssertFalse(household.isEmpty, "\(interactions)")
+        XCTAssertGreaterThan(reports.compactMap(\.pairsChangedDecision).reduce(0, +), 100, "household members changed decision")
+    }
+
+    func testAutoKeepsTheImportedModelWhenVerdictsAreFew() throws {
+        _ = try SplinkImporter.run(queue: path, predictions: Self.predictions, model: Self.model)
+        let before = try patternScores()
+        let report = try XCTUnwrap(review(10, model: .auto).last)
+        XCTAssertEqual(report.model, .imported)
+        XCTAssertEqual(report.pairsChangedDecision, 0)
+        XCTAssertTrue(try XCTUnwrap(report.modelReason).contains("too few"))
+        XCTAssertEqual(try patternScores(), before, "the imported model's scores stand")
+    }
+
+    /// Verdicts that contradict each other (pairs of one pattern called match and non-match in
+    /// turn): no fitted model predicts them better, so the imported model stays.
+    func testAutoKeepsTheImportedModelWhenVerdictsContradictEachOther() throws {
+        _ = try SplinkImporter.run(queue: path, predictions: Self.predictions, model: Self.model)
+        let before = try patternScores()
+        let queue = try ReviewQueue(path: path, reviewer: "ana")
+        var given = 0
+        while given < 80, let pair = try queue.claimNext() {
+            try queue.decide(pair.id, given % 2 == 0 ? .match : .nonMatch, note: nil, shown: pair.score)
+            given += 1
+        }
+        queue.close()
+        XCTAssertEqual(given, 80)
+        let report = try XCTUnwrap(Reestimation.run(queue: path, request: ReestimationRequest()))
+        XCTAssertEqual(report.model, .imported, "\(report.modelReason ?? "") \(report.heldOutLogLoss ?? [:])")
+        XCTAssertEqual(try XCTUnwrap(report.heldOutLogLoss).count, 3, "all three were compared on held-out verdicts")
+        XCTAssertEqual(try patternScores(), before)
+    }
+
+    func patternScores() throws -> [Double] {
+        let db = try QueueFile.open(path: path)
+        defer { try? db.close() }
+        return try db.read { try Double.fetchAll($0, sql: "SELECT match_weight FROM pattern ORDER BY id") }
+    }
+}
