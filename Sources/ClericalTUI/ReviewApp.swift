@@ -191,7 +191,7 @@ public enum ReviewApp {
             }
             guard let live = state.live else { return [] }
             return [.decide(pairID: live.id, verdict, note: state.draftNote.isEmpty ? nil : state.draftNote,
-                            shown: state.blind ? nil : live.score, skipped: state.skipped)]
+                            shown: state.blind || live.isAudit ? nil : live.score, skipped: state.skipped)]
         case .skip:
             guard let live = state.live else { return [] }
             state.skipped.insert(live.id)

@@ -12,6 +12,7 @@ public enum QueueAction: String, Sendable, CaseIterable {
     case watchDashboard = "watch the dashboard of"
     case simulate
     case sample = "sample for second review"
+    case audit = "draw an audit of"
     case readQualityReport = "read the agreement report of"
     case adjudicate
     case reestimate
@@ -23,7 +24,7 @@ public enum QueueAction: String, Sendable, CaseIterable {
         case .review, .readStatus, .verify: return nil
         case .manageReviewers, .manageClaims, .watchDashboard: return [.supervisor]
         case .importPairs, .simulate, .readQualityReport: return [.supervisor, .qualityLead]
-        case .sample, .adjudicate, .reestimate, .export: return [.qualityLead]
+        case .sample, .audit, .adjudicate, .reestimate, .export: return [.qualityLead]
         }
     }
 }

@@ -51,6 +51,9 @@ public struct ReviewPair: Sendable, Equatable {
     public var kind: DecisionKind = .review
     /// For an adjudication: the first and second verdicts, with their reviewers and notes.
     public var earlierVerdicts: [EarlierVerdict] = []
+    /// Drawn for an audit of the model's own decisions: shown blind (no model evidence) and
+    /// unmarked, so the verdict says what the records say, not what the model said.
+    public var isAudit = false
 
     public init(id: Int64, fields: [String], left: RecordView, right: RecordView, evidence: [ComparisonEvidence],
                 priorWeight: Double, score: PatternScore, verdict: Verdict? = nil, note: String? = nil) {

@@ -91,6 +91,10 @@ public final class ReviewQueue {
     private var lastLookups = Date.distantPast
     private var reservationsSeen: [Reservation] = []
     private var secondReviewsOpen = false
+    /// Whether an audit has pairs waiting to be offered, and whether any audit exists (then a
+    /// loaded pair is checked for being an audit pair, shown blind).
+    private var auditWaiting = false
+    private var auditsExist = false
     /// Whether any claim might be this reviewer's or might have expired: then the claim
     /// looks for those first.
     private var claimsToLookAt = true
@@ -148,6 +152,10 @@ public final class ReviewQueue {
         claims.bind(2, now.timeIntervalSince1970)
         claimsToLookAt = try claims.first { $0.int64(0) == 1 } ?? true
         secondReviewsOpen = try statement(db, "SELECT EXISTS (SELECT 1 FROM second_review WHERE state <> 'done')").first { $0.int64(0) == 1 } ?? false
+        auditsExist = try statement(db, "SELECT EXISTS (SELECT 1 FROM audit)").first { $0.int64(0) == 1 } ?? false
+        auditWaiting = auditsExist
+            ? try statement(db, "SELECT EXISTS (SELECT 1 FROM audit_pair WHERE offered = 0)").first { $0.int64(0) == 1 } ?? false
+            : false
         reestimateEverySeen = try statement(db, "SELECT value FROM queue_setting WHERE key = 'reestimate_every'")
             .first { Int($0.text(0) ?? "") ?? 0 } ?? 0
         try followModelVersion(db)
@@ -254,9 +262,54 @@ public final class ReviewQueue {
         if let expired, next == nil || expired.priority < next!.priority {
             return try take(db, expired.id, priority: expired.priority, now: now)
         }
+        // Audit pairs come in among them at the audit's share of what is offered.
+        var auditOffering: Int64?
+        if auditWaiting {
+            switch try offerAudit(db, exclusion: exclusion, now: now, bandHasPair: next != nil) {
+            case .pair(let pair): return pair
+            case .bandsTurn(let auditID): auditOffering = auditID
+            case .none: break
+            }
+        }
         guard let next else { return nil }
+        if let auditOffering {
+            try db.execute(sql: "UPDATE audit SET offered_band = offered_band + 1 WHERE id = ?", arguments: [auditOffering])
+        }
         // The claim pushes the pattern's next pair back (the open_count trigger).
         return try take(db, next.pairID, priority: next.priority, now: now)
+    }
+
+    private enum AuditOffer { case pair(ReviewPair), bandsTurn(auditID: Int64), none }
+
+    /// The next audit pair when the audit's share of the pairs offered calls for one (or the
+    /// band has nothing), claimed like any pair and shown blind; else whose turn it is.
+    private func offerAudit(_ db: Database, exclusion: String, now: Double, bandHasPair: Bool) throws -> AuditOffer {
+        let open = try statement(db, """
+            SELECT id, share, offered_audit, offered_band FROM audit a
+            WHERE EXISTS (SELECT 1 FROM audit_pair p WHERE p.audit_id = a.id AND p.offered = 0) ORDER BY id LIMIT 1
+            """)
+        guard let audit = try open.first({ (id: $0.int64(0), share: $0.double(1), audit: $0.double(2), band: $0.double(3)) }) else {
+            auditWaiting = false
+            return .none
+        }
+        if bandHasPair, audit.audit >= audit.share * (audit.audit + audit.band + 1) { return .bandsTurn(auditID: audit.id) }
+        let waiting = try statement(db, """
+            SELECT a.pair_id FROM audit_pair a JOIN pair p ON p.id = a.pair_id
+            WHERE a.audit_id = ? AND a.offered = 0 AND p.state = 'pending' \(exclusion.replacingOccurrences(of: "id NOT IN", with: "a.pair_id NOT IN"))
+            ORDER BY a.pair_id LIMIT 1
+            """)
+        waiting.bind(1, audit.id)
+        guard let pairID = try waiting.first({ $0.int64(0) }) else {
+            // What waits was decided some other way meanwhile (in the band, say): no longer waiting.
+            try db.execute(sql: """
+                UPDATE audit_pair SET offered = 1 WHERE audit_id = ? AND offered = 0
+                  AND pair_id IN (SELECT id FROM pair WHERE state <> 'pending')
+                """, arguments: [audit.id])
+            return bandHasPair ? .bandsTurn(auditID: audit.id) : .none
+        }
+        try db.execute(sql: "UPDATE audit_pair SET offered = 1 WHERE pair_id = ?", arguments: [pairID])
+        try db.execute(sql: "UPDATE audit SET offered_audit = offered_audit + 1 WHERE id = ?", arguments: [audit.id])
+        return .pair(try take(db, pairID, priority: 0, now: now))
     }
 
     private func ownClaim(_ db: Database, exclusion: String, now: Double) throws -> (id: Int64, priority: Double)? {
@@ -412,6 +465,18 @@ public final class ReviewQueue {
                 """, arguments: [pairID, reviewer])
             try db.execute(sql: "UPDATE pair SET claimed_by = NULL, lease_expires_at = NULL WHERE id = ? AND state = 'disputed' AND claimed_by = ?",
                            arguments: [pairID, reviewer])
+            // An audit pair handed back waits to be offered again, and its offer does not count.
+            if self.auditsExist {
+                try db.execute(sql: """
+                    UPDATE audit_pair SET offered = 0 WHERE pair_id = ? AND offered = 1 AND EXISTS (SELECT 1 FROM pair WHERE id = ? AND state = 'pending')
+                    """, arguments: [pairID, pairID])
+                if db.changesCount > 0 {
+                    try db.execute(sql: """
+                        UPDATE audit SET offered_audit = max(0, offered_audit - 1) WHERE id = (SELECT audit_id FROM audit_pair WHERE pair_id = ?)
+                        """, arguments: [pairID])
+                    self.auditWaiting = true
+                }
+            }
         }
     }
 
@@ -583,6 +648,11 @@ public final class ReviewQueue {
             evidence: evidence, priorWeight: model.priorWeight, score: PatternScore(matchWeight: row.weight),
             verdict: kind == .review ? latest?.verdict : nil, note: kind == .review ? latest?.note : nil)
         pair.kind = kind
+        if auditsExist, kind == .review {
+            let audited = try statement(db, "SELECT EXISTS (SELECT 1 FROM audit_pair WHERE pair_id = ?)")
+            audited.bind(1, id)
+            pair.isAudit = try audited.first { $0.int64(0) == 1 } ?? false
+        }
         if kind == .adjudication {
             // What the adjudicator settles: the latest verdict of each earlier review.
             pair.earlierVerdicts = try Row.fetchAll(db, sql: """

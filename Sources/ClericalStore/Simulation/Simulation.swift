@@ -20,6 +20,9 @@ public struct SimulationPlan: Sendable {
     public var seed: UInt64 = 1
     /// The model each re-estimation keeps (`clerical reestimate --model`).
     public var model = ModelRequest.auto
+    /// This share of the verdicts goes to audit pairs, drawn as `qa audit` draws them
+    /// (stratified by band) before the first verdict.
+    public var auditShare = 0.0
 
     public init() {}
 }
@@ -100,6 +103,18 @@ public enum Simulation {
                                              recall: score.recall, f1: score.f1, largestWeightChange: weightChange, pending: pending))
         }
         try measure(verdicts: 0, weightChange: 0)
+        if plan.auditShare > 0 {
+            var audit = AuditRequest(size: .count(Int((Double(plan.decisions) * plan.auditShare).rounded())))
+            audit.share = plan.auditShare
+            audit.seed = plan.seed
+            let eligible = try database.read { db in
+                try Int.fetchOne(db, sql: "SELECT count FROM band_count WHERE in_band = 0") ?? 0
+            }
+            if case .count(let n) = audit.size, n > eligible { audit.size = .count(eligible) }
+            if case .count(let n) = audit.size, n > 0 {
+                _ = try database.write { db in try QualityAudit.draw(db, audit, by: "simulation") }
+            }
+        }
 
         let reviewers = try (1...plan.reviewers).map { n throws(ClericalError) in
             try ReviewQueue(path: workPath, reviewer: "simulated-\(n)")

@@ -16,8 +16,9 @@ public enum ReviewView {
 
     public static func render(_ state: ReviewState) -> ScreenBuffer {
         var state = state
-        // A second review is blind whatever the reviewer chose: no model evidence to anchor on.
-        if state.shown?.kind == .secondReview { state.blind = true }
+        // A second review and an audit pair are blind whatever the reviewer chose: no model
+        // evidence to anchor on.
+        if state.shown?.kind == .secondReview || state.shown?.isAudit == true { state.blind = true }
         var buffer = ScreenBuffer(width: state.width, height: state.height)
         if state.isTooSmall {
             drawTooSmall(state, &buffer)

@@ -3,11 +3,57 @@ import ClericalCore
 import ClericalStore
 import Foundation
 
+extension AuditStratification: ExpressibleByArgument {}
+
 struct QACommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "qa",
         abstract: "Blind second review: sample decided pairs, and measure agreement.",
-        subcommands: [Sample.self, Report.self])
+        subcommands: [Sample.self, Report.self, Audit.self])
+
+    struct Audit: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Draw an audit: a probability sample of the pairs the model decided on its own.",
+            discussion: """
+                The frame is every pair the model decided (outside the review band, on either side) \
+                not drawn before. --stratify band draws in proportion to decision side and \
+                probability band (exact counts); none draws a simple random sample. Each drawn \
+                pair's inclusion probability is stored, so estimates from the verdicts are \
+                design-unbiased. Reviewers meet audit pairs in their normal flow, blind and \
+                unmarked, as --share of the pairs offered while the audit lasts; a verdict on one \
+                is an ordinary review decision.
+                """)
+
+        @Argument(help: "The queue file.") var queue: String
+        @Option(help: "Draw this many pairs.") var count: Int?
+        @Option(help: "Draw this share of the eligible pairs, in (0, 1].") var fraction: Double?
+        @Option(help: "none (simple random) or band (decision side × probability band).") var stratify: AuditStratification = .band
+        @Option(help: "Share of the pairs offered to reviewers that come from the audit, in [0, 1].") var share = 0.5
+        @Option(help: "Seed for the random draw.") var seed: UInt64 = 1
+
+        func validate() throws {
+            guard (fraction == nil) != (count == nil) else { throw ValidationError("give --count or --fraction, one of them") }
+            if let fraction, !(fraction > 0 && fraction <= 1) { throw ValidationError("--fraction must lie in (0, 1]") }
+            if let count, count < 1 { throw ValidationError("--count must be at least 1") }
+            guard share >= 0, share <= 1 else { throw ValidationError("--share must lie in [0, 1]") }
+        }
+
+        func run() throws {
+            try reportingErrors { () throws(ClericalError) in
+                let account = try Identity.current()
+                try Reviewers.require(.audit, queue: queue, account: account)
+                var request = AuditRequest(size: fraction.map { .fraction($0) } ?? .count(count!))
+                request.stratify = stratify
+                request.share = share
+                request.seed = seed
+                let summary = try QualityAudit.draw(queue: queue, request, by: account)
+                print("Audit \(summary.auditID): drew \(summary.drawn) of the \(summary.eligible) pairs the model decided on its own, offered as \(share) of what reviewers meet:")
+                for (stratum, sizes) in summary.strata.sorted(by: { $0.key < $1.key }) {
+                    print("  \(stratum.padding(toLength: 24, withPad: " ", startingAt: 0)) \(sizes.sample) of \(sizes.frame)")
+                }
+            }
+        }
+    }
 
     struct Sample: ParsableCommand {
         static let configuration = CommandConfiguration(

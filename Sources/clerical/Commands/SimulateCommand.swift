@@ -28,12 +28,14 @@ struct SimulateCommand: ParsableCommand {
     @Option(help: "uncertainty (the queue's order) or random.") var order = "uncertainty"
     @Option(help: "Seed for the random choices.") var seed: UInt64 = 1
     @Option(help: "The model each re-estimation keeps (as reestimate --model).") var model: ModelRequest = .auto
+    @Option(help: "Share of the verdicts that go to audit pairs, drawn as qa audit draws them, in [0, 1].") var auditShare = 0.0
     @Flag(help: "Print the report as JSON.") var json = false
 
     func validate() throws {
         guard decisions >= 1 else { throw ValidationError("--decisions must be at least 1") }
         guard reviewers >= 1 else { throw ValidationError("--reviewers must be at least 1") }
         guard errorRate >= 0, errorRate <= 1 else { throw ValidationError("--error-rate must lie in [0, 1]") }
+        guard auditShare >= 0, auditShare <= 1 else { throw ValidationError("--audit-share must lie in [0, 1]") }
         guard reestimateEvery >= 0 else { throw ValidationError("--reestimate-every must be 0 (never) or more") }
         guard SimulationPlan.Order(rawValue: order) != nil else {
             throw ValidationError("--order \(order): expected uncertainty or random")
@@ -51,6 +53,7 @@ struct SimulateCommand: ParsableCommand {
             plan.order = SimulationPlan.Order(rawValue: order)!
             plan.seed = seed
             plan.model = model
+            plan.auditShare = auditShare
             let report = try Simulation.run(queue: queue, truth: truth, plan: plan)
             print(json ? Self.json(report) : Self.text(report))
         }

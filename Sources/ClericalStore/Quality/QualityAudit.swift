@@ -1,0 +1,92 @@
+import ClericalCore
+import Foundation
+import GRDB
+
+/// What `clerical qa audit` asks for.
+public struct AuditRequest: Sendable {
+    public enum Size: Sendable { case count(Int), fraction(Double) }
+    public var size: Size
+    public var stratify = AuditStratification.band
+    /// The share of the pairs offered to reviewers that come from the audit while it lasts.
+    public var share = 0.5
+    public var seed: UInt64 = 1
+
+    public init(size: Size) { self.size = size }
+}
+
+public struct AuditSummary: Sendable, Equatable {
+    public var auditID: Int64
+    /// Pairs the model had decided on its own, not drawn before: the frame.
+    public var eligible: Int
+    public var drawn: Int
+    /// Per stratum: frame size and sample size.
+    public var strata: [String: (frame: Int, sample: Int)]
+
+    public static func == (a: AuditSummary, b: AuditSummary) -> Bool {
+        a.auditID == b.auditID && a.eligible == b.eligible && a.drawn == b.drawn
+            && a.strata.mapValues { [$0.frame, $0.sample] } == b.strata.mapValues { [$0.frame, $0.sample] }
+    }
+}
+
+/// Audits of the pairs the model decided on its own (outside the review band, on either side):
+/// a probability sample whose inclusion probabilities are stored, offered to reviewers blind
+/// and unmarked in their normal flow, so each verdict is both a label for the model and a
+/// sample unit for estimating the linkage's error rates.
+///
+///     try QualityAudit.draw(queue: "queue.db", AuditRequest(size: .count(500)), by: "quinn")
+public enum QualityAudit {
+    public static func draw(queue path: String, _ request: AuditRequest, by account: String) throws(ClericalError) -> AuditSummary {
+        try QueueFile.using(path, writing: true) { db in try draw(db, request, by: account) }
+    }
+
+    static func draw(_ db: Database, _ request: AuditRequest, by account: String) throws -> AuditSummary {
+        // The frame: pending pairs of patterns outside the band, not in an audit already.
+        var frame: [String: [(pairID: Int64, probability: Double)]] = [:]
+        var eligible = 0
+        try RawStatement(db, sql: """
+            SELECT p.id, t.match_probability FROM pair p JOIN pattern t ON t.id = p.pattern_id
+            WHERE p.state = 'pending' AND t.in_band = 0 AND NOT EXISTS (SELECT 1 FROM audit_pair a WHERE a.pair_id = p.id)
+            ORDER BY p.id
+            """).each { row in
+            frame[AuditBands.stratum(row.double(1), request.stratify), default: []].append((row.int64(0), row.double(1)))
+            eligible += 1
+        }
+        let wanted: Int
+        switch request.size {
+        case .count(let n):
+            guard n <= eligible else {
+                throw ClericalError(.dataError, "--count \(n) is more than the \(eligible) pairs the model decided on its own that are not in an audit yet")
+            }
+            wanted = n
+        case .fraction(let f): wanted = Int((Double(eligible) * f).rounded())
+        }
+        guard wanted > 0 else {
+            throw ClericalError(.dataError, "nothing to draw: \(eligible) pairs are eligible (decided by the model, not audited yet)")
+        }
+        let allocation = StratifiedAllocation.proportional(sizes: frame.mapValues(\.count), total: wanted)
+        try db.execute(sql: "INSERT INTO audit (created_at, created_by, design, share, seed) VALUES (?, ?, ?, ?, ?)",
+                       arguments: [Timestamp.now(), account, request.stratify == .band ? "band" : "simple", request.share,
+                                   Int64(bitPattern: request.seed)])
+        let auditID = db.lastInsertedRowID
+        var random = SeededGenerator(seed: request.seed)
+        let stratum = try db.makeStatement(sql: "INSERT INTO audit_stratum (audit_id, stratum, frame_size, sample_size) VALUES (?, ?, ?, ?)")
+        let pair = try db.makeStatement(sql: """
+            INSERT INTO audit_pair (pair_id, audit_id, stratum, inclusion_probability, drawn_probability) VALUES (?, ?, ?, ?, ?)
+            """)
+        var summary = AuditSummary(auditID: auditID, eligible: eligible, drawn: 0, strata: [:])
+        for name in frame.keys.sorted() {
+            let members = frame[name]!
+            let n = allocation[name] ?? 0
+            try stratum.execute(arguments: [auditID, name, members.count, n])
+            summary.strata[name] = (members.count, n)
+            guard n > 0 else { continue }
+            // Drawn in random order; offered in pair order, which is as random (the draw decides).
+            let inclusion = Double(n) / Double(members.count)
+            for member in members.shuffled(using: &random).prefix(n) {
+                try pair.execute(arguments: [member.pairID, auditID, name, inclusion, member.probability])
+            }
+            summary.drawn += n
+        }
+        return summary
+    }
+}

@@ -1,0 +1,108 @@
+import ClericalCore
+@testable import ClericalStore
+import Foundation
+import GRDB
+import XCTest
+
+/// Audits of the model's own decisions: the draw's design, and audit pairs in the normal flow.
+final class AuditTests: XCTestCase {
+    var folder: URL!
+    var path: String { folder.appendingPathComponent("audit.db").path }
+
+    override func setUpWithError() throws {
+        folder = temporaryFolder()
+        // A wide band, so that both the band and the model's side have plenty of pairs.
+        _ = try SplinkImporter.run(queue: path, predictions: Fixture.splink5Dedupe.predictions, model: Fixture.splink5Dedupe.model,
+                                   band: .probability(low: 0.01, high: 0.999))
+    }
+    override func tearDown() { try? FileManager.default.removeItem(at: folder) }
+
+    func testInclusionProbabilitiesSumToTheSampleSizeOverTheEligiblePairs() throws {
+        let db = try QueueFile.open(path: path)
+        let eligible = try count(db, decidedByModelSQL)
+        for (design, n) in [(AuditStratification.band, 200), (.none, 137)] {
+            var request = AuditRequest(size: .count(n))
+            request.stratify = design
+            request.seed = 11
+            let summary = try QualityAudit.draw(queue: path, request, by: "quinn")
+            XCTAssertEqual(summary.drawn, n)
+            let drawnBefore = design == .band ? 0 : 200
+            XCTAssertEqual(summary.eligible, eligible - drawnBefore, "the frame is the model-decided pairs not drawn before")
+            try db.read { db in
+                let rows = try Row.fetchAll(db, sql: "SELECT stratum, inclusion_probability FROM audit_pair WHERE audit_id = ?", arguments: [summary.auditID])
+                XCTAssertEqual(rows.count, n)
+                // Σ 1/π over the sample is the size of the strata it represents (a stratum too
+                // small for its proportional share draws none, and the summary says so) …
+                let frame = rows.reduce(0.0) { $0 + 1 / ($1["inclusion_probability"] as Double) }
+                let represented = summary.strata.values.filter { $0.sample > 0 }.reduce(0) { $0 + $1.frame }
+                XCTAssertEqual(frame, Double(represented), accuracy: 1e-6)
+                XCTAssertEqual(summary.strata.values.reduce(0) { $0 + $1.sample }, n)
+                // … and Σ π over the frame is the sample size: per stratum, π = n_h / N_h.
+                for stratum in try Row.fetchAll(db, sql: "SELECT stratum, frame_size, sample_size FROM audit_stratum WHERE audit_id = ?",
+                                                arguments: [summary.auditID]) {
+                    let members = rows.filter { ($0["stratum"] as String) == (stratum["stratum"] as String) }
+                    XCTAssertEqual(members.count, stratum["sample_size"] as Int)
+                    for member in members {
+                        XCTAssertEqual(member["inclusion_probability"] as Double,
+                                       Double(stratum["sample_size"] as Int) / Double(stratum["frame_size"] as Int), accuracy: 1e-12)
+                    }
+                }
+                let sizes = try Row.fetchAll(db, sql: "SELECT frame_size, sample_size FROM audit_stratum WHERE audit_id = ?", arguments: [summary.auditID])
+                XCTAssertEqual(sizes.reduce(0) { $0 + ($1["frame_size"] as Int) }, summary.eligible)
+                // Every drawn pair was decided by the model: pending, its pattern outside the band.
+                XCTAssertEqual(try Int.fetchOne(db, sql: """
+                    SELECT count(*) FROM audit_pair a JOIN pair p ON p.id = a.pair_id JOIN pattern t ON t.id = p.pattern_id
+                    WHERE a.audit_id = ? AND (p.state <> 'pending' OR t.in_band = 1)
+                    """, arguments: [summary.auditID]), 0)
+            }
+            if design == .band {
+                // Proportional allocation, exact counts: both sides of the band are represented.
+                XCTAssertTrue(summary.strata.keys.contains { $0.hasPrefix("match") })
+                XCTAssertTrue(summary.strata.keys.contains { $0.hasPrefix("non-match") })
+            }
+        }
+    }
+
+    func testACountLargerThanTheEligiblePairsDrawsNothing() throws {
+        let db = try QueueFile.open(path: path)
+        let eligible = try count(db, decidedByModelSQL)
+        XCTAssertThrowsError(try QualityAudit.draw(queue: path, AuditRequest(size: .count(eligible + 1)), by: "quinn")) { error in
+            XCTAssertEqual((error as? ClericalError)?.status, .dataError)
+        }
+        XCTAssertEqual(try count(db, "SELECT count(*) FROM audit"), 0)
+        XCTAssertEqual(try count(db, "SELECT count(*) FROM audit_pair"), 0)
+    }
+
+    /// Audit pairs come in the normal flow at the audit's share, blind, and a verdict on one is
+    /// an ordinary review decision; a skipped one is offered again.
+    func testAuditPairsAreOfferedAtTheirShareBlindAndUnmarked() throws {
+        // A band wide enough that the band has pairs, and the model decides the rest.
+        var request = AuditRequest(size: .count(30))
+        request.share = 0.25
+        let summary = try QualityAudit.draw(queue: path, request, by: "quinn")
+        let db = try QueueFile.open(path: path)
+        let audited = Set(try db.read { try Int64.fetchAll($0, sql: "SELECT pair_id FROM audit_pair WHERE audit_id = ?", arguments: [summary.auditID]) })
+
+        let queue = try ReviewQueue(path: path, reviewer: "ana")
+        defer { queue.close() }
+        var fromAudit = 0
+        var skippedOnce = false
+        for n in 0..<40 {
+            let pair = try XCTUnwrap(queue.claimNext())
+            XCTAssertEqual(pair.isAudit, audited.contains(pair.id))
+            XCTAssertEqual(pair.kind, .review, "an audit pair is an ordinary review")
+            if pair.isAudit && !skippedOnce {
+                skippedOnce = true
+                try queue.release(pair.id)
+                let again = try XCTUnwrap(queue.claimNext())
+                XCTAssertEqual(again.id, pair.id, "a skipped audit pair is offered again")
+                XCTAssertTrue(again.isAudit)
+            }
+            if pair.isAudit { fromAudit += 1 }
+            try queue.decide(pair.id, .match, note: nil, shown: nil)
+            _ = n
+        }
+        XCTAssertEqual(fromAudit, 10, "a quarter of the 40 pairs offered")
+        XCTAssertEqual(try count(db, "SELECT count(*) FROM decision WHERE kind = 'review'"), 40)
+    }
+}
