@@ -45,6 +45,8 @@ final class RoleTests: XCTestCase {
             ("reviewers unreserve", ["reviewers", "unreserve", queue, "alice"]),
             ("qa sample", ["qa", "sample", queue, "--count", "1"]),
             ("qa report", ["qa", "report", queue]),
+            ("qa audit", ["qa", "audit", queue, "--count", "1"]),
+            ("export links", ["export", "links", queue, output("links.csv")]),
             ("reviewers add", ["reviewers", "add", queue, "newcomer", "--role", "reviewer"]),
             ("reviewers remove", ["reviewers", "remove", queue, "newcomer"]),
         ]
@@ -70,7 +72,8 @@ final class RoleTests: XCTestCase {
         let allowed: [String: Set<String>] = [
             "alice": ["status", "verify", "review", "reviewers list"],
             "quinn": ["status", "verify", "review", "import", "reestimate", "reestimate --every", "export labels", "export model",
-                      "export decisions", "simulate", "reviewers list", "review --adjudicate", "qa sample", "qa report"],
+                      "export decisions", "simulate", "reviewers list", "review --adjudicate", "qa sample", "qa report",
+                      "qa audit", "export links"],
             "sam": ["status", "verify", "review", "import", "simulate", "reviewers list", "reviewers add", "reviewers remove", "qa report",
                     "reviewers reserve", "reviewers unreserve"],
             "zoe": [],
