@@ -76,6 +76,42 @@ private func accuracy(_ model: FellegiSunterModel, _ gammas: [[Int]], _ isMatch:
 }
 
 final class EstimationTests: XCTestCase {
+    /// Blocking keeps only pairs that agree on c0 or c1. Over that candidate set the classes
+    /// are no longer independent; fitted over the patterns the queue holds, EM recovers the
+    /// parameters the pairs came from, and fitted over every pattern it does not.
+    func testEMConditionalOnTheCandidateSetRecoversParametersThatBlockingHides() {
+        let truth = binaryModel(lambda: 0.1, m: [0.9, 0.85, 0.8, 0.9], u: [0.2, 0.25, 0.1, 0.05])
+        let generator = PairGenerator(classes: [
+            .init(share: 0.1, agreement: [0.9, 0.85, 0.8, 0.9], isMatch: true),
+            .init(share: 0.9, agreement: [0.2, 0.25, 0.1, 0.05], isMatch: false),
+        ])
+        let (all, isMatch) = generator.draw(400_000, seed: 5)
+        let blocked = zip(all, isMatch).filter { $0.0[0] == 1 || $0.0[1] == 1 }
+        let gammas = blocked.map(\.0)
+        let start = binaryModel(lambda: 0.3, m: [0.7, 0.7, 0.7, 0.7], u: [0.3, 0.3, 0.3, 0.3])
+        var options = EstimationOptions(maxIterations: 500)
+        options.conditionalOnCandidates = true
+        let conditional = ExpectationMaximisation.estimate(start: start, tallies: tallies(gammas), options: options)
+        options.conditionalOnCandidates = false
+        let unconditional = ExpectationMaximisation.estimate(start: start, tallies: tallies(gammas), options: options)
+        for k in 2..<4 {  // the comparisons blocking did not use
+            XCTAssertEqual(conditional.model.parameters[k][1].m!, truth.parameters[k][1].m!, accuracy: 0.02, "m of c\(k)")
+            XCTAssertEqual(conditional.model.parameters[k][1].u!, truth.parameters[k][1].u!, accuracy: 0.02, "u of c\(k)")
+        }
+        for k in 0..<2 {  // blocking's own comparisons: their u over candidates is not the population's
+            XCTAssertEqual(conditional.model.parameters[k][1].m!, truth.parameters[k][1].m!, accuracy: 0.02, "m of c\(k)")
+            XCTAssertEqual(conditional.model.parameters[k][1].u!, truth.parameters[k][1].u!, accuracy: 0.02, "u of c\(k)")
+            XCTAssertGreaterThan(abs(unconditional.model.parameters[k][1].u! - truth.parameters[k][1].u!), 0.1,
+                                 "without the support, u of c\(k) is the candidate-set share")
+        }
+        // The conditional model's probabilities are the true posteriors over the candidates.
+        for vector in Set(gammas) {
+            var odds = log2(truth.lambda / (1 - truth.lambda))
+            for (k, g) in vector.enumerated() { odds += truth.parameters(comparison: k, gamma: g)!.weight }
+            XCTAssertEqual(conditional.model.score(gammas: vector).matchProbability, MatchWeight.probability(odds), accuracy: 0.02, "\(vector)")
+        }
+    }
+
     func testEMRecoversTheParametersItsDataCameFrom() {
         let truth = binaryModel(lambda: 0.3, m: [0.95, 0.9, 0.85, 0.8, 0.9], u: [0.05, 0.2, 0.1, 0.3, 0.02])
         let generator = PairGenerator(classes: [
@@ -105,7 +141,8 @@ final class EstimationTests: XCTestCase {
         ], missingRate: 0.1)
         let (gammas, isMatch) = generator.draw(20_000, seed: 2)
         let start = binaryModel(lambda: 0.4, m: [0.6, 0.6, 0.6, 0.6], u: [0.4, 0.4, 0.4, 0.4])
-        let options = EstimationOptions(maxIterations: 25, tolerance: 0)
+        // The pair-by-pair reference is the classic EM, over every comparison vector.
+        let options = EstimationOptions(maxIterations: 25, tolerance: 0, conditionalOnCandidates: false)
         var labels = [Verdict?](repeating: nil, count: gammas.count)
         for j in stride(from: 0, to: gammas.count, by: 37) { labels[j] = isMatch[j] ? .match : .nonMatch }
         for j in stride(from: 5, to: gammas.count, by: 101) { labels[j] = .unsure }

@@ -30,11 +30,13 @@ final class ReestimationTests: XCTestCase {
         return given
     }
 
-    /// The independent model's weights, stored per level, give every pattern's score.
+    /// The classic independent model (over every comparison vector): log2(λ/(1-λ)) + Σ log2(m/u)
+    /// from the stored parameters gives every pattern's score.
     func testReestimationStoresAVersionAndEveryPatternScoresByTheWeightFormula() throws {
         let given = try queueWithVerdicts(verdicts: 20)
         var request = ReestimationRequest()
         request.model = .independent
+        request.options.conditionalOnCandidates = false
         let report = try XCTUnwrap(Reestimation.run(queue: path, request: request))
         XCTAssertEqual(report.model, .independent)
 
@@ -67,6 +69,42 @@ final class ReestimationTests: XCTestCase {
                 XCTAssertEqual(pattern["match_weight"] as Double, weight, accuracy: 1e-9)
                 XCTAssertEqual(pattern["match_probability"] as Double, 1 / (1 + pow(2, -weight)), accuracy: 1e-12)
                 XCTAssertTrue(weight.isFinite)
+            }
+        }
+    }
+
+    /// Fitted over the candidate set (the default), every pattern scores as the prior plus the
+    /// stored level weights, null levels contributing nothing; m and u are shares of one.
+    func testTheCandidateSetModelScoresByItsStoredWeights() throws {
+        try queueWithVerdicts(verdicts: 20)
+        var request = ReestimationRequest()
+        request.model = .independent
+        let report = try XCTUnwrap(Reestimation.run(queue: path, request: request))
+        let db = try QueueFile.open(path: path)
+        try db.read { db in
+            let lambda = try XCTUnwrap(Double.fetchOne(db, sql: "SELECT lambda FROM model_version WHERE id = ?", arguments: [report.modelVersion]))
+            var weightByLevel: [String: Double] = [:]
+            var shares: [Int: (m: Double, u: Double)] = [:]
+            for row in try Row.fetchAll(db, sql: """
+                SELECT c.position, l.gamma, p.m, p.u, p.weight, l.is_null FROM level_parameter p
+                JOIN comparison_level l ON l.id = p.comparison_level_id JOIN comparison c ON c.id = l.comparison_id
+                WHERE p.model_version_id = ?
+                """, arguments: [report.modelVersion]) {
+                let isNull: Bool = row["is_null"]
+                let position: Int = row["position"]
+                weightByLevel["\(position) \(row["gamma"] as Int)"] = isNull ? 0 : row["weight"]
+                if isNull { XCTAssertEqual(row["weight"] as Double, 0, "a null level contributes nothing") }
+                if !isNull { shares[position, default: (0, 0)].m += row["m"]; shares[position, default: (0, 0)].u += row["u"] }
+            }
+            for (position, total) in shares {
+                XCTAssertEqual(total.m, 1, accuracy: 1e-9, "m of comparison \(position)")
+                XCTAssertEqual(total.u, 1, accuracy: 1e-9, "u of comparison \(position)")
+            }
+            for pattern in try Row.fetchAll(db, sql: "SELECT gammas, match_weight FROM pattern") {
+                let gammas = (pattern["gammas"] as String).split(separator: ",").map { Int($0)! }
+                var weight = log2(lambda / (1 - lambda))
+                for (k, gamma) in gammas.enumerated() { weight += weightByLevel["\(k) \(gamma)"]! }
+                XCTAssertEqual(pattern["match_weight"] as Double, weight, accuracy: 1e-9)
             }
         }
     }

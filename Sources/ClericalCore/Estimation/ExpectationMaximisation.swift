@@ -9,7 +9,10 @@ public struct EstimationOptions: Sendable, Equatable {
     public var fixU: Bool
     /// Fit each class's distribution over the comparison vectors the queue holds, not over every
     /// vector (Murray 2016): blocking makes candidate pairs agree on something, so outside that
-    /// support the independence model puts mass where no candidate can be, and EM drifts.
+    /// support the independence model puts mass where no candidate can be, and EM drifts. On the
+    /// household sets, 1,000 verdicts with the independent model: F1 0.9980 against 0.9970
+    /// (filtered) and 0.9513 against 0.9415 (all blocked pairs, where the imported model has
+    /// 0.9502: without it, EM drifts below).
     public var conditionalOnCandidates: Bool
 
     public init(maxIterations: Int = 100, tolerance: Double = 1e-6, fixU: Bool = false, conditionalOnCandidates: Bool = true) {
@@ -195,47 +198,88 @@ struct EstimationState {
         guard total > 0 else { return }
         let comparisons = coded.comparisons
         let patterns = coded.unlabelled.count
-        for _ in 0..<3 {
+        // Each pattern's Π θ, kept up to date as each comparison's θ is rescaled, so a sweep
+        // costs O(patterns × comparisons), not O(patterns × comparisons²).
+        var weights = [Double](repeating: 1, count: patterns)
+        coded.levels.withUnsafeBufferPointer { levels in
+            for p in 0..<patterns {
+                for j in 0..<comparisons {
+                    let i = levels[p * comparisons + j]
+                    if i >= 0 { weights[p] *= theta[j][i] }
+                }
+            }
+        }
+        // Sweeps until the level counts match (a few usually).
+        for _ in 0..<10 {
+            var largestRatio = 0.0
             for k in 0..<comparisons {
                 // The model's share of pairs at each level of comparison k, over the support.
                 var modelCounts = [Double](repeating: 0, count: theta[k].count)
                 var z = 0.0
                 coded.levels.withUnsafeBufferPointer { levels in
                     for p in 0..<patterns {
-                        let base = p * comparisons
-                        var weight = 1.0
-                        for j in 0..<comparisons {
-                            let i = levels[base + j]
-                            if i >= 0 { weight *= theta[j][i] }
-                        }
-                        z += weight
-                        let i = levels[base + k]
-                        if i >= 0 { modelCounts[i] += weight }
+                        z += weights[p]
+                        let i = levels[p * comparisons + k]
+                        if i >= 0 { modelCounts[i] += weights[p] }
                     }
                 }
                 guard z > 0 else { return }
+                var ratio = [Double](repeating: 1, count: theta[k].count)
                 for i in theta[k].indices where !isNull[k][i] {
                     let expected = modelCounts[i] / z * total
                     let target = max(targets[k][i], EstimationOptions.probabilityFloor * total)
-                    if expected > 0 { theta[k][i] *= target / expected }
+                    if expected > 0 {
+                        ratio[i] = target / expected
+                        theta[k][i] *= ratio[i]
+                        largestRatio = max(largestRatio, abs(ratio[i] - 1))
+                    }
                 }
-                // Shares keep summing to one over the non-null levels (Z absorbs the scale).
-                var sum = 0.0
-                for i in theta[k].indices where !isNull[k][i] { sum += theta[k][i] }
-                if sum > 0 { for i in theta[k].indices where !isNull[k][i] { theta[k][i] = max(theta[k][i] / sum, EstimationOptions.probabilityFloor) } }
+                // No renormalising: the null level's factor is fixed at 1, so the scale of the
+                // others carries how often the comparison is missing (Z absorbs the rest).
+                coded.levels.withUnsafeBufferPointer { levels in
+                    for p in 0..<patterns {
+                        let i = levels[p * comparisons + k]
+                        if i >= 0 { weights[p] *= ratio[i] }
+                    }
+                }
             }
+            if largestRatio < 1e-9 { break }
         }
     }
 
-    /// The support-restricted model as Fellegi–Sunter parameters that score exactly: each level's
-    /// weight is log2(θ_m / θ_u), and λ carries the prior log-odds plus log2(Z_u / Z_m), the
-    /// normalisers over the support. m and u are the shares θ (what an export writes).
+    /// The support-restricted model as Fellegi–Sunter parameters that score exactly: each
+    /// non-null level's weight is log2(θ_m / θ_u), a null level contributes nothing, and λ
+    /// carries the prior log-odds plus log2(Z_u / Z_m). m and u are θ as shares of the non-null
+    /// levels (what an export writes); where a comparison can be null, θ's scale also says how
+    /// often it is, so the weight is log2(m / u) plus log2(s_m / s_u), the ratio of the totals.
+    /// Levels no pattern of the queue has get the floor (no candidate can be there).
     func supportModel(from start: FellegiSunterModel, coded: CodedTallies) -> FellegiSunterModel {
         var model = self.model(from: start)
         let z = Self.normalisers(m: m, u: u, coded: coded)
         guard z.match > 0, z.nonMatch > 0 else { return model }
-        let prior = MatchWeight.weight(probability: lambda) + log2(z.nonMatch / z.match)
-        model.lambda = MatchWeight.probability(prior)
+        var present = m.map { [Bool](repeating: false, count: $0.count) }
+        coded.levels.withUnsafeBufferPointer { levels in
+            for p in coded.unlabelled.indices {
+                for k in 0..<coded.comparisons where levels[p * coded.comparisons + k] >= 0 {
+                    present[k][levels[p * coded.comparisons + k]] = true
+                }
+            }
+        }
+        let floor = EstimationOptions.probabilityFloor
+        for k in model.parameters.indices {
+            var mTotal = 0.0, uTotal = 0.0, absent = 0.0
+            for i in m[k].indices where !isNull[k][i] {
+                if present[k][i] { mTotal += m[k][i]; uTotal += u[k][i] } else { absent += 1 }
+            }
+            guard mTotal > 0, uTotal > 0 else { continue }
+            let scale = 1 - floor * absent
+            for i in m[k].indices where !isNull[k][i] {
+                model.parameters[k][i] = present[k][i]
+                    ? LevelParameters(m: m[k][i] / mTotal * scale, u: u[k][i] / uTotal * scale, weight: log2(m[k][i] / u[k][i]))
+                    : LevelParameters(m: floor, u: floor, weight: 0)
+            }
+        }
+        model.lambda = MatchWeight.probability(MatchWeight.weight(probability: lambda) + log2(z.nonMatch / z.match))
         return model
     }
 
