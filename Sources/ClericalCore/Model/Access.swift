@@ -14,6 +14,7 @@ public enum QueueAction: String, Sendable, CaseIterable {
     case sample = "sample for second review"
     case audit = "draw an audit of"
     case readQualityReport = "read the agreement report of"
+    case readLinkageQuality = "read the linkage quality of"
     case adjudicate
     case reestimate
     case export
@@ -23,7 +24,7 @@ public enum QueueAction: String, Sendable, CaseIterable {
         switch self {
         case .review, .readStatus, .verify: return nil
         case .manageReviewers, .manageClaims, .watchDashboard: return [.supervisor]
-        case .importPairs, .simulate, .readQualityReport: return [.supervisor, .qualityLead]
+        case .importPairs, .simulate, .readQualityReport, .readLinkageQuality: return [.supervisor, .qualityLead]
         case .sample, .audit, .adjudicate, .reestimate, .export: return [.qualityLead]
         }
     }

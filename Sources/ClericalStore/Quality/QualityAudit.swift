@@ -42,13 +42,16 @@ public enum QualityAudit {
     static func draw(_ db: Database, _ request: AuditRequest, by account: String) throws -> AuditSummary {
         // The frame: pending pairs of patterns outside the band, not in an audit already.
         var frame: [String: [(pairID: Int64, probability: Double)]] = [:]
+        var framePatterns: [String: [Int64: Int]] = [:]
         var eligible = 0
         try RawStatement(db, sql: """
-            SELECT p.id, t.match_probability FROM pair p JOIN pattern t ON t.id = p.pattern_id
+            SELECT p.id, t.match_probability, p.pattern_id FROM pair p JOIN pattern t ON t.id = p.pattern_id
             WHERE p.state = 'pending' AND t.in_band = 0 AND NOT EXISTS (SELECT 1 FROM audit_pair a WHERE a.pair_id = p.id)
             ORDER BY p.id
             """).each { row in
-            frame[AuditBands.stratum(row.double(1), request.stratify), default: []].append((row.int64(0), row.double(1)))
+            let stratum = AuditBands.stratum(row.double(1), request.stratify)
+            frame[stratum, default: []].append((row.int64(0), row.double(1)))
+            framePatterns[stratum, default: [:]][row.int64(2), default: 0] += 1
             eligible += 1
         }
         let wanted: Int
@@ -73,8 +76,12 @@ public enum QualityAudit {
         let pair = try db.makeStatement(sql: """
             INSERT INTO audit_pair (pair_id, audit_id, stratum, inclusion_probability, drawn_probability) VALUES (?, ?, ?, ?, ?)
             """)
+        let framePattern = try db.makeStatement(sql: "INSERT INTO audit_frame (audit_id, stratum, pattern_id, pairs) VALUES (?, ?, ?, ?)")
         var summary = AuditSummary(auditID: auditID, eligible: eligible, drawn: 0, strata: [:])
         for name in frame.keys.sorted() {
+            for (patternID, pairs) in framePatterns[name] ?? [:] {
+                try framePattern.execute(arguments: [auditID, name, patternID, pairs])
+            }
             let members = frame[name]!
             let n = allocation[name] ?? 0
             try stratum.execute(arguments: [auditID, name, members.count, n])

@@ -72,6 +72,8 @@ public struct QueueStatus: Sendable, Equatable, Codable {
     /// The supervisor dashboard's figures: reviewers, claims, pace and finish, the last
     /// re-estimation.
     public var team = TeamFigures()
+    /// The linkage quality of the queue's final decisions, as `clerical qa quality` gives it.
+    public var quality: QualityEstimate?
 
     /// Reads the status of an open queue, the team's figures included.
     public static func read(_ database: DatabaseQueue, path: String) throws(ClericalError) -> QueueStatus {
@@ -79,6 +81,7 @@ public struct QueueStatus: Sendable, Equatable, Codable {
             return try database.read { db in
                 var status = try read(db, path: path)
                 status.team = try TeamActivity().update(db, now: Date())
+                status.quality = try LinkageQualityReport.estimate(db)
                 return status
             }
         } catch let error as ClericalError {

@@ -330,6 +330,16 @@ enum QueueSchema {
                     offered     INTEGER NOT NULL DEFAULT 0 CHECK (offered = 0 OR offered = 1)
                 ) STRICT;
                 CREATE INDEX audit_pair_waiting ON audit_pair(audit_id, pair_id) WHERE offered = 0;
+
+                -- The frame by pattern: how many of each pattern's pairs each stratum drew from,
+                -- so that estimates know which unreviewed pairs a sample stands for (O(patterns)).
+                CREATE TABLE audit_frame (
+                    audit_id    INTEGER NOT NULL REFERENCES audit(id),
+                    stratum     TEXT NOT NULL,
+                    pattern_id  INTEGER NOT NULL REFERENCES pattern(id),
+                    pairs       INTEGER NOT NULL CHECK (pairs > 0),
+                    PRIMARY KEY (audit_id, stratum, pattern_id)
+                ) STRICT;
                 """)
         }
         return migrator

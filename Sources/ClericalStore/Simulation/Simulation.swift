@@ -37,6 +37,26 @@ public struct LearningStep: Sendable, Codable, Equatable {
     /// The largest change of a level weight made by the re-estimation at this step, in bits.
     public var largestWeightChange: Double
     public var pending: Int
+    /// `qa quality`'s estimate of the final decisions (verdicts where given, the model elsewhere).
+    public var estimate: EstimateAtStep
+    /// The final decisions scored against the truth file: what `estimate` estimates.
+    public var final: FinalScore
+
+    public struct EstimateAtStep: Sendable, Codable, Equatable {
+        public var precision: Double
+        public var precisionLow: Double
+        public var precisionHigh: Double
+        public var recall: Double
+        public var recallLow: Double
+        public var recallHigh: Double
+        public var f1: Double
+    }
+
+    public struct FinalScore: Sendable, Codable, Equatable {
+        public var precision: Double
+        public var recall: Double
+        public var f1: Double
+    }
 }
 
 public struct SimulationReport: Sendable, Codable, Equatable {
@@ -90,17 +110,29 @@ public enum Simulation {
             queue: displayPath, order: plan.order.rawValue, reviewers: plan.reviewers, errorRate: plan.errorRate, seed: plan.seed,
             pairsWithTruth: scored.count, unsureWithoutTruth: 0, wrongVerdicts: 0, steps: [], stoppedEarly: nil)
         func measure(verdicts: Int, weightChange: Double) throws {
-            let (version, probabilities, pending) = try database.read { db in
+            let (version, probabilities, pending, final, estimate) = try database.read { db in
                 (try Int64.fetchOne(db, sql: "SELECT max(id) FROM model_version") ?? 0,
                  Dictionary(uniqueKeysWithValues: try Row.fetchAll(db, sql: "SELECT id, match_probability FROM pattern").map {
                      ($0["id"] as Int64, $0["match_probability"] as Double)
                  }),
-                 try Int.fetchOne(db, sql: "SELECT count FROM band_count WHERE in_band = 1") ?? 0)
+                 try Int.fetchOne(db, sql: "SELECT count FROM band_count WHERE in_band = 1") ?? 0,
+                 Dictionary(try FinalVerdicts.all(db).filter { $0.verdict != .unsure }.map { ($0.pairID, $0.verdict == .match) },
+                            uniquingKeysWith: { first, _ in first }),
+                 try LinkageQualityReport.estimate(db))
             }
-            var score = ClassificationScore()
-            for pair in scored { score.add(predicted: (probabilities[pair.patternID] ?? 0) >= 0.5, actual: pair.isMatch) }
-            report.steps.append(LearningStep(verdicts: verdicts, modelVersion: version, precision: score.precision,
-                                             recall: score.recall, f1: score.f1, largestWeightChange: weightChange, pending: pending))
+            var score = ClassificationScore(), finalScore = ClassificationScore()
+            for pair in scored {
+                let byModel = (probabilities[pair.patternID] ?? 0) >= 0.5
+                score.add(predicted: byModel, actual: pair.isMatch)
+                finalScore.add(predicted: final[pair.pairID] ?? byModel, actual: pair.isMatch)
+            }
+            report.steps.append(LearningStep(
+                verdicts: verdicts, modelVersion: version, precision: score.precision,
+                recall: score.recall, f1: score.f1, largestWeightChange: weightChange, pending: pending,
+                estimate: .init(precision: estimate.precision.estimate, precisionLow: estimate.precision.low, precisionHigh: estimate.precision.high,
+                                recall: estimate.recall.estimate, recallLow: estimate.recall.low, recallHigh: estimate.recall.high,
+                                f1: estimate.f1.estimate),
+                final: .init(precision: finalScore.precision, recall: finalScore.recall, f1: finalScore.f1)))
         }
         try measure(verdicts: 0, weightChange: 0)
         if plan.auditShare > 0 {

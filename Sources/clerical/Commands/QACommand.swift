@@ -9,7 +9,30 @@ struct QACommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "qa",
         abstract: "Blind second review: sample decided pairs, and measure agreement.",
-        subcommands: [Sample.self, Report.self, Audit.self])
+        subcommands: [Sample.self, Report.self, Audit.self, Quality.self])
+
+    struct Quality: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Estimated precision, recall and F1 of the queue's final decisions, with 95% intervals.",
+            discussion: """
+                Final decisions are the verdicts where given and the current model (at probability \
+                0.5) elsewhere. Reviewed pairs are known exactly; unreviewed pairs an audit covers \
+                are estimated from its verdicts with their design weights (clerical qa audit); the \
+                rest from the model's own probabilities. Also: false and missed matches by band, \
+                and a calibration table. Matches that blocking never produced cannot be seen.
+                """)
+
+        @Argument(help: "The queue file.") var queue: String
+        @Flag(help: "Print JSON.") var json = false
+
+        func run() throws {
+            try reportingErrors { () throws(ClericalError) in
+                try Reviewers.require(.readLinkageQuality, queue: queue, account: try Identity.current())
+                let estimate = try LinkageQualityReport.estimate(queue: queue)
+                print(json ? ReportJSON.encode(estimate) : LinkageQualityText.text(estimate))
+            }
+        }
+    }
 
     struct Audit: ParsableCommand {
         static let configuration = CommandConfiguration(

@@ -1,0 +1,278 @@
+import Foundation
+
+/// What the linkage-quality estimate reads: the queue's pairs by pattern, how each is known
+/// (reviewed, covered by an audit stratum, or neither), and the audit's verdicts.
+public struct QualityInput: Sendable {
+    public struct Pattern: Sendable {
+        /// The current model's probability: pairs without a verdict are decided at 0.5 by it.
+        public var probability: Double
+        public var reviewedMatches: Int
+        public var reviewedNonMatches: Int
+        /// Pairs without a match or non-match verdict.
+        public var unreviewed: Int
+        /// Of those, how many each audit stratum's sample stands for (stratum key → pairs).
+        public var covered: [String: Int]
+
+        public init(probability: Double, reviewedMatches: Int, reviewedNonMatches: Int, unreviewed: Int, covered: [String: Int] = [:]) {
+            self.probability = probability
+            self.reviewedMatches = reviewedMatches
+            self.reviewedNonMatches = reviewedNonMatches
+            self.unreviewed = unreviewed
+            self.covered = covered
+        }
+    }
+
+    /// A verdict on an audit pair: its stratum, its pattern's current probability, the truth.
+    public struct AuditVerdict: Sendable {
+        public var stratum: String
+        public var probability: Double
+        public var isMatch: Bool
+
+        public init(stratum: String, probability: Double, isMatch: Bool) {
+            self.stratum = stratum
+            self.probability = probability
+            self.isMatch = isMatch
+        }
+    }
+
+    public var patterns: [Pattern]
+    public var auditVerdicts: [AuditVerdict]
+    /// Frame size of each audit stratum, for the finite-population correction.
+    public var frameSizes: [String: Int]
+
+    public init(patterns: [Pattern], auditVerdicts: [AuditVerdict], frameSizes: [String: Int]) {
+        self.patterns = patterns
+        self.auditVerdicts = auditVerdicts
+        self.frameSizes = frameSizes
+    }
+}
+
+/// Precision, recall and F1 of the queue's final decisions (verdicts where given, the model at
+/// 0.5 elsewhere), with 95% intervals, false and missed matches by band, and calibration.
+public struct QualityEstimate: Sendable, Codable, Equatable {
+    public struct Interval: Sendable, Codable, Equatable {
+        public var estimate: Double
+        public var low: Double
+        public var high: Double
+    }
+
+    public struct Band: Sendable, Codable, Equatable {
+        public var low: Double
+        public var high: Double
+        public var pairs: Int
+        public var reviewed: Int
+        public var falseMatches: Double
+        public var missedMatches: Double
+    }
+
+    public struct Calibration: Sendable, Codable, Equatable {
+        public var low: Double
+        public var high: Double
+        public var pairs: Int
+        public var reviewed: Int
+        /// Share of reviewed pairs that are matches, with its Wilson 95% interval.
+        public var reviewedMatchRate: Interval?
+        public var meanProbability: Double
+    }
+
+    public var precision: Interval
+    public var recall: Interval
+    public var f1: Interval
+    public var falseMatches: Interval
+    public var missedMatches: Interval
+    public var pairs: Int
+    /// Pairs known exactly: a match or non-match verdict.
+    public var reviewed: Int
+    public var auditVerdicts: Int
+    /// Unreviewed pairs estimated from an audit sample (design-based).
+    public var auditedPairs: Int
+    /// Unreviewed pairs estimated from the model's own probabilities (model-based).
+    public var modelBasedPairs: Int
+    public var bands: [Band]
+    public var calibration: [Calibration]
+    /// What the figures cannot say, in plain words.
+    public var notes: [String]
+}
+
+/// The estimator behind `clerical qa quality`.
+///
+/// The pairs fall in three parts. Reviewed pairs are known exactly. Unreviewed pairs an audit
+/// stratum covers are estimated from its sample's verdicts (a ratio estimator with the
+/// finite-population correction; each cell's share gets half a pair added for its variance, so
+/// a stratum with no error seen still has a non-zero interval, as Agresti–Coull do). The rest
+/// are estimated from the model's probabilities (each pair a Bernoulli draw), which is only as
+/// good as the model's calibration, and the notes say so. Precision, recall and F1 get
+/// delta-method intervals from the covariance of the true-positive, false-positive and
+/// false-negative totals. O(patterns + audit verdicts).
+public enum LinkageQuality {
+    static let z = 1.959964
+    /// Audit verdicts on one side of the model's decisions below which its error rate is not
+    /// called bounded.
+    public static let enoughAuditVerdicts = 30
+    /// The half-width the "how many more" advice aims at.
+    public static let targetHalfWidth = 0.005
+
+    public static func estimate(_ input: QualityInput) -> QualityEstimate {
+        // Totals (TP, FP, FN) and their covariance.
+        var total = [0.0, 0.0, 0.0]
+        var covariance = [[Double]](repeating: [0, 0, 0], count: 3)
+        var bandFalse = [Double](repeating: 0, count: AuditBands.edges.count - 1)
+        var bandMissed = bandFalse
+        var bandPairs = [Int](repeating: 0, count: bandFalse.count)
+        var bandReviewed = bandPairs
+        var pairs = 0, reviewed = 0, audited = 0, modelBased = 0
+
+        func modelBasedPart(_ probability: Double, _ count: Double) {
+            guard count > 0 else { return }
+            let variance = count * probability * (1 - probability)
+            let b = band(probability)
+            if probability >= 0.5 {
+                total[0] += count * probability
+                total[1] += count * (1 - probability)
+                covariance[0][0] += variance
+                covariance[1][1] += variance
+                covariance[0][1] -= variance
+                covariance[1][0] -= variance
+                bandFalse[b] += count * (1 - probability)
+            } else {
+                total[2] += count * probability
+                covariance[2][2] += variance
+                bandMissed[b] += count * probability
+            }
+        }
+
+        // Audit verdicts by stratum: cells TP, FP, FN, TN under the current decisions.
+        var sample: [String: [InputCell]] = [:]
+        for verdict in input.auditVerdicts {
+            sample[verdict.stratum, default: []].append(InputCell(probability: verdict.probability, isMatch: verdict.isMatch))
+        }
+        var coveredByStratum: [String: Double] = [:]
+        for pattern in input.patterns {
+            let all = pattern.reviewedMatches + pattern.reviewedNonMatches + pattern.unreviewed
+            pairs += all
+            reviewed += pattern.reviewedMatches + pattern.reviewedNonMatches
+            let b = band(pattern.probability)
+            bandPairs[b] += all
+            bandReviewed[b] += pattern.reviewedMatches + pattern.reviewedNonMatches
+            total[0] += Double(pattern.reviewedMatches)  // a reviewed match is decided a match
+            var rest = pattern.unreviewed
+            for (stratum, count) in pattern.covered.sorted(by: { $0.key < $1.key }) {
+                let taken = min(count, rest)
+                guard taken > 0 else { continue }
+                if sample[stratum]?.isEmpty ?? true {
+                    // A stratum with no verdict yet stands for nothing: the model speaks for it.
+                    continue
+                }
+                coveredByStratum[stratum, default: 0] += Double(taken)
+                rest -= taken
+                audited += taken
+            }
+            modelBased += rest
+            modelBasedPart(pattern.probability, Double(rest))
+        }
+        for (stratum, cells) in sample {
+            guard let covered = coveredByStratum[stratum], covered > 0 else { continue }
+            let n = Double(cells.count)
+            var counts = [0.0, 0.0, 0.0, 0.0]  // TP, FP, FN, TN
+            for cell in cells { counts[cell.index] += 1 }
+            let frame = Double(input.frameSizes[stratum] ?? cells.count)
+            let correction = max(0, 1 - n / max(frame, n))
+            let adjusted = counts.map { ($0 + 0.5) / (n + 2) }
+            for c in 0..<3 {
+                total[c] += covered * counts[c] / n
+                for d in 0..<3 {
+                    covariance[c][d] += covered * covered * correction * ((c == d ? adjusted[c] : 0) - adjusted[c] * adjusted[d]) / n
+                }
+            }
+            // False and missed matches by band: each verdict stands for covered / n pairs of its own band.
+            for cell in cells {
+                if cell.index == 1 { bandFalse[band(cell.probability)] += covered / n }
+                if cell.index == 2 { bandMissed[band(cell.probability)] += covered / n }
+            }
+        }
+
+        let (tp, fp, fn) = (total[0], total[1], total[2])
+        func interval(_ value: Double, gradient: [Double], upper: Double = 1) -> QualityEstimate.Interval {
+            var variance = 0.0
+            for c in 0..<3 { for d in 0..<3 { variance += gradient[c] * gradient[d] * covariance[c][d] } }
+            let half = z * max(variance, 0).squareRoot()
+            return .init(estimate: value, low: max(0, value - half), high: min(upper, value + half))
+        }
+        let predicted = tp + fp, actual = tp + fn, f1Denominator = 2 * tp + fp + fn
+        let precision = predicted > 0
+            ? interval(tp / predicted, gradient: [fp / (predicted * predicted), -tp / (predicted * predicted), 0])
+            : .init(estimate: 1, low: 1, high: 1)
+        let recall = actual > 0
+            ? interval(tp / actual, gradient: [fn / (actual * actual), 0, -tp / (actual * actual)])
+            : .init(estimate: 1, low: 1, high: 1)
+        let f1 = f1Denominator > 0
+            ? interval(2 * tp / f1Denominator, gradient: [2 * (fp + fn) / (f1Denominator * f1Denominator),
+                                                         -2 * tp / (f1Denominator * f1Denominator), -2 * tp / (f1Denominator * f1Denominator)])
+            : .init(estimate: 1, low: 1, high: 1)
+
+        var notes = ["Matches that blocking never produced are not in the queue and cannot be seen from it: recall is among candidate pairs."]
+        if input.auditVerdicts.isEmpty {
+            notes.append("No audit verdicts: the \(modelBased) pairs the model decided on its own are estimated from its own probabilities, which is only as good as its calibration. Draw an audit (clerical qa audit) to measure them.")
+        } else if modelBased > 0 {
+            notes.append("\(modelBased) unreviewed pairs no audit stratum covers are estimated from the model's own probabilities.")
+        }
+        for side in ["match", "non-match"] {
+            let verdicts = input.auditVerdicts.filter { ($0.probability >= 0.5) == (side == "match") }
+            guard verdicts.count < enoughAuditVerdicts else { continue }
+            let errors = verdicts.filter { $0.isMatch != (side == "match") }.count
+            let rate = wilson(errors, verdicts.count)?.estimate ?? 0.05
+            let needed = Int((z * z * max(rate, 0.01) * (1 - max(rate, 0.01)) / (targetHalfWidth * targetHalfWidth)).rounded(.up))
+            let more = max(enoughAuditVerdicts, needed) - verdicts.count
+            notes.append("\(verdicts.count) audit verdicts among the model's \(side)es: too few to bound its \(side == "match" ? "false-match" : "missed-match") rate; about \(more) more would bound it to ±\(targetHalfWidth).")
+        }
+
+        let edges = AuditBands.edges
+        let bands = (0..<(edges.count - 1)).map { b in
+            QualityEstimate.Band(low: edges[b], high: edges[b + 1], pairs: bandPairs[b], reviewed: bandReviewed[b],
+                                 falseMatches: bandFalse[b], missedMatches: bandMissed[b])
+        }
+        return QualityEstimate(
+            precision: precision, recall: recall, f1: f1,
+            falseMatches: .init(estimate: fp, low: max(0, fp - z * covariance[1][1].squareRoot()), high: fp + z * covariance[1][1].squareRoot()),
+            missedMatches: .init(estimate: fn, low: max(0, fn - z * covariance[2][2].squareRoot()), high: fn + z * covariance[2][2].squareRoot()),
+            pairs: pairs, reviewed: reviewed, auditVerdicts: input.auditVerdicts.count, auditedPairs: audited,
+            modelBasedPairs: modelBased, bands: bands, calibration: calibration(input.patterns), notes: notes)
+    }
+
+    /// Per tenth of probability: pairs, reviewed pairs, their match rate, the mean probability.
+    static func calibration(_ patterns: [QualityInput.Pattern]) -> [QualityEstimate.Calibration] {
+        (0..<10).map { tenth in
+            let low = Double(tenth) / 10, high = Double(tenth + 1) / 10
+            let members = patterns.filter { min(9, Int($0.probability * 10)) == tenth }
+            let all = members.reduce(0) { $0 + $1.reviewedMatches + $1.reviewedNonMatches + $1.unreviewed }
+            let matches = members.reduce(0) { $0 + $1.reviewedMatches }
+            let reviewed = members.reduce(0) { $0 + $1.reviewedMatches + $1.reviewedNonMatches }
+            let mean = all > 0
+                ? members.reduce(0.0) { $0 + $1.probability * Double($1.reviewedMatches + $1.reviewedNonMatches + $1.unreviewed) } / Double(all)
+                : (low + high) / 2
+            return .init(low: low, high: high, pairs: all, reviewed: reviewed, reviewedMatchRate: wilson(matches, reviewed), meanProbability: mean)
+        }
+    }
+
+    /// The Wilson score interval at 95%: never of zero width, even with no success or no failure.
+    public static func wilson(_ successes: Int, _ trials: Int) -> QualityEstimate.Interval? {
+        guard trials > 0 else { return nil }
+        let n = Double(trials), p = Double(successes) / n
+        let centre = (p + z * z / (2 * n)) / (1 + z * z / n)
+        let half = z / (1 + z * z / n) * (p * (1 - p) / n + z * z / (4 * n * n)).squareRoot()
+        return .init(estimate: p, low: max(0, centre - half), high: min(1, centre + half))
+    }
+
+    static func band(_ probability: Double) -> Int {
+        let edges = AuditBands.edges
+        for i in 0..<(edges.count - 1) where probability < edges[i + 1] { return i }
+        return edges.count - 2
+    }
+
+    struct InputCell {
+        var probability: Double
+        var isMatch: Bool
+        /// 0 TP, 1 FP, 2 FN, 3 TN, under the decision at 0.5.
+        var index: Int { probability >= 0.5 ? (isMatch ? 0 : 1) : (isMatch ? 2 : 3) }
+    }
+}

@@ -1,0 +1,91 @@
+@testable import ClericalCore
+import XCTest
+
+final class LinkageQualityTests: XCTestCase {
+    /// Every pair reviewed: the figures are the verdicts' own, with no width at all.
+    func testWithEveryPairReviewedTheEstimateIsExact() {
+        let input = QualityInput(patterns: [
+            .init(probability: 0.99, reviewedMatches: 90, reviewedNonMatches: 10, unreviewed: 0),
+            .init(probability: 0.02, reviewedMatches: 5, reviewedNonMatches: 895, unreviewed: 0),
+        ], auditVerdicts: [], frameSizes: [:])
+        let estimate = LinkageQuality.estimate(input)
+        // Final decisions are the verdicts, so nothing is wrong.
+        for interval in [estimate.precision, estimate.recall, estimate.f1] {
+            XCTAssertEqual(interval.estimate, 1, accuracy: 1e-12)
+            XCTAssertEqual(interval.low, interval.high, accuracy: 1e-12)
+        }
+        XCTAssertEqual(estimate.falseMatches.estimate, 0)
+        XCTAssertEqual(estimate.reviewed, 1000)
+        XCTAssertEqual(estimate.modelBasedPairs, 0)
+        // Calibration: the reviewed match rate per band.
+        let top = estimate.calibration[9]
+        XCTAssertEqual(top.reviewed, 100)
+        XCTAssertEqual(top.reviewedMatchRate?.estimate ?? 0, 0.9, accuracy: 1e-12)
+    }
+
+    /// A constructed queue whose true error rates are known: 10,000 pairs the model calls
+    /// matches (2% are not) and 10,000 it calls non-matches (1% are matches), audited with
+    /// 300 pairs in each stratum. Over 200 draws, the 95% intervals cover the true precision
+    /// and recall of the final decisions about 95% of the time.
+    func testTheIntervalsCoverKnownErrorRates() {
+        var covered = (precision: 0, recall: 0)
+        var widths: [Double] = []
+        let draws = 200
+        for seed in 1...draws {
+            var random = SeededGenerator(seed: UInt64(seed))
+            // Truth of each pair of the two patterns: true = match.
+            let high = (0..<10_000).map { $0 >= 200 }  // 200 non-matches among the model's matches
+            let low = (0..<10_000).map { $0 < 100 }    // 100 matches among the model's non-matches
+            let sampleHigh = Array(high.indices.shuffled(using: &random).prefix(300))
+            let sampleLow = Array(low.indices.shuffled(using: &random).prefix(300))
+            let highMatches = sampleHigh.filter { high[$0] }.count
+            let lowMatches = sampleLow.filter { low[$0] }.count
+            let input = QualityInput(patterns: [
+                .init(probability: 0.99, reviewedMatches: highMatches, reviewedNonMatches: 300 - highMatches, unreviewed: 9_700,
+                      covered: ["a/match": 9_700]),
+                .init(probability: 0.01, reviewedMatches: lowMatches, reviewedNonMatches: 300 - lowMatches, unreviewed: 9_700,
+                      covered: ["a/non-match": 9_700]),
+            ], auditVerdicts: sampleHigh.map { .init(stratum: "a/match", probability: 0.99, isMatch: high[$0]) }
+                + sampleLow.map { .init(stratum: "a/non-match", probability: 0.01, isMatch: low[$0]) },
+            frameSizes: ["a/match": 10_000, "a/non-match": 10_000])
+            let estimate = LinkageQuality.estimate(input)
+            // The truth of the final decisions: sampled pairs by their verdicts, the rest by the model.
+            let tp = Double(9_800 + lowMatches)
+            let fp = Double(200 - (300 - highMatches))
+            let fn = Double(100 - lowMatches)
+            let precision = tp / (tp + fp), recall = tp / (tp + fn)
+            if estimate.precision.low <= precision && precision <= estimate.precision.high { covered.precision += 1 }
+            if estimate.recall.low <= recall && recall <= estimate.recall.high { covered.recall += 1 }
+            widths.append(estimate.precision.high - estimate.precision.low)
+        }
+        XCTAssertGreaterThanOrEqual(covered.precision, 180, "precision covered in \(covered.precision) of \(draws)")
+        XCTAssertGreaterThanOrEqual(covered.recall, 180, "recall covered in \(covered.recall) of \(draws)")
+        XCTAssertTrue(widths.allSatisfy { $0 > 0 })
+    }
+
+    /// A stratum whose sample shows no error still gets an interval of non-zero width.
+    func testNoErrorObservedIsNeverAZeroWidthInterval() {
+        let input = QualityInput(patterns: [
+            .init(probability: 0.999, reviewedMatches: 50, reviewedNonMatches: 0, unreviewed: 5_000, covered: ["a/match": 5_000]),
+        ], auditVerdicts: (0..<50).map { _ in .init(stratum: "a/match", probability: 0.999, isMatch: true) },
+        frameSizes: ["a/match": 5_050])
+        let estimate = LinkageQuality.estimate(input)
+        XCTAssertEqual(estimate.precision.estimate, 1, accuracy: 1e-12)
+        XCTAssertLessThan(estimate.precision.low, 0.999)
+        XCTAssertGreaterThan(estimate.falseMatches.high, 0)
+        XCTAssertFalse(estimate.notes.contains { $0.contains("among the model's matches: too few") }, "50 verdicts are enough to bound it")
+        let wilson = try! XCTUnwrap(LinkageQuality.wilson(0, 50))
+        XCTAssertEqual(wilson.low, 0)
+        XCTAssertEqual(wilson.high, 0.0714, accuracy: 0.0005, "Wilson's 95% upper bound for 0 of 50")
+    }
+
+    /// Too few audit verdicts: it says so, and how many more would bound the rate.
+    func testTooFewAuditVerdictsAreNamed() {
+        let input = QualityInput(patterns: [
+            .init(probability: 0.99, reviewedMatches: 10, reviewedNonMatches: 0, unreviewed: 1_000, covered: ["a/match": 1_000]),
+        ], auditVerdicts: (0..<10).map { _ in .init(stratum: "a/match", probability: 0.99, isMatch: true) }, frameSizes: ["a/match": 1_010])
+        let notes = LinkageQuality.estimate(input).notes
+        XCTAssertTrue(notes.contains { $0.contains("10 audit verdicts among the model's matches: too few") && $0.contains("more would bound it") }, "\(notes)")
+        XCTAssertTrue(notes.contains { $0.contains("blocking never produced") })
+    }
+}
