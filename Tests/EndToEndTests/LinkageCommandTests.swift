@@ -91,3 +91,108 @@ final class LinkageCommandTests: XCTestCase {
         XCTAssertEqual(Set(singles.map { $0[0] }).count, singles.count)
     }
 }
+
+/// `clerical import-labels` and `clerical qa quality` through the binary.
+final class LabelsAndQualityCommandTests: XCTestCase {
+    var folder: URL!
+    var queue: String { folder.appendingPathComponent("q.db").path }
+
+    override func setUpWithError() throws {
+        folder = temporaryFolder()
+        XCTAssertEqual(try Binary.importFixture(into: queue, band: "0.01:0.999").status, 0)
+    }
+
+    override func tearDown() { try? FileManager.default.removeItem(at: folder) }
+
+    func write(_ name: String, _ text: String) -> String {
+        let path = folder.appendingPathComponent(name).path
+        try! text.write(toFile: path, atomically: true, encoding: .utf8)
+        return path
+    }
+
+    func decisions() throws -> Int {
+        let db = try DatabaseQueue(path: queue)
+        defer { try? db.close() }
+        return try db.read { try Int.fetchOne($0, sql: "SELECT count(*) FROM decision") ?? 0 }
+    }
+
+    /// Labels exported from one queue come back into another as the same final verdicts, by
+    /// the named reviewer, with the labelling tool's extra columns ignored and unknown pairs counted.
+    func testLabelsRoundTripThroughSplinksTable() throws {
+        let load = Process()
+        load.executableURL = Binary.productsDirectory.appendingPathComponent("clerical-load")
+        load.arguments = [queue, "--reviewer", "ana", "--max", "15", "--report", folder.appendingPathComponent("ana.json").path]
+        try load.run()
+        load.waitUntilExit()
+        let exported = folder.appendingPathComponent("labels.csv").path
+        XCTAssertEqual(try Binary.run(["export", "labels", queue, exported]).status, 0)
+
+        let other = folder.appendingPathComponent("other.db").path
+        XCTAssertEqual(try Binary.importFixture(into: other, band: "0.01:0.999").status, 0)
+        // The labelling tool adds columns; a pair the queue lacks is counted, not invented.
+        var lines = try String(contentsOfFile: exported, encoding: .utf8).split(separator: "\n").map(String.init)
+        lines[0] += ",labeller,timestamp"
+        for i in 1..<lines.count { lines[i] += ",ana,2026-12-01T10:00:00Z" }
+        lines.append("no-such-record,rec-944-org,1.0,ana,2026-12-01T10:00:00Z")
+        lines.append("rec-944-dup-1,rec-944-org,0.5,ana,2026-12-01T10:00:00Z")
+        let labels = write("tool.csv", lines.joined(separator: "\n") + "\n")
+        let run = try Binary.run(["import-labels", other, labels, "--reviewer", "splink-tool"])
+        XCTAssertEqual(run.status, 0, run.stderr)
+        XCTAssertTrue(run.stdout.contains("1 not in the queue"), run.stdout)
+        XCTAssertTrue(run.stdout.contains("1 unsure"), run.stdout)
+        XCTAssertEqual(try Binary.run(["verify", other]).status, 0, "the imported decisions are on the hash chain")
+
+        let again = folder.appendingPathComponent("again.csv").path
+        XCTAssertEqual(try Binary.run(["export", "labels", other, again]).status, 0)
+        let original = Set(try String(contentsOfFile: exported, encoding: .utf8).split(separator: "\n").dropFirst())
+        let reimported = Set(try String(contentsOfFile: again, encoding: .utf8).split(separator: "\n").dropFirst())
+        // The unsure label on rec-944 came later, so that pair's final verdict is unsure there.
+        XCTAssertEqual(original.filter { !$0.hasPrefix("rec-944-dup-1,rec-944-org") },
+                       reimported.filter { !$0.hasPrefix("rec-944-dup-1,rec-944-org") })
+        let exportedDecisions = folder.appendingPathComponent("d.csv").path
+        XCTAssertEqual(try Binary.run(["export", "decisions", other, exportedDecisions]).status, 0)
+        XCTAssertTrue(try String(contentsOfFile: exportedDecisions, encoding: .utf8).contains(",splink-tool,review,"))
+    }
+
+    func testBadLabelsGetFileLineAndColumnAndLeaveTheQueueAsItWas() throws {
+        let cases: [(String, String, Int32, String)] = [
+            ("empty.csv", "", 65, "the file is empty"),
+            ("no-score.csv", "unique_id_l,unique_id_r\nrec-944-dup-1,rec-944-org\n", 65, "no column \"clerical_match_score\""),
+            ("no-id.csv", "unique_id_l,clerical_match_score\nrec-944-dup-1,1\n", 65, "no column \"unique_id_r\""),
+            ("word.csv", "unique_id_l,unique_id_r,clerical_match_score\nrec-944-dup-1,rec-944-org,1\nrec-187-dup-2,rec-187-org,yes\n", 65,
+             "word.csv:3:27: clerical_match_score is \"yes\""),
+            ("range.csv", "unique_id_l,unique_id_r,clerical_match_score\nrec-944-dup-1,rec-944-org,1.5\n", 65, "range.csv:2:"),
+            ("fields.csv", "unique_id_l,unique_id_r,clerical_match_score\nrec-944-dup-1,rec-944-org\n", 65, "fields.csv:2"),
+        ]
+        for (name, text, status, message) in cases {
+            let run = try Binary.run(["import-labels", queue, write(name, text)])
+            XCTAssertEqual(run.status, status, "\(name): \(run.stderr)")
+            XCTAssertTrue(run.stderr.contains(message), "\(name): \(run.stderr)")
+            XCTAssertEqual(try decisions(), 0, "\(name): nothing was written (the first good row neither)")
+        }
+        let missing = try Binary.run(["import-labels", queue, folder.appendingPathComponent("missing.csv").path])
+        XCTAssertEqual(missing.status, 66, missing.stderr)
+    }
+
+    func testQualityReportsIntervalsAndStatusCarriesThem() throws {
+        XCTAssertEqual(try Binary.run(["qa", "audit", queue, "--count", "30", "--share", "1"]).status, 0)
+        let load = Process()
+        load.executableURL = Binary.productsDirectory.appendingPathComponent("clerical-load")
+        load.arguments = [queue, "--reviewer", "ana", "--max", "40", "--report", folder.appendingPathComponent("ana.json").path]
+        try load.run()
+        load.waitUntilExit()
+        let text = try Binary.run(["qa", "quality", queue])
+        XCTAssertEqual(text.status, 0, text.stderr)
+        for expected in ["precision", "recall", "F1", "95% interval", "calibration", "blocking never produced"] {
+            XCTAssertTrue(text.stdout.contains(expected), "\(expected): \(text.stdout)")
+        }
+        let json = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(try Binary.run(["qa", "quality", queue, "--json"]).stdout.utf8)) as? [String: Any])
+        let precision = try XCTUnwrap(json["precision"] as? [String: Double])
+        XCTAssertLessThanOrEqual(precision["low"]!, precision["estimate"]!)
+        XCTAssertLessThan(precision["low"]!, precision["high"]!, "never a zero-width interval with pairs left unreviewed")
+        XCTAssertGreaterThan(json["audit_verdicts"] as? Int ?? 0, 0)
+        let status = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(try Binary.run(["status", queue, "--json"]).stdout.utf8)) as? [String: Any])
+        let quality = try XCTUnwrap(status["quality"] as? [String: Any])
+        XCTAssertEqual((quality["precision"] as? [String: Double])?["estimate"], precision["estimate"])
+    }
+}

@@ -26,6 +26,16 @@ final class RoleTests: XCTestCase {
 
     func output(_ name: String) -> String { folder.appendingPathComponent(name).path }
 
+    /// A labels table of two pairs of the queue, as Splink writes one.
+    var labels: String {
+        let path = output("labels-in.csv")
+        if !FileManager.default.fileExists(atPath: path) {
+            try? "unique_id_l,unique_id_r,clerical_match_score\nrec-944-dup-1,rec-944-org,1.0\nrec-1216-dup-0,rec-1216-dup-1,0.0\n"
+                .write(toFile: path, atomically: true, encoding: .utf8)
+        }
+        return path
+    }
+
     /// Every command a role might be refused, with the arguments to run it on the queue.
     var commands: [(action: String, arguments: [String])] {
         [
@@ -47,6 +57,8 @@ final class RoleTests: XCTestCase {
             ("qa report", ["qa", "report", queue]),
             ("qa audit", ["qa", "audit", queue, "--count", "1"]),
             ("export links", ["export", "links", queue, output("links.csv")]),
+            ("qa quality", ["qa", "quality", queue]),
+            ("import-labels", ["import-labels", queue, labels]),
             ("reviewers add", ["reviewers", "add", queue, "newcomer", "--role", "reviewer"]),
             ("reviewers remove", ["reviewers", "remove", queue, "newcomer"]),
         ]
@@ -73,8 +85,8 @@ final class RoleTests: XCTestCase {
             "alice": ["status", "verify", "review", "reviewers list"],
             "quinn": ["status", "verify", "review", "import", "reestimate", "reestimate --every", "export labels", "export model",
                       "export decisions", "simulate", "reviewers list", "review --adjudicate", "qa sample", "qa report",
-                      "qa audit", "export links"],
-            "sam": ["status", "verify", "review", "import", "simulate", "reviewers list", "reviewers add", "reviewers remove", "qa report",
+                      "qa audit", "export links", "qa quality", "import-labels"],
+            "sam": ["status", "verify", "review", "import", "simulate", "reviewers list", "reviewers add", "reviewers remove", "qa report", "qa quality",
                     "reviewers reserve", "reviewers unreserve"],
             "zoe": [],
         ]

@@ -13,6 +13,7 @@ public enum QueueAction: String, Sendable, CaseIterable {
     case simulate
     case sample = "sample for second review"
     case audit = "draw an audit of"
+    case importLabels = "import labels into"
     case readQualityReport = "read the agreement report of"
     case readLinkageQuality = "read the linkage quality of"
     case adjudicate
@@ -25,7 +26,7 @@ public enum QueueAction: String, Sendable, CaseIterable {
         case .review, .readStatus, .verify: return nil
         case .manageReviewers, .manageClaims, .watchDashboard: return [.supervisor]
         case .importPairs, .simulate, .readQualityReport, .readLinkageQuality: return [.supervisor, .qualityLead]
-        case .sample, .audit, .adjudicate, .reestimate, .export: return [.qualityLead]
+        case .sample, .audit, .importLabels, .adjudicate, .reestimate, .export: return [.qualityLead]
         }
     }
 }
