@@ -17,25 +17,27 @@ DATA=$OUT/bench-$PAIRS
 BASE=$OUT/reestimate-$PAIRS.db
 WORK=$OUT/reestimate-work.db
 [ -x /usr/bin/time ] || { echo "needs /usr/bin/time (apt-get install time)"; exit 1; }
+# SCRATCH=dir builds there (swift build --scratch-path), beside a debug .build.
+SCRATCH=${SCRATCH:-.build}
 
-swift build -c release --product clerical >/dev/null
-swift build -c release --product clerical-samplegen >/dev/null
-swift build -c release --product clerical-estimation-bench >/dev/null
+swift build -c release --scratch-path "$SCRATCH" --product clerical >/dev/null
+swift build -c release --scratch-path "$SCRATCH" --product clerical-samplegen >/dev/null
+swift build -c release --scratch-path "$SCRATCH" --product clerical-estimation-bench >/dev/null
 mkdir -p "$OUT"
-[ -f "$DATA/predictions.csv" ] || .build/release/clerical-samplegen "$DATA" --pairs "$PAIRS"
+[ -f "$DATA/predictions.csv" ] || "$SCRATCH"/release/clerical-samplegen "$DATA" --pairs "$PAIRS"
 if [ ! -f "$BASE" ]; then
   echo "importing $DATA/predictions.csv (once) ..."
-  .build/release/clerical import "$BASE" "$DATA/predictions.csv" --model "$DATA/model.json" | sed 's/^/  /'
+  "$SCRATCH"/release/clerical import "$BASE" "$DATA/predictions.csv" --model "$DATA/model.json" | sed 's/^/  /'
 fi
 
 # Verdicts through ReviewQueue, the pair-by-pair EM, and the comparison vectors for Splink.
-.build/release/clerical-estimation-bench "$BASE" --truth "$DATA/truth.csv" --verdicts "$VERDICTS" --vectors "$OUT/vectors-$PAIRS.csv"
+"$SCRATCH"/release/clerical-estimation-bench "$BASE" --truth "$DATA/truth.csv" --verdicts "$VERDICTS" --vectors "$OUT/vectors-$PAIRS.csv"
 
 for run in $(seq "$RUNS"); do
   rm -f "$WORK"*
   cp "$BASE" "$WORK"  # every run starts from the imported model
   sync "$WORK"        # or the first fsync would flush the whole copy and be timed with it
-  /usr/bin/time -f "%e %M" -o "$OUT/time.txt" .build/release/clerical reestimate "$WORK" --json > "$OUT/report.json"
+  /usr/bin/time -f "%e %M" -o "$OUT/time.txt" "$SCRATCH"/release/clerical reestimate "$WORK" --json > "$OUT/report.json"
   read -r wall kb < "$OUT/time.txt"
   python3 - "$OUT/report.json" "$wall" "$kb" "$run" <<'PY'
 import json, sys
