@@ -82,6 +82,39 @@ final class ReviewScreenTests: XCTestCase {
         }
     }
 
+    /// A pair drawn for an audit of the model's decisions comes blind and unmarked, whatever
+    /// the reviewer chose, and its verdict records no score as shown.
+    func testAuditPairsAreBlindAndUnmarked() throws {
+        try? FileManager.default.removeItem(atPath: queuePath)
+        _ = try SplinkImporter.run(queue: queuePath, predictions: Self.fixtures.appendingPathComponent("predictions.csv").path,
+                                   model: Self.fixtures.appendingPathComponent("model.json").path,
+                                   band: .probability(low: 0.5, high: 0.5000001))
+        var request = AuditRequest(size: .count(2))
+        request.share = 1
+        _ = try QualityAudit.draw(queue: queuePath, request, by: "quinn")
+        for (width, height) in [(80, 24), (120, 40)] {
+            let (state, session) = try started(width: width, height: height, blind: false)
+            XCTAssertEqual(state.live?.isAudit, true)
+            XCTAssertFalse(state.blind, "the reviewer's own setting is left alone")
+            let text = ReviewView.render(state).text()
+            for hidden in ["weight", "probability", "Exact", "JW", "█│", "│█", "AUDIT", "SECOND REVIEW"] {
+                XCTAssertFalse(text.contains(hidden), "an audit pair shows «\(hidden)»")
+            }
+            if width == 120 {
+                var decided = state
+                press([.character("m")], &decided, session)
+                let log = folder.appendingPathComponent("decisions.csv").path
+                _ = try Exports.decisions(queue: queuePath, to: log)
+                let last = try XCTUnwrap(String(contentsOfFile: log, encoding: .utf8).split(separator: "\n").last)
+                // …,verdict,note,decided_at,shown_match_weight,shown_match_probability
+                let fields = last.split(separator: ",", omittingEmptySubsequences: false)
+                XCTAssertEqual(fields[8], "match")
+                XCTAssertEqual(fields.suffix(2), ["", ""], "no score was shown: \(last)")
+            }
+            session.queue.close()
+        }
+    }
+
     func testAdjudicationShowsBothVerdictsAndNotes() throws {
         let (state, session) = try secondReviewScreen(width: 120, height: 40)
         var second = state
