@@ -90,5 +90,15 @@ for variant in variants:
     best1000 = sorted(at(r, 1000) for r in runs)
     print(f"           at 1,000: reached {bound - 0.0005:.4f} in {sum(v >= bound - 0.0005 for v in best1000)} of {len(runs)} seeds; "
           f"worst F1 after ≥ 100 verdicts {worst:.4f} (imported {imported:.4f}: {'never below' if worst >= imported else 'BELOW'})")
+    # qa quality's 95% intervals against the truth of the final decisions, at the last step.
+    last = [r["steps"][-1] for r in runs if "estimate" in r["steps"][-1]]
+    if last:
+        covers = sum(s["estimate"]["precision_low"] <= s["final"]["precision"] <= s["estimate"]["precision_high"]
+                     and s["estimate"]["recall_low"] <= s["final"]["recall"] <= s["estimate"]["recall_high"] for s in last)
+        halves = sorted(max(s["estimate"]["precision_high"] - s["estimate"]["precision_low"],
+                            s["estimate"]["recall_high"] - s["estimate"]["recall_low"]) / 2 for s in last)
+        finals = sorted(s["final"]["f1"] for s in last)
+        print(f"           intervals at 1,000 cover the true precision and recall in {covers} of {len(last)} seeds; "
+              f"half-width median {halves[len(halves)//2]:.4f}, max {halves[-1]:.4f}; final decisions' F1 median {finals[len(finals)//2]:.4f}")
 PY
 done
