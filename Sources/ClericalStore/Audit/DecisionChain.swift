@@ -1,6 +1,7 @@
 import ClericalCore
 import Crypto
 import Foundation
+import GRDB
 
 /// The content of one decision row, and its SHA-256 link to the row before it.
 ///
@@ -43,5 +44,45 @@ struct DecisionContent {
             bytes.append(digits[Int(byte & 0x0F)])
         }
         return String(decoding: bytes, as: UTF8.self)
+    }
+}
+
+/// Appends review decisions to the hash chain, each linked to the one before.
+struct DecisionAppender {
+    let db: Database
+    let reviewer: String
+    private var previous: String?
+    private let insert: RawStatement
+
+    init(_ db: Database, reviewer: String) throws {
+        self.db = db
+        self.reviewer = reviewer
+        previous = try String.fetchOne(db, sql: "SELECT hash FROM decision ORDER BY id DESC LIMIT 1")
+        insert = try RawStatement(db, sql: Self.insertSQL)
+    }
+
+    /// The one INSERT of a decision row, for the review queue too.
+    static let insertSQL = """
+        INSERT INTO decision (pair_id, reviewer, kind, verdict, note, decided_at, shown_match_weight,
+                              shown_match_probability, previous_hash, hash)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+        """
+
+    mutating func append(pairID: Int64, verdict: Verdict, note: String?) throws {
+        let content = DecisionContent(pairID: pairID, reviewer: reviewer, kind: .review, verdict: verdict, note: note,
+                                      decidedAt: Timestamp.now(), shownMatchWeight: nil, shownMatchProbability: nil)
+        let hash = content.hash(previous: previous)
+        insert.bind(1, pairID)
+        insert.bind(2, reviewer)
+        insert.bind(3, DecisionKind.review.rawValue)
+        insert.bind(4, verdict.rawValue)
+        insert.bind(5, note)
+        insert.bind(6, content.decidedAt)
+        insert.bindNull(7)
+        insert.bindNull(8)
+        insert.bind(9, previous)
+        insert.bind(10, hash)
+        try insert.step()
+        previous = hash
     }
 }

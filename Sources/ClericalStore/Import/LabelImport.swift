@@ -97,38 +97,3 @@ public enum LabelImport {
         }
     }
 }
-
-/// Appends review decisions to the hash chain, each linked to the one before.
-struct DecisionAppender {
-    let db: Database
-    let reviewer: String
-    private var previous: String?
-    private let insert: RawStatement
-
-    init(_ db: Database, reviewer: String) throws {
-        self.db = db
-        self.reviewer = reviewer
-        previous = try String.fetchOne(db, sql: "SELECT hash FROM decision ORDER BY id DESC LIMIT 1")
-        insert = try RawStatement(db, sql: """
-            INSERT INTO decision (pair_id, reviewer, kind, verdict, note, decided_at, shown_match_weight,
-                                  shown_match_probability, previous_hash, hash)
-            VALUES (?, ?, ?, ?, ?, ?, NULL, NULL, ?, ?)
-            """)
-    }
-
-    mutating func append(pairID: Int64, verdict: Verdict, note: String?) throws {
-        let content = DecisionContent(pairID: pairID, reviewer: reviewer, kind: .review, verdict: verdict, note: note,
-                                      decidedAt: Timestamp.now(), shownMatchWeight: nil, shownMatchProbability: nil)
-        let hash = content.hash(previous: previous)
-        insert.bind(1, pairID)
-        insert.bind(2, reviewer)
-        insert.bind(3, DecisionKind.review.rawValue)
-        insert.bind(4, verdict.rawValue)
-        insert.bind(5, note)
-        insert.bind(6, content.decidedAt)
-        insert.bind(7, previous)
-        insert.bind(8, hash)
-        try insert.step()
-        previous = hash
-    }
-}

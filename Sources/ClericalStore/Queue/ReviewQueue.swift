@@ -589,11 +589,7 @@ public final class ReviewQueue {
         let content = DecisionContent(pairID: pairID, reviewer: reviewer, kind: kind, verdict: verdict,
                                       note: note.flatMap { $0.isEmpty ? nil : $0 }, decidedAt: Timestamp.now(),
                                       shownMatchWeight: shown?.matchWeight, shownMatchProbability: shown?.matchProbability)
-        let insert = try statement(db, """
-            INSERT INTO decision (pair_id, reviewer, kind, verdict, note, decided_at, shown_match_weight,
-                                  shown_match_probability, previous_hash, hash)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-            """)
+        let insert = try statement(db, DecisionAppender.insertSQL)
         insert.bind(1, pairID)
         insert.bind(2, reviewer)
         insert.bind(3, content.kind.rawValue)
