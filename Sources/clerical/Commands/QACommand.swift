@@ -3,8 +3,6 @@ import ClericalCore
 import ClericalStore
 import Foundation
 
-extension AuditStratification: ExpressibleByArgument {}
-
 struct QACommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "qa",
@@ -91,24 +89,24 @@ struct QACommand: ParsableCommand {
         @Argument(help: "The queue file.") var queue: String
         @Option(help: "Sample this share of the decided pairs.") var fraction: Double?
         @Option(help: "Sample this many decided pairs.") var count: Int?
-        @Option(help: "Stratify by band (match probability shown, in tenths) or reviewer (the first reviewer).") var stratify = "band"
+        @Option(help: "Stratify by band (match probability shown, in tenths) or reviewer (the first reviewer).")
+        var stratify: SampleRequest.Stratum = .band
         @Option(help: "Seed for the random choice.") var seed: UInt64 = 1
 
         func validate() throws {
             guard (fraction == nil) != (count == nil) else { throw ValidationError("give --fraction or --count, one of them") }
             if let fraction, !(fraction > 0 && fraction <= 1) { throw ValidationError("--fraction must lie in (0, 1]") }
             if let count, count < 1 { throw ValidationError("--count must be at least 1") }
-            guard SampleRequest.Stratum(rawValue: stratify) != nil else { throw ValidationError("--stratify \(stratify): expected band or reviewer") }
         }
 
         func run() throws {
             try reportingErrors { () throws(ClericalError) in
                 try Reviewers.require(.sample, queue: queue, account: try Identity.current())
                 var request = SampleRequest(size: fraction.map { .fraction($0) } ?? .count(count!))
-                request.stratify = SampleRequest.Stratum(rawValue: stratify)!
+                request.stratify = stratify
                 request.seed = seed
                 let summary = try QualityReview.sample(queue: queue, request)
-                print("Sampled \(summary.picked) of \(summary.eligible) decided pairs for blind second review, by \(stratify):")
+                print("Sampled \(summary.picked) of \(summary.eligible) decided pairs for blind second review, by \(stratify.rawValue):")
                 for (stratum, n) in summary.byStratum.sorted(by: { $0.key < $1.key }) {
                     print("  \(stratum.padding(toLength: 24, withPad: " ", startingAt: 0)) \(n)")
                 }

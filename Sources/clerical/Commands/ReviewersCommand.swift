@@ -17,15 +17,12 @@ struct ReviewersCommand: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Register an account (or change its role).")
         @Argument(help: "The queue file.") var queue: String
         @Argument(help: "The operating-system account name.") var name: String
-        @Option(help: "reviewer, supervisor or quality-lead.") var role: String
+        @Option(help: "reviewer, supervisor or quality-lead.") var role: ReviewerRole
 
         func run() throws {
             try reportingErrors { () throws(ClericalError) in
-                guard let parsed = ReviewerRole(rawValue: role) else {
-                    throw ClericalError(.usage, "--role \(role): expected reviewer, supervisor or quality-lead")
-                }
-                try Reviewers.add(queue: queue, name: name, role: parsed, by: try Identity.current())
-                print("\(name) is a \(parsed.title) of \(queue)")
+                try Reviewers.add(queue: queue, name: name, role: role, by: try Identity.current())
+                print("\(name) is a \(role.title) of \(queue)")
             }
         }
     }

@@ -3,8 +3,6 @@ import ClericalCore
 import ClericalStore
 import Foundation
 
-extension ModelRequest: ExpressibleByArgument {}
-
 struct SimulateCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "simulate",
@@ -25,7 +23,7 @@ struct SimulateCommand: ParsableCommand {
     @Option(help: "Simulated reviewers, taking turns.") var reviewers = 1
     @Option(help: "Share of verdicts given wrong on purpose, in [0, 1].") var errorRate = 0.0
     @Option(help: "Re-estimate after every M verdicts (0: never).") var reestimateEvery = 50
-    @Option(help: "uncertainty (the queue's order) or random.") var order = "uncertainty"
+    @Option(help: "uncertainty (the queue's order) or random.") var order: SimulationPlan.Order = .uncertainty
     @Option(help: "Seed for the random choices.") var seed: UInt64 = 1
     @Option(help: "The model each re-estimation keeps (as reestimate --model).") var model: ModelRequest = .auto
     @Option(help: "Share of the verdicts that go to audit pairs, drawn as qa audit draws them, in [0, 1].") var auditShare = 0.0
@@ -37,9 +35,6 @@ struct SimulateCommand: ParsableCommand {
         guard errorRate >= 0, errorRate <= 1 else { throw ValidationError("--error-rate must lie in [0, 1]") }
         guard auditShare >= 0, auditShare <= 1 else { throw ValidationError("--audit-share must lie in [0, 1]") }
         guard reestimateEvery >= 0 else { throw ValidationError("--reestimate-every must be 0 (never) or more") }
-        guard SimulationPlan.Order(rawValue: order) != nil else {
-            throw ValidationError("--order \(order): expected uncertainty or random")
-        }
     }
 
     func run() throws {
@@ -50,7 +45,7 @@ struct SimulateCommand: ParsableCommand {
             plan.reviewers = reviewers
             plan.errorRate = errorRate
             plan.reestimateEvery = reestimateEvery
-            plan.order = SimulationPlan.Order(rawValue: order)!
+            plan.order = order
             plan.seed = seed
             plan.model = model
             plan.auditShare = auditShare
