@@ -36,7 +36,6 @@ final class ReestimationTests: XCTestCase {
         let given = try queueWithVerdicts(verdicts: 20)
         var request = ReestimationRequest()
         request.model = .independent
-        request.options.conditionalOnCandidates = false
         let report = try XCTUnwrap(Reestimation.run(queue: path, request: request))
         XCTAssertEqual(report.model, .independent)
 
@@ -73,12 +72,13 @@ final class ReestimationTests: XCTestCase {
         }
     }
 
-    /// Fitted over the candidate set (the default), every pattern scores as the prior plus the
-    /// stored level weights, null levels contributing nothing; m and u are shares of one.
+    /// Fitted over the candidate set, every pattern scores as the prior plus the stored level
+    /// weights, null levels contributing nothing; m and u are shares of one.
     func testTheCandidateSetModelScoresByItsStoredWeights() throws {
         try queueWithVerdicts(verdicts: 20)
         var request = ReestimationRequest()
         request.model = .independent
+        request.options.conditionalOnCandidates = true
         let report = try XCTUnwrap(Reestimation.run(queue: path, request: request))
         let db = try QueueFile.open(path: path)
         try db.read { db in

@@ -30,7 +30,7 @@ final class CommandTests: XCTestCase {
         XCTAssertEqual(run.status, 0, run.stderr)
         let json = try JSONSerialization.jsonObject(with: Data(run.stdout.utf8)) as! [String: Any]
         XCTAssertEqual(Set(json.keys), ["queue", "link_type", "review_band", "pairs", "pending_by_probability", "records",
-                                        "patterns", "comparisons", "model_versions", "decisions", "team"])
+                                        "patterns", "comparisons", "model_versions", "decisions", "team", "quality"])
         let pairs = json["pairs"] as! [String: Int]
         XCTAssertEqual(pairs, ["total": 5033, "auto": 5029, "pending": 4, "claimed": 0, "decided": 0, "disputed": 0])
         XCTAssertEqual(json["link_type"] as? String, "link_only")

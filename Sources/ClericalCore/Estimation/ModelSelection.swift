@@ -31,18 +31,30 @@ public struct LabelledPair: Sendable, Equatable {
     }
 }
 
+/// A model `auto` weighs: one of the kinds, its independent part fitted over every comparison
+/// vector or over the candidate set's (`ExpectationMaximisation`'s `conditionalOnCandidates`).
+public struct ModelCandidate: Hashable, Sendable {
+    public var kind: ModelKind
+    public var conditional: Bool
+
+    /// "imported", "independent", "dependent", with " (candidate set)" for the conditional fits.
+    public var name: String { kind == .imported ? kind.rawValue : kind.rawValue + (conditional ? " (candidate set)" : "") }
+}
+
 /// The outcome of a re-estimation's model choice.
 public struct ModelSelection: Sendable {
     public var chosen: ModelKind
+    /// Whether the kept model's independent part was fitted over the candidate set.
+    public var conditional: Bool
     /// Why this one: a sentence for the report.
     public var reason: String
     /// The independent model fitted on every verdict (what the export writes).
     public var independent: EstimationResult
     /// The correction fitted on every verdict, when there were verdicts of both classes.
     public var correction: InteractionCorrection?
-    /// Mean held-out log-loss (nats per verdict) of each model, from cross-validation; empty
-    /// when there were too few verdicts to cross-validate.
-    public var heldOutLogLoss: [ModelKind: Double]
+    /// Mean held-out log-loss (nats per verdict) of each model weighed, by `ModelCandidate.name`,
+    /// from cross-validation; empty when there were too few verdicts to cross-validate.
+    public var heldOutLogLoss: [String: Double]
     public var folds: Int
 
     /// What scores the queue.
@@ -60,6 +72,11 @@ public struct ModelSelection: Sendable {
     public static let folds = 5
 
     /// Fits the independent model and, given verdicts, the correction; picks what `request` asks.
+    /// `independent` and `dependent` fit as `options` say; `auto` fits the independent model
+    /// both over every vector and over the candidate set's, since neither is best everywhere
+    /// (over the candidate set it stops EM drifting on a queue of all blocked pairs, and over
+    /// every vector it is the one that holds on a queue filtered to 99% matches), and keeps the
+    /// model that predicts held-out verdicts best.
     ///
     /// - Parameters:
     ///   - imported: the model the queue was imported with (the never-worse reference).
@@ -69,52 +86,60 @@ public struct ModelSelection: Sendable {
     public static func run(imported: FellegiSunterModel, start: FellegiSunterModel, tallies: [PatternTally],
                            labelled: [LabelledPair], request: ModelRequest, options: EstimationOptions = .init(),
                            settings: InteractionCorrection.Settings = .init()) -> ModelSelection {
-        let independent = ExpectationMaximisation.estimate(start: start, tallies: tallies, options: options)
         let matches = labelled.filter(\.isMatch).count
         let hasBothClasses = matches > 0 && matches < labelled.count
-        let correction = hasBothClasses
-            ? InteractionCorrection.fit(base: independent.model, labelled: labelledPatterns(tallies, labelled), settings: settings)
-            : nil
-        var selection = ModelSelection(chosen: .independent, reason: "", independent: independent, correction: correction,
-                                       heldOutLogLoss: [:], folds: 0)
+        let patterns = labelledPatterns(tallies, labelled)
+        func fit(conditional: Bool) -> (EstimationResult, InteractionCorrection?) {
+            var fitted = options
+            fitted.conditionalOnCandidates = conditional
+            let independent = ExpectationMaximisation.estimate(start: start, tallies: tallies, options: fitted)
+            let correction = hasBothClasses ? InteractionCorrection.fit(base: independent.model, labelled: patterns, settings: settings) : nil
+            return (independent, correction)
+        }
+        func selection(_ kind: ModelKind, conditional: Bool, _ reason: String) -> ModelSelection {
+            let (independent, correction) = fit(conditional: conditional)
+            return ModelSelection(chosen: kind == .dependent && correction == nil ? .independent : kind, conditional: conditional,
+                                  reason: reason, independent: independent, correction: correction, heldOutLogLoss: [:], folds: 0)
+        }
         switch request {
         case .independent:
-            selection.reason = "asked for the independent model"
-            return selection
+            return selection(.independent, conditional: options.conditionalOnCandidates, "asked for the independent model")
         case .dependent:
-            selection.chosen = correction == nil ? .independent : .dependent
-            selection.reason = correction == nil ? "asked for the corrected model, but verdicts of both classes are needed: independent"
-                                                 : "asked for the corrected model"
-            return selection
+            return selection(.dependent, conditional: options.conditionalOnCandidates, hasBothClasses
+                ? "asked for the corrected model" : "asked for the corrected model, but verdicts of both classes are needed: independent")
         case .auto:
             guard labelled.count >= minimumVerdicts, hasBothClasses else {
-                selection.chosen = .imported
-                selection.reason = "\(labelled.count) match/non-match verdicts (fewer than \(minimumVerdicts), or one class only): too few to show another model predicts better, so the imported model stays"
-                return selection
+                var kept = selection(.imported, conditional: options.conditionalOnCandidates,
+                                     "\(labelled.count) match/non-match verdicts (fewer than \(minimumVerdicts), or one class only): too few to show another model predicts better, so the imported model stays")
+                kept.chosen = .imported
+                return kept
             }
-            let losses = crossValidate(imported: imported, start: independent.model, tallies: tallies,
-                                       labelled: labelled, options: options, settings: settings)
-            selection.heldOutLogLoss = losses.mapValues { $0.reduce(0, +) / Double(max($0.count, 1)) }
-            selection.folds = folds
+            let losses = crossValidate(imported: imported, start: start, tallies: tallies, labelled: labelled,
+                                       options: options, settings: settings)
+            let means = losses.mapValues { $0.reduce(0, +) / Double(max($0.count, 1)) }
             // Never worse: a fitted model replaces the imported one only when it predicts the
             // held-out verdicts better by more than twice the standard error of the paired
             // difference; among those that do, the lowest loss wins.
-            let reference = losses[.imported] ?? []
-            let better = [ModelKind.independent, .dependent].filter { kind in
-                guard let candidate = losses[kind], candidate.count == reference.count, candidate.count > 1 else { return false }
-                let differences = zip(reference, candidate).map { $0 - $1 }
+            let reference = losses[ModelCandidate(kind: .imported, conditional: false)] ?? []
+            let better = losses.keys.filter { candidate in
+                guard candidate.kind != .imported, let values = losses[candidate], values.count == reference.count, values.count > 1 else { return false }
+                let differences = zip(reference, values).map { $0 - $1 }
                 let mean = differences.reduce(0, +) / Double(differences.count)
                 let variance = differences.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / Double(differences.count - 1)
                 return mean > 2 * (variance / Double(differences.count)).squareRoot()
             }
-            if let best = better.min(by: { selection.heldOutLogLoss[$0]! < selection.heldOutLogLoss[$1]! }) {
-                selection.chosen = best
-                selection.reason = "best held-out log-loss over \(folds)-fold cross-validation on \(labelled.count) verdicts, better than the imported model's by more than two standard errors"
+            var kept: ModelSelection
+            if let best = better.min(by: { (means[$0]!, $0.name) < (means[$1]!, $1.name) }) {
+                kept = selection(best.kind, conditional: best.conditional,
+                                 "best held-out log-loss over \(folds)-fold cross-validation on \(labelled.count) verdicts, better than the imported model's by more than two standard errors")
             } else {
-                selection.chosen = .imported
-                selection.reason = "no fitted model predicts the \(labelled.count) held-out verdicts better than the imported model by more than two standard errors, so it stays"
+                kept = selection(.imported, conditional: options.conditionalOnCandidates,
+                                 "no fitted model predicts the \(labelled.count) held-out verdicts better than the imported model by more than two standard errors, so it stays")
+                kept.chosen = .imported
             }
-            return selection
+            kept.heldOutLogLoss = Dictionary(uniqueKeysWithValues: means.map { ($0.key.name, $0.value) })
+            kept.folds = folds
+            return kept
         }
     }
 
@@ -136,15 +161,15 @@ public struct ModelSelection: Sendable {
         return Int(x % UInt64(folds))
     }
 
-    /// The log-loss of each held-out verdict under each model, refitted without its fold;
-    /// the same verdicts in the same order for every model.
+    /// The log-loss of each held-out verdict under each candidate, refitted without its fold;
+    /// the same verdicts in the same order for every candidate.
     static func crossValidate(imported: FellegiSunterModel, start: FellegiSunterModel, tallies: [PatternTally],
                               labelled: [LabelledPair], options: EstimationOptions,
-                              settings: InteractionCorrection.Settings) -> [ModelKind: [Double]] {
-        var loss: [ModelKind: [Double]] = [:]
-        func add(_ kind: ModelKind, _ probability: Double, _ isMatch: Bool) {
+                              settings: InteractionCorrection.Settings) -> [ModelCandidate: [Double]] {
+        var loss: [ModelCandidate: [Double]] = [:]
+        func add(_ candidate: ModelCandidate, _ probability: Double, _ isMatch: Bool) {
             let p = min(max(probability, 1e-6), 1 - 1e-6)
-            loss[kind, default: []].append(isMatch ? -log(p) : -log1p(-p))
+            loss[candidate, default: []].append(isMatch ? -log(p) : -log1p(-p))
         }
         var warm = options
         warm.maxIterations = min(options.maxIterations, 50)
@@ -157,17 +182,22 @@ public struct ModelSelection: Sendable {
                 foldTallies[pair.pattern].unlabelled += 1
                 if pair.isMatch { foldTallies[pair.pattern].matches -= 1 } else { foldTallies[pair.pattern].nonMatches -= 1 }
             }
-            let base = ExpectationMaximisation.estimate(start: start, tallies: foldTallies, options: warm).model
             let trainingMatches = training.filter(\.isMatch).count
-            let corrected: (any PatternScoring)? = trainingMatches > 0 && trainingMatches < training.count
-                ? CorrectedModel(base: base, correction: InteractionCorrection.fit(
-                    base: base, labelled: labelledPatterns(tallies, training), settings: settings))
-                : nil
+            let correctable = trainingMatches > 0 && trainingMatches < training.count
             for pair in heldOut {
-                let gammas = tallies[pair.pattern].gammas
-                add(.imported, imported.score(gammas: gammas).matchProbability, pair.isMatch)
-                add(.independent, base.score(gammas: gammas).matchProbability, pair.isMatch)
-                add(.dependent, (corrected ?? base).score(gammas: gammas).matchProbability, pair.isMatch)
+                add(ModelCandidate(kind: .imported, conditional: false), imported.score(gammas: tallies[pair.pattern].gammas).matchProbability, pair.isMatch)
+            }
+            for conditional in [false, true] {
+                warm.conditionalOnCandidates = conditional
+                let base = ExpectationMaximisation.estimate(start: start, tallies: foldTallies, options: warm).model
+                let corrected: any PatternScoring = correctable
+                    ? CorrectedModel(base: base, correction: InteractionCorrection.fit(base: base, labelled: labelledPatterns(tallies, training), settings: settings))
+                    : base
+                for pair in heldOut {
+                    let gammas = tallies[pair.pattern].gammas
+                    add(ModelCandidate(kind: .independent, conditional: conditional), base.score(gammas: gammas).matchProbability, pair.isMatch)
+                    add(ModelCandidate(kind: .dependent, conditional: conditional), corrected.score(gammas: gammas).matchProbability, pair.isMatch)
+                }
             }
         }
         return loss

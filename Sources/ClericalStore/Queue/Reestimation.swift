@@ -73,8 +73,11 @@ public struct ReestimationReport: Sendable, Codable, Equatable {
     /// before models beyond independence.
     public var model: ModelKind?
     public var modelReason: String?
-    /// Mean held-out log-loss per verdict (nats) of each model, by name.
+    /// Mean held-out log-loss per verdict (nats) of each model weighed, by name ("imported",
+    /// "independent", "dependent (candidate set)", …).
     public var heldOutLogLoss: [String: Double]?
+    /// Whether the kept model's independent part was fitted over the candidate set.
+    public var conditionalOnCandidates: Bool?
     public var interactions: [Interaction]?
     /// Pairs whose decision at probability 0.5 changed with this re-estimation.
     public var pairsChangedDecision: Int?
@@ -200,8 +203,8 @@ public enum Reestimation {
                 let note: String
                 switch selection.chosen {
                 case .imported: note = "kept the imported model: \(selection.reason)"
-                case .independent: note = (request.options.fixU ? "re-estimated m and λ from the queue (u kept)" : "re-estimated m, u and λ from the queue") + "; independent model: \(selection.reason)"
-                case .dependent: note = "re-estimated m, u and λ, with a correction learned from verdicts; dependent model: \(selection.reason)"
+                case .independent: note = (selection.conditional ? "fitted over the candidate set; " : "") + (request.options.fixU ? "re-estimated m and λ from the queue (u kept)" : "re-estimated m, u and λ from the queue") + "; independent model: \(selection.reason)"
+                case .dependent: note = (selection.conditional ? "fitted over the candidate set; " : "") + "re-estimated m, u and λ, with a correction learned from verdicts; dependent model: \(selection.reason)"
                 }
                 let versionID = try ModelStore.insertModelVersion(
                     db, stored, origin: .reestimated, note: note,
@@ -232,8 +235,8 @@ public enum Reestimation {
                     seconds: (ContinuousClock.now - started).seconds)
                 finished.model = selection.chosen
                 finished.modelReason = selection.reason
-                finished.heldOutLogLoss = selection.heldOutLogLoss.isEmpty ? nil
-                    : Dictionary(uniqueKeysWithValues: selection.heldOutLogLoss.map { ($0.key.rawValue, $0.value) })
+                finished.heldOutLogLoss = selection.heldOutLogLoss.isEmpty ? nil : selection.heldOutLogLoss
+                finished.conditionalOnCandidates = selection.chosen == .imported ? nil : selection.conditional
                 finished.interactions = interactions
                 finished.pairsChangedDecision = changedDecision
                 let json = String(decoding: try JSONEncoder().encode(finished), as: UTF8.self)

@@ -13,11 +13,11 @@ extension ReestimationReport {
         if fixedU { lines.append("  u          kept as it was (--fix-u)") }
         if let model {
             lines.append("")
-            lines.append("Model kept: \(model.rawValue) (\(modelReason ?? ""))")
+            let kept = model == .imported ? "imported" : model.rawValue + (conditionalOnCandidates == true ? " (candidate set)" : "")
+            lines.append("Model kept: \(kept) (\(modelReason ?? ""))")
             if let losses = heldOutLogLoss {
-                for kind in ModelKind.allCases {
-                    guard let loss = losses[kind.rawValue] else { continue }
-                    lines.append("  held-out log-loss \(kind.rawValue.padding(toLength: 12, withPad: " ", startingAt: 0)) \(String(format: "%.4f", loss)) nats per verdict\(kind == model ? "  ← kept" : "")")
+                for (name, loss) in losses.sorted(by: { $0.value < $1.value }) {
+                    lines.append("  held-out log-loss \(name.padding(toLength: 28, withPad: " ", startingAt: 0)) \(String(format: "%.4f", loss)) nats per verdict\(name == kept ? "  ← kept" : "")")
                 }
             }
             if let interactions, !interactions.isEmpty {

@@ -23,8 +23,8 @@ struct ReestimateCommand: ParsableCommand {
     @Option(help: "Stop after this many EM iterations.") var maxIterations = 100
     @Option(help: "Converged when no m, u or λ moves more than this.") var tolerance = 1e-6
     @Flag(help: "Keep u as it is; estimate m and λ only.") var fixU = false
-    @Flag(inversion: .prefixedNo, help: "Fit each class over the comparison vectors the queue holds (the candidate set); --no-condition-on-candidates fits it over every vector, as EM did before.")
-    var conditionOnCandidates = true
+    @Flag(help: "With --model independent or dependent: fit each class over the comparison vectors the queue holds (the candidate set), not over every vector. auto weighs both.")
+    var conditionOnCandidates = false
     @Option(name: .customLong("target-fmr"), help: "False-match rate the suggested upper threshold keeps under.")
     var targetFalseMatchRate = 0.01
     @Option(name: .customLong("target-fnmr"), help: "Missed-match rate the suggested lower threshold keeps under.")
