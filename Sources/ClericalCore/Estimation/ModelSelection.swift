@@ -89,11 +89,14 @@ public struct ModelSelection: Sendable {
         let matches = labelled.filter(\.isMatch).count
         let hasBothClasses = matches > 0 && matches < labelled.count
         let patterns = labelledPatterns(tallies, labelled)
+        var fits: [Bool: (EstimationResult, InteractionCorrection?)] = [:]
         func fit(conditional: Bool) -> (EstimationResult, InteractionCorrection?) {
+            if let done = fits[conditional] { return done }
             var fitted = options
             fitted.conditionalOnCandidates = conditional
             let independent = ExpectationMaximisation.estimate(start: start, tallies: tallies, options: fitted)
             let correction = hasBothClasses ? InteractionCorrection.fit(base: independent.model, labelled: patterns, settings: settings) : nil
+            fits[conditional] = (independent, correction)
             return (independent, correction)
         }
         func selection(_ kind: ModelKind, conditional: Bool, _ reason: String) -> ModelSelection {
@@ -114,7 +117,9 @@ public struct ModelSelection: Sendable {
                 kept.chosen = .imported
                 return kept
             }
-            let losses = crossValidate(imported: imported, start: start, tallies: tallies, labelled: labelled,
+            // Each fold's fits start from the fit on every verdict: only the held-out verdicts differ.
+            let starts = [false: fit(conditional: false).0.model, true: fit(conditional: true).0.model]
+            let losses = crossValidate(imported: imported, starts: starts, tallies: tallies, labelled: labelled,
                                        options: options, settings: settings)
             let means = losses.mapValues { $0.reduce(0, +) / Double(max($0.count, 1)) }
             // Never worse: a fitted model replaces the imported one only when it predicts the
@@ -162,44 +167,65 @@ public struct ModelSelection: Sendable {
     }
 
     /// The log-loss of each held-out verdict under each candidate, refitted without its fold;
-    /// the same verdicts in the same order for every candidate.
-    static func crossValidate(imported: FellegiSunterModel, start: FellegiSunterModel, tallies: [PatternTally],
+    /// the same verdicts in the same order for every candidate. The folds and both fits run
+    /// side by side (they are independent and pure), on as many cores as there are.
+    static func crossValidate(imported: FellegiSunterModel, starts: [Bool: FellegiSunterModel], tallies: [PatternTally],
                               labelled: [LabelledPair], options: EstimationOptions,
                               settings: InteractionCorrection.Settings) -> [ModelCandidate: [Double]] {
-        var loss: [ModelCandidate: [Double]] = [:]
-        func add(_ candidate: ModelCandidate, _ probability: Double, _ isMatch: Bool) {
-            let p = min(max(probability, 1e-6), 1 - 1e-6)
-            loss[candidate, default: []].append(isMatch ? -log(p) : -log1p(-p))
-        }
-        var warm = options
-        warm.maxIterations = min(options.maxIterations, 50)
-        for f in 0..<folds {
-            let heldOut = labelled.filter { fold($0.pairID) == f }
-            guard !heldOut.isEmpty else { continue }
-            let training = labelled.filter { fold($0.pairID) != f }
+        let heldOutByFold = (0..<folds).map { f in labelled.filter { fold($0.pairID) == f } }
+        let jobs = (0..<folds).flatMap { f in [false, true].map { (fold: f, conditional: $0) } }
+        let results = Slots<(independent: [Double], dependent: [Double])>(count: jobs.count, empty: ([], []))
+        DispatchQueue.concurrentPerform(iterations: jobs.count) { j in
+            let job = jobs[j]
+            let heldOut = heldOutByFold[job.fold]
+            guard !heldOut.isEmpty else { return }
+            let training = labelled.filter { fold($0.pairID) != job.fold }
             var foldTallies = tallies
             for pair in heldOut {
                 foldTallies[pair.pattern].unlabelled += 1
                 if pair.isMatch { foldTallies[pair.pattern].matches -= 1 } else { foldTallies[pair.pattern].nonMatches -= 1 }
             }
+            // Held-out losses need no 1e-6 convergence, and the start is the fit on every verdict.
+            var warm = options
+            warm.maxIterations = min(options.maxIterations, 30)
+            warm.tolerance = max(options.tolerance, 1e-4)
+            warm.conditionalOnCandidates = job.conditional
+            let base = ExpectationMaximisation.estimate(start: starts[job.conditional]!, tallies: foldTallies, options: warm).model
             let trainingMatches = training.filter(\.isMatch).count
-            let correctable = trainingMatches > 0 && trainingMatches < training.count
-            for pair in heldOut {
-                add(ModelCandidate(kind: .imported, conditional: false), imported.score(gammas: tallies[pair.pattern].gammas).matchProbability, pair.isMatch)
-            }
-            for conditional in [false, true] {
-                warm.conditionalOnCandidates = conditional
-                let base = ExpectationMaximisation.estimate(start: start, tallies: foldTallies, options: warm).model
-                let corrected: any PatternScoring = correctable
-                    ? CorrectedModel(base: base, correction: InteractionCorrection.fit(base: base, labelled: labelledPatterns(tallies, training), settings: settings))
-                    : base
-                for pair in heldOut {
-                    let gammas = tallies[pair.pattern].gammas
-                    add(ModelCandidate(kind: .independent, conditional: conditional), base.score(gammas: gammas).matchProbability, pair.isMatch)
-                    add(ModelCandidate(kind: .dependent, conditional: conditional), corrected.score(gammas: gammas).matchProbability, pair.isMatch)
-                }
-            }
+            let corrected: any PatternScoring = trainingMatches > 0 && trainingMatches < training.count
+                ? CorrectedModel(base: base, correction: InteractionCorrection.fit(base: base, labelled: labelledPatterns(tallies, training), settings: settings))
+                : base
+            results.values[j] = (heldOut.map { loss(base.score(gammas: tallies[$0.pattern].gammas).matchProbability, $0.isMatch) },
+                          heldOut.map { loss(corrected.score(gammas: tallies[$0.pattern].gammas).matchProbability, $0.isMatch) })
         }
-        return loss
+        var losses: [ModelCandidate: [Double]] = [:]
+        for f in 0..<folds {
+            losses[ModelCandidate(kind: .imported, conditional: false), default: []]
+                += heldOutByFold[f].map { loss(imported.score(gammas: tallies[$0.pattern].gammas).matchProbability, $0.isMatch) }
+        }
+        for (j, job) in jobs.enumerated() {
+            losses[ModelCandidate(kind: .independent, conditional: job.conditional), default: []] += results.values[j].independent
+            losses[ModelCandidate(kind: .dependent, conditional: job.conditional), default: []] += results.values[j].dependent
+        }
+        return losses
+    }
+
+    static func loss(_ probability: Double, _ isMatch: Bool) -> Double {
+        let p = min(max(probability, 1e-6), 1 - 1e-6)
+        return isMatch ? -log(p) : -log1p(-p)
+    }
+}
+
+/// Results of concurrent jobs: each job writes its own slot only, so no two touch one (raw
+/// storage, since an Array's copy-on-write check would be shared).
+private final class Slots<T>: @unchecked Sendable {
+    let values: UnsafeMutableBufferPointer<T>
+    init(count: Int, empty: T) {
+        values = .allocate(capacity: count)
+        values.initialize(repeating: empty)
+    }
+    deinit {
+        _ = values.deinitialize()
+        values.deallocate()
     }
 }
