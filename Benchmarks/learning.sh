@@ -58,12 +58,15 @@ for set in filtered all-pairs; do
 import csv, json, sys, glob, os
 out, name, seeds, variants = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4].split()
 # The pattern bound: every comparison vector decided by the majority of its true labels.
+# The truth file is matched on ids (all-pairs/truth.csv is not in the predictions' row order).
+truth = csv.DictReader(open(f"{out}/{name}-truth.csv"))
+is_match = {(t["unique_id_l"], t["unique_id_r"]): t["is_match"] == "1" for t in truth}
 rows = csv.reader(open(f"{out}/{name}.csv")); header = next(rows)
 gammas = [i for i, h in enumerate(header) if h.startswith("gamma_")]
-truth = csv.reader(open(f"{out}/{name}-truth.csv")); next(truth)
+left, right = header.index("unique_id_l"), header.index("unique_id_r")
 by = {}
-for row, t in zip(rows, truth):
-    key = tuple(row[i] for i in gammas); m = t[-1] == "1"
+for row in rows:
+    key = tuple(row[i] for i in gammas); m = is_match[(row[left], row[right])]
     a = by.setdefault(key, [0, 0]); a[0 if m else 1] += 1
 tp = sum(m for m, n in by.values() if m > n); fp = sum(n for m, n in by.values() if m > n)
 fn = sum(m for m, n in by.values() if m <= n)
