@@ -12,18 +12,20 @@ PAIRS=${PAIRS:-1000000}
 VERDICTS=${VERDICTS:-1000}
 OUT=Benchmarks/out
 DATA=$OUT/bench-$PAIRS
+# SCRATCH=dir builds there (swift build --scratch-path), beside a debug .build.
+SCRATCH=${SCRATCH:-.build}
 
-swift build -c release --product clerical >/dev/null
-swift build -c release --product clerical-samplegen >/dev/null
-swift build -c release --product clerical-review-bench >/dev/null
+swift build -c release --scratch-path "$SCRATCH" --product clerical >/dev/null
+swift build -c release --scratch-path "$SCRATCH" --product clerical-samplegen >/dev/null
+swift build -c release --scratch-path "$SCRATCH" --product clerical-review-bench >/dev/null
 mkdir -p "$OUT"
-[ -f "$DATA/predictions.csv" ] || .build/release/clerical-samplegen "$DATA" --pairs "$PAIRS"
+[ -f "$DATA/predictions.csv" ] || "$SCRATCH"/release/clerical-samplegen "$DATA" --pairs "$PAIRS"
 if [ ! -f "$OUT/review-$PAIRS.db" ]; then
-  .build/release/clerical import "$OUT/review-$PAIRS.db" "$DATA/predictions.csv" --model "$DATA/model.json"
+  "$SCRATCH"/release/clerical import "$OUT/review-$PAIRS.db" "$DATA/predictions.csv" --model "$DATA/model.json"
 fi
 # Each run works on a fresh copy, so runs are alike.
 cp "$OUT/review-$PAIRS.db" "$OUT/review-run.db"
 rm -f "$OUT/review-run.db-wal" "$OUT/review-run.db-shm"
 sync "$OUT/review-run.db"  # the copy must not be flushed by the first measured commit
-.build/release/clerical-review-bench "$OUT/review-run.db" "$VERDICTS"
+"$SCRATCH"/release/clerical-review-bench "$OUT/review-run.db" "$VERDICTS"
 rm -f "$OUT"/review-run.db*
