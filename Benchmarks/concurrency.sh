@@ -18,23 +18,25 @@ OUT=Benchmarks/out
 DATA=$OUT/bench-$PAIRS
 BASE=$OUT/concurrency-$PAIRS.db
 WORK=$OUT/concurrency-work.db
+# SCRATCH=dir builds there (swift build --scratch-path), beside a debug .build.
+SCRATCH=${SCRATCH:-.build}
 
-swift build -c release --product clerical >/dev/null
-swift build -c release --product clerical-samplegen >/dev/null
-swift build -c release --product clerical-load >/dev/null
+swift build -c release --scratch-path "$SCRATCH" --product clerical >/dev/null
+swift build -c release --scratch-path "$SCRATCH" --product clerical-samplegen >/dev/null
+swift build -c release --scratch-path "$SCRATCH" --product clerical-load >/dev/null
 mkdir -p "$OUT"
-[ -f "$DATA/predictions.csv" ] || .build/release/clerical-samplegen "$DATA" --pairs "$PAIRS"
-[ -f "$BASE" ] || .build/release/clerical import "$BASE" "$DATA/predictions.csv" --model "$DATA/model.json" >/dev/null
+[ -f "$DATA/predictions.csv" ] || "$SCRATCH"/release/clerical-samplegen "$DATA" --pairs "$PAIRS"
+[ -f "$BASE" ] || "$SCRATCH"/release/clerical import "$BASE" "$DATA/predictions.csv" --model "$DATA/model.json" >/dev/null
 for think in 0 "$THINK_MS"; do
 rm -f "$WORK"* "$OUT"/load-*.json
 cp "$BASE" "$WORK"
 sync "$WORK"
-pending=$(.build/release/clerical status "$WORK" --json | python3 -c "import json,sys; print(json.load(sys.stdin)['pairs']['pending'])")
+pending=$("$SCRATCH"/release/clerical status "$WORK" --json | python3 -c "import json,sys; print(json.load(sys.stdin)['pairs']['pending'])")
 echo "queue: $PAIRS pairs, $pending pending; $PROCESSES reviewer processes for $SECONDS_EACH s, thinking $think ms per pair"
 
 start_at=$(python3 -c "import time; print(time.time() + 2)")
 for n in $(seq "$PROCESSES"); do
-  .build/release/clerical-load "$WORK" --reviewer "reviewer-$n" --seconds "$SECONDS_EACH" --start-at "$start_at" \
+  "$SCRATCH"/release/clerical-load "$WORK" --reviewer "reviewer-$n" --seconds "$SECONDS_EACH" --start-at "$start_at" \
     --think-ms "$think" --report "$OUT/load-$n.json" &
 done
 wait
