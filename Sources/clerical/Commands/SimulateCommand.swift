@@ -74,10 +74,5 @@ struct SimulateCommand: ParsableCommand {
         return lines.joined(separator: "\n")
     }
 
-    static func json(_ report: SimulationReport) -> String {
-        let encoder = JSONEncoder()
-        encoder.keyEncodingStrategy = .convertToSnakeCase
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-        return String(decoding: (try? encoder.encode(report)) ?? Data(), as: UTF8.self)
-    }
+    static func json(_ report: SimulationReport) -> String { ReportJSON.encode(report) }
 }
