@@ -66,6 +66,18 @@ let package = Package(
             dependencies: ["ClericalCore", "ClericalStore"],
             path: "Benchmarks/Load"
         ),
+        // Kills `clerical` at random moments and checks nothing was lost: Benchmarks/crash.sh, CrashTests.
+        .executableTarget(
+            name: "clerical-crash",
+            dependencies: [.product(name: "GRDB", package: "GRDB.swift")],
+            path: "Benchmarks/Crash"
+        ),
+        // One libFuzzer target per parser (Benchmarks/fuzz.sh); built plainly it replays inputs.
+        .executableTarget(
+            name: "clerical-fuzz",
+            dependencies: ["ClericalCore", "ClericalStore", "ClericalTUI"],
+            path: "Benchmarks/Fuzz/Target"
+        ),
         .testTarget(name: "ClericalCoreTests", dependencies: ["ClericalCore"]),
         .testTarget(
             name: "ClericalTUITests",
@@ -80,7 +92,7 @@ let package = Package(
         // Runs the built `clerical` binary as a user would; fixtures come from ClericalStoreTests.
         .testTarget(
             name: "EndToEndTests",
-            dependencies: ["clerical", "clerical-load", .product(name: "GRDB", package: "GRDB.swift")],
+            dependencies: ["clerical", "clerical-load", "clerical-crash", "clerical-fuzz", .product(name: "GRDB", package: "GRDB.swift")],
             exclude: ["Scripts"]
         ),
     ],

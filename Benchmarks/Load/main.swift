@@ -2,14 +2,16 @@
 // (Tests/EndToEndTests/ConcurrencyTests.swift) and benchmark (Benchmarks/concurrency.sh).
 //
 //   clerical-load QUEUE --reviewer NAME [--max N] [--seconds S] [--lease L] [--linger P]
-//                       [--think-ms T] [--start-at UNIX_TIME] --report OUT.json
+//                       [--think-ms T] [--start-at UNIX_TIME] [--acks] --report OUT.json
 //
 // It works the queue as `clerical review` does, through ReviewQueue: claim a pair with a lease,
 // decide it (match when the model says p ≥ 0.5) and claim the next one in the same
 // transaction, until the queue is empty, N verdicts, or S seconds. With --linger P it sits on
 // a pair longer than its lease with probability P, so the lease expires under it and another
 // process may take the pair. With --think-ms T it looks at each pair for T ms before
-// deciding, as a (very fast) person would. The report: verdicts given, pairs lost to expired leases, the
+// deciding, as a (very fast) person would. With --acks it prints `PAIR KIND VERDICT` on stdout the
+// moment each verdict is committed (one write, no buffer), so the crash harness
+// (Benchmarks/Crash) knows every verdict acknowledged before it kills the process. The report: verdicts given, pairs lost to expired leases, the
 // time of each verdict-and-next-claim, and every error (there should be none).
 import ClericalCore
 import ClericalStore
@@ -35,6 +37,8 @@ let lease = Double(option("--lease") ?? "") ?? 120
 let linger = Double(option("--linger") ?? "") ?? 0
 let startAt = Double(option("--start-at") ?? "") ?? 0
 let thinkMilliseconds = Double(option("--think-ms") ?? "") ?? 0
+let printAcks = arguments.contains("--acks")
+arguments.removeAll { $0 == "--acks" }
 guard let queuePath = arguments.first else { fail("no queue file given") }
 
 struct LoadReport: Codable {
@@ -70,6 +74,7 @@ do {
             report.latencies.append(Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18)
             report.verdicts += 1
             report.decidedPairs.append(current.id)
+            if printAcks { FileHandle.standardOutput.write(Data("\(current.id) \(current.kind.rawValue) \(verdict.rawValue)\n".utf8)) }
             pair = next
         } catch where error.status == .tryAgain && error.message.contains("no longer yours") {
             report.lostToExpiredLeases += 1  // another reviewer took it after the lease ran out

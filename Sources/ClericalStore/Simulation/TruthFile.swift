@@ -3,7 +3,7 @@ import Foundation
 
 /// A ground-truth file: `unique_id_l,unique_id_r,is_match`, with `source_dataset_l` and
 /// `source_dataset_r` for link jobs; is_match is 1 or 0 (true/false also read).
-struct TruthFile {
+package struct TruthFile {
     struct Entry {
         var left: RecordKey
         var right: RecordKey
@@ -18,7 +18,7 @@ struct TruthFile {
     var entries: [Entry] = []
     var hasDatasets = false
 
-    init(path: String) throws(ClericalError) {
+    package init(path: String) throws(ClericalError) {
         var reader = try CSVReader(path: path)
         defer { reader.close() }
         guard try reader.nextRow() else {

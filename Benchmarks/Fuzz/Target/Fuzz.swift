@@ -1,0 +1,114 @@
+// clerical-fuzz: one libFuzzer target per parser, chosen by CLERICAL_FUZZ: predictions (the
+// predictions CSV and the layout read from its header, imported into a scratch queue), model
+// (the Splink model JSON), theme (the theme TOML), truth (the truth file), labels (a labels
+// table imported into a small queue). Built with -sanitize=fuzzer,address by
+// Benchmarks/fuzz.sh; built plainly, it runs each file named on its command line through the
+// same target, which is how the crashers in Benchmarks/Fuzz/Regressions stay tested
+// (FuzzRegressionTests). A parser may refuse an input with a ClericalError; anything else,
+// a trap or a sanitizer report, is a bug.
+import ClericalCore
+import ClericalStore
+import ClericalTUI
+import Foundation
+
+enum FuzzTarget: String, CaseIterable {
+    case predictions, model, theme, truth, labels
+
+    static let chosen: FuzzTarget = {
+        guard let name = ProcessInfo.processInfo.environment["CLERICAL_FUZZ"], let target = FuzzTarget(rawValue: name) else {
+            FileHandle.standardError.write(Data("clerical-fuzz: set CLERICAL_FUZZ to one of \(allCases.map(\.rawValue).joined(separator: ", "))\n".utf8))
+            exit(64)
+        }
+        return target
+    }()
+
+    /// Scratch files live in memory (/dev/shm where there is one): the parsers read paths.
+    static let scratch: String = {
+        let base = FileManager.default.fileExists(atPath: "/dev/shm") ? "/dev/shm" : NSTemporaryDirectory()
+        let folder = "\(base)/clerical-fuzz-\(getpid())"
+        try? FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        return folder
+    }()
+
+    /// A three-pair queue for the labels target, made once.
+    static let labelsQueue: String = {
+        let csv = """
+            match_weight,match_probability,unique_id_l,unique_id_r,name_l,name_r,gamma_name
+            3.5,0.92,a,b,ann,anne,1
+            -2.0,0.2,a,c,ann,bob,0
+            8.0,0.99,b,c,anne,anne,2
+
+            """
+        let input = "\(scratch)/labels-queue.csv", queue = "\(scratch)/labels-base.db"
+        _ = FileManager.default.createFile(atPath: input, contents: Data(csv.utf8))
+        do { _ = try SplinkImporter.run(queue: queue, predictions: input) } catch { fatalError("cannot make the labels queue: \(error)") }
+        return queue
+    }()
+
+    func run(_ data: Data) {
+        let input = "\(FuzzTarget.scratch)/input"
+        do {
+            switch self {
+            case .model:
+                _ = try SplinkModel(json: data, file: "model.json")
+            case .theme:
+                _ = try Theme.parse(String(decoding: data, as: UTF8.self), file: "theme.toml")
+            case .predictions:
+                let queue = "\(FuzzTarget.scratch)/predictions.db"
+                defer { for suffix in ["", "-wal", "-shm", "-journal"] { unlink(queue + suffix) } }
+                _ = FileManager.default.createFile(atPath: input, contents: data)
+                _ = try SplinkImporter.run(queue: queue, predictions: input)
+            case .truth:
+                _ = FileManager.default.createFile(atPath: input, contents: data)
+                _ = try TruthFile(path: input)
+            case .labels:
+                let queue = "\(FuzzTarget.scratch)/labels.db"
+                defer { for suffix in ["", "-wal", "-shm", "-journal"] { unlink(queue + suffix) } }
+                try? FileManager.default.removeItem(atPath: queue)
+                try FileManager.default.copyItem(atPath: FuzzTarget.labelsQueue, toPath: queue)
+                _ = FileManager.default.createFile(atPath: input, contents: data)
+                _ = try LabelImport.run(queue: queue, labels: input, reviewer: "fuzz")
+            }
+        } catch is ClericalError {
+            // A clear refusal is what a parser should do with bad input.
+        } catch {
+            fatalError("\(self.rawValue): an error that is not a ClericalError: \(error)")
+        }
+    }
+}
+
+@_cdecl("LLVMFuzzerTestOneInput")
+public func fuzzOneInput(_ bytes: UnsafePointer<UInt8>, _ count: Int) -> CInt {
+    FuzzTarget.chosen.run(Data(bytes: bytes, count: count))
+    return 0
+}
+
+#if FUZZING
+// SwiftPM links an executable's entry point as `<module>_main` (so that tests can link the
+// module), which keeps libFuzzer's own main out: this one hands over to libFuzzer's driver.
+@_silgen_name("LLVMFuzzerRunDriver")
+func LLVMFuzzerRunDriver(_ argc: UnsafeMutablePointer<CInt>,
+                         _ argv: UnsafeMutablePointer<UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?>,
+                         _ callback: @convention(c) (UnsafePointer<UInt8>, Int) -> CInt) -> CInt
+
+@_cdecl("clerical_fuzz_main")
+func fuzzerMain(_ argc: CInt, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?) -> CInt {
+    var count = argc
+    var vector = argv
+    return LLVMFuzzerRunDriver(&count, &vector, fuzzOneInput)
+}
+#else
+@main
+struct RegressionRunner {
+    static func main() {
+        for path in CommandLine.arguments.dropFirst() {
+            guard let data = FileManager.default.contents(atPath: path) else {
+                FileHandle.standardError.write(Data("clerical-fuzz: cannot read \(path)\n".utf8))
+                exit(66)
+            }
+            FuzzTarget.chosen.run(data)
+            print("ok \(path)")
+        }
+    }
+}
+#endif

@@ -1,0 +1,65 @@
+#!/usr/bin/env bash
+# Fuzzing: one libFuzzer target per parser (Benchmarks/Fuzz/Target/Fuzz.swift), built with
+# -sanitize=fuzzer,address: the predictions CSV with its layout, the Splink model JSON, the
+# theme TOML, the truth file, the labels file. Each runs SECONDS_EACH (600) seconds, two at a
+# time, from seeds made from the test fixtures. An input that crashes one is copied into
+# Benchmarks/Fuzz/Regressions/TARGET/, where FuzzRegressionTests replays it for ever; the
+# script then exits 1.
+#
+#   bash Benchmarks/fuzz.sh
+#   SECONDS_EACH=60 TARGETS="model theme" bash Benchmarks/fuzz.sh
+set -euo pipefail
+cd "$(dirname "$0")/.."
+SECONDS_EACH=${SECONDS_EACH:-600}
+TARGETS=${TARGETS:-predictions model theme truth labels}
+SCRATCH=${SCRATCH:-.build-fuzz}
+OUT=Benchmarks/out/fuzz
+FIXTURES=Tests/ClericalStoreTests/Fixtures
+swift build -c release --scratch-path "$SCRATCH" --product clerical-fuzz \
+  -Xswiftc -sanitize=fuzzer,address -Xswiftc -DFUZZING >/dev/null 2>&1
+FUZZER="$SCRATCH/release/clerical-fuzz"
+
+seed() {  # target → its seed corpus
+  local target=$1 dir=$OUT/$1/seeds
+  mkdir -p "$dir"
+  case $target in
+    predictions) for f in "$FIXTURES"/*/predictions.csv; do head -n 12 "$f" > "$dir/$(basename "$(dirname "$f")").csv"; done ;;
+    model) cp "$FIXTURES"/splink5-febrl3/model.json "$dir/febrl.json"; cp "$FIXTURES"/splink5-link-small/model.json "$dir/link.json" ;;
+    theme) cp Sources/ClericalTUI/Themes/*.toml "$dir/" ;;
+    truth) head -n 20 "$FIXTURES"/splink5-febrl3/truth.csv > "$dir/truth.csv" ;;
+    labels) printf 'unique_id_l,unique_id_r,clerical_match_score\na,b,1\na,c,0\nb,c,0.5\n' > "$dir/labels.csv" ;;
+  esac
+}
+
+run() {  # target → fuzz it; 0 when nothing crashed
+  local target=$1 dir=$OUT/$1
+  rm -rf "$dir"; mkdir -p "$dir/corpus" "$dir/crashes"
+  seed "$target"
+  # TOMLKit 0.6.0 leaks the key strings of every TOMLTable.keys call (tableGetKeys strdup's
+  # them, nothing frees them): a leak outside this project, so the theme target ignores leaks.
+  local leaks=1
+  [ "$target" = theme ] && leaks=0
+  CLERICAL_FUZZ=$target "$FUZZER" -detect_leaks=$leaks -max_total_time="$SECONDS_EACH" -timeout=10 -rss_limit_mb=4096 \
+    -artifact_prefix="$dir/crashes/" -print_final_stats=1 "$dir/corpus" "$dir/seeds" >"$dir/log" 2>&1 || true
+  local runs crashes
+  runs=$(grep -m1 'stat::number_of_executed_units' "$dir/log" | awk '{print $2}')
+  crashes=$(find "$dir/crashes" -type f | wc -l)
+  echo "$target: ${runs:-?} inputs in $SECONDS_EACH s, $crashes crashing"
+  if [ "$crashes" -gt 0 ]; then
+    cp "$dir"/crashes/* "Benchmarks/Fuzz/Regressions/$target/"
+    tail -n 40 "$dir/log"
+    return 1
+  fi
+}
+
+failed=0
+set -- $TARGETS
+while [ $# -gt 0 ]; do
+  run "$1" & first=$!
+  second=""
+  if [ $# -gt 1 ]; then run "$2" & second=$!; fi
+  wait "$first" || failed=1
+  if [ -n "$second" ]; then wait "$second" || failed=1; fi
+  shift; [ $# -gt 0 ] && shift
+done
+exit $failed
