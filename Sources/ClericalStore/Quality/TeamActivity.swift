@@ -183,12 +183,7 @@ public enum ClaimAdministration {
     /// list, the disputes).
     public static func expire(queue path: String, pairID: Int64, by account: String) throws(ClericalError) {
         try change(path, account) { db in
-            try db.execute(sql: "UPDATE pair SET state = 'pending', claimed_by = NULL, lease_expires_at = NULL WHERE id = ? AND state = 'claimed'",
-                           arguments: [pairID])
-            try db.execute(sql: "UPDATE second_review SET state = 'pending', claimed_by = NULL, lease_expires_at = NULL WHERE pair_id = ? AND state = 'claimed'",
-                           arguments: [pairID])
-            try db.execute(sql: "UPDATE pair SET claimed_by = NULL, lease_expires_at = NULL WHERE id = ? AND state = 'disputed'",
-                           arguments: [pairID])
+            try Claims.release(db, .init(pair: pairID, holder: nil))
         }
     }
 
@@ -200,10 +195,7 @@ public enum ClaimAdministration {
             if !rule.reviewers.isEmpty && rule.reviewers[reviewer] == nil {
                 throw ClericalError(.usage, "\(reviewer) is not a registered reviewer of this queue")
             }
-            try db.execute(sql: "UPDATE pair SET claimed_by = ? WHERE id = ? AND (state = 'claimed' OR (state = 'disputed' AND claimed_by IS NOT NULL))",
-                           arguments: [reviewer, pairID])
-            try db.execute(sql: "UPDATE second_review SET claimed_by = ? WHERE pair_id = ? AND state = 'claimed'",
-                           arguments: [reviewer, pairID])
+            try Claims.reassign(db, pair: pairID, to: reviewer)
         }
     }
 

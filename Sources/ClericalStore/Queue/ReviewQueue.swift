@@ -444,39 +444,16 @@ public final class ReviewQueue {
     /// Keeps this reviewer's claim on a pair alive while it is on screen.
     public func renewLease(_ pairID: Int64) throws(ClericalError) {
         try write { db in
-            let until = Date().timeIntervalSince1970 + leaseSeconds
-            try db.execute(sql: "UPDATE pair SET lease_expires_at = ? WHERE id = ? AND state IN ('claimed', 'disputed') AND claimed_by = ?",
-                           arguments: [until, pairID, reviewer])
-            try db.execute(sql: "UPDATE second_review SET lease_expires_at = ? WHERE pair_id = ? AND state = 'claimed' AND claimed_by = ?",
-                           arguments: [until, pairID, reviewer])
+            try Claims.renew(db, pair: pairID, holder: reviewer, until: Date().timeIntervalSince1970 + leaseSeconds)
         }
     }
 
     /// Hands a claimed pair back to the queue (skip, or quit with a pair on screen).
     public func release(_ pairID: Int64) throws(ClericalError) {
         try write { db in
-            try db.execute(sql: """
-                UPDATE pair SET state = 'pending', claimed_by = NULL, lease_expires_at = NULL
-                WHERE id = ? AND state = 'claimed' AND claimed_by = ?
-                """, arguments: [pairID, reviewer])
-            try db.execute(sql: """
-                UPDATE second_review SET state = 'pending', claimed_by = NULL, lease_expires_at = NULL
-                WHERE pair_id = ? AND state = 'claimed' AND claimed_by = ?
-                """, arguments: [pairID, reviewer])
-            try db.execute(sql: "UPDATE pair SET claimed_by = NULL, lease_expires_at = NULL WHERE id = ? AND state = 'disputed' AND claimed_by = ?",
-                           arguments: [pairID, reviewer])
-            // An audit pair handed back waits to be offered again, and its offer does not count.
-            if self.auditsExist {
-                try db.execute(sql: """
-                    UPDATE audit_pair SET offered = 0 WHERE pair_id = ? AND offered = 1 AND EXISTS (SELECT 1 FROM pair WHERE id = ? AND state = 'pending')
-                    """, arguments: [pairID, pairID])
-                if db.changesCount > 0 {
-                    try db.execute(sql: """
-                        UPDATE audit SET offered_audit = max(0, offered_audit - 1) WHERE id = (SELECT audit_id FROM audit_pair WHERE pair_id = ?)
-                        """, arguments: [pairID])
-                    self.auditWaiting = true
-                }
-            }
+            try Claims.release(db, .init(pair: pairID, holder: reviewer))
+            // An audit pair handed back may be waiting again: look at the next claim.
+            if self.auditsExist { self.auditWaiting = true }
         }
     }
 

@@ -92,11 +92,9 @@ public enum Reviewers {
                 throw ClericalError(.usage, "\(name) is the queue's last supervisor; add another supervisor first")
             }
             try db.execute(sql: "DELETE FROM reviewer WHERE name = ?", arguments: [name])
-            // Their claims go back to the queue now rather than when the leases run out.
-            try db.execute(sql: """
-                UPDATE pair SET state = 'pending', claimed_by = NULL, lease_expires_at = NULL
-                WHERE state = 'claimed' AND claimed_by = ?
-                """, arguments: [name])
+            // Their claims of every kind (review, audit, second review, adjudication) go back
+            // now rather than when the leases run out.
+            try Claims.release(db, .init(pair: nil, holder: name))
         }
     }
 
