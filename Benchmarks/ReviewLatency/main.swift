@@ -89,7 +89,7 @@ do {
         print(String(format: "drawing alone: %.1f µs a frame", milliseconds(since: drawStart) * 1000 / 20_000))
     }
     let medianVerdict = percentile(verdictTimes, 0.5), medianFloor = percentile(floorTimes, 0.5)
-    print(String(format: "queue: %d pairs, %d pending, %d decided", counts.total, counts.pending + counts.claimed, counts.decided))
+    print(String(format: "queue: %d pairs, %d pending, %d decided", counts.total, counts.awaitingReview + counts.claimed, counts.decided))
     print(String(format: "open to first pair drawn: %.1f ms (queue open %.1f ms, first pair claimed %.1f ms)",
                  openMilliseconds, openedMilliseconds, claimedMilliseconds))
     print(String(format: "verdict → committed → next pair drawn (n=%d): median %.2f ms, p99 %.2f ms, max %.2f ms",

@@ -102,7 +102,7 @@ public enum DashboardView {
         buffer.repeatCharacter("█", count: filled, x: 1, y: 2, style: CellStyle(.agree))
         buffer.repeatCharacter("░", count: 40 - filled, x: 1 + filled, y: 2, style: CellStyle(.dim))
         buffer.put(" \(Int(done * 100))% of \(counts.forReview) for review", x: 41, y: 2)
-        buffer.put(" pending \(counts.pending) · claimed \(counts.claimed) · decided \(counts.decided) · disputed \(counts.disputed) · by the model \(counts.auto)",
+        buffer.put(" pending \(counts.awaitingReview) · claimed \(counts.claimed) · decided \(counts.decided) · disputed \(counts.disputed) · by the model \(counts.decidedByModel)",
                    x: 0, y: 3, style: CellStyle(.label))
         var finish = " no verdicts in the last hour: no finish estimate"
         if let hours = state.team.hoursToFinish, let at = state.team.estimatedFinish {

@@ -41,7 +41,7 @@ public struct ReviewState: Equatable, Sendable {
     public var browsed: ReviewPair?
     public var browseIndex: Int?
     /// This reviewer's standing verdicts, newest first.
-    public var recent: [PastVerdict] = []
+    public var recent: [OwnVerdict] = []
     /// The note for the pair in hand, saved with its verdict.
     public var draftNote = ""
     public var blind: Bool
@@ -84,12 +84,12 @@ public enum ReviewEvent: Equatable, Sendable {
     case key(Key)
     case resize(width: Int, height: Int)
     /// A pair was claimed (nil: nothing left), with fresh counts and recent verdicts.
-    case claimed(ReviewPair?, QueueCounts, [PastVerdict])
+    case claimed(ReviewPair?, QueueCounts, [OwnVerdict])
     /// A verdict was recorded (durably) and the next pair claimed.
-    case decided(PastVerdict, next: ReviewPair?, QueueCounts)
+    case decided(OwnVerdict, next: ReviewPair?, QueueCounts)
     /// A past verdict was corrected or re-noted; the pair as it now stands.
-    case corrected(PastVerdict, ReviewPair, [PastVerdict])
-    case undone(ReviewPair?, QueueCounts, [PastVerdict])
+    case corrected(OwnVerdict, ReviewPair, [OwnVerdict])
+    case undone(ReviewPair?, QueueCounts, [OwnVerdict])
     case loaded(ReviewPair)
     case failed(String)
 }

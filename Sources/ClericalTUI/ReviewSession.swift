@@ -28,7 +28,7 @@ public final class ReviewSession {
         case let .decide(pairID, verdict, note, shown, skipped):
             return attempt { () throws(ClericalError) in
                 let ahead = whileCommitting.map { work in
-                    { @Sendable (outcome: (PastVerdict, ReviewPair?, QueueCounts)) in work(.decided(outcome.0, next: outcome.1, outcome.2)) }
+                    { @Sendable (outcome: (OwnVerdict, ReviewPair?, QueueCounts)) in work(.decided(outcome.0, next: outcome.1, outcome.2)) }
                 }
                 let (saved, next, counts) = try queue.decideAndClaimNext(pairID, verdict, note: note, shown: shown, excluding: skipped,
                                                                          whileCommitting: ahead)

@@ -1,5 +1,5 @@
 /// One side of a pair as the reviewer sees it.
-public struct RecordView: Sendable, Equatable {
+public struct ReviewRecord: Sendable, Equatable {
     public var sourceDataset: String
     public var uniqueID: String
     /// Values in field order; nil is a missing value.
@@ -37,8 +37,8 @@ public struct ComparisonEvidence: Sendable, Equatable {
 public struct ReviewPair: Sendable, Equatable {
     public var id: Int64
     public var fields: [String]
-    public var left: RecordView
-    public var right: RecordView
+    public var left: ReviewRecord
+    public var right: ReviewRecord
     public var evidence: [ComparisonEvidence]
     /// log2(λ / (1 - λ)) of the current model: the weight before any comparison.
     public var priorWeight: Double
@@ -50,12 +50,12 @@ public struct ReviewPair: Sendable, Equatable {
     /// an adjudication shows the verdicts it settles.
     public var kind: DecisionKind = .review
     /// For an adjudication: the first and second verdicts, with their reviewers and notes.
-    public var earlierVerdicts: [EarlierVerdict] = []
+    public var disputedVerdicts: [DisputedVerdict] = []
     /// Drawn for an audit of the model's own decisions: shown blind (no model evidence) and
     /// unmarked, so the verdict says what the records say, not what the model said.
     public var isAudit = false
 
-    public init(id: Int64, fields: [String], left: RecordView, right: RecordView, evidence: [ComparisonEvidence],
+    public init(id: Int64, fields: [String], left: ReviewRecord, right: ReviewRecord, evidence: [ComparisonEvidence],
                 priorWeight: Double, score: PatternScore, verdict: Verdict? = nil, note: String? = nil) {
         self.id = id
         self.fields = fields
@@ -76,7 +76,7 @@ public struct ReviewPair: Sendable, Equatable {
 }
 
 /// A verdict an adjudicator settles: who gave it, in which review, and their note.
-public struct EarlierVerdict: Sendable, Equatable {
+public struct DisputedVerdict: Sendable, Equatable {
     public var reviewer: String
     public var kind: DecisionKind
     public var verdict: Verdict

@@ -7,8 +7,11 @@ public enum Verdict: String, Sendable, CaseIterable, Codable {
 
 /// Where a pair stands in the queue (`pair.state`).
 public enum PairState: String, Sendable, CaseIterable, Codable {
-    /// Outside the review band: decided by the model, not queued.
+    /// No longer written (migration v3 made such pairs `pending`): kept so that the old value
+    /// still reads. Whether an open pair waits for review or is decided by the model is its
+    /// pattern's `in_band`, not a pair state.
     case auto
+    /// Open: waiting for review when its pattern is in the band, decided by the model when not.
     case pending
     case claimed
     case decided

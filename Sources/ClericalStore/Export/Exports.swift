@@ -31,7 +31,7 @@ public enum Exports {
                 FROM pair p JOIN record l ON l.id = p.left_record_id JOIN record r ON r.id = p.right_record_id WHERE p.id = ?
                 """)
             var rows = 0
-            for labelled in try FinalVerdicts.all(db) {
+            for labelled in try FinalVerdictQuery.all(db) {
                 let score: String
                 switch labelled.verdict {
                 case .match: score = "1.0"
@@ -59,7 +59,7 @@ public enum Exports {
         try reading(path) { db in
             let settings = try QueueSettings.load(db)
             let isLink = settings.linkType == "link_only" || settings.linkType == "link_and_dedupe"
-            let final = Dictionary(try FinalVerdicts.all(db).map { ($0.pairID, $0) }, uniquingKeysWith: { first, _ in first })
+            let final = Dictionary(try FinalVerdictQuery.all(db).map { ($0.pairID, $0) }, uniquingKeysWith: { first, _ in first })
             let pairs = try RawStatement(db, sql: """
                 SELECT p.id, p.left_record_id, p.right_record_id, t.match_probability,
                        l.source_dataset, l.unique_id, r.source_dataset, r.unique_id

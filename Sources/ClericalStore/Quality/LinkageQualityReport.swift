@@ -15,7 +15,7 @@ public enum LinkageQualityReport {
             patterns[row["id"]] = PatternRow(probability: row["match_probability"], pairs: row["pair_count"])
         }
         var verdictByPair: [Int64: Bool] = [:]
-        for labelled in try FinalVerdicts.all(db) where labelled.verdict != .unsure {
+        for labelled in try FinalVerdictQuery.all(db) where labelled.verdict != .unsure {
             let isMatch = labelled.verdict == .match
             verdictByPair[labelled.pairID] = isMatch
             if isMatch { patterns[labelled.patternID]?.matches += 1 } else { patterns[labelled.patternID]?.nonMatches += 1 }

@@ -47,8 +47,8 @@ public struct Dispute: Sendable, Equatable {
     public var pairID: Int64
     public var left: String
     public var right: String
-    public var first: EarlierVerdict
-    public var second: EarlierVerdict
+    public var first: DisputedVerdict
+    public var second: DisputedVerdict
     public var adjudicated: Verdict?
 }
 
@@ -119,14 +119,14 @@ public enum QualityReview {
     /// with every dispute.
     public static func report(queue path: String) throws(ClericalError) -> QualityReport {
         try QueueFile.using(path) { db in
-            struct Latest { var review: EarlierVerdict?; var second: EarlierVerdict?; var adjudication: Verdict? }
+            struct Latest { var review: DisputedVerdict?; var second: DisputedVerdict?; var adjudication: Verdict? }
             var latest: [Int64: Latest] = [:]
             for row in try Row.fetchAll(db, sql: """
                 SELECT d.pair_id, d.reviewer, d.kind, d.verdict, d.note FROM decision d
                 WHERE d.id IN (SELECT max(id) FROM decision WHERE pair_id IN (SELECT pair_id FROM second_review) GROUP BY pair_id, kind)
                 """) {
                 guard let kind = DecisionKind(rawValue: row["kind"]), let verdict = (row["verdict"] as String?).flatMap(Verdict.init) else { continue }
-                let entry = EarlierVerdict(reviewer: row["reviewer"], kind: kind, verdict: verdict, note: row["note"])
+                let entry = DisputedVerdict(reviewer: row["reviewer"], kind: kind, verdict: verdict, note: row["note"])
                 let pairID: Int64 = row["pair_id"]
                 switch kind {
                 case .review: latest[pairID, default: Latest()].review = entry

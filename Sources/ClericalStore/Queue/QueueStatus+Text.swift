@@ -8,7 +8,7 @@ extension QueueStatus {
         let bandText = "\(reviewBand.kind) \(Self.number(reviewBand.low)):\(Self.number(reviewBand.high))"
         lines.append("Queue     \(queue)")
         lines.append("Job       \(linkType), review band: match \(bandText)")
-        lines.append("Pairs     \(Self.count(pairs.total)) in all: \(Self.count(pairs.pending)) pending, \(Self.count(pairs.claimed)) claimed, \(Self.count(pairs.decided)) decided, \(Self.count(pairs.disputed)) disputed, \(Self.count(pairs.auto)) decided by the model")
+        lines.append("Pairs     \(Self.count(pairs.total)) in all: \(Self.count(pairs.awaitingReview)) pending, \(Self.count(pairs.claimed)) claimed, \(Self.count(pairs.decided)) decided, \(Self.count(pairs.disputed)) disputed, \(Self.count(pairs.decidedByModel)) decided by the model")
         lines.append("Records   \(Self.count(records))")
         lines.append("Patterns  \(Self.count(patterns)) distinct comparison vectors")
         lines.append("")

@@ -130,7 +130,7 @@ public enum Reestimation {
     /// model: what a pair-by-pair EM needs, to check the pattern EM against and to benchmark it.
     public static func pairByPairInputs(queue path: String) throws(ClericalError) -> (start: FellegiSunterModel, gammas: [[Int]], labels: [Verdict?]) {
         try QueueFile.using(path) { db in
-            let labelled = try FinalVerdicts.all(db)
+            let labelled = try FinalVerdictQuery.all(db)
             guard let snapshot = try takeSnapshot(db, onlyIfDue: false, labelled: labelled) else {
                 throw ClericalError(.dataError, "the queue has no model yet; import predictions first")
             }
@@ -249,7 +249,7 @@ public enum Reestimation {
     }
 
     /// `labelled`: the final verdicts, when the caller has read them already.
-    private static func takeSnapshot(_ db: Database, onlyIfDue: Bool, labelled: [FinalVerdicts.Labelled]? = nil) throws -> Snapshot? {
+    private static func takeSnapshot(_ db: Database, onlyIfDue: Bool, labelled: [FinalVerdictQuery.Labelled]? = nil) throws -> Snapshot? {
         if onlyIfDue, try !isDue(db) { return nil }
         guard let current = try ModelStore.currentModel(db) else {
             throw ClericalError(.dataError, "the queue has no model yet; import predictions first")
@@ -266,7 +266,7 @@ public enum Reestimation {
         }
         var labels = ReestimationReport.Labels()
         var labelledPairs: [LabelledPair] = []
-        for labelled in try labelled ?? FinalVerdicts.all(db) {
+        for labelled in try labelled ?? FinalVerdictQuery.all(db) {
             guard let p = indexByPattern[labelled.patternID] else { continue }
             switch labelled.verdict {
             case .match:

@@ -3,14 +3,24 @@ import Foundation
 import GRDB
 import GRDBSQLite
 
-/// Pairs by state, as the review screen's header and `status` show them.
+/// Pairs by where they stand, as the review screen's header and `status` show them. An open
+/// pair (`PairState.pending`) is counted as awaiting review or decided by the model, by its
+/// pattern's band; the JSON keeps the documented keys `pending` and `auto`.
 public struct QueueCounts: Sendable, Equatable, Codable {
     public var total = 0
-    public var pending = 0
+    /// Open pairs in the review band, not claimed.
+    public var awaitingReview = 0
     public var claimed = 0
     public var decided = 0
     public var disputed = 0
-    public var auto = 0
+    /// Open pairs outside the band: the model's decision stands.
+    public var decidedByModel = 0
+
+    enum CodingKeys: String, CodingKey {
+        case total, claimed, decided, disputed
+        case awaitingReview = "pending"
+        case decidedByModel = "auto"
+    }
 
     public init() {}
 
@@ -28,16 +38,16 @@ public struct QueueCounts: Sendable, Equatable, Codable {
             }
         }
         for (inBand, n) in band {
-            if inBand { pending = n } else { auto = n }
+            if inBand { awaitingReview = n } else { decidedByModel = n }
         }
     }
 
     /// Pairs that go to people: everything but what the model decided.
-    public var forReview: Int { pending + claimed + decided + disputed }
+    public var forReview: Int { awaitingReview + claimed + decided + disputed }
 }
 
 /// A verdict the reviewer gave, for browsing back through their recent work.
-public struct PastVerdict: Sendable, Equatable {
+public struct OwnVerdict: Sendable, Equatable {
     public var pairID: Int64
     public var verdict: Verdict
     public var note: String?
@@ -218,7 +228,7 @@ public final class ReviewQueue {
     }
 
     /// This reviewer's standing verdicts (withdrawn ones left out), newest first.
-    public func recentVerdicts(limit: Int = 200) throws(ClericalError) -> [PastVerdict] {
+    public func recentVerdicts(limit: Int = 200) throws(ClericalError) -> [OwnVerdict] {
         try access { db in
             try Row.fetchAll(db, sql: """
                 SELECT d.pair_id, d.verdict, d.note, d.decided_at FROM decision d
@@ -227,7 +237,7 @@ public final class ReviewQueue {
                   AND d.verdict IS NOT NULL
                 ORDER BY d.id DESC LIMIT ?
                 """, arguments: [reviewer, limit]).map { row in
-                PastVerdict(pairID: row["pair_id"], verdict: Verdict(rawValue: row["verdict"])!, note: row["note"],
+                OwnVerdict(pairID: row["pair_id"], verdict: Verdict(rawValue: row["verdict"])!, note: row["note"],
                             decidedAt: row["decided_at"])
             }
         }
@@ -462,7 +472,7 @@ public final class ReviewQueue {
     /// Records a verdict (or, for a pair already decided, a correction) and marks the pair
     /// decided. Durable when it returns.
     @discardableResult
-    public func decide(_ pairID: Int64, _ verdict: Verdict, note: String?, shown: PatternScore?) throws(ClericalError) -> PastVerdict {
+    public func decide(_ pairID: Int64, _ verdict: Verdict, note: String?, shown: PatternScore?) throws(ClericalError) -> OwnVerdict {
         try write { db in
             let saved = try self.record(db, pairID, verdict, note: note, shown: shown)
             self.reestimationIsDue = try self.checkReestimationDue(db)
@@ -476,8 +486,8 @@ public final class ReviewQueue {
     /// the outcome if this returns rather than throws.
     public func decideAndClaimNext(_ pairID: Int64, _ verdict: Verdict, note: String?, shown: PatternScore?,
                                    excluding skipped: Set<Int64> = [],
-                                   whileCommitting: (@Sendable ((PastVerdict, ReviewPair?, QueueCounts)) -> Void)? = nil)
-        throws(ClericalError) -> (PastVerdict, ReviewPair?, QueueCounts) {
+                                   whileCommitting: (@Sendable ((OwnVerdict, ReviewPair?, QueueCounts)) -> Void)? = nil)
+        throws(ClericalError) -> (OwnVerdict, ReviewPair?, QueueCounts) {
         try write(whileCommitting: whileCommitting) { db in
             let saved = try self.record(db, pairID, verdict, note: note, shown: shown)
             self.reestimationIsDue = try self.checkReestimationDue(db)
@@ -486,7 +496,7 @@ public final class ReviewQueue {
         }
     }
 
-    private func record(_ db: Database, _ pairID: Int64, _ verdict: Verdict, note: String?, shown: PatternScore?) throws -> PastVerdict {
+    private func record(_ db: Database, _ pairID: Int64, _ verdict: Verdict, note: String?, shown: PatternScore?) throws -> OwnVerdict {
         let lookup = try statement(db, "SELECT state, claimed_by FROM pair WHERE id = ?")
         lookup.bind(1, pairID)
         guard let (state, claimedBy) = try lookup.first({ ($0.text(0) ?? "", $0.text(1)) }) else {
@@ -499,7 +509,7 @@ public final class ReviewQueue {
             let content = try appendDecision(db, pairID: pairID, kind: .adjudication, verdict: verdict, note: note, shown: shown)
             try db.execute(sql: "UPDATE pair SET state = 'decided', claimed_by = NULL, lease_expires_at = NULL WHERE id = ?",
                            arguments: [pairID])
-            return PastVerdict(pairID: pairID, verdict: verdict, note: content.note, decidedAt: content.decidedAt)
+            return OwnVerdict(pairID: pairID, verdict: verdict, note: content.note, decidedAt: content.decidedAt)
         }
         if secondReviewsOpen, try holdsSecondReview(db, pairID) {
             let content = try appendDecision(db, pairID: pairID, kind: .secondReview, verdict: verdict, note: note, shown: shown)
@@ -512,7 +522,7 @@ public final class ReviewQueue {
                 try db.execute(sql: "UPDATE pair SET state = 'disputed', claimed_by = NULL, lease_expires_at = NULL WHERE id = ?",
                                arguments: [pairID])
             }
-            return PastVerdict(pairID: pairID, verdict: verdict, note: content.note, decidedAt: content.decidedAt)
+            return OwnVerdict(pairID: pairID, verdict: verdict, note: content.note, decidedAt: content.decidedAt)
         }
         let standing = state == PairState.decided.rawValue ? try hasStandingVerdict(db, pairID) : false
         let mine = (state == PairState.claimed.rawValue && claimedBy == reviewer) || standing
@@ -523,7 +533,7 @@ public final class ReviewQueue {
         let decided = try statement(db, "UPDATE pair SET state = 'decided', claimed_by = NULL, lease_expires_at = NULL WHERE id = ?")
         decided.bind(1, pairID)
         try decided.step()
-        return PastVerdict(pairID: pairID, verdict: verdict, note: content.note, decidedAt: content.decidedAt)
+        return OwnVerdict(pairID: pairID, verdict: verdict, note: content.note, decidedAt: content.decidedAt)
     }
 
     private func holdsSecondReview(_ db: Database, _ pairID: Int64) throws -> Bool {
@@ -593,9 +603,9 @@ public final class ReviewQueue {
         query.bind(1, id)
         guard let row = try query.first({ row in
             (gammas: row.text(0) ?? "", weight: row.double(1),
-             left: RecordView(sourceDataset: row.text(2) ?? "", uniqueID: row.text(3) ?? "",
+             left: ReviewRecord(sourceDataset: row.text(2) ?? "", uniqueID: row.text(3) ?? "",
                               values: Self.values(row.text(4) ?? "[]", count: fieldNames.count)),
-             right: RecordView(sourceDataset: row.text(5) ?? "", uniqueID: row.text(6) ?? "",
+             right: ReviewRecord(sourceDataset: row.text(5) ?? "", uniqueID: row.text(6) ?? "",
                                values: Self.values(row.text(7) ?? "[]", count: fieldNames.count)))
         }) else {
             throw ClericalError(.dataError, "pair \(id) is not in the queue")
@@ -628,14 +638,14 @@ public final class ReviewQueue {
         }
         if kind == .adjudication {
             // What the adjudicator settles: the latest verdict of each earlier review.
-            pair.earlierVerdicts = try Row.fetchAll(db, sql: """
+            pair.disputedVerdicts = try Row.fetchAll(db, sql: """
                 SELECT reviewer, kind, verdict, note FROM decision
                 WHERE id IN (SELECT max(id) FROM decision WHERE pair_id = ? AND kind IN ('review', 'second-review') GROUP BY kind)
                   AND verdict IS NOT NULL
                 ORDER BY id
                 """, arguments: [id]).compactMap { row in
                 guard let kind = DecisionKind(rawValue: row["kind"]), let verdict = Verdict(rawValue: row["verdict"]) else { return nil }
-                return EarlierVerdict(reviewer: row["reviewer"], kind: kind, verdict: verdict, note: row["note"])
+                return DisputedVerdict(reviewer: row["reviewer"], kind: kind, verdict: verdict, note: row["note"])
             }
         }
         return pair

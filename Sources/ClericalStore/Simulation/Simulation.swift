@@ -116,7 +116,7 @@ public enum Simulation {
                      ($0["id"] as Int64, $0["match_probability"] as Double)
                  }),
                  try Int.fetchOne(db, sql: "SELECT count FROM band_count WHERE in_band = 1") ?? 0,
-                 Dictionary(try FinalVerdicts.all(db).filter { $0.verdict != .unsure }.map { ($0.pairID, $0.verdict == .match) },
+                 Dictionary(try FinalVerdictQuery.all(db).filter { $0.verdict != .unsure }.map { ($0.pairID, $0.verdict == .match) },
                             uniquingKeysWith: { first, _ in first }),
                  try LinkageQualityReport.estimate(db))
             }

@@ -50,7 +50,7 @@ public enum ReviewView {
         default: break
         }
         let counts = state.counts
-        let right = "pending \(counts.pending + counts.claimed) · decided \(counts.decided) · by the model \(counts.auto) "
+        let right = "pending \(counts.awaitingReview + counts.claimed) · decided \(counts.decided) · by the model \(counts.decidedByModel) "
         buffer.put(right, x: max(x + 1, width - DisplayText.width(right)), y: 0, style: CellStyle(.header))
 
         let forReview = max(1, counts.forReview)
@@ -183,7 +183,7 @@ public enum ReviewView {
             line = " Note: \(state.draftNote)"
         } else if pair.kind == .adjudication {
             // The verdicts to settle; the adjudicator's is final.
-            line = " " + pair.earlierVerdicts.map { earlier in
+            line = " " + pair.disputedVerdicts.map { earlier in
                 let review = earlier.kind == .secondReview ? "2nd" : "1st"
                 return "\(review) \(earlier.reviewer): \(earlier.verdict.rawValue)" + (earlier.note.map { " “\($0)”" } ?? "")
             }.joined(separator: "  ·  ")
@@ -194,7 +194,7 @@ public enum ReviewView {
         if let message = state.message { buffer.put(" " + message.text, x: 0, y: y, style: CellStyle(message.role)) }
     }
 
-    static func recordTitle(_ record: RecordView) -> String {
+    static func recordTitle(_ record: ReviewRecord) -> String {
         record.sourceDataset.isEmpty ? record.uniqueID : "\(record.sourceDataset) · \(record.uniqueID)"
     }
 
@@ -301,7 +301,7 @@ public enum ReviewView {
         let lines: [(String, Role)] = [
             ("Nothing left to review.", .title),
             ("", .normal),
-            ("\(counts.decided) decided by reviewers · \(counts.auto) decided by the model · \(counts.total) pairs in all", .normal),
+            ("\(counts.decided) decided by reviewers · \(counts.decidedByModel) decided by the model · \(counts.total) pairs in all", .normal),
             (state.recent.isEmpty ? "" : "You gave \(state.recent.count) of the standing verdicts.", .label),
             ("", .normal),
             ("z undo your last verdict · ← look back at your verdicts · q quit", .dim),

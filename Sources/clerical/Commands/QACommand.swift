@@ -156,7 +156,7 @@ enum QualityReportText {
         lines.append("")
         lines.append("Disputes: \(report.disputes.count) (\(report.disputes.filter { $0.adjudicated == nil }.count) waiting for adjudication)")
         for dispute in report.disputes {
-            func side(_ v: EarlierVerdict) -> String { "\(v.reviewer): \(v.verdict.rawValue)" + (v.note.map { " “\($0)”" } ?? "") }
+            func side(_ v: DisputedVerdict) -> String { "\(v.reviewer): \(v.verdict.rawValue)" + (v.note.map { " “\($0)”" } ?? "") }
             lines.append("  #\(dispute.pairID) \(dispute.left) | \(dispute.right)   \(side(dispute.first))   vs   \(side(dispute.second))"
                          + (dispute.adjudicated.map { "   → adjudicated \($0.rawValue)" } ?? ""))
         }
@@ -174,7 +174,7 @@ enum QualityReportText {
         func group(_ g: AgreementGroup) -> [String: Any] {
             ["name": g.name, "agreement": agreement(g.agreement), "overturned": g.overturned, "settled": g.settled]
         }
-        func verdict(_ v: EarlierVerdict) -> [String: Any] { ["reviewer": v.reviewer, "verdict": v.verdict.rawValue, "note": v.note ?? NSNull()] }
+        func verdict(_ v: DisputedVerdict) -> [String: Any] { ["reviewer": v.reviewer, "verdict": v.verdict.rawValue, "note": v.note ?? NSNull()] }
         let object: [String: Any] = [
             "sampled": report.sampled, "awaiting_second_review": report.awaitingSecondReview,
             "overall": agreement(report.overall),

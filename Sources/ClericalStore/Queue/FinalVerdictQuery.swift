@@ -4,7 +4,7 @@ import GRDB
 /// The verdict that counts for each decided pair: what estimation clamps and what the labels
 /// export writes. The latest decision of each kind counts (a correction replaces, a withdrawal
 /// clears), then `FinalVerdict.resolve` ranks the kinds.
-enum FinalVerdicts {
+enum FinalVerdictQuery {
     struct Labelled {
         var pairID: Int64
         var patternID: Int64
