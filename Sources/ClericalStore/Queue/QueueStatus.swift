@@ -188,13 +188,4 @@ public struct QueueStatus: Sendable, Equatable, Codable {
             modelVersions: versions,
             decisions: decisions)
     }
-
-    /// The stable JSON form: snake_case keys, sorted, pretty-printed.
-    public func json() -> String {
-        let encoder = JSONEncoder()
-        encoder.keyEncodingStrategy = .convertToSnakeCase
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-        let data = (try? encoder.encode(self)) ?? Data()
-        return String(decoding: data, as: UTF8.self)
-    }
 }

@@ -32,13 +32,3 @@ enum LinkageQualityText {
         return lines.joined(separator: "\n")
     }
 }
-
-/// One JSON style for the reports: snake_case keys, sorted, pretty-printed.
-enum ReportJSON {
-    static func encode<T: Encodable>(_ value: T) -> String {
-        let encoder = JSONEncoder()
-        encoder.keyEncodingStrategy = .convertToSnakeCase
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-        return String(decoding: (try? encoder.encode(value)) ?? Data(), as: UTF8.self)
-    }
-}

@@ -1,9 +1,10 @@
 import ClericalCore
+import ClericalStore
 import Foundation
 
 extension ReestimationReport {
     /// The human-readable report: what moved, by how much, and what it implies.
-    public func text() -> String {
+    func text() -> String {
         var lines: [String] = []
         let labelText = "\(labels.matches) match, \(labels.nonMatches) non-match (\(labels.unsure) unsure, not clamped)"
         lines.append("Model version \(modelVersion) (from \(previousModelVersion)): EM over \(QueueStatus.count(pairs)) pairs in \(QueueStatus.count(patterns)) patterns")
@@ -61,16 +62,8 @@ extension ReestimationReport {
         return lines.joined(separator: "\n")
     }
 
-    /// The stable JSON form: snake_case keys, sorted, pretty-printed.
-    public func json() -> String {
-        let encoder = JSONEncoder()
-        encoder.keyEncodingStrategy = .convertToSnakeCase
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-        var object = (try? JSONSerialization.jsonObject(with: encoder.encode(self))) as? [String: Any] ?? [:]
-        object["largest_weight_change"] = largestWeightChange
-        let data = (try? JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys])) ?? Data()
-        return String(decoding: data, as: UTF8.self)
-    }
+    /// The stable JSON form (ReportJSON), with the largest weight change, a computed value.
+    func json() -> String { ReportJSON.encode(self, adding: ["largest_weight_change": largestWeightChange]) }
 
     private static func pair(_ before: Double?, _ after: Double?) -> String {
         func text(_ value: Double?) -> String { value.map { String(format: "%.4f", $0) } ?? "  –   " }

@@ -1,9 +1,13 @@
 import ClericalCore
+import ClericalStore
 import Foundation
 
 extension QueueStatus {
     /// The human-readable status report.
-    public func text() -> String {
+    /// The stable JSON form (ReportJSON).
+    func json() -> String { ReportJSON.encode(self) }
+
+    func text() -> String {
         var lines: [String] = []
         let bandText = "\(reviewBand.kind) \(Self.number(reviewBand.low)):\(Self.number(reviewBand.high))"
         lines.append("Queue     \(queue)")
