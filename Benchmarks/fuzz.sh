@@ -39,12 +39,13 @@ run() {  # target → fuzz it; 0 when nothing crashed
   # them, nothing frees them): a leak outside this project, so the theme target ignores leaks.
   local leaks=1
   [ "$target" = theme ] && leaks=0
+  local started=$SECONDS
   CLERICAL_FUZZ=$target "$FUZZER" -detect_leaks=$leaks -max_total_time="$SECONDS_EACH" -timeout=10 -rss_limit_mb=4096 \
     -artifact_prefix="$dir/crashes/" -print_final_stats=1 "$dir/corpus" "$dir/seeds" >"$dir/log" 2>&1 || true
   local runs crashes
   runs=$(grep -m1 'stat::number_of_executed_units' "$dir/log" | awk '{print $2}')
   crashes=$(find "$dir/crashes" -type f | wc -l)
-  echo "$target: ${runs:-?} inputs in $SECONDS_EACH s, $crashes crashing"
+  echo "$target: ${runs:-?} inputs in $((SECONDS - started)) s, $crashes crashing"
   if [ "$crashes" -gt 0 ]; then
     cp "$dir"/crashes/* "Benchmarks/Fuzz/Regressions/$target/"
     tail -n 40 "$dir/log"

@@ -84,6 +84,26 @@ public struct Theme: Equatable, Sendable {
         (ProcessInfo.processInfo.environment["NO_COLOR"] ?? "").isEmpty ? "default" : "monochrome"
     }
 
+    /// toml++ (inside TOMLKit 0.6.0) aborts the process, by a failed assertion in its key
+    /// parser, on a table header whose first character is neither a key character, a quote nor
+    /// `]` (`[#]`, `[é]`, a lone `[`): found by the theme fuzz target
+    /// (Benchmarks/Fuzz/Regressions/theme). Such a header is refused here first, with its line.
+    static func checkTableHeaders(_ text: String, file: String) throws(ClericalError) {
+        for (index, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+            var rest = line.drop { $0 == " " || $0 == "\t" }
+            guard rest.first == "[" else { continue }
+            rest = rest.dropFirst()
+            if rest.first == "[" { rest = rest.dropFirst() }
+            rest = rest.drop { $0 == " " || $0 == "\t" }
+            let first = rest.unicodeScalars.first
+            let fine = first.map { $0.isASCII && ($0.properties.isAlphabetic || ("0"..."9").contains($0) || "_-'\"]".unicodeScalars.contains($0)) } ?? false
+            if !fine {
+                throw ClericalError(.dataError, "not valid TOML: a table header needs a name (letters, digits, _ or -, or a quoted name)",
+                                    at: InputLocation(file: file, line: index + 1, column: line.count - rest.count + 1))
+            }
+        }
+    }
+
     public static func load(_ nameOrPath: String) throws(ClericalError) -> Theme {
         let isPath = nameOrPath.contains("/") || nameOrPath.hasSuffix(".toml")
         let path: String
@@ -102,6 +122,7 @@ public struct Theme: Equatable, Sendable {
     }
 
     public static func parse(_ text: String, file: String) throws(ClericalError) -> Theme {
+        try checkTableHeaders(text, file: file)
         let table: TOMLTable
         do {
             table = try TOMLTable(string: text)

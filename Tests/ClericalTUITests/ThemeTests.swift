@@ -41,6 +41,10 @@ final class ThemeTests: XCTestCase {
             ("name = \"x\"\ncolour = 1\n[roles]\n", "colour: unknown key"),
             ("name = \"x\"\n", "roles: missing"),
             ("name = \n", "not valid TOML"),
+            // Headers that made toml++ abort the process (found by the theme fuzz target).
+            ("name = \"x\"\n[# roles]\n", "mine.toml:2:2: not valid TOML: a table header needs a name"),
+            ("[[é]]\n", "a table header needs a name"),
+            ("[\n", "a table header needs a name"),
         ]
         for (text, phrase) in cases {
             XCTAssertThrowsError(try Theme.parse(text, file: "mine.toml"), phrase) { error in
