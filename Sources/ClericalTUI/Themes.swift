@@ -89,14 +89,14 @@ public struct Theme: Equatable, Sendable {
     /// `]` (`[#]`, `[é]`, a lone `[`): found by the theme fuzz target
     /// (Benchmarks/Fuzz/Regressions/theme). Such a header is refused here first, with its line.
     static func checkTableHeaders(_ text: String, file: String) throws(ClericalError) {
-        for (index, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+        // By scalars, not characters: "[" followed by a combining mark is one Character.
+        for (index, line) in text.unicodeScalars.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
             var rest = line.drop { $0 == " " || $0 == "\t" }
             guard rest.first == "[" else { continue }
             rest = rest.dropFirst()
             if rest.first == "[" { rest = rest.dropFirst() }
             rest = rest.drop { $0 == " " || $0 == "\t" }
-            let first = rest.unicodeScalars.first
-            let fine = first.map { $0.isASCII && ($0.properties.isAlphabetic || ("0"..."9").contains($0) || "_-'\"]".unicodeScalars.contains($0)) } ?? false
+            let fine = rest.first.map { $0.isASCII && ($0.properties.isAlphabetic || ("0"..."9").contains($0) || "_-'\"]".unicodeScalars.contains($0)) } ?? false
             if !fine {
                 throw ClericalError(.dataError, "not valid TOML: a table header needs a name (letters, digits, _ or -, or a quoted name)",
                                     at: InputLocation(file: file, line: index + 1, column: line.count - rest.count + 1))

@@ -45,6 +45,7 @@ final class ThemeTests: XCTestCase {
             ("name = \"x\"\n[# roles]\n", "mine.toml:2:2: not valid TOML: a table header needs a name"),
             ("[[é]]\n", "a table header needs a name"),
             ("[\n", "a table header needs a name"),
+            ("[\u{07A6}\"\n", "a table header needs a name"),  // "[" and a combining mark: one Character
         ]
         for (text, phrase) in cases {
             XCTAssertThrowsError(try Theme.parse(text, file: "mine.toml"), phrase) { error in

@@ -1,0 +1,131 @@
+import ClericalCore
+import Foundation
+import GRDB
+import GRDBSQLite
+
+/// Recording verdicts (with the next claim in the same transaction), undo, and the one INSERT
+/// of a decision row (`DecisionAppender`).
+extension ReviewQueue {
+    // MARK: - Decisions
+
+    /// Records a verdict (or, for a pair already decided, a correction) and marks the pair
+    /// decided. Durable when it returns.
+    @discardableResult
+    public func decide(_ pairID: Int64, _ verdict: Verdict, note: String?, shown: PatternScore?) throws(ClericalError) -> OwnVerdict {
+        try write { db in
+            let saved = try self.record(db, pairID, verdict, note: note, shown: shown)
+            self.reestimationIsDue = try self.checkReestimationDue(db)
+            return saved
+        }
+    }
+
+    /// Records a verdict on the pair in hand and claims the next pair, in one transaction:
+    /// one durable commit per keypress. `whileCommitting` gets the outcome on another thread
+    /// while the commit waits for the disk (the screen draws the next frame there); it is only
+    /// the outcome if this returns rather than throws.
+    public func decideAndClaimNext(_ pairID: Int64, _ verdict: Verdict, note: String?, shown: PatternScore?,
+                                   excluding skipped: Set<Int64> = [],
+                                   whileCommitting: (@Sendable ((OwnVerdict, ReviewPair?, QueueCounts)) -> Void)? = nil)
+        throws(ClericalError) -> (OwnVerdict, ReviewPair?, QueueCounts) {
+        try write(whileCommitting: whileCommitting) { db in
+            let saved = try self.record(db, pairID, verdict, note: note, shown: shown)
+            self.reestimationIsDue = try self.checkReestimationDue(db)
+            let next = try self.claim(db, excluding: skipped)
+            return (saved, next, try self.counts(db))
+        }
+    }
+
+    func record(_ db: Database, _ pairID: Int64, _ verdict: Verdict, note: String?, shown: PatternScore?) throws -> OwnVerdict {
+        let lookup = try statement(db, "SELECT state, claimed_by FROM pair WHERE id = ?")
+        lookup.bind(1, pairID)
+        guard let (state, claimedBy) = try lookup.first({ ($0.text(0) ?? "", $0.text(1)) }) else {
+            throw ClericalError(.dataError, "pair \(pairID) is not in the queue")
+        }
+        if mode == .adjudicate {
+            guard state == PairState.disputed.rawValue, claimedBy == reviewer else {
+                throw ClericalError(.tryAgain, "pair \(pairID) is no longer yours to adjudicate (its claim expired and someone else took it)")
+            }
+            let content = try appendDecision(db, pairID: pairID, kind: .adjudication, verdict: verdict, note: note, shown: shown)
+            try db.execute(sql: "UPDATE pair SET state = 'decided', claimed_by = NULL, lease_expires_at = NULL WHERE id = ?",
+                           arguments: [pairID])
+            return OwnVerdict(pairID: pairID, verdict: verdict, note: content.note, decidedAt: content.decidedAt)
+        }
+        if secondReviewsOpen, try holdsSecondReview(db, pairID) {
+            let content = try appendDecision(db, pairID: pairID, kind: .secondReview, verdict: verdict, note: note, shown: shown)
+            try db.execute(sql: "UPDATE second_review SET state = 'done', claimed_by = NULL, lease_expires_at = NULL WHERE pair_id = ?",
+                           arguments: [pairID])
+            let first = try String.fetchOne(db, sql: """
+                SELECT verdict FROM decision WHERE pair_id = ? AND kind = 'review' ORDER BY id DESC LIMIT 1
+                """, arguments: [pairID])
+            if let first, first != verdict.rawValue {
+                try db.execute(sql: "UPDATE pair SET state = 'disputed', claimed_by = NULL, lease_expires_at = NULL WHERE id = ?",
+                               arguments: [pairID])
+            }
+            return OwnVerdict(pairID: pairID, verdict: verdict, note: content.note, decidedAt: content.decidedAt)
+        }
+        let standing = state == PairState.decided.rawValue ? try hasStandingVerdict(db, pairID) : false
+        let mine = (state == PairState.claimed.rawValue && claimedBy == reviewer) || standing
+        guard mine else {
+            throw ClericalError(.tryAgain, "pair \(pairID) is no longer yours to decide (its claim expired and another reviewer took it)")
+        }
+        let content = try appendDecision(db, pairID: pairID, kind: .review, verdict: verdict, note: note, shown: shown)
+        let decided = try statement(db, "UPDATE pair SET state = 'decided', claimed_by = NULL, lease_expires_at = NULL WHERE id = ?")
+        decided.bind(1, pairID)
+        try decided.step()
+        return OwnVerdict(pairID: pairID, verdict: verdict, note: content.note, decidedAt: content.decidedAt)
+    }
+
+    func holdsSecondReview(_ db: Database, _ pairID: Int64) throws -> Bool {
+        let held = try statement(db, "SELECT 1 FROM second_review WHERE pair_id = ? AND state = 'claimed' AND claimed_by = ?")
+        held.bind(1, pairID)
+        held.bind(2, reviewer)
+        return try held.first { _ in true } == true
+    }
+
+    /// Withdraws this reviewer's latest standing verdict (a new decision row with no verdict)
+    /// and claims the pair again, so it comes straight back. Returns the pair, or nil when
+    /// there is nothing to undo.
+    public func undoLast() throws(ClericalError) -> ReviewPair? {
+        try write { db in
+            guard let last = try Row.fetchOne(db, sql: """
+                SELECT d.pair_id FROM decision d
+                WHERE d.reviewer = ? AND d.kind = 'review' AND d.verdict IS NOT NULL
+                  AND d.id = (SELECT max(id) FROM decision WHERE pair_id = d.pair_id AND reviewer = d.reviewer AND kind = 'review')
+                ORDER BY d.id DESC LIMIT 1
+                """, arguments: [self.reviewer]) else { return nil }
+            let pairID: Int64 = last["pair_id"]
+            _ = try self.appendDecision(db, pairID: pairID, kind: .review, verdict: nil, note: nil, shown: nil)
+            try db.execute(sql: "UPDATE pair SET state = 'claimed', claimed_by = ?, lease_expires_at = ? WHERE id = ?",
+                           arguments: [self.reviewer, Date().timeIntervalSince1970 + self.leaseSeconds, pairID])
+            return try self.loadPair(db, pairID)
+        }
+    }
+
+
+    func hasStandingVerdict(_ db: Database, _ pairID: Int64) throws -> Bool {
+        try String.fetchOne(db, sql: """
+            SELECT verdict FROM decision WHERE pair_id = ? AND reviewer = ? AND kind = 'review' ORDER BY id DESC LIMIT 1
+            """, arguments: [pairID, reviewer]) != nil
+    }
+
+    func appendDecision(_ db: Database, pairID: Int64, kind: DecisionKind, verdict: Verdict?, note: String?,
+                                shown: PatternScore?) throws -> DecisionContent {
+        let previous = try statement(db, "SELECT hash FROM decision ORDER BY id DESC LIMIT 1").first { $0.text(0) } ?? nil
+        let content = DecisionContent(pairID: pairID, reviewer: reviewer, kind: kind, verdict: verdict,
+                                      note: note.flatMap { $0.isEmpty ? nil : $0 }, decidedAt: Timestamp.now(),
+                                      shownMatchWeight: shown?.matchWeight, shownMatchProbability: shown?.matchProbability)
+        let insert = try statement(db, DecisionAppender.insertSQL)
+        insert.bind(1, pairID)
+        insert.bind(2, reviewer)
+        insert.bind(3, content.kind.rawValue)
+        insert.bind(4, verdict?.rawValue)
+        insert.bind(5, content.note)
+        insert.bind(6, content.decidedAt)
+        insert.bind(7, content.shownMatchWeight)
+        insert.bind(8, content.shownMatchProbability)
+        insert.bind(9, previous)
+        insert.bind(10, content.hash(previous: previous))
+        try insert.step()
+        return content
+    }
+}
