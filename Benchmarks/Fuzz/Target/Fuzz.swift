@@ -65,7 +65,14 @@ enum FuzzTarget: String, CaseIterable {
                 let queue = "\(FuzzTarget.scratch)/labels.db"
                 defer { for suffix in ["", "-wal", "-shm", "-journal"] { unlink(queue + suffix) } }
                 try? FileManager.default.removeItem(atPath: queue)
-                try FileManager.default.copyItem(atPath: FuzzTarget.labelsQueue, toPath: queue)
+                // libFuzzer's timer signals can interrupt a file copy (EINTR): retry, since that
+                // is the harness's trouble, not the parser's.
+                var copied = false
+                for _ in 0..<10 where !copied {
+                    copied = (try? FileManager.default.copyItem(atPath: FuzzTarget.labelsQueue, toPath: queue)) != nil
+                    if !copied { try? FileManager.default.removeItem(atPath: queue) }
+                }
+                guard copied else { fatalError("labels: cannot copy the scratch queue") }
                 _ = FileManager.default.createFile(atPath: input, contents: data)
                 _ = try LabelImport.run(queue: queue, labels: input, reviewer: "fuzz")
             }
