@@ -104,6 +104,45 @@ public struct Theme: Equatable, Sendable {
         }
     }
 
+    /// toml++ also aborts on some malformed arrays (`a = [1,}`, `{ b = [} }`: an assertion in
+    /// its value parser, found by the theme fuzz target). A theme has no arrays, so any value
+    /// that opens one is refused here, with its line. Strings and comments are skipped.
+    static func checkNoArrays(_ text: String, file: String) throws(ClericalError) {
+        let scalars = Array(text.unicodeScalars)
+        var i = 0, line = 1, afterEquals = false
+        func starts(_ quote: Unicode.Scalar, at k: Int) -> Bool {
+            k + 2 < scalars.count && scalars[k] == quote && scalars[k + 1] == quote && scalars[k + 2] == quote
+        }
+        while i < scalars.count {
+            let c = scalars[i]
+            if c == "\n" { line += 1; afterEquals = false; i += 1; continue }
+            if c == "#" {  // a comment runs to the end of the line
+                while i < scalars.count && scalars[i] != "\n" { i += 1 }
+                continue
+            }
+            if c == "\"" || c == "'" {
+                afterEquals = false
+                let triple = starts(c, at: i)
+                i += triple ? 3 : 1
+                while i < scalars.count {
+                    if scalars[i] == "\n" { line += 1 }
+                    if c == "\"" && scalars[i] == "\\" { i += 2; continue }
+                    if triple ? starts(c, at: i) : scalars[i] == c { i += triple ? 3 : 1; break }
+                    if !triple && scalars[i] == "\n" { break }
+                    i += 1
+                }
+                continue
+            }
+            if c == "=" { afterEquals = true; i += 1; continue }
+            if c == "[" && afterEquals {
+                throw ClericalError(.dataError, "not valid in a theme: a value is a string, a number, true or false, or { … }, never an array",
+                                    at: InputLocation(file: file, line: line))
+            }
+            if c != " " && c != "\t" { afterEquals = false }
+            i += 1
+        }
+    }
+
     public static func load(_ nameOrPath: String) throws(ClericalError) -> Theme {
         let isPath = nameOrPath.contains("/") || nameOrPath.hasSuffix(".toml")
         let path: String
@@ -123,6 +162,7 @@ public struct Theme: Equatable, Sendable {
 
     public static func parse(_ text: String, file: String) throws(ClericalError) -> Theme {
         try checkTableHeaders(text, file: file)
+        try checkNoArrays(text, file: file)
         let table: TOMLTable
         do {
             table = try TOMLTable(string: text)

@@ -46,6 +46,8 @@ final class ThemeTests: XCTestCase {
             ("[[é]]\n", "a table header needs a name"),
             ("[\n", "a table header needs a name"),
             ("[\u{07A6}\"\n", "a table header needs a name"),  // "[" and a combining mark: one Character
+            ("#\n[roles]\nnormal = [}\n", "mine.toml:3: not valid in a theme: a value is a string"),
+            ("[roles]\nagree = { fg = [} }\n", "never an array"),
         ]
         for (text, phrase) in cases {
             XCTAssertThrowsError(try Theme.parse(text, file: "mine.toml"), phrase) { error in
