@@ -69,7 +69,7 @@ let package = Package(
         // Kills `clerical` at random moments and checks nothing was lost: Benchmarks/crash.sh, CrashTests.
         .executableTarget(
             name: "clerical-crash",
-            dependencies: [.product(name: "GRDB", package: "GRDB.swift")],
+            dependencies: ["ClericalCore", .product(name: "GRDB", package: "GRDB.swift")],
             path: "Benchmarks/Crash"
         ),
         // One libFuzzer target per parser (Benchmarks/fuzz.sh); built plainly it replays inputs.

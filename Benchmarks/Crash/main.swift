@@ -16,6 +16,7 @@
 // After every kill `clerical verify` must pass. Each phase is first run once unkilled to learn
 // how long it takes; kills then fall uniformly in [0, 1.2 × that]. Prints one line per kill
 // and a summary; exits 1 on the first broken promise.
+import ClericalCore
 import Foundation
 import GRDB
 
@@ -33,25 +34,12 @@ guard let bin = option("--bin"), let fixture = option("--fixture"), let work = o
     exit(64)
 }
 let kills = Int(option("--kills") ?? "") ?? 200
-nonisolated(unsafe) var random = SplitMix(seed: UInt64(option("--seed") ?? "") ?? 1)
+// Seeded, so a failing run can be repeated with its seed.
+nonisolated(unsafe) var random = SeededGenerator(seed: UInt64(option("--seed") ?? "") ?? 1)
 let clerical = "\(bin)/clerical", load = "\(bin)/clerical-load"
 let predictions = "\(fixture)/predictions.csv", model = "\(fixture)/model.json"
 try? FileManager.default.createDirectory(atPath: work, withIntermediateDirectories: true)
 let queue = "\(work)/queue.db"
-
-/// A small seeded generator, so a failing run can be repeated with its seed.
-struct SplitMix {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-    mutating func uniform() -> Double { Double(next() >> 11) / Double(1 << 53) }
-}
 
 final class Child {
     let process = Process()
@@ -91,7 +79,7 @@ func seconds(_ body: () throws -> Void) rethrows -> Double {
 
 /// Starts `child`, lets it run a random part of `typical` seconds, and SIGKILLs it.
 func killSoon(_ children: [Child], typical: Double) -> Double {
-    let delay = random.uniform() * typical * 1.2
+    let delay = Double.random(in: 0..<1, using: &random) * typical * 1.2
     usleep(UInt32(delay * 1_000_000))
     for child in children { child.sigkill() }
     return delay

@@ -8,18 +8,11 @@ final class CrashTests: XCTestCase {
     func testTwentyKillsLoseNothingAndLeaveNothingHalfWritten() throws {
         let work = temporaryFolder()
         defer { try? FileManager.default.removeItem(at: work) }
-        let process = Process()
-        process.executableURL = Binary.productsDirectory.appendingPathComponent("clerical-crash")
-        process.arguments = ["--bin", Binary.productsDirectory.path, "--fixture", Binary.fixture("splink5-febrl3", ""),
-                             "--work", work.path, "--kills", "20", "--seed", "\(Int.random(in: 1...1_000_000))"]
-        let out = Pipe(), err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        try process.run()
-        let stdout = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        let stderr = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        XCTAssertEqual(process.terminationStatus, 0, "\(process.arguments!.joined(separator: " "))\n\(stdout)\(stderr)")
+        let arguments = ["--bin", Binary.productsDirectory.path, "--fixture", Binary.fixture("splink5-febrl3", ""),
+                         "--work", work.path, "--kills", "20", "--seed", "\(Int.random(in: 1...1_000_000))"]
+        let run = try Binary.run(arguments, tool: "clerical-crash")
+        XCTAssertEqual(run.status, 0, "clerical-crash \(arguments.joined(separator: " "))\n\(run.stdout)\(run.stderr)")
+        let stdout = run.stdout
         let summary = stdout.split(separator: "\n").last.map(String.init) ?? ""
         XCTAssertTrue(summary.hasPrefix("20 kills"), summary)
         // The review rounds must have given verdicts to check, or the test proves little.

@@ -33,19 +33,10 @@ final class FuzzRegressionTests: XCTestCase {
             let crashers = try FileManager.default.contentsOfDirectory(atPath: regressions.path).filter { !$0.hasPrefix(".") }
             paths += crashers.map { regressions.appendingPathComponent($0).path }
 
-            let process = Process()
-            process.executableURL = Binary.productsDirectory.appendingPathComponent("clerical-fuzz")
-            process.arguments = paths
-            process.environment = ProcessInfo.processInfo.environment.merging(["CLERICAL_FUZZ": target]) { $1 }
-            let out = Pipe(), err = Pipe()
-            process.standardOutput = out
-            process.standardError = err
-            try process.run()
-            let stdout = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-            let stderr = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-            process.waitUntilExit()
-            XCTAssertEqual(process.terminationStatus, 0, "\(target): \(stderr)")
-            XCTAssertEqual(stdout.split(separator: "\n").filter { $0.hasPrefix("ok ") }.count, paths.count, "\(target): \(stdout)")
+            let run = try Binary.run(paths, environment: ProcessInfo.processInfo.environment.merging(["CLERICAL_FUZZ": target]) { $1 },
+                                     tool: "clerical-fuzz")
+            XCTAssertEqual(run.status, 0, "\(target): \(run.stderr)")
+            XCTAssertEqual(run.stdout.split(separator: "\n").filter { $0.hasPrefix("ok ") }.count, paths.count, "\(target): \(run.stdout)")
         }
     }
 }

@@ -38,9 +38,10 @@ enum Binary {
     }
 
     @discardableResult
-    static func run(_ arguments: [String], environment: [String: String]? = nil, in directory: URL? = nil) throws -> ClericalRun {
+    static func run(_ arguments: [String], environment: [String: String]? = nil, in directory: URL? = nil,
+                    tool: String = "clerical") throws -> ClericalRun {
         let process = Process()
-        process.executableURL = clerical
+        process.executableURL = productsDirectory.appendingPathComponent(tool)
         process.arguments = arguments
         if let environment { process.environment = environment }
         if let directory { process.currentDirectoryURL = directory }
