@@ -31,8 +31,7 @@ public struct DashboardState: Equatable, Sendable {
 
 public enum DashboardEvent: Equatable, Sendable {
     case key(Key)
-    case refreshed(pairs: QueueCounts, pendingByProbability: [QueueStatus.ProbabilityBin],
-                   modelVersions: [QueueStatus.ModelVersion], team: TeamFigures)
+    case refreshed(QueueStatus.Live, team: TeamFigures)
     case resize(width: Int, height: Int)
     case done(String)
 }
@@ -46,10 +45,10 @@ public enum DashboardCommand: Equatable, Sendable {
 public enum DashboardApp {
     public static func update(_ state: inout DashboardState, _ event: DashboardEvent) -> [DashboardCommand] {
         switch event {
-        case let .refreshed(pairs, bins, versions, team):
-            state.counts = pairs
-            state.pendingByProbability = bins
-            state.modelVersions = versions
+        case let .refreshed(live, team):
+            state.counts = live.pairs
+            state.pendingByProbability = live.pendingByProbability
+            state.modelVersions = live.modelVersions
             state.team = team
             state.selectedClaim = min(state.selectedClaim, max(0, team.claims.count - 1))
         case let .resize(width, height):
@@ -187,8 +186,8 @@ public enum DashboardRunner {
     public static func run(queuePath: String) throws(ClericalError) -> Int32 {
         let account = try Identity.current()
         try Reviewers.require(.watchDashboard, queue: queuePath, account: account)
-        let database = try QueueFile.open(path: queuePath)
-        defer { try? database.close() }
+        let queue = try QueueHandle(path: queuePath)
+        defer { queue.close() }
         let terminal = try CursesTerminal(theme: try Theme.load(Theme.startingName))
         defer { terminal.end() }
         let activity = TeamActivity()
@@ -199,9 +198,7 @@ public enum DashboardRunner {
         while !state.quitting {
             if Date().timeIntervalSince(lastRefresh) >= 1 {
                 do throws(ClericalError) {
-                    let live = try QueueStatus.live(database)
-                    _ = DashboardApp.update(&state, .refreshed(pairs: live.pairs, pendingByProbability: live.pendingByProbability,
-                                                               modelVersions: live.modelVersions, team: try activity.update(database)))
+                    _ = DashboardApp.update(&state, .refreshed(try queue.live(), team: try queue.team(activity)))
                 } catch {
                     _ = DashboardApp.update(&state, .done(error.description))
                 }

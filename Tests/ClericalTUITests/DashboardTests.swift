@@ -20,11 +20,9 @@ final class DashboardTests: XCTestCase {
     override func tearDown() { try? FileManager.default.removeItem(at: folder) }
 
     func refreshed(_ state: inout DashboardState, _ activity: TeamActivity, now: Date = Date()) throws {
-        let database = try QueueFile.open(path: queuePath)
-        defer { try? database.close() }
-        let live = try QueueStatus.live(database)
-        _ = DashboardApp.update(&state, .refreshed(pairs: live.pairs, pendingByProbability: live.pendingByProbability,
-                                                   modelVersions: live.modelVersions, team: try activity.update(database, now: now)))
+        let queue = try QueueHandle(path: queuePath)
+        defer { queue.close() }
+        _ = DashboardApp.update(&state, .refreshed(try queue.live(), team: try queue.team(activity, now: now)))
     }
 
     func testFiguresFollowTheDecisionLogIncrementally() throws {
@@ -89,9 +87,9 @@ final class DashboardTests: XCTestCase {
         let bo = try ReviewQueue(path: queuePath, reviewer: "bo")
         XCTAssertEqual(try bo.claimNext()?.id, pair.id, "bo now holds it")
         try ClaimAdministration.expire(queue: queuePath, pairID: pair.id, by: "sam")
-        let database = try QueueFile.open(path: queuePath)
-        XCTAssertEqual(try TeamActivity().update(database).claims.count, 0)
-        try database.close()
+        let handle = try QueueHandle(path: queuePath)
+        XCTAssertEqual(try handle.team(TeamActivity()).claims.count, 0)
+        handle.close()
         XCTAssertNotNil(try ana.claimNext(), "the pair is back in the queue")
         ana.close()
         bo.close()

@@ -79,7 +79,7 @@ public final class TeamActivity {
 
     public init() {}
 
-    public func update(_ database: DatabaseQueue, now: Date = Date()) throws(ClericalError) -> TeamFigures {
+    func update(_ database: DatabaseQueue, now: Date = Date()) throws(ClericalError) -> TeamFigures {
         do {
             return try database.read { db in try update(db, now: now) }
         } catch {

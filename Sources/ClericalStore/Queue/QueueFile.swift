@@ -6,12 +6,12 @@ import GRDB
 ///
 ///     let queue = try QueueFile.open(path: "queue.db")            // must exist
 ///     let fresh = try QueueFile.open(path: "new.db", create: true)
-public enum QueueFile {
+package enum QueueFile {
     /// Opens a queue, creating and migrating it when `create` is set and the file does not exist.
     ///
     /// - Parameter deferWAL: leave a newly created file in rollback-journal mode, for a first
     ///   bulk import that writes every page once instead of twice; call `enableWAL` after it.
-    public static func open(path: String, create: Bool = false, deferWAL: Bool = false) throws(ClericalError) -> DatabaseQueue {
+    package static func open(path: String, create: Bool = false, deferWAL: Bool = false) throws(ClericalError) -> DatabaseQueue {
         let exists = FileManager.default.fileExists(atPath: path)
         if !exists && !create {
             throw ClericalError(.noInput, "\(path): no such queue file")

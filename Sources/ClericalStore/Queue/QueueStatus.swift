@@ -76,7 +76,7 @@ public struct QueueStatus: Sendable, Equatable, Codable {
     public var quality: QualityEstimate?
 
     /// Reads the status of an open queue, the team's figures included.
-    public static func read(_ database: DatabaseQueue, path: String) throws(ClericalError) -> QueueStatus {
+    static func read(_ database: DatabaseQueue, path: String) throws(ClericalError) -> QueueStatus {
         do {
             return try database.read { db in
                 var status = try read(db, path: path)
@@ -91,13 +91,19 @@ public struct QueueStatus: Sendable, Equatable, Codable {
         }
     }
 
+    /// A live screen's figures: counts, pending pairs by probability, model versions.
+    public struct Live: Equatable, Sendable {
+        public var pairs: QueueCounts
+        public var pendingByProbability: [ProbabilityBin]
+        public var modelVersions: [ModelVersion]
+    }
+
     /// What a live screen refreshes every second: counts, pending pairs by probability and
     /// model versions, from the counter tables and the pattern rows; no table of pairs or
     /// decisions is read.
-    public static func live(_ database: DatabaseQueue) throws(ClericalError)
-        -> (pairs: QueueCounts, pendingByProbability: [ProbabilityBin], modelVersions: [ModelVersion]) {
+    static func live(_ database: DatabaseQueue) throws(ClericalError) -> Live {
         do {
-            return try database.read { db in (try counts(db), try pendingBins(db), try versions(db)) }
+            return try database.read { db in Live(pairs: try counts(db), pendingByProbability: try pendingBins(db), modelVersions: try versions(db)) }
         } catch {
             throw ClericalError(.ioError, "cannot read the queue: \(QueueFile.describe(error))")
         }

@@ -198,7 +198,7 @@ public final class ReviewQueue {
     public var pagesWritten: Int { database.inDatabase(Self.pagesWritten) }
 
     /// Pages `db`'s connection has written to its write-ahead log since it opened.
-    public static func pagesWritten(_ db: Database) -> Int {
+    package static func pagesWritten(_ db: Database) -> Int {
         var current: Int32 = 0, highest: Int32 = 0
         sqlite3_db_status(db.sqliteConnection, SQLITE_DBSTATUS_CACHE_WRITE, &current, &highest, 0)
         return Int(current)

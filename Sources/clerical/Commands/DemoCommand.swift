@@ -24,8 +24,9 @@ struct DemoCommand: ParsableCommand {
             print(ImportReport.text(summary, queue: path, file: sample.predictions))
             if noReview {
                 print("")
-                let database = try QueueFile.open(path: path)
-                print(try QueueStatus.read(database, path: path).text())
+                let handle = try QueueHandle(path: path)
+                defer { handle.close() }
+                print(try handle.status().text())
             }
         }
         if !noReview {

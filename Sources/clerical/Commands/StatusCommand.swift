@@ -13,8 +13,9 @@ struct StatusCommand: ParsableCommand {
     func run() throws {
         try reportingErrors { () throws(ClericalError) in
             try Reviewers.require(.readStatus, queue: queue, account: try Identity.current())
-            let database = try QueueFile.open(path: queue)
-            let status = try QueueStatus.read(database, path: queue)
+            let handle = try QueueHandle(path: queue)
+            defer { handle.close() }
+            let status = try handle.status()
             print(json ? status.json() : status.text())
         }
     }
