@@ -40,7 +40,7 @@ do {
     let queue = try ReviewQueue(path: queuePath, reviewer: "bench")
     let openedMilliseconds = milliseconds(since: openStart)
     // The review screen's own loop, as `clerical review` runs it, without the terminal.
-    let loop = ReviewLoop(state: ReviewState(queueName: "bench.db", reviewer: "bench", width: 120, height: 40, blind: false,
+    let loop = ScreenLoop(ReviewApp.self, state: ReviewState(queueName: "bench.db", reviewer: "bench", width: 120, height: 40, blind: false,
                                              themeName: "default"),
                           session: ReviewSession(queue: queue))
     loop.start()

@@ -7,20 +7,36 @@ public enum Key: Hashable, Sendable {
 }
 
 /// Every user action, once: its keys, its name, its help text and the screens it works on.
-/// The keymap, the footer and the help overlay are all generated from this table.
+/// The keymap, the footers, the prompts' hints and the help overlay are all generated from
+/// this table; a key that is in no row for a screen does nothing there.
 public enum Action: String, CaseIterable, Sendable {
     case match, nonMatch, unsure, skip, note, undo, previous, next, blind, theme, help, quit
     case claimUp, claimDown, expireClaim, reassignClaim
+    /// In the note editor and the dashboard's name prompt.
+    case confirm, cancel, cursorLeft, cursorRight, deleteBackward, deleteForward, type
+    /// Any key closes the help overlay.
+    case closeHelp
 
-    public enum Screen: Sendable { case review, browsing, empty, tooSmall, dashboard }
+    /// Where keys are read: a screen, or an overlay that takes every key while it is open.
+    public enum Screen: Sendable { case review, browsing, empty, tooSmall, dashboard, help, noteEditor, reassigning }
 
     public struct Binding: Sendable {
+        /// What the binding answers to besides its `keys`.
+        public enum Input: Sendable {
+            case keys
+            /// Any character typed (text for a note or a name).
+            case text
+            /// Any key at all.
+            case anyKey
+        }
+
         public var action: Action
         public var keys: [Key]
         public var keyLabel: String
         public var name: String
         public var help: String
         public var screens: Set<Screen>
+        public var input: Input = .keys
     }
 
     public static let table: [Binding] = [
@@ -56,11 +72,38 @@ public enum Action: String, CaseIterable, Sendable {
                 help: "hand the selected claim to another reviewer (type the name, Enter)", screens: [.dashboard]),
         Binding(action: .quit, keys: [.character("q")], keyLabel: "q", name: "quit",
                 help: "hand back the pair in hand and leave", screens: [.review, .browsing, .empty, .tooSmall, .dashboard]),
+
+        Binding(action: .confirm, keys: [.enter], keyLabel: "Enter", name: "saves",
+                help: "keep the note (with the verdict to come, or on the verdict shown)", screens: [.noteEditor]),
+        Binding(action: .confirm, keys: [.enter], keyLabel: "Enter", name: "hands it over",
+                help: "give the selected claim to the name typed", screens: [.reassigning]),
+        Binding(action: .cancel, keys: [.escape], keyLabel: "Esc", name: "cancels",
+                help: "leave without changing anything", screens: [.noteEditor, .reassigning]),
+        Binding(action: .cursorLeft, keys: [.left], keyLabel: "←", name: "left",
+                help: "move the cursor one character left", screens: [.noteEditor]),
+        Binding(action: .cursorRight, keys: [.right], keyLabel: "→", name: "right",
+                help: "move the cursor one character right", screens: [.noteEditor]),
+        Binding(action: .deleteBackward, keys: [.backspace], keyLabel: "Backspace", name: "deletes",
+                help: "delete the character before the cursor", screens: [.noteEditor, .reassigning]),
+        Binding(action: .deleteForward, keys: [.delete], keyLabel: "Del", name: "deletes ahead",
+                help: "delete the character under the cursor", screens: [.noteEditor]),
+        Binding(action: .type, keys: [], keyLabel: "text", name: "type",
+                help: "type the text (control characters are left out)", screens: [.noteEditor, .reassigning], input: .text),
+        Binding(action: .closeHelp, keys: [], keyLabel: "any key", name: "closes this help",
+                help: "close the help and do nothing else", screens: [.help], input: .anyKey),
     ]
 
     /// The action a key triggers on a screen, or nil: keys that do nothing there do nothing.
     public static func action(for key: Key, on screen: Screen) -> Action? {
-        table.first { $0.keys.contains(key) && $0.screens.contains(screen) }?.action
+        let bindings = table.filter { $0.screens.contains(screen) }
+        if let bound = bindings.first(where: { $0.keys.contains(key) }) { return bound.action }
+        if case .character = key, let text = bindings.first(where: { $0.input == .text }) { return text.action }
+        return bindings.first { $0.input == .anyKey }?.action
+    }
+
+    /// A prompt's hint line, from its rows: "Enter saves · Esc cancels · …".
+    public static func hint(on screen: Screen) -> String {
+        bindings(on: screen).filter { $0.input == .keys }.map { "\($0.keyLabel) \($0.name)" }.joined(separator: " · ")
     }
 
     /// The actions of the review screens (the dashboard has its own).

@@ -17,7 +17,8 @@ public struct DashboardState: Equatable, Sendable {
     /// The name typed so far when reassigning; nil when not reassigning.
     public var reassigningTo: String?
     public var message: String?
-    public var quitting = false
+    /// Set when the dashboard is done: 0 on quit, 128 + a signal, 129 on a hang-up.
+    public var exitStatus: Int32?
 
     public init(queueName: String, supervisor: String, width: Int, height: Int) {
         self.queueName = queueName
@@ -27,24 +28,56 @@ public struct DashboardState: Equatable, Sendable {
     }
 
     var selected: ClaimInfo? { team.claims.indices.contains(selectedClaim) ? team.claims[selectedClaim] : nil }
+
+    /// Where keys go: the name prompt takes them all while it is open.
+    public var keyScreen: Action.Screen {
+        if reassigningTo != nil { return .reassigning }
+        return Widgets.isTooSmall(width: width, height: height) ? .tooSmall : .dashboard
+    }
 }
 
 public enum DashboardEvent: Equatable, Sendable {
     case key(Key)
     case refreshed(QueueStatus.Live, team: TeamFigures)
     case resize(width: Int, height: Int)
-    case done(String)
+    /// Once a second: time to read the figures again.
+    case tick
+    case terminalGone(exitStatus: Int32)
+    /// A claim was ended or handed over; the message says which.
+    case claimChanged(String)
+    case failed(String)
 }
 
 public enum DashboardCommand: Equatable, Sendable {
+    case refresh
     case expire(pairID: Int64)
     case reassign(pairID: Int64, to: String)
 }
 
 /// Keys in, state and commands out; pure, like `ReviewApp`.
-public enum DashboardApp {
+public enum DashboardApp: ScreenProgram {
+    public static func start(_ state: DashboardState) -> [DashboardCommand] { [.refresh] }
+    public static func render(_ state: DashboardState) -> ScreenBuffer { DashboardView.render(state) }
+    public static func exitStatus(_ state: DashboardState) -> Int32? { state.exitStatus }
+
+    public static func event(_ input: ScreenInput) -> DashboardEvent {
+        switch input {
+        case let .key(key): .key(key)
+        case let .resize(width, height): .resize(width: width, height: height)
+        case .tick: .tick
+        case let .terminalGone(status): .terminalGone(exitStatus: status)
+        }
+    }
+
     public static func update(_ state: inout DashboardState, _ event: DashboardEvent) -> [DashboardCommand] {
         switch event {
+        case .tick:
+            return [.refresh]
+        case let .terminalGone(status):
+            state.exitStatus = status  // the dashboard holds no claim to hand back
+        case let .claimChanged(message):
+            state.message = message
+            return [.refresh]  // show the change at once, not at the next tick
         case let .refreshed(live, team):
             state.counts = live.pairs
             state.pendingByProbability = live.pendingByProbability
@@ -54,27 +87,31 @@ public enum DashboardApp {
         case let .resize(width, height):
             state.width = width
             state.height = height
-        case let .done(message):
+        case let .failed(message):
             state.message = message
         case let .key(key):
-            if var name = state.reassigningTo {
-                switch key {
-                case .escape: state.reassigningTo = nil
-                case .backspace: name = String(name.dropLast()); state.reassigningTo = name
-                case .enter:
+            let action = Action.action(for: key, on: state.keyScreen)
+            if let name = state.reassigningTo {
+                switch action {
+                case .cancel?: state.reassigningTo = nil
+                case .deleteBackward?: state.reassigningTo = String(name.dropLast())
+                case .confirm?:
                     state.reassigningTo = nil
                     if let claim = state.selected, !name.isEmpty { return [.reassign(pairID: claim.pairID, to: name)] }
-                case .character(let c): state.reassigningTo = name + String(c)
+                case .type?:
+                    if case let .character(c) = key, !c.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) {
+                        state.reassigningTo = name + String(c)
+                    }
                 default: break
                 }
                 return []
             }
-            switch Action.action(for: key, on: .dashboard) {
+            switch action {
             case .claimUp?: state.selectedClaim = max(0, state.selectedClaim - 1)
             case .claimDown?: state.selectedClaim = min(max(0, state.team.claims.count - 1), state.selectedClaim + 1)
             case .expireClaim?: if let claim = state.selected { return [.expire(pairID: claim.pairID)] }
             case .reassignClaim?: if state.selected != nil { state.reassigningTo = "" }
-            case .quit?: state.quitting = true
+            case .quit?: state.exitStatus = 0
             default: break
             }
         }
@@ -86,21 +123,14 @@ public enum DashboardApp {
 public enum DashboardView {
     public static func render(_ state: DashboardState) -> ScreenBuffer {
         var buffer = ScreenBuffer(width: state.width, height: state.height)
-        guard state.width >= 80, state.height >= 24 else {
-            buffer.put("Enlarge the window to at least 80×24.", x: 0, y: 0, style: CellStyle(.warning))
+        if Widgets.isTooSmall(width: state.width, height: state.height) {
+            Widgets.tooSmall(into: &buffer)
             return buffer
         }
         let counts = state.counts
-        buffer.paint(y: 0, style: CellStyle(.header))
-        var x = buffer.put(" clerical dashboard ", x: 0, y: 0, style: CellStyle(.title))
-        buffer.put(" \(state.queueName) · supervisor \(state.supervisor)", x: x, y: 0, style: CellStyle(.header))
-
-        let forReview = max(1, counts.forReview)
-        let done = Double(counts.decided) / Double(forReview)
-        let filled = Int((done * 40).rounded(.down))
-        buffer.repeatCharacter("█", count: filled, x: 1, y: 2, style: CellStyle(.agree))
-        buffer.repeatCharacter("░", count: 40 - filled, x: 1 + filled, y: 2, style: CellStyle(.dim))
-        buffer.put(" \(Int(done * 100))% of \(counts.forReview) for review", x: 41, y: 2)
+        Widgets.header(title: "clerical dashboard", context: "\(state.queueName) · supervisor \(state.supervisor)", right: "",
+                       into: &buffer)
+        Widgets.progress(counts, width: 40, y: 2, into: &buffer)
         buffer.put(" pending \(counts.awaitingReview) · claimed \(counts.claimed) · decided \(counts.decided) · disputed \(counts.disputed) · by the model \(counts.decidedByModel)",
                    x: 0, y: 3, style: CellStyle(.label))
         var finish = " no verdicts in the last hour: no finish estimate"
@@ -116,7 +146,7 @@ public enum DashboardView {
         for (i, bin) in state.pendingByProbability.enumerated() {
             let y = 7 + i / 2, column = (i % 2) * 40
             let bar = bin.count == 0 ? 0 : max(1, bin.count * 16 / largest)
-            x = buffer.put(String(format: " %.1f–%.1f ", bin.low, bin.high), x: column, y: y, style: CellStyle(.label))
+            let x = buffer.put(String(format: " %.1f–%.1f ", bin.low, bin.high), x: column, y: y, style: CellStyle(.label))
             buffer.repeatCharacter("▇", count: bar, x: column + x, y: y, style: CellStyle(.evidencePositive))
             buffer.put(" \(bin.count)", x: column + x + bar, y: y)
         }
@@ -164,23 +194,49 @@ public enum DashboardView {
                        x: 0, y: modelY, style: CellStyle(.label))
         }
         if let name = state.reassigningTo {
-            buffer.put(" Reassign pair #\(state.selected?.pairID ?? 0) to: \(name)▏ (Enter hands it over, Esc cancels)", x: 0, y: state.height - 2,
+            buffer.put(" Reassign pair #\(state.selected?.pairID ?? 0) to: \(name)▏ (\(Widgets.hint(.reassigning, width: 40)))", x: 0, y: state.height - 2,
                        style: CellStyle(.note))
         } else if let message = state.message {
             buffer.put(" " + message, x: 0, y: state.height - 2, style: CellStyle(.warning))
         }
-        let footerY = state.height - 1
-        buffer.paint(y: footerY, style: CellStyle(.footer))
-        x = 0
-        for binding in Action.bindings(on: .dashboard) {
-            x += buffer.put(" \(binding.keyLabel)", x: x, y: footerY, style: CellStyle(.key))
-            x += buffer.put(" \(binding.name) ", x: x, y: footerY, style: CellStyle(.footer))
-        }
+        Widgets.footer(.dashboard, into: &buffer)
         return buffer
     }
 }
 
-/// The dashboard's loop: refresh once a second (reading only what changed), keys between.
+/// Performs the dashboard's commands: reads the figures (only what changed since the last
+/// look), ends and hands over claims as the supervisor.
+public final class DashboardSession: ScreenSession {
+    private let queue: QueueHandle
+    private let activity = TeamActivity()
+    private let supervisor: String
+    /// The figures are read once a second.
+    public let tickSeconds = 1.0
+
+    public init(queue: QueueHandle, supervisor: String) {
+        self.queue = queue
+        self.supervisor = supervisor
+    }
+
+    public func perform(_ command: DashboardCommand, whileCommitting: (@Sendable (DashboardEvent) -> Void)? = nil) -> DashboardEvent? {
+        do throws(ClericalError) {
+            switch command {
+            case .refresh:
+                return .refreshed(try queue.live(), team: try queue.team(activity))
+            case let .expire(pairID):
+                try ClaimAdministration.expire(queue: queue.path, pairID: pairID, by: supervisor)
+                return .claimChanged("Claim on pair #\(pairID) ended: the pair is back in the queue.")
+            case let .reassign(pairID, name):
+                try ClaimAdministration.reassign(queue: queue.path, pairID: pairID, to: name, by: supervisor)
+                return .claimChanged("Pair #\(pairID) is now \(name)'s.")
+            }
+        } catch {
+            return .failed(error.description)
+        }
+    }
+}
+
+/// `clerical dashboard`: the dashboard on the screen runtime.
 @MainActor
 public enum DashboardRunner {
     public static func run(queuePath: String) throws(ClericalError) -> Int32 {
@@ -188,51 +244,12 @@ public enum DashboardRunner {
         try Reviewers.require(.watchDashboard, queue: queuePath, account: account)
         let queue = try QueueHandle(path: queuePath)
         defer { queue.close() }
-        let terminal = try CursesTerminal(theme: try Theme.load(Theme.startingName))
+        let theme = try Theme.load(Theme.startingName)
+        let terminal = try CursesTerminal(theme: theme)
         defer { terminal.end() }
-        let activity = TeamActivity()
-        var state = DashboardState(queueName: URL(fileURLWithPath: queuePath).lastPathComponent, supervisor: account,
+        let state = DashboardState(queueName: URL(fileURLWithPath: queuePath).lastPathComponent, supervisor: account,
                                    width: terminal.size.width, height: terminal.size.height)
-        var lastRefresh = Date.distantPast
-        var drawn: DashboardState?
-        while !state.quitting {
-            if Date().timeIntervalSince(lastRefresh) >= 1 {
-                do throws(ClericalError) {
-                    _ = DashboardApp.update(&state, .refreshed(try queue.live(), team: try queue.team(activity)))
-                } catch {
-                    _ = DashboardApp.update(&state, .done(error.description))
-                }
-                lastRefresh = Date()
-            }
-            if drawn != state {
-                terminal.draw(DashboardView.render(state))
-                drawn = state
-            }
-            let key: Key
-            switch terminal.nextInput() {
-            case .key(.resize):
-                _ = DashboardApp.update(&state, .resize(width: terminal.size.width, height: terminal.size.height))
-                continue
-            case .key(let pressed): key = pressed
-            case .idle: continue
-            case let gone: return gone.exitStatus ?? 129
-            }
-            for command in DashboardApp.update(&state, .key(key)) {
-                do throws(ClericalError) {
-                    switch command {
-                    case let .expire(pairID):
-                        try ClaimAdministration.expire(queue: queuePath, pairID: pairID, by: account)
-                        _ = DashboardApp.update(&state, .done("Claim on pair #\(pairID) ended: the pair is back in the queue."))
-                    case let .reassign(pairID, name):
-                        try ClaimAdministration.reassign(queue: queuePath, pairID: pairID, to: name, by: account)
-                        _ = DashboardApp.update(&state, .done("Pair #\(pairID) is now \(name)'s."))
-                    }
-                } catch {
-                    _ = DashboardApp.update(&state, .done(error.description))
-                }
-                lastRefresh = .distantPast
-            }
-        }
-        return 0
+        return ScreenRunner.run(ScreenLoop(DashboardApp.self, state: state, session: DashboardSession(queue: queue, supervisor: account)),
+                                on: terminal, theme: theme)
     }
 }

@@ -51,13 +51,11 @@ public struct ReviewState: Equatable, Sendable {
     public var message: StatusMessage?
     /// Pairs skipped in this session, not offered again until the queue runs dry.
     public var skipped: Set<Int64> = []
-    public var quitting = false
+    /// Set when the screen is done: 0 when the reviewer quits, 128 + a signal, 129 on a hang-up.
+    public var exitStatus: Int32?
 
     /// How many of the reviewer's verdicts ←/→ can reach.
     public static let recentLimit = 200
-
-    public static let minimumWidth = 80
-    public static let minimumHeight = 24
 
     public init(queueName: String, reviewer: String, width: Int, height: Int, blind: Bool, themeName: String) {
         self.queueName = queueName
@@ -68,21 +66,32 @@ public struct ReviewState: Equatable, Sendable {
         self.themeName = themeName
     }
 
-    public var isTooSmall: Bool { width < Self.minimumWidth || height < Self.minimumHeight }
+    public var isTooSmall: Bool { Widgets.isTooSmall(width: width, height: height) }
 
     public var screen: Action.Screen {
         if isTooSmall { return .tooSmall }
         return browsed != nil ? .browsing : (live != nil ? .review : .empty)
     }
 
+    /// Where keys go: an open note editor or help takes them all, else the screen.
+    public var keyScreen: Action.Screen {
+        if editor != nil { return .noteEditor }
+        if showingHelp { return .help }
+        return screen
+    }
+
     /// The pair on screen.
     public var shown: ReviewPair? { browsed ?? live }
 }
 
-/// What happens to the app: keys, resizes, and the results of commands.
+/// What happens to the app: keys, resizes, the clock, the terminal going away, and the
+/// results of commands.
 public enum ReviewEvent: Equatable, Sendable {
     case key(Key)
     case resize(width: Int, height: Int)
+    /// Time to renew the claim on the pair in hand.
+    case tick
+    case terminalGone(exitStatus: Int32)
     /// A pair was claimed (nil: nothing left), with fresh counts and recent verdicts.
     case claimed(ReviewPair?, QueueCounts, [OwnVerdict])
     /// A verdict was recorded (durably) and the next pair claimed.
@@ -102,10 +111,26 @@ public enum ReviewCommand: Equatable, Sendable {
     case claimNext(excluding: Set<Int64>)
     case undo(releasing: Int64?)
     case load(pairID: Int64)
+    /// Keep the claim on the pair in hand alive.
+    case renew(pairID: Int64)
     case quit(releasing: Int64?)
 }
 
-public enum ReviewApp {
+public enum ReviewApp: ScreenProgram {
+    public static func start(_ state: ReviewState) -> [ReviewCommand] { [.claimNext(excluding: [])] }
+    public static func render(_ state: ReviewState) -> ScreenBuffer { ReviewView.render(state) }
+    public static func exitStatus(_ state: ReviewState) -> Int32? { state.exitStatus }
+    public static func themeName(_ state: ReviewState) -> String? { state.themeName }
+
+    public static func event(_ input: ScreenInput) -> ReviewEvent {
+        switch input {
+        case let .key(key): .key(key)
+        case let .resize(width, height): .resize(width: width, height: height)
+        case .tick: .tick
+        case let .terminalGone(status): .terminalGone(exitStatus: status)
+        }
+    }
+
     /// The state after `event`, and the commands it asks for.
     public static func update(_ state: inout ReviewState, _ event: ReviewEvent) -> [ReviewCommand] {
         switch event {
@@ -113,6 +138,12 @@ public enum ReviewApp {
             state.width = width
             state.height = height
             return []
+        case .tick:
+            return state.live.map { [.renew(pairID: $0.id)] } ?? []
+        case let .terminalGone(status):
+            // The pair in hand goes back to the queue.
+            state.exitStatus = status
+            return [.quit(releasing: state.live?.id)]
         case let .claimed(pair, counts, recent):
             state.live = pair
             state.counts = counts
@@ -176,12 +207,12 @@ public enum ReviewApp {
     }
 
     private static func handle(_ key: Key, _ state: inout ReviewState) -> [ReviewCommand] {
-        if state.editor != nil { return edit(key, &state) }
+        guard let action = Action.action(for: key, on: state.keyScreen) else { return [] }
+        if state.editor != nil { return edit(action, key, &state) }
         if state.showingHelp {
             state.showingHelp = false  // any key closes the help
             return []
         }
-        guard let action = Action.action(for: key, on: state.screen) else { return [] }
         state.message = nil
         switch action {
         case .match, .nonMatch, .unsure:
@@ -234,22 +265,23 @@ public enum ReviewApp {
         case .help:
             state.showingHelp = true
             return []
-        case .claimUp, .claimDown, .expireClaim, .reassignClaim:
-            return []  // dashboard keys: never bound on the review screens
+        case .claimUp, .claimDown, .expireClaim, .reassignClaim, .confirm, .cancel, .cursorLeft, .cursorRight,
+             .deleteBackward, .deleteForward, .type, .closeHelp:
+            return []  // the dashboard's and the overlays' keys: never bound on the review screens
         case .quit:
-            state.quitting = true
+            state.exitStatus = 0
             return [.quit(releasing: state.live?.id)]
         }
     }
 
-    private static func edit(_ key: Key, _ state: inout ReviewState) -> [ReviewCommand] {
+    private static func edit(_ action: Action, _ key: Key, _ state: inout ReviewState) -> [ReviewCommand] {
         guard var editor = state.editor else { return [] }
-        switch key {
-        case .escape:
+        switch action {
+        case .cancel:
             state.editor = nil
             state.message = StatusMessage(text: "Note not changed", role: .dim)
             return []
-        case .enter:
+        case .confirm:
             state.editor = nil
             let text = String(editor.text).trimmingCharacters(in: .whitespaces)
             switch editor.target {
@@ -260,25 +292,26 @@ public enum ReviewApp {
             case let .verdict(pairID, verdict):
                 return [.correct(pairID: pairID, verdict, note: text.isEmpty ? nil : text)]
             }
-        case .backspace:
+        case .deleteBackward:
             if editor.cursor > 0 {
                 editor.text.remove(at: editor.cursor - 1)
                 editor.cursor -= 1
             }
-        case .delete:
+        case .deleteForward:
             if editor.cursor < editor.text.count { editor.text.remove(at: editor.cursor) }
-        case .left:
+        case .cursorLeft:
             editor.cursor = max(0, editor.cursor - 1)
-        case .right:
+        case .cursorRight:
             editor.cursor = min(editor.text.count, editor.cursor + 1)
-        case let .character(character):
+        case .type:
             // Control characters are not note text.
-            guard !character.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) else { return [] }
-            guard editor.text.count < 500 else { return [] }
+            guard case let .character(character) = key,
+                  !character.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }),
+                  editor.text.count < 500 else { return [] }
             editor.text.insert(character, at: editor.cursor)
             editor.cursor += 1
-        case .up, .down, .resize:
-            break
+        default:
+            return []
         }
         state.editor = editor
         return []

@@ -1,9 +1,9 @@
 import ClericalCore
 import ClericalStore
 
-/// Performs the app's commands against the queue and turns each result into an event.
-/// Every write has committed (durably) by the time its event is returned.
-public final class ReviewSession {
+/// Performs the review screen's commands against the queue and turns each result into an
+/// event. Every write has committed (durably) by the time its event is returned.
+public final class ReviewSession: ScreenSession {
     public let queue: ReviewQueue
     private let reestimation = BackgroundReestimation()
 
@@ -11,12 +11,8 @@ public final class ReviewSession {
         self.queue = queue
     }
 
-    /// The first event: the reviewer's first pair.
-    public func start() -> ReviewEvent {
-        attempt { () throws(ClericalError) in
-            .claimed(try queue.claimNext(), try queue.counts(), try queue.recentVerdicts())
-        }
-    }
+    /// The claim on the pair in hand is renewed four times per lease.
+    public var tickSeconds: Double { queue.leaseSeconds / 4 }
 
     /// Performs `command` against the queue and returns its event (nil for quit).
     ///
@@ -58,16 +54,14 @@ public final class ReviewSession {
             }
         case let .load(pairID):
             return attempt { () throws(ClericalError) in .loaded(try queue.pair(pairID)) }
+        case let .renew(pairID):
+            try? queue.renewLease(pairID)
+            return nil
         case let .quit(releasing):
             if let releasing { try? queue.release(releasing) }
             reestimation.wait()
             return nil
         }
-    }
-
-    /// Keeps the claim on the pair in hand alive.
-    public func renew(_ pairID: Int64) {
-        try? queue.renewLease(pairID)
     }
 
     private func attempt(_ body: () throws(ClericalError) -> ReviewEvent) -> ReviewEvent {

@@ -77,7 +77,7 @@ final class DashboardTests: XCTestCase {
         XCTAssertNil(state.reassigningTo)
         XCTAssertEqual(DashboardApp.update(&state, .key(.character("m"))), [], "keys that do nothing here do nothing")
         _ = DashboardApp.update(&state, .key(.character("q")))
-        XCTAssertTrue(state.quitting)
+        XCTAssertEqual(state.exitStatus, 0)
     }
 
     func testExpireAndReassignChangeTheClaim() throws {
@@ -93,6 +93,32 @@ final class DashboardTests: XCTestCase {
         XCTAssertNotNil(try ana.claimNext(), "the pair is back in the queue")
         ana.close()
         bo.close()
+    }
+
+    /// The dashboard's own loop, as `clerical dashboard` runs it without the terminal: it opens
+    /// with the figures, and a key ends or hands over a claim in the queue itself.
+    func testTheDashboardLoopShowsAndChangesClaims() throws {
+        let ana = try ReviewQueue(path: queuePath, reviewer: "ana", leaseSeconds: 600)
+        let pair = try XCTUnwrap(ana.claimNext())
+        defer { ana.close() }
+        let handle = try QueueHandle(path: queuePath)
+        defer { handle.close() }
+        let loop = ScreenLoop(DashboardApp.self, state: DashboardState(queueName: "review.db", supervisor: "sam", width: 100, height: 30),
+                              session: DashboardSession(queue: handle, supervisor: "sam"))
+        loop.start()
+        XCTAssertEqual(loop.state.team.claims.map(\.pairID), [pair.id])
+        XCTAssertTrue(loop.frame().text().contains("pair #\(pair.id)  review  ana"))
+        for key in [Key.character("r"), .character("b"), .character("o"), .enter] { loop.handle(.key(key)) }
+        XCTAssertEqual(loop.state.message, "Pair #\(pair.id) is now bo's.")
+        XCTAssertEqual(loop.state.team.claims.map(\.reviewer), ["bo"], "refreshed at once, not at the next tick")
+        loop.handle(.key(.character("x")))
+        XCTAssertEqual(loop.state.team.claims, [])
+        loop.handle(.key(.character("r")))
+        XCTAssertNil(loop.state.reassigningTo, "no claim selected: nothing to reassign")
+        loop.handle(.tick)
+        XCTAssertNil(loop.exitStatus)
+        loop.handle(.terminalGone(exitStatus: 129))
+        XCTAssertEqual(loop.exitStatus, 129)
     }
 
     /// The dashboard as text at both sizes, from fixed figures (so the golden file does not

@@ -26,52 +26,43 @@ final class ReviewScreenTests: XCTestCase {
 
     var queuePath: String { folder.appendingPathComponent("review.db").path }
 
-    /// A session as a reviewer would start it, with the first pair claimed.
-    func started(width: Int, height: Int, blind: Bool = false) throws -> (ReviewState, ReviewSession) {
-        let session = ReviewSession(queue: try ReviewQueue(path: queuePath, reviewer: "ana"))
-        var state = ReviewState(queueName: "review.db", reviewer: "ana", width: width, height: height, blind: blind, themeName: "default")
-        XCTAssertEqual(ReviewApp.update(&state, session.start()), [])
-        return (state, session)
-    }
-
-    func press(_ keys: [Key], _ state: inout ReviewState, _ session: ReviewSession) {
-        for key in keys {
-            func process(_ event: ReviewEvent) {
-                for command in ReviewApp.update(&state, event) {
-                    if let result = session.perform(command) { process(result) }
-                }
-            }
-            process(.key(key))
-        }
+    /// The review screen's own loop (as `clerical review` runs it, without the terminal),
+    /// started as a reviewer would start it: the first pair claimed.
+    func started(width: Int, height: Int, blind: Bool = false, reviewer: String = "ana",
+                 mode: ReviewQueue.Mode = .review, leaseSeconds: Double = 120) throws -> ReviewLoop {
+        let session = ReviewSession(queue: try ReviewQueue(path: queuePath, reviewer: reviewer, leaseSeconds: leaseSeconds, mode: mode))
+        let loop = ScreenLoop(ReviewApp.self, state: ReviewState(queueName: "review.db", reviewer: reviewer, width: width, height: height,
+                                                                 blind: blind, themeName: "default"),
+                              session: session)
+        loop.start()
+        return loop
     }
 
     func testPairWithNonLatinNames() throws {
         for (width, height) in [(80, 24), (120, 40)] {
-            let (state, _) = try started(width: width, height: height)
+            let state = try started(width: width, height: height).state
             XCTAssertEqual(state.live?.left.values.first, "王秀英")
             assertSnapshot(ReviewView.render(state).text(), named: "pair-\(width)x\(height)")
         }
     }
 
     /// ana decides a pair with a note; it is sampled; bo meets it as a blind second review.
-    func secondReviewScreen(width: Int, height: Int) throws -> (ReviewState, ReviewSession) {
+    func secondReviewScreen(width: Int, height: Int) throws -> ReviewLoop {
         let first = try ReviewQueue(path: queuePath, reviewer: "ana")
         let pair = try XCTUnwrap(first.claimNext())
         try first.decide(pair.id, .match, note: "same person, moved house", shown: pair.score)
         first.close()
         _ = try QualityReview.sample(queue: queuePath, SampleRequest(size: .count(1)))
-        let session = ReviewSession(queue: try ReviewQueue(path: queuePath, reviewer: "bo"))
-        var state = ReviewState(queueName: "review.db", reviewer: "bo", width: width, height: height, blind: false, themeName: "default")
-        _ = ReviewApp.update(&state, session.start())
-        XCTAssertEqual(state.live?.id, pair.id, "the second review comes first")
-        return (state, session)
+        let screen = try started(width: width, height: height, reviewer: "bo")
+        XCTAssertEqual(screen.state.live?.id, pair.id, "the second review comes first")
+        return screen
     }
 
     func testSecondReviewIsBlindToTheModelAndTheFirstVerdict() throws {
         for (width, height) in [(80, 24), (120, 40)] {
             try? FileManager.default.removeItem(atPath: queuePath)
             setUpQueue()
-            let (state, _) = try secondReviewScreen(width: width, height: height)
+            let state = try secondReviewScreen(width: width, height: height).state
             XCTAssertEqual(state.live?.kind, .secondReview)
             let text = ReviewView.render(state).text()
             XCTAssertTrue(text.contains("SECOND REVIEW"), text)
@@ -93,7 +84,8 @@ final class ReviewScreenTests: XCTestCase {
         request.share = 1
         _ = try QualityAudit.draw(queue: queuePath, request, by: "quinn")
         for (width, height) in [(80, 24), (120, 40)] {
-            let (state, session) = try started(width: width, height: height, blind: false)
+            let screen = try started(width: width, height: height, blind: false)
+            let state = screen.state
             XCTAssertEqual(state.live?.isAudit, true)
             XCTAssertFalse(state.blind, "the reviewer's own setting is left alone")
             let text = ReviewView.render(state).text()
@@ -101,8 +93,7 @@ final class ReviewScreenTests: XCTestCase {
                 XCTAssertFalse(text.contains(hidden), "an audit pair shows «\(hidden)»")
             }
             if width == 120 {
-                var decided = state
-                press([.character("m")], &decided, session)
+                screen.press([.character("m")])
                 let log = folder.appendingPathComponent("decisions.csv").path
                 _ = try Exports.decisions(queue: queuePath, to: log)
                 let last = try XCTUnwrap(String(contentsOfFile: log, encoding: .utf8).split(separator: "\n").last)
@@ -111,20 +102,18 @@ final class ReviewScreenTests: XCTestCase {
                 XCTAssertEqual(fields[8], "match")
                 XCTAssertEqual(fields.suffix(2), ["", ""], "no score was shown: \(last)")
             }
-            session.queue.close()
+            screen.session.queue.close()
         }
     }
 
     func testAdjudicationShowsBothVerdictsAndNotes() throws {
-        let (state, session) = try secondReviewScreen(width: 120, height: 40)
-        var second = state
-        press([.character("n")], &second, session)  // bo disagrees: the pair is disputed
-        let lead = ReviewSession(queue: try ReviewQueue(path: queuePath, reviewer: "quinn", mode: .adjudicate))
-        var adjudication = ReviewState(queueName: "review.db", reviewer: "quinn", width: 120, height: 40, blind: false, themeName: "default")
-        _ = ReviewApp.update(&adjudication, lead.start())
-        XCTAssertEqual(adjudication.live?.kind, .adjudication)
-        XCTAssertEqual(adjudication.live?.id, state.live?.id)
-        let text = ReviewView.render(adjudication).text()
+        let second = try secondReviewScreen(width: 120, height: 40)
+        let pairID = second.state.live?.id
+        second.press([.character("n")])  // bo disagrees: the pair is disputed
+        let adjudication = try started(width: 120, height: 40, reviewer: "quinn", mode: .adjudicate)
+        XCTAssertEqual(adjudication.state.live?.kind, .adjudication)
+        XCTAssertEqual(adjudication.state.live?.id, pairID)
+        let text = adjudication.frame().text()
         XCTAssertTrue(text.contains("ADJUDICATION"), text)
         XCTAssertTrue(text.contains("1st ana: match “same person, moved house”  ·  2nd bo: non-match"), text)
         assertSnapshot(text, named: "adjudication-120x40")
@@ -132,86 +121,85 @@ final class ReviewScreenTests: XCTestCase {
 
     func testBlindHidesAllModelEvidence() throws {
         for (width, height) in [(80, 24), (120, 40)] {
-            let (state, _) = try started(width: width, height: height, blind: true)
-            let text = ReviewView.render(state).text()
+            let text = try started(width: width, height: height, blind: true).frame().text()
             for hidden in ["weight", "probability", "exact", "Exact", "JW", "+", "█│", "│█"] {
                 XCTAssertFalse(text.contains(hidden), "blind screen shows «\(hidden)»")
             }
             assertSnapshot(text, named: "pair-blind-\(width)x\(height)")
         }
         // The key toggles it too.
-        var (state, session) = try started(width: 80, height: 24)
-        press([.character("b")], &state, session)
-        XCTAssertTrue(state.blind)
-        XCTAssertEqual(ReviewView.render(state).text(), try started(width: 80, height: 24, blind: true).0.withMessage(nil).rendered)
+        let screen = try started(width: 80, height: 24)
+        screen.press([.character("b")])
+        XCTAssertTrue(screen.state.blind)
+        XCTAssertEqual(screen.frame().text(), try started(width: 80, height: 24, blind: true).state.withMessage(nil).rendered)
     }
 
     func testMonochromeKeepsMeaningInAttributesAndSymbols() throws {
-        let (state, _) = try started(width: 80, height: 24)
+        let state = try started(width: 80, height: 24).state
         let theme = try Theme.load("monochrome")
         XCTAssertTrue(theme.looks.values.allSatisfy { $0.foreground == .terminalDefault && $0.background == .terminalDefault })
         assertSnapshot(ReviewView.render(state).annotated(with: theme), named: "pair-monochrome-80x24")
     }
 
     func testHelpOverlayListsEveryAction() throws {
-        var (state, session) = try started(width: 80, height: 24)
-        press([.character("?")], &state, session)
-        let text = ReviewView.render(state).text()
+        let screen = try started(width: 80, height: 24)
+        screen.press([.character("?")])
+        let text = screen.frame().text()
         for binding in Action.reviewBindings { XCTAssertTrue(text.contains(binding.help), binding.help) }
         XCTAssertEqual(Action.reviewBindings.count, 12, "every review action, and none of the dashboard's")
         assertSnapshot(text, named: "help-80x24")
-        press([.character("m")], &state, session)  // any key closes help and does nothing else
-        XCTAssertFalse(state.showingHelp)
-        XCTAssertEqual(try session.queue.counts().decided, 0)
+        screen.press([.character("m")])  // any key closes help and does nothing else
+        XCTAssertFalse(screen.state.showingHelp)
+        XCTAssertEqual(try screen.session.queue.counts().decided, 0)
     }
 
     func testNoteEditor() throws {
-        var (state, session) = try started(width: 80, height: 24)
-        press([.character("c")] + "Zoë 王 twin?".map { Key.character($0) } + [.backspace, .character("!")], &state, session)
-        assertSnapshot(ReviewView.render(state).text(), named: "note-editor-80x24")
-        press([.enter], &state, session)
-        XCTAssertEqual(state.draftNote, "Zoë 王 twin!")
-        press([.character("c"), .character("x"), .escape], &state, session)
-        XCTAssertEqual(state.draftNote, "Zoë 王 twin!", "Esc cancels")
-        press([.character("m")], &state, session)
-        XCTAssertEqual(try session.queue.recentVerdicts().first?.note, "Zoë 王 twin!")
+        let screen = try started(width: 80, height: 24)
+        screen.press([.character("c")] + "Zoë 王 twin?".map { Key.character($0) } + [.backspace, .character("!")])
+        assertSnapshot(screen.frame().text(), named: "note-editor-80x24")
+        screen.press([.enter])
+        XCTAssertEqual(screen.state.draftNote, "Zoë 王 twin!")
+        screen.press([.character("c"), .character("x"), .escape])
+        XCTAssertEqual(screen.state.draftNote, "Zoë 王 twin!", "Esc cancels")
+        screen.press([.character("m")])
+        XCTAssertEqual(try screen.session.queue.recentVerdicts().first?.note, "Zoë 王 twin!")
     }
 
     func testEmptyQueue() throws {
-        var (state, session) = try started(width: 80, height: 24)
-        press([.character("m"), .character("n"), .character("u"), .character("m"), .character("n")], &state, session)
-        XCTAssertNil(state.live)
-        assertSnapshot(ReviewView.render(state).text(), named: "empty-80x24")
-        press([.character("m"), .character("s"), .character("c")], &state, session)  // do nothing here
-        XCTAssertNil(state.editor)
-        XCTAssertEqual(try session.queue.counts().decided, 5)
+        let screen = try started(width: 80, height: 24)
+        screen.press([.character("m"), .character("n"), .character("u"), .character("m"), .character("n")])
+        XCTAssertNil(screen.state.live)
+        assertSnapshot(screen.frame().text(), named: "empty-80x24")
+        screen.press([.character("m"), .character("s"), .character("c")])  // do nothing here
+        XCTAssertNil(screen.state.editor)
+        XCTAssertEqual(try screen.session.queue.counts().decided, 5)
     }
 
     func testSkippedPairsComeBackWhenNothingElseIsLeft() throws {
-        var (state, session) = try started(width: 80, height: 24)
-        let first = try XCTUnwrap(state.live)
+        let screen = try started(width: 80, height: 24)
+        let first = try XCTUnwrap(screen.state.live)
         var seen: Set<Int64> = [first.id]
         for _ in 0..<4 {
-            press([.character("s")], &state, session)
-            seen.insert(try XCTUnwrap(state.live).id)
+            screen.press([.character("s")])
+            seen.insert(try XCTUnwrap(screen.state.live).id)
         }
         XCTAssertEqual(seen.count, 5, "each skip offers a pair not yet skipped")
-        press([.character("s")], &state, session)
-        XCTAssertNotNil(state.live, "with only skipped pairs left, they are offered again")
-        XCTAssertTrue(state.skipped.isEmpty)
-        XCTAssertEqual(try session.queue.counts().decided, 0)
+        screen.press([.character("s")])
+        XCTAssertNotNil(screen.state.live, "with only skipped pairs left, they are offered again")
+        XCTAssertTrue(screen.state.skipped.isEmpty)
+        XCTAssertEqual(try screen.session.queue.counts().decided, 0)
     }
 
     func testTooSmallTerminal() throws {
-        let (state, _) = try started(width: 60, height: 20)
+        let state = try started(width: 60, height: 20).state
         assertSnapshot(ReviewView.render(state).text(), named: "too-small-60x20")
     }
 
     func testEscapeSequencesInValuesBecomePlaceholders() throws {
-        var (state, session) = try started(width: 120, height: 40)
+        let screen = try started(width: 120, height: 40)
         // Walk to the pair whose records hold escape sequences.
-        while let live = state.live, live.left.uniqueID != "PRO-0000707" { press([.character("s")], &state, session) }
-        let buffer = ReviewView.render(state)
+        while let live = screen.state.live, live.left.uniqueID != "PRO-0000707" { screen.press([.character("s")]) }
+        let buffer = screen.frame()
         for grapheme in buffer.graphemes {
             XCTAssertFalse(grapheme.unicodeScalars.contains { $0.value < 0x20 || (0x7F...0x9F).contains($0.value) },
                            "a control character reached the screen buffer")
@@ -225,10 +213,7 @@ final class ReviewScreenTests: XCTestCase {
     /// A verdict's next frame is drawn on another thread while the verdict commits; the loop
     /// hands it out only after the commit, and it is the frame the state draws.
     func testVerdictFrameIsDrawnWhileItCommitsAndMatchesTheState() throws {
-        let loop = ReviewLoop(state: ReviewState(queueName: "review.db", reviewer: "ana", width: 120, height: 40, blind: false,
-                                                 themeName: "default"),
-                              session: ReviewSession(queue: try ReviewQueue(path: queuePath, reviewer: "ana")))
-        loop.start()
+        let loop = try started(width: 120, height: 40)
         XCTAssertEqual(loop.frame(), ReviewView.render(loop.state))
         var decided: [Int64] = []
         for key: Character in ["m", "n", "u"] {
@@ -254,28 +239,57 @@ final class ReviewScreenTests: XCTestCase {
         XCTAssertEqual(loop.state.recent.count, 2, "z withdrew the last verdict")
     }
 
+    /// Ticks renew the claim in hand; the terminal going away hands it back and ends the screen.
+    func testTicksRenewTheClaimAndAHangUpHandsItBack() throws {
+        let screen = try started(width: 80, height: 24, leaseSeconds: 1)
+        XCTAssertEqual(screen.session.tickSeconds, 0.25)
+        for _ in 0..<6 {
+            Thread.sleep(forTimeInterval: 0.25)
+            screen.handle(.tick)
+        }
+        XCTAssertNil(screen.state.exitStatus)
+        let handle = try QueueHandle(path: queuePath)
+        let claims = try handle.team(TeamActivity()).claims
+        handle.close()
+        XCTAssertEqual(claims.map(\.pairID), [try XCTUnwrap(screen.state.live?.id)])
+        XCTAssertGreaterThan(try XCTUnwrap(claims.first).secondsLeft, 0, "1.5 s into a 1 s lease, the ticks kept it alive")
+        screen.handle(.terminalGone(exitStatus: 129))
+        XCTAssertEqual(screen.state.exitStatus, 129)
+        XCTAssertEqual(try screen.session.queue.counts().claimed, 0, "the pair went back to the queue")
+        XCTAssertEqual(try screen.session.queue.counts().decided, 0)
+    }
+
     func testVerdictsUndoSkipAndBrowse() throws {
-        var (state, session) = try started(width: 80, height: 24)
-        let first = try XCTUnwrap(state.live)
-        press([.character("m")], &state, session)
-        let second = try XCTUnwrap(state.live)
+        let screen = try started(width: 80, height: 24)
+        let first = try XCTUnwrap(screen.state.live)
+        screen.press([.character("m")])
+        let second = try XCTUnwrap(screen.state.live)
         XCTAssertNotEqual(first.id, second.id)
-        press([.character("s")], &state, session)
-        let third = try XCTUnwrap(state.live)
+        screen.press([.character("s")])
+        let third = try XCTUnwrap(screen.state.live)
         XCTAssertNotEqual(third.id, second.id)
-        press([.character("n"), .character("z")], &state, session)
-        XCTAssertEqual(state.live?.id, third.id, "undo brings the pair back")
-        press([.left], &state, session)
-        XCTAssertEqual(state.browsed?.id, first.id)
-        XCTAssertEqual(state.browsed?.verdict, .match)
-        press([.character("u")], &state, session)
-        XCTAssertEqual(state.browsed?.verdict, .unsure, "a correction")
-        press([.right], &state, session)
-        XCTAssertNil(state.browsed)
-        XCTAssertEqual(state.live?.id, third.id)
-        let verdicts = try session.queue.recentVerdicts()
+        screen.press([.character("n"), .character("z")])
+        XCTAssertEqual(screen.state.live?.id, third.id, "undo brings the pair back")
+        screen.press([.left])
+        XCTAssertEqual(screen.state.browsed?.id, first.id)
+        XCTAssertEqual(screen.state.browsed?.verdict, .match)
+        screen.press([.character("u")])
+        XCTAssertEqual(screen.state.browsed?.verdict, .unsure, "a correction")
+        screen.press([.right])
+        XCTAssertNil(screen.state.browsed)
+        XCTAssertEqual(screen.state.live?.id, third.id)
+        let verdicts = try screen.session.queue.recentVerdicts()
         XCTAssertEqual(verdicts.map(\.verdict), [.unsure])
         XCTAssertEqual(verdicts.first?.pairID, first.id)
+    }
+}
+
+typealias ReviewLoop = ScreenLoop<ReviewApp, ReviewSession>
+
+extension ScreenLoop where Program == ReviewApp {
+    /// Keys into the real loop, one at a time, each with every command it asks for performed.
+    func press(_ keys: [Key]) {
+        for key in keys { handle(.key(key)) }
     }
 }
 

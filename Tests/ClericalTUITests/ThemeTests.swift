@@ -69,7 +69,25 @@ final class ThemeTests: XCTestCase {
         XCTAssertNil(Action.action(for: .character("m"), on: .empty))
         XCTAssertEqual(Action.action(for: .character("q"), on: .tooSmall), .quit)
         XCTAssertNil(Action.action(for: .character("x"), on: .review))
-        let keys = Action.table.flatMap(\.keys)
-        XCTAssertEqual(keys.count, Set(keys).count, "no key is bound twice")
+        // The overlays take every key while they are open.
+        XCTAssertEqual(Action.action(for: .character("m"), on: .noteEditor), .type)
+        XCTAssertEqual(Action.action(for: .enter, on: .noteEditor), .confirm)
+        XCTAssertEqual(Action.action(for: .escape, on: .reassigning), .cancel)
+        XCTAssertEqual(Action.action(for: .character("q"), on: .reassigning), .type, "q is a letter of a name there")
+        XCTAssertNil(Action.action(for: .up, on: .noteEditor))
+        XCTAssertEqual(Action.action(for: .character("m"), on: .help), .closeHelp)
+        XCTAssertEqual(Action.action(for: .left, on: .help), .closeHelp)
+        for screen in [Action.Screen.review, .browsing, .empty, .tooSmall, .dashboard, .help, .noteEditor, .reassigning] {
+            let keys = Action.bindings(on: screen).flatMap(\.keys)
+            XCTAssertEqual(keys.count, Set(keys).count, "no key is bound twice on \(screen)")
+            XCTAssertLessThanOrEqual(Action.bindings(on: screen).filter { $0.input != .keys }.count, 1, "one catch-all on \(screen)")
+        }
+    }
+
+    /// The prompts' hint lines come from the table and are cut at a whole key.
+    func testHintsComeFromTheTable() {
+        XCTAssertEqual(Widgets.hint(.reassigning, width: 80), "Enter hands it over · Esc cancels · Backspace deletes")
+        XCTAssertEqual(Widgets.hint(.reassigning, width: 30), "Enter hands it over")
+        XCTAssertEqual(Widgets.hint(.help, width: 80), "any key closes this help")
     }
 }

@@ -45,4 +45,25 @@ final class HangUpTests: XCTestCase {
             XCTAssertTrue(waitUntilGone("dashboard \(queue)", seconds: 2), "\(prefix.isEmpty ? "with" : "without") SIGHUP: still running after the hang-up")
         }
     }
+
+    /// SIGTERM ends either screen at any time, with 128 + 15, the review screen's pair handed back.
+    func testSIGTERMEndsEitherScreen() throws {
+        for (command, ready) in [("review", "pair 1 of"), ("dashboard", "clerical dashboard")] {
+            let status = folder.appendingPathComponent("\(command).status").path
+            let tmux = try TmuxSession("sh -c '\(Binary.clerical.path) \(command) \(queue); echo $? > \(status).part; mv \(status).part \(status); sleep 30'")
+            defer { tmux.hangUp() }
+            XCTAssertTrue(tmux.waitFor(ready))
+            let pids = processes(matching: "\(command) \(queue)").filter { pid in
+                (try? String(contentsOfFile: "/proc/\(pid)/comm", encoding: .utf8))?.hasPrefix("clerical") == true
+            }
+            XCTAssertEqual(pids.count, 1, "one \(command) process")
+            for pid in pids { kill(pid, SIGTERM) }
+            // The shell around it reaps it and writes its status.
+            let deadline = Date().addingTimeInterval(2)
+            while !FileManager.default.fileExists(atPath: status), Date() < deadline { usleep(20_000) }
+            XCTAssertTrue(pids.allSatisfy { !FileManager.default.fileExists(atPath: "/proc/\($0)") }, "\(command) still running after SIGTERM")
+            XCTAssertEqual(try String(contentsOfFile: status, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines), "143")
+            XCTAssertEqual(try claims(), 0, "no claim is left behind")
+        }
+    }
 }

@@ -21,7 +21,7 @@ public enum ReviewView {
         if state.shown?.kind == .secondReview || state.shown?.isAudit == true { state.blind = true }
         var buffer = ScreenBuffer(width: state.width, height: state.height)
         if state.isTooSmall {
-            drawTooSmall(state, &buffer)
+            Widgets.tooSmall(into: &buffer)
             return buffer
         }
         drawHeader(state, &buffer)
@@ -40,27 +40,18 @@ public enum ReviewView {
 
     static func drawHeader(_ state: ReviewState, _ buffer: inout ScreenBuffer) {
         let width = state.width
-        buffer.paint(y: 0, style: CellStyle(.header))
         buffer.paint(y: 1, style: CellStyle(.normal))
-        var x = buffer.put(" clerical ", x: 0, y: 0, style: CellStyle(.title))
-        x += buffer.put(" \(state.queueName) · reviewer \(state.reviewer)", x: x, y: 0, style: CellStyle(.header), maxWidth: width / 2)
+        let badge: String?
         switch state.shown?.kind {
-        case .secondReview?: x += buffer.put(" · SECOND REVIEW", x: x, y: 0, style: CellStyle(.warning, bold: true))
-        case .adjudication?: x += buffer.put(" · ADJUDICATION", x: x, y: 0, style: CellStyle(.warning, bold: true))
-        default: break
+        case .secondReview?: badge = "SECOND REVIEW"
+        case .adjudication?: badge = "ADJUDICATION"
+        default: badge = nil
         }
         let counts = state.counts
-        let right = "pending \(counts.awaitingReview + counts.claimed) · decided \(counts.decided) · by the model \(counts.decidedByModel) "
-        buffer.put(right, x: max(x + 1, width - DisplayText.width(right)), y: 0, style: CellStyle(.header))
-
-        let forReview = max(1, counts.forReview)
-        let done = Double(counts.decided) / Double(forReview)
-        let barWidth = 30
-        let filled = Int((done * Double(barWidth)).rounded(.down))
-        buffer.put(" ", x: 0, y: 1)
-        buffer.repeatCharacter("█", count: filled, x: 1, y: 1, style: CellStyle(.agree))
-        buffer.repeatCharacter("░", count: barWidth - filled, x: 1 + filled, y: 1, style: CellStyle(.dim))
-        buffer.put(" \(NumberText.padded(String(Int(done * 100)), 3))% of \(counts.forReview) for review", x: 1 + barWidth, y: 1)
+        Widgets.header(title: "clerical", context: "\(state.queueName) · reviewer \(state.reviewer)", badge: badge,
+                       right: "pending \(counts.awaitingReview + counts.claimed) · decided \(counts.decided) · by the model \(counts.decidedByModel) ",
+                       into: &buffer)
+        Widgets.progress(counts, width: 30, y: 1, into: &buffer)
         let position: String
         if let index = state.browseIndex, let pair = state.browsed {
             position = "your verdict \(index + 1) of \(state.recent.count) · pair #\(pair.id) "
@@ -73,23 +64,10 @@ public enum ReviewView {
         buffer.repeatCharacter("─", count: width, x: 0, y: 2, style: CellStyle(.rule))
     }
 
-    /// The footer: this screen's keys from the action table. When they do not fit, the
-    /// optional ones give way first; help (which lists them all) and quit always stay.
+    /// The footer: this screen's keys. When they do not fit, the optional ones give way first;
+    /// help (which lists them all) and quit always stay.
     static func drawFooter(_ state: ReviewState, _ buffer: inout ScreenBuffer) {
-        let y = state.height - 1
-        buffer.paint(y: y, style: CellStyle(.footer))
-        var bindings = Action.bindings(on: state.screen)
-        func width(_ items: [Action.Binding]) -> Int {
-            items.reduce(0) { $0 + DisplayText.width($1.keyLabel) + DisplayText.width($1.name) + 3 }
-        }
-        for optional in [Action.theme, .blind, .next, .previous, .undo] where width(bindings) > state.width {
-            bindings.removeAll { $0.action == optional }
-        }
-        var x = 0
-        for binding in bindings {
-            x += buffer.put(" \(binding.keyLabel)", x: x, y: y, style: CellStyle(.key))
-            x += buffer.put(" \(binding.name) ", x: x, y: y, style: CellStyle(.footer))
-        }
+        Widgets.footer(state.screen, optional: [.theme, .blind, .next, .previous, .undo], into: &buffer)
     }
 
     // MARK: - The pair
@@ -314,19 +292,6 @@ public enum ReviewView {
         if let message = state.message { buffer.put(" " + message.text, x: 0, y: state.height - 2, style: CellStyle(message.role)) }
     }
 
-    static func drawTooSmall(_ state: ReviewState, _ buffer: inout ScreenBuffer) {
-        let lines = [
-            "Enlarge the window to at least \(ReviewState.minimumWidth)×\(ReviewState.minimumHeight)",
-            "(it is \(state.width)×\(state.height) now).",
-            "q quits",
-        ]
-        let top = max(0, state.height / 2 - 1)
-        for (i, line) in lines.enumerated() where top + i < state.height {
-            let x = max(0, (state.width - DisplayText.width(line)) / 2)
-            buffer.put(line, x: x, y: top + i, style: CellStyle(i == 0 ? .warning : .normal))
-        }
-    }
-
     static func drawBox(title: String, lines: [(String, CellStyle)], width: Int, _ state: ReviewState, _ buffer: inout ScreenBuffer) -> (x: Int, y: Int) {
         let height = lines.count + 2
         let x = max(0, (state.width - width) / 2), y = max(0, (state.height - height) / 2)
@@ -346,14 +311,16 @@ public enum ReviewView {
 
     /// The help overlay, generated from the action table: every action of the review screens.
     static func drawHelp(_ state: ReviewState, _ buffer: inout ScreenBuffer) {
+        let width = min(state.width - 4, 72)
         var lines: [(String, CellStyle)] = Action.reviewBindings.map { binding in
             let key = binding.keyLabel.padding(toLength: 5, withPad: " ", startingAt: 0)
             let name = binding.name.padding(toLength: 10, withPad: " ", startingAt: 0)
             return ("\(key) \(name) \(binding.help)", CellStyle(.normal))
         }
+        lines.append(("In a note: " + Widgets.hint(.noteEditor, width: width - 15), CellStyle(.normal)))
         lines.append(("", CellStyle(.normal)))
-        lines.append(("Any key closes this help.", CellStyle(.dim)))
-        _ = drawBox(title: "Keys", lines: lines, width: min(state.width - 4, 72), state, &buffer)
+        lines.append((Widgets.hint(.help, width: width - 4).capitalisingFirstLetter + ".", CellStyle(.dim)))
+        _ = drawBox(title: "Keys", lines: lines, width: width, state, &buffer)
     }
 
     static func drawEditor(_ editor: NoteEditor, _ state: ReviewState, _ buffer: inout ScreenBuffer) {
@@ -369,7 +336,7 @@ public enum ReviewView {
         while DisplayText.width(String(editor.text[start..<editor.cursor])) > inner - 1 { start += 1 }
         let visible = String(editor.text[start...])
         let origin = drawBox(title: title, lines: [(visible, CellStyle(.note)), ("", CellStyle(.normal)),
-                                                  ("Enter saves · Esc cancels · ←/→ move · Backspace deletes", CellStyle(.dim))],
+                                                  (Widgets.hint(.noteEditor, width: inner), CellStyle(.dim))],
                              width: width, state, &buffer)
         let cursorX = origin.x + 2 + DisplayText.width(String(editor.text[start..<editor.cursor]))
         let cursorY = origin.y + 1
@@ -378,4 +345,8 @@ public enum ReviewView {
             buffer.put(under.isEmpty ? " " : under, x: cursorX, y: cursorY, style: CellStyle(.selection))
         }
     }
+}
+
+extension String {
+    var capitalisingFirstLetter: String { prefix(1).uppercased() + dropFirst() }
 }
