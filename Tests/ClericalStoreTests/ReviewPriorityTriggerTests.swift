@@ -29,14 +29,14 @@ final class ReviewPriorityTriggerTests: XCTestCase {
         }
         try database.write { db in
             for pair in pairs.prefix(34) {
-                try db.execute(sql: "UPDATE pair SET state = 'claimed', claimed_by = 'x', lease_expires_at = 0 WHERE id = ?", arguments: [pair])
+                try db.execute(sql: "UPDATE pair SET state = 'claimed' WHERE id = ?", arguments: [pair])
                 try check(db)
             }
             // Past 2^20 served the spread stops growing.
             for served in [(1 << 20) - 2, (1 << 21) - 1] {
                 try db.execute(sql: "UPDATE pattern SET served = ? WHERE id = ?", arguments: [served, pattern])
-                try db.execute(sql: "UPDATE pair SET state = 'pending', claimed_by = NULL, lease_expires_at = NULL WHERE id = ?", arguments: [pairs[0]])
-                try db.execute(sql: "UPDATE pair SET state = 'claimed', claimed_by = 'x', lease_expires_at = 0 WHERE id = ?", arguments: [pairs[0]])
+                try db.execute(sql: "UPDATE pair SET state = 'pending' WHERE id = ?", arguments: [pairs[0]])
+                try db.execute(sql: "UPDATE pair SET state = 'claimed' WHERE id = ?", arguments: [pairs[0]])
                 try check(db)
             }
         }

@@ -15,13 +15,15 @@ final class SchemaTests: XCTestCase {
 
     /// The statements of the keypress path, and the other writes of those tables.
     static let constrainedWrites = [
-        "UPDATE pair SET state = 'claimed', claimed_by = 'ana', lease_expires_at = 1, priority = 0 WHERE id = 1",
-        "UPDATE pair SET state = 'decided', claimed_by = NULL, lease_expires_at = NULL WHERE id = 1",
+        "UPDATE pair SET state = 'claimed' WHERE id = 1",
+        "INSERT OR REPLACE INTO claim (pair_id, kind, reviewer, lease_expires_at, priority) VALUES (1, 'review', 'ana', 1, 0)",
+        "DELETE FROM claim WHERE pair_id = 1",
+        "UPDATE pair SET state = 'decided' WHERE id = 1",
         """
         INSERT INTO decision (pair_id, reviewer, kind, verdict, note, decided_at, previous_hash, hash)
         VALUES (1, 'ana', 'review', 'match', NULL, '2026-11-30T00:00:00Z', NULL, 'h')
         """,
-        "UPDATE second_review SET state = 'done', claimed_by = NULL, lease_expires_at = NULL WHERE pair_id = 1",
+        "UPDATE second_review SET state = 'done' WHERE pair_id = 1",
     ]
 
     func testVerdictWritesOpenNoEphemeralTable() throws {
@@ -84,5 +86,45 @@ final class SchemaTests: XCTestCase {
                 XCTAssertEqual((error as? DatabaseError)?.resultCode, .SQLITE_CONSTRAINT, bad)
             }
         }
+    }
+
+    /// Migration v7 moves every live claim, of each kind, into the claim table, and the rows
+    /// claimed keep only their state.
+    func testClaimsFromBeforeV7MoveIntoTheClaimTable() throws {
+        let old = try DatabaseQueue(path: path)
+        try QueueSchema.migrator.migrate(old, upTo: "v6: models beyond independence, audit samples")
+        try old.write { db in
+            try db.execute(sql: """
+                INSERT INTO import_batch (id, file, imported_at, row_count, added, duplicates, pending) VALUES (1, 'p.csv', 't', 4, 4, 0, 4);
+                INSERT INTO record (id, source_dataset, unique_id, field_values)
+                    VALUES (1, '', 'a', '["Ann"]'), (2, '', 'b', '["Anne"]'), (3, '', 'c', '["Bo"]'), (4, '', 'd', '["Bob"]');
+                INSERT INTO pattern (id, gammas, pair_count, match_weight, match_probability) VALUES (1, '2', 4, 0, 0.5);
+                INSERT INTO pair (id, left_record_id, right_record_id, pattern_id, imported_match_weight, imported_match_probability,
+                                  import_batch_id, state, priority, claimed_by, lease_expires_at)
+                VALUES (1, 1, 2, 1, 0, 0.5, 1, 'claimed', 0.25, 'ana', 100),
+                       (2, 1, 3, 1, 0, 0.5, 1, 'decided', 0, NULL, NULL),
+                       (3, 1, 4, 1, 0, 0.5, 1, 'disputed', 0, 'quinn', 200),
+                       (4, 2, 3, 1, 0, 0.5, 1, 'pending', 0, NULL, NULL);
+                INSERT INTO second_review (pair_id, first_reviewer, stratum, sampled_at, state, claimed_by, lease_expires_at)
+                    VALUES (2, 'ana', 'all', 't', 'claimed', 'bo', 300);
+                """)
+        }
+        try old.close()
+
+        let upgraded = try QueueFile.open(path: path)
+        defer { try? upgraded.close() }
+        try upgraded.read { db in
+            XCTAssertEqual(try String.fetchAll(db, sql: "PRAGMA integrity_check"), ["ok"])
+            let claims = try Row.fetchAll(db, sql: "SELECT pair_id, kind, reviewer, lease_expires_at, priority FROM claim ORDER BY pair_id")
+                .map { "\($0[0] as Int64) \($0[1] as String) \($0[2] as String) \($0[3] as Double) \($0[4] as Double)" }
+            XCTAssertEqual(claims, ["1 review ana 100.0 0.25", "2 second-review bo 300.0 0.0", "3 adjudication quinn 200.0 0.0"])
+            for table in ["pair", "second_review"] {
+                let columns = try Row.fetchAll(db, sql: "PRAGMA table_info(\(table))").map { $0["name"] as String }
+                XCTAssertFalse(columns.contains("claimed_by"), "\(table) keeps only its state")
+                XCTAssertFalse(columns.contains("lease_expires_at"), table)
+            }
+            XCTAssertEqual(try String.fetchAll(db, sql: "SELECT state FROM pair ORDER BY id"), ["claimed", "decided", "disputed", "pending"])
+        }
+        XCTAssertEqual(try QueueVerification.run(queue: path).problems, [])
     }
 }

@@ -32,7 +32,28 @@ public enum QueueVerification {
                 report.problems.append("trigger \(name) is missing: decisions are no longer protected from UPDATE or DELETE")
             }
             try checkChain(db, into: &report)
+            try checkClaims(db, into: &report)
             return report
+        }
+    }
+
+    /// Every claim sits on a row in its claimed state, and every claimed row has its claim.
+    private static func checkClaims(_ db: Database, into report: inout VerificationReport) throws {
+        for row in try Row.fetchAll(db, sql: """
+            SELECT c.pair_id, c.kind FROM claim c JOIN pair p ON p.id = c.pair_id LEFT JOIN second_review s ON s.pair_id = c.pair_id
+            WHERE ((c.kind = 'review' OR c.kind = 'audit') AND p.state <> 'claimed')
+               OR (c.kind = 'second-review' AND coalesce(s.state, '') <> 'claimed')
+               OR (c.kind = 'adjudication' AND p.state <> 'disputed')
+            ORDER BY c.pair_id LIMIT 5
+            """) {
+            report.problems.append("pair \(row["pair_id"] as Int64): a \(row["kind"] as String) claim on a pair that is not waiting for one")
+        }
+        for row in try Row.fetchAll(db, sql: """
+            SELECT id FROM pair WHERE state = 'claimed' AND id NOT IN (SELECT pair_id FROM claim)
+            UNION ALL SELECT pair_id FROM second_review WHERE state = 'claimed' AND pair_id NOT IN (SELECT pair_id FROM claim)
+            ORDER BY 1 LIMIT 5
+            """) {
+            report.problems.append("pair \(row[0] as Int64): claimed, with no claim (no holder, no lease)")
         }
     }
 

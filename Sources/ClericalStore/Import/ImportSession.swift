@@ -105,14 +105,11 @@ struct ImportSession {
         let findRecord = try RawStatement(db, sql: "SELECT id FROM record WHERE source_dataset = ? AND unique_id = ?")
         let insertPair = try RawStatement(db, sql: """
             INSERT INTO pair (left_record_id, right_record_id, pattern_id, imported_match_weight, imported_match_probability,
-                              match_key, import_batch_id, state, priority, claimed_by)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, CASE WHEN ? THEN printf('%\(Self.claimRoomBytes)s', '') END) ON CONFLICT DO NOTHING
+                              match_key, import_batch_id, state)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING
             """)
-        // A bulk load packs the pair table's pages full, and a claim makes a row longer (the
-        // reviewer, the lease): the first claim on a page would split it and its neighbours,
-        // writing three or four pages more on that keypress. So a new queue's rows headed for
-        // review are written with room for a claim in `claimed_by`, emptied before the load
-        // commits (`emptyClaimRoom`): the room stays free in their pages.
+        // A pair row never grows once written (claims live in their own table, and the states
+        // are of one length), so a bulk load may pack the pages full.
         // Into an empty queue, secondary indexes are built once at the end (a sort) rather
         // than grown row by row (random writes all over the file).
         let deferredIndexes = isNewQueue ? try Row.fetchAll(db, sql: """
@@ -165,11 +162,8 @@ struct ImportSession {
                     insertPair.bind(5, probability)
                     if let matchKey = bytes(row, .matchKey) { insertPair.bind(6, borrowing: matchKey) } else { insertPair.bindNull(6) }
                     insertPair.bind(7, batchID)
-                    let forReview = isNewQueue && band.contains(matchWeight: weight, matchProbability: probability)
-                    insertPair.bind(10, Int64(forReview ? 1 : 0))
                     try pendingText.withUnsafeBufferPointer { state in
                         insertPair.bind(8, borrowing: state)
-                        insertPair.bind(9, abs(probability - 0.5))
                         try insertPair.step()
                     }
                     if insertPair.changes == 0 {
@@ -185,22 +179,12 @@ struct ImportSession {
         guard summary.rows > 0 else {
             throw ClericalError(.dataError, "the file has a header but no rows: there is nothing to import", at: InputLocation(file: file))
         }
-        if isNewQueue { try emptyClaimRoom() }
         for index in deferredIndexes { try db.execute(sql: index.sql) }
         try finish(patterns: patterns, learned: learned!)
         return summary
     }
 
     // MARK: - Finishing
-
-    /// Bytes kept free beside each pair headed for review: a reviewer's name of up to 30
-    /// bytes and the lease time fit without splitting the page.
-    static let claimRoomBytes = 40
-
-    /// Empties the room left for claims (see `run`): no pair of the committed queue is claimed.
-    func emptyClaimRoom() throws {
-        try db.execute(sql: "UPDATE pair SET claimed_by = NULL WHERE claimed_by IS NOT NULL")
-    }
 
     mutating func finish(patterns: PatternDirectory, learned: LearnedWeights) throws {
         try patterns.saveCounts(db)

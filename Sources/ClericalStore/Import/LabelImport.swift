@@ -84,9 +84,9 @@ public enum LabelImport {
                     continue
                 }
                 try chain.append(pairID: pairID, verdict: verdict, note: "imported from \(URL(fileURLWithPath: labelsPath).lastPathComponent)")
-                try db.execute(sql: """
-                    UPDATE pair SET state = 'decided', claimed_by = NULL, lease_expires_at = NULL WHERE id = ? AND state IN ('pending', 'claimed')
-                    """, arguments: [pairID])
+                try db.execute(sql: "UPDATE pair SET state = 'decided' WHERE id = ? AND state IN ('pending', 'claimed')", arguments: [pairID])
+                // A reviewer's claim on it ends: the verdict is in (a late one of theirs is refused).
+                if db.changesCount > 0 { try Claims.end(Claims.preparing(db), pair: pairID) }
                 switch verdict {
                 case .match: summary.matches += 1
                 case .nonMatch: summary.nonMatches += 1

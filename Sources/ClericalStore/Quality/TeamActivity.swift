@@ -131,17 +131,10 @@ public final class TeamActivity {
             figures.verdictsLastHour += activity.verdictsLastHour
         }
 
-        // Live claims are few: the claimed index, open second reviews, disputed pairs.
-        for row in try Row.fetchAll(db, sql: """
-            SELECT id, claimed_by, 'review' AS kind, lease_expires_at FROM pair WHERE state = 'claimed'
-            UNION ALL
-            SELECT pair_id, claimed_by, 'second-review', lease_expires_at FROM second_review WHERE state = 'claimed'
-            UNION ALL
-            SELECT id, claimed_by, 'adjudication', lease_expires_at FROM pair WHERE state = 'disputed' AND claimed_by IS NOT NULL
-            ORDER BY 4
-            """) {
-            figures.claims.append(ClaimInfo(pairID: row[0], reviewer: row[1] ?? "?", kind: row[2],
-                                            secondsLeft: (row[3] as Double? ?? nowSeconds) - nowSeconds))
+        // Live claims are few: one row each.
+        for claim in try Claims.all(db) {
+            figures.claims.append(ClaimInfo(pairID: claim.pair, reviewer: claim.holder, kind: claim.kind,
+                                            secondsLeft: claim.leaseExpiresAt - nowSeconds))
         }
 
         let pending = try Int.fetchOne(db, sql: "SELECT count FROM band_count WHERE in_band = 1") ?? 0

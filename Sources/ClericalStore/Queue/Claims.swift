@@ -1,40 +1,104 @@
 import GRDB
 
-/// Ending, renewing and moving claims, of every kind, in one place.
+/// Claims, of every kind, in one place: one row of the `claim` table per claimed pair (its
+/// kind, holder, lease and the priority it was claimed at), beside the state of the row the
+/// claim is on (a pair `claimed` for review or audit, a `second_review` row `claimed`, a pair
+/// `disputed` for adjudication, which stays `disputed` while claimed).
 ///
-/// A claim today is a holder and a lease on a row whose state says which kind it is: a pair
-/// `claimed` (review, audit), a `second_review` row `claimed`, a pair `disputed` with a holder
-/// (adjudication). Every path that lets go of a claim comes here (the reviewer handing a pair
-/// back, a supervisor expiring or reassigning one, `reviewers remove`), so they agree on what
-/// "released" means: the pair goes back where it came from, and an audit pair is offered again.
+/// Which pair to claim next is the review queue's (`ReviewQueue+Claiming`: each kind's order);
+/// everything that writes a claim comes here: taking one, renewing it, ending it when its
+/// verdict is recorded, and letting go of it (the reviewer handing a pair back, a supervisor
+/// expiring or reassigning one, `reviewers remove`), so they agree on what "released" means:
+/// the pair goes back where it came from, and an audit pair is offered again.
+///
+/// Statements come from `prepare`: the review queue passes its cache of prepared statements
+/// (these run on every keypress); other callers prepare them afresh.
 enum Claims {
+    enum Kind: String {
+        case review
+        /// A pair drawn by an audit of the model's decisions, claimed like a review.
+        case audit
+        case secondReview = "second-review"
+        case adjudication
+
+        /// Puts the claimed row in its claimed state (a disputed pair stays disputed).
+        fileprivate var claimSQL: String? {
+            switch self {
+            case .review, .audit: "UPDATE pair SET state = 'claimed' WHERE id = ?"
+            case .secondReview: "UPDATE second_review SET state = 'claimed' WHERE pair_id = ?"
+            case .adjudication: nil
+            }
+        }
+    }
+
+    typealias Prepare = (String) throws -> RawStatement
+
+    static func preparing(_ db: Database) -> Prepare {
+        { sql in try RawStatement(db, sql: sql) }
+    }
+
     /// Who holds a claim on which pair: `holder` nil means whoever holds it.
     struct Selection {
         var pair: Int64?
         var holder: String?
     }
 
-    /// Ends the selected claims of every kind. Returns the pairs released.
+    /// Claims `pair` for `holder` until `until` (seconds since 1970), replacing any claim on it
+    /// (one whose lease ran out, or the holder's own): `priority` is where the pair stands in
+    /// the queue should the lease run out.
+    static func acquire(_ prepare: Prepare, pair: Int64, kind: Kind, holder: String, until: Double, priority: Double) throws {
+        if let sql = kind.claimSQL {
+            let state = try prepare(sql)
+            state.bind(1, pair)
+            try state.step()
+        }
+        let claim = try prepare("""
+            INSERT OR REPLACE INTO claim (pair_id, kind, reviewer, lease_expires_at, priority) VALUES (?, ?, ?, ?, ?)
+            """)
+        claim.bind(1, pair)
+        claim.bind(2, kind.rawValue)
+        claim.bind(3, holder)
+        claim.bind(4, until)
+        claim.bind(5, priority)
+        try claim.step()
+    }
+
+    /// The claim on `pair`, if there is one.
+    static func held(_ prepare: Prepare, pair: Int64) throws -> (kind: Kind, holder: String, leaseExpiresAt: Double)? {
+        let query = try prepare("SELECT kind, reviewer, lease_expires_at FROM claim WHERE pair_id = ?")
+        query.bind(1, pair)
+        return try query.first { row in
+            (Kind(rawValue: row.text(0) ?? "") ?? .review, row.text(1) ?? "", row.double(2))
+        }
+    }
+
+    /// Ends the claim on `pair` because its verdict is recorded: the decision sets the states.
+    static func end(_ prepare: Prepare, pair: Int64) throws {
+        let delete = try prepare("DELETE FROM claim WHERE pair_id = ?")
+        delete.bind(1, pair)
+        try delete.step()
+    }
+
+    /// Lets go of the selected claims of every kind: each pair goes back where it came from.
+    /// Returns the pairs released.
     @discardableResult
     static func release(_ db: Database, _ selection: Selection) throws -> [Int64] {
-        let pairs = try claimedPairs(db, selection)
-        for pair in pairs {
-            let holder = selection.holder
-            try db.execute(sql: """
-                UPDATE pair SET state = 'pending', claimed_by = NULL, lease_expires_at = NULL
-                WHERE id = ? AND state = 'claimed' AND (?2 IS NULL OR claimed_by = ?2)
-                """, arguments: [pair, holder])
-            let wasQueued = db.changesCount > 0
-            try db.execute(sql: """
-                UPDATE second_review SET state = 'pending', claimed_by = NULL, lease_expires_at = NULL
-                WHERE pair_id = ? AND state = 'claimed' AND (?2 IS NULL OR claimed_by = ?2)
-                """, arguments: [pair, holder])
-            try db.execute(sql: """
-                UPDATE pair SET claimed_by = NULL, lease_expires_at = NULL
-                WHERE id = ? AND state = 'disputed' AND claimed_by IS NOT NULL AND (?2 IS NULL OR claimed_by = ?2)
-                """, arguments: [pair, holder])
+        let claims = try Row.fetchAll(db, sql: """
+            SELECT pair_id, kind FROM claim WHERE (?1 IS NULL OR pair_id = ?1) AND (?2 IS NULL OR reviewer = ?2)
+            """, arguments: [selection.pair, selection.holder])
+        for claim in claims {
+            let pair: Int64 = claim["pair_id"]
+            switch Kind(rawValue: claim["kind"]) {
+            case .review?, .audit?, nil:
+                try db.execute(sql: "UPDATE pair SET state = 'pending' WHERE id = ? AND state = 'claimed'", arguments: [pair])
+            case .secondReview?:
+                try db.execute(sql: "UPDATE second_review SET state = 'pending' WHERE pair_id = ? AND state = 'claimed'", arguments: [pair])
+            case .adjudication?:
+                break  // the pair stays disputed, for the next quality lead
+            }
+            try db.execute(sql: "DELETE FROM claim WHERE pair_id = ?", arguments: [pair])
             // An audit pair handed back waits to be offered again, and its offer does not count.
-            if wasQueued {
+            if claim["kind"] == Kind.audit.rawValue {
                 try db.execute(sql: "UPDATE audit_pair SET offered = 0 WHERE pair_id = ? AND offered = 1", arguments: [pair])
                 if db.changesCount > 0 {
                     try db.execute(sql: """
@@ -43,31 +107,23 @@ enum Claims {
                 }
             }
         }
-        return pairs
+        return claims.map { $0["pair_id"] }
     }
 
     /// Moves the lease of `holder`'s claim on `pair` to `until` (seconds since 1970).
     static func renew(_ db: Database, pair: Int64, holder: String, until: Double) throws {
-        try db.execute(sql: "UPDATE pair SET lease_expires_at = ? WHERE id = ? AND state IN ('claimed', 'disputed') AND claimed_by = ?",
-                       arguments: [until, pair, holder])
-        try db.execute(sql: "UPDATE second_review SET lease_expires_at = ? WHERE pair_id = ? AND state = 'claimed' AND claimed_by = ?",
-                       arguments: [until, pair, holder])
+        try db.execute(sql: "UPDATE claim SET lease_expires_at = ? WHERE pair_id = ? AND reviewer = ?", arguments: [until, pair, holder])
     }
 
     /// Hands whatever claim there is on `pair` to `holder`, lease unchanged.
     static func reassign(_ db: Database, pair: Int64, to holder: String) throws {
-        try db.execute(sql: "UPDATE pair SET claimed_by = ? WHERE id = ? AND (state = 'claimed' OR (state = 'disputed' AND claimed_by IS NOT NULL))",
-                       arguments: [holder, pair])
-        try db.execute(sql: "UPDATE second_review SET claimed_by = ? WHERE pair_id = ? AND state = 'claimed'",
-                       arguments: [holder, pair])
+        try db.execute(sql: "UPDATE claim SET reviewer = ? WHERE pair_id = ?", arguments: [holder, pair])
     }
 
-    /// The pairs with a selected claim of any kind.
-    private static func claimedPairs(_ db: Database, _ selection: Selection) throws -> [Int64] {
-        if let pair = selection.pair { return [pair] }
-        return try Int64.fetchAll(db, sql: """
-            SELECT id FROM pair WHERE state IN ('claimed', 'disputed') AND claimed_by IS NOT NULL AND (?1 IS NULL OR claimed_by = ?1)
-            UNION SELECT pair_id FROM second_review WHERE state = 'claimed' AND (?1 IS NULL OR claimed_by = ?1)
-            """, arguments: [selection.holder])
+    /// Every live claim, the soonest to expire first: the dashboard's list.
+    static func all(_ db: Database) throws -> [(pair: Int64, kind: String, holder: String, leaseExpiresAt: Double)] {
+        try Row.fetchAll(db, sql: "SELECT pair_id, kind, reviewer, lease_expires_at FROM claim ORDER BY lease_expires_at, pair_id").map {
+            ($0[0], $0[1], $0[2], $0[3])
+        }
     }
 }

@@ -3,9 +3,9 @@ import Foundation
 import GRDB
 import GRDBSQLite
 
-/// Taking a claim, in each kind's order: one's own, an audit pair while the audit's share
+/// Which pair to claim, in each kind's order: one's own, an audit pair while the audit's share
 /// is due, a second review, the queue by priority (an expired claim first), a dispute in
-/// adjudication mode, or a random pair. Letting go of one is `Claims`.
+/// adjudication mode, or a random pair. The claim itself is written by `Claims`.
 extension ReviewQueue {
     // MARK: - Claims
 
@@ -25,7 +25,7 @@ extension ReviewQueue {
         if secondReviewsOpen, let second = try claimSecondReview(db, skipped: skipped, now: now) { return second }
         // The reviewer's own live claim first (a session that was killed, a reassignment).
         if claimsToLookAt, let mine = try ownClaim(db, exclusion: exclusion, now: now) {
-            return try take(db, mine.id, priority: mine.priority, now: now)  // with a fresh lease
+            return try take(db, mine.id, kind: mine.kind, priority: mine.priority, now: now)  // with a fresh lease
         }
 
         // Then the next pair of the queued pattern the model is least sure of, unless an
@@ -34,7 +34,7 @@ extension ReviewQueue {
         // (With the queue dry, expired claims are all there is: look whatever the cache says.)
         let expired = claimsToLookAt || next == nil ? try expiredClaim(db, exclusion: exclusion, now: now) : nil
         if let expired, next == nil || expired.priority < next!.priority {
-            return try take(db, expired.id, priority: expired.priority, now: now)
+            return try take(db, expired.id, kind: expired.kind, priority: expired.priority, now: now)
         }
         // Audit pairs come in among them at the audit's share of what is offered.
         var auditOffering: Int64?
@@ -50,7 +50,7 @@ extension ReviewQueue {
             try db.execute(sql: "UPDATE audit SET offered_band = offered_band + 1 WHERE id = ?", arguments: [auditOffering])
         }
         // The claim pushes the pattern's next pair back (the open_count trigger).
-        return try take(db, next.pairID, priority: next.priority, now: now)
+        return try take(db, next.pairID, kind: .review, priority: next.priority, now: now)
     }
 
     enum AuditOffer { case pair(ReviewPair), bandsTurn(auditID: Int64), none }
@@ -83,62 +83,63 @@ extension ReviewQueue {
         }
         try db.execute(sql: "UPDATE audit_pair SET offered = 1 WHERE pair_id = ?", arguments: [pairID])
         try db.execute(sql: "UPDATE audit SET offered_audit = offered_audit + 1 WHERE id = ?", arguments: [audit.id])
-        return .pair(try take(db, pairID, priority: 0, now: now))
+        return .pair(try take(db, pairID, kind: .audit, priority: 0, now: now))
     }
 
-    func ownClaim(_ db: Database, exclusion: String, now: Double) throws -> (id: Int64, priority: Double)? {
+    /// This reviewer's live claim on a queued pair (review or audit), if any.
+    func ownClaim(_ db: Database, exclusion: String, now: Double) throws -> (id: Int64, kind: Claims.Kind, priority: Double)? {
         let own = try statement(db, """
-            SELECT id, priority FROM pair WHERE state = 'claimed' AND claimed_by = ? AND lease_expires_at >= ? \(exclusion)
+            SELECT pair_id, kind, priority FROM claim
+            WHERE reviewer = ? AND lease_expires_at >= ? AND (kind = 'review' OR kind = 'audit') \(exclusion.replacingOccurrences(of: "id NOT IN", with: "pair_id NOT IN"))
             ORDER BY priority LIMIT 1
             """)
         own.bind(1, reviewer)
         own.bind(2, now)
-        return try own.first { (id: $0.int64(0), priority: $0.double(1)) }
+        return try own.first { (id: $0.int64(0), kind: Claims.Kind(rawValue: $0.text(1) ?? "") ?? .review, priority: $0.double(2)) }
     }
 
-    func expiredClaim(_ db: Database, exclusion: String, now: Double) throws -> (id: Int64, priority: Double)? {
+    /// The queued pair (review or audit) whose claim ran out, first in priority.
+    func expiredClaim(_ db: Database, exclusion: String, now: Double) throws -> (id: Int64, kind: Claims.Kind, priority: Double)? {
         let expired = try statement(db, """
-            SELECT id, priority FROM pair WHERE state = 'claimed' AND lease_expires_at < ? \(exclusion) ORDER BY priority LIMIT 1
+            SELECT pair_id, kind, priority FROM claim
+            WHERE lease_expires_at < ? AND (kind = 'review' OR kind = 'audit') \(exclusion.replacingOccurrences(of: "id NOT IN", with: "pair_id NOT IN"))
+            ORDER BY priority LIMIT 1
             """)
         expired.bind(1, now)
-        return try expired.first { (id: $0.int64(0), priority: $0.double(1)) }
+        return try expired.first { (id: $0.int64(0), kind: Claims.Kind(rawValue: $0.text(1) ?? "") ?? .review, priority: $0.double(2)) }
     }
 
     /// A sampled pair this reviewer did not decide first: blind second reviews come before
     /// the queue. The reviewer's own live claim on one comes first of all.
     func claimSecondReview(_ db: Database, skipped: Set<Int64>, now: Double) throws -> ReviewPair? {
-        let exclusion = skipped.isEmpty ? "" : "AND pair_id NOT IN (\(skipped.map(String.init).joined(separator: ",")))"
+        let exclusion = skipped.isEmpty ? "" : "AND s.pair_id NOT IN (\(skipped.map(String.init).joined(separator: ",")))"
         return try claimFirst(db, now: now, kind: .secondReview, query: """
-            SELECT pair_id FROM second_review
-            WHERE state <> 'done' AND first_reviewer <> ?1
-              AND (state = 'pending' OR claimed_by = ?1 OR lease_expires_at < ?2) \(exclusion)
-            ORDER BY claimed_by = ?1 DESC, pair_id LIMIT 1
-            """, take: "UPDATE second_review SET state = 'claimed', claimed_by = ?, lease_expires_at = ? WHERE pair_id = ?")
+            SELECT s.pair_id FROM second_review s LEFT JOIN claim c ON c.pair_id = s.pair_id
+            WHERE s.state <> 'done' AND s.first_reviewer <> ?1
+              AND (s.state = 'pending' OR c.reviewer = ?1 OR c.lease_expires_at < ?2) \(exclusion)
+            ORDER BY c.reviewer IS ?1 DESC, s.pair_id LIMIT 1
+            """)
     }
 
     /// A disputed pair for a quality lead: the reviewer's own claim first, then any unclaimed
-    /// or expired one. The claim lives on the pair row.
+    /// or expired one.
     func claimDisputed(_ db: Database, exclusion: String, now: Double) throws -> ReviewPair? {
         try claimFirst(db, now: now, kind: .adjudication, query: """
-            SELECT id FROM pair WHERE state = 'disputed'
-              AND (claimed_by IS NULL OR claimed_by = ?1 OR lease_expires_at < ?2) \(exclusion)
-            ORDER BY claimed_by = ?1 DESC, id LIMIT 1
-            """, take: "UPDATE pair SET claimed_by = ?, lease_expires_at = ? WHERE id = ?")
+            SELECT p.id FROM pair p LEFT JOIN claim c ON c.pair_id = p.id
+            WHERE p.state = 'disputed'
+              AND (c.pair_id IS NULL OR c.reviewer = ?1 OR c.lease_expires_at < ?2) \(exclusion.replacingOccurrences(of: "id NOT IN", with: "p.id NOT IN"))
+            ORDER BY c.reviewer IS ?1 DESC, p.id LIMIT 1
+            """)
     }
 
-    /// Runs `query` (?1 the reviewer, ?2 now) for a pair, claims it with `take` (reviewer,
-    /// lease expiry, pair) and loads it as a review of `kind`.
-    func claimFirst(_ db: Database, now: Double, kind: DecisionKind, query: String, take: String) throws -> ReviewPair? {
+    /// Runs `query` (?1 the reviewer, ?2 now) for a pair, claims it as `kind` and loads it.
+    func claimFirst(_ db: Database, now: Double, kind: Claims.Kind, query: String) throws -> ReviewPair? {
         let open = try statement(db, query)
         open.bind(1, reviewer)
         open.bind(2, now)
         guard let pairID = try open.first({ $0.int64(0) }) else { return nil }
-        let claim = try statement(db, take)
-        claim.bind(1, reviewer)
-        claim.bind(2, now + leaseSeconds)
-        claim.bind(3, pairID)
-        try claim.step()
-        return try loadPair(db, pairID, kind: kind)
+        try Claims.acquire(prepare(db), pair: pairID, kind: kind, holder: reviewer, until: now + leaseSeconds, priority: 0)
+        return try loadPair(db, pairID, kind: kind == .secondReview ? .secondReview : .adjudication)
     }
 
     /// The first open pair of the queued pattern with the lowest review priority, passing
@@ -200,19 +201,19 @@ extension ReviewQueue {
                 chosen = try query.first { $0.int64(0) }
             }
             guard let id = chosen else { return nil }
-            return try self.take(db, id, priority: 0, now: Date().timeIntervalSince1970)
+            return try self.take(db, id, kind: .review, priority: 0, now: Date().timeIntervalSince1970)
         }
     }
 
-    /// Claims the pair: `priority` is where it stands should its lease run out.
-    func take(_ db: Database, _ id: Int64, priority: Double, now: Double) throws -> ReviewPair {
-        let update = try statement(db, "UPDATE pair SET state = 'claimed', claimed_by = ?, lease_expires_at = ?, priority = ? WHERE id = ?")
-        update.bind(1, reviewer)
-        update.bind(2, now + leaseSeconds)
-        update.bind(3, priority)
-        update.bind(4, id)
-        try update.step()
+    /// Claims a queued pair: `priority` is where it stands should its lease run out.
+    func take(_ db: Database, _ id: Int64, kind: Claims.Kind, priority: Double, now: Double) throws -> ReviewPair {
+        try Claims.acquire(prepare(db), pair: id, kind: kind, holder: reviewer, until: now + leaseSeconds, priority: priority)
         return try loadPair(db, id, withVerdict: false)  // a claimed pair has no standing verdict of its own
+    }
+
+    /// Claims' statements from this connection's cache.
+    func prepare(_ db: Database) -> Claims.Prepare {
+        { sql in try self.statement(db, sql) }
     }
 
     /// Keeps this reviewer's claim on a pair alive while it is on screen.

@@ -36,50 +36,47 @@ extension ReviewQueue {
     }
 
     func record(_ db: Database, _ pairID: Int64, _ verdict: Verdict, note: String?, shown: PatternScore?) throws -> OwnVerdict {
-        let lookup = try statement(db, "SELECT state, claimed_by FROM pair WHERE id = ?")
+        let lookup = try statement(db, "SELECT state FROM pair WHERE id = ?")
         lookup.bind(1, pairID)
-        guard let (state, claimedBy) = try lookup.first({ ($0.text(0) ?? "", $0.text(1)) }) else {
+        guard let state = try lookup.first({ $0.text(0) ?? "" }) else {
             throw ClericalError(.dataError, "pair \(pairID) is not in the queue")
         }
+        let claim = try Claims.held(prepare(db), pair: pairID)
+        let mineToDecide = claim?.holder == reviewer
         if mode == .adjudicate {
-            guard state == PairState.disputed.rawValue, claimedBy == reviewer else {
+            guard state == PairState.disputed.rawValue, mineToDecide, claim?.kind == .adjudication else {
                 throw ClericalError(.tryAgain, "pair \(pairID) is no longer yours to adjudicate (its claim expired and someone else took it)")
             }
             let content = try appendDecision(db, pairID: pairID, kind: .adjudication, verdict: verdict, note: note, shown: shown)
-            try db.execute(sql: "UPDATE pair SET state = 'decided', claimed_by = NULL, lease_expires_at = NULL WHERE id = ?",
-                           arguments: [pairID])
+            try db.execute(sql: "UPDATE pair SET state = 'decided' WHERE id = ?", arguments: [pairID])
+            try Claims.end(prepare(db), pair: pairID)
             return OwnVerdict(pairID: pairID, verdict: verdict, note: content.note, decidedAt: content.decidedAt)
         }
-        if secondReviewsOpen, try holdsSecondReview(db, pairID) {
+        if mineToDecide, claim?.kind == .secondReview {
             let content = try appendDecision(db, pairID: pairID, kind: .secondReview, verdict: verdict, note: note, shown: shown)
-            try db.execute(sql: "UPDATE second_review SET state = 'done', claimed_by = NULL, lease_expires_at = NULL WHERE pair_id = ?",
-                           arguments: [pairID])
+            try db.execute(sql: "UPDATE second_review SET state = 'done' WHERE pair_id = ?", arguments: [pairID])
+            try Claims.end(prepare(db), pair: pairID)
             let first = try String.fetchOne(db, sql: """
                 SELECT verdict FROM decision WHERE pair_id = ? AND kind = 'review' ORDER BY id DESC LIMIT 1
                 """, arguments: [pairID])
             if let first, first != verdict.rawValue {
-                try db.execute(sql: "UPDATE pair SET state = 'disputed', claimed_by = NULL, lease_expires_at = NULL WHERE id = ?",
-                               arguments: [pairID])
+                try db.execute(sql: "UPDATE pair SET state = 'disputed' WHERE id = ?", arguments: [pairID])
             }
             return OwnVerdict(pairID: pairID, verdict: verdict, note: content.note, decidedAt: content.decidedAt)
         }
         let standing = state == PairState.decided.rawValue ? try hasStandingVerdict(db, pairID) : false
-        let mine = (state == PairState.claimed.rawValue && claimedBy == reviewer) || standing
+        let mine = (state == PairState.claimed.rawValue && mineToDecide) || standing
         guard mine else {
             throw ClericalError(.tryAgain, "pair \(pairID) is no longer yours to decide (its claim expired and another reviewer took it)")
         }
         let content = try appendDecision(db, pairID: pairID, kind: .review, verdict: verdict, note: note, shown: shown)
-        let decided = try statement(db, "UPDATE pair SET state = 'decided', claimed_by = NULL, lease_expires_at = NULL WHERE id = ?")
-        decided.bind(1, pairID)
-        try decided.step()
+        if state == PairState.claimed.rawValue {
+            let decided = try statement(db, "UPDATE pair SET state = 'decided' WHERE id = ?")
+            decided.bind(1, pairID)
+            try decided.step()
+            try Claims.end(prepare(db), pair: pairID)
+        }
         return OwnVerdict(pairID: pairID, verdict: verdict, note: content.note, decidedAt: content.decidedAt)
-    }
-
-    func holdsSecondReview(_ db: Database, _ pairID: Int64) throws -> Bool {
-        let held = try statement(db, "SELECT 1 FROM second_review WHERE pair_id = ? AND state = 'claimed' AND claimed_by = ?")
-        held.bind(1, pairID)
-        held.bind(2, reviewer)
-        return try held.first { _ in true } == true
     }
 
     /// Withdraws this reviewer's latest standing verdict (a new decision row with no verdict)
@@ -95,8 +92,10 @@ extension ReviewQueue {
                 """, arguments: [self.reviewer]) else { return nil }
             let pairID: Int64 = last["pair_id"]
             _ = try self.appendDecision(db, pairID: pairID, kind: .review, verdict: nil, note: nil, shown: nil)
-            try db.execute(sql: "UPDATE pair SET state = 'claimed', claimed_by = ?, lease_expires_at = ? WHERE id = ?",
-                           arguments: [self.reviewer, Date().timeIntervalSince1970 + self.leaseSeconds, pairID])
+            // A second review someone holds on it goes back to their list; the pair is this reviewer's again.
+            try Claims.release(db, .init(pair: pairID, holder: nil))
+            try Claims.acquire(self.prepare(db), pair: pairID, kind: .review, holder: self.reviewer,
+                               until: Date().timeIntervalSince1970 + self.leaseSeconds, priority: 0)
             return try self.loadPair(db, pairID)
         }
     }

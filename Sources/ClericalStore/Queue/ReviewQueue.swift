@@ -159,7 +159,7 @@ public final class ReviewQueue {
         }
         reservationsSeen = reservations
         let claims = try statement(db, """
-            SELECT EXISTS (SELECT 1 FROM pair WHERE state = 'claimed' AND (claimed_by = ? OR lease_expires_at < ?))
+            SELECT EXISTS (SELECT 1 FROM claim WHERE (kind = 'review' OR kind = 'audit') AND (reviewer = ? OR lease_expires_at < ?))
             """)
         claims.bind(1, reviewer)
         claims.bind(2, now.timeIntervalSince1970)

@@ -342,6 +342,38 @@ enum QueueSchema {
                 ) STRICT;
                 """)
         }
+        migrator.registerMigration("v7: one claim table", foreignKeyChecks: .immediate) { db in
+            try db.execute(sql: """
+                -- A claim: who holds which pair, for what kind of decision, until when, and the
+                -- priority it was claimed at (where the pair stands should the lease run out).
+                -- One per pair. The rows claimed keep only their state.
+                CREATE TABLE claim (
+                    pair_id          INTEGER PRIMARY KEY REFERENCES pair(id),
+                    kind             TEXT NOT NULL
+                        CHECK (kind = 'review' OR kind = 'audit' OR kind = 'second-review' OR kind = 'adjudication'),
+                    reviewer         TEXT NOT NULL,
+                    lease_expires_at REAL NOT NULL,
+                    priority         REAL NOT NULL
+                ) STRICT;
+                INSERT OR IGNORE INTO claim
+                    SELECT p.id, CASE WHEN a.offered = 1 THEN 'audit' ELSE 'review' END, coalesce(p.claimed_by, ''),
+                           coalesce(p.lease_expires_at, 0), p.priority
+                    FROM pair p LEFT JOIN audit_pair a ON a.pair_id = p.id WHERE p.state = 'claimed';
+                INSERT OR IGNORE INTO claim
+                    SELECT s.pair_id, 'second-review', coalesce(s.claimed_by, ''), coalesce(s.lease_expires_at, 0), 0
+                    FROM second_review s WHERE s.state = 'claimed';
+                INSERT OR IGNORE INTO claim
+                    SELECT id, 'adjudication', claimed_by, coalesce(lease_expires_at, 0), 0
+                    FROM pair WHERE state = 'disputed' AND claimed_by IS NOT NULL;
+
+                DROP INDEX claimed_pair_by_priority;
+                ALTER TABLE pair DROP COLUMN claimed_by;
+                ALTER TABLE pair DROP COLUMN lease_expires_at;
+                ALTER TABLE pair DROP COLUMN priority;
+                ALTER TABLE second_review DROP COLUMN claimed_by;
+                ALTER TABLE second_review DROP COLUMN lease_expires_at;
+                """)
+        }
         return migrator
     }
 
