@@ -17,6 +17,10 @@ guard arguments.count >= 2 else {
     exit(64)
 }
 let queuePath = arguments[1]
+if ProcessInfo.processInfo.environment["CLERICAL_BENCH_PIECES"] == "1" {
+    try HandRolledPieces.measure(queue: queuePath)
+    exit(0)
+}
 let verdicts = arguments.count > 2 ? Int(arguments[2]) ?? 1000 : 1000
 
 func milliseconds(since start: DispatchTime) -> Double {

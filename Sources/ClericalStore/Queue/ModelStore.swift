@@ -123,13 +123,13 @@ enum PatternKey {
     static func gammas(_ text: String) -> [Int] { text.split(separator: ",").compactMap { Int($0) } }
 }
 
-enum Timestamp {
+package enum Timestamp {
     /// ISO 8601 in UTC with milliseconds: sorts as text.
     static func now() -> String { string(Date()) }
 
     /// Written by hand from gmtime: Foundation's ISO 8601 formatter costs more than the
     /// rest of recording a verdict.
-    static func string(_ date: Date) -> String {
+    package static func string(_ date: Date) -> String {
         let interval = date.timeIntervalSince1970
         var seconds = time_t(interval.rounded(.down))
         let milliseconds = min(999, Int(((interval - Double(seconds)) * 1000).rounded(.down)))

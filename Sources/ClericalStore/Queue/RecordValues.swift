@@ -1,8 +1,8 @@
 /// Reads the JSON the importer writes for a record's values — an array of strings and
 /// nulls — without Foundation's general JSON parser, which is slow on the keypress path.
-enum RecordValues {
+package enum RecordValues {
     /// nil when the text is not such an array; then the caller uses the general parser.
-    static func parse(_ json: String) -> [String?]? {
+    package static func parse(_ json: String) -> [String?]? {
         var json = json
         return json.withUTF8 { parse(bytes: $0) }
     }

@@ -4,11 +4,11 @@ import GRDBSQLite
 /// A prepared statement bound and read through the SQLite C API: the import's hot loop runs
 /// a few million of these, and the review screen a dozen per keypress, where GRDB's
 /// per-statement bookkeeping would cost more than the SQL.
-struct RawStatement {
+package struct RawStatement {
     let handle: OpaquePointer
     let connection: OpaquePointer
 
-    init(_ db: Database, sql: String) throws {
+    package init(_ db: Database, sql: String) throws {
         let statement = try db.makeStatement(sql: sql)
         handle = statement.sqliteStatement
         connection = db.sqliteConnection!
@@ -18,7 +18,7 @@ struct RawStatement {
 
     private let retained: Statement
 
-    @inline(__always) func bind(_ index: Int32, _ value: Int64) {
+    @inline(__always) package func bind(_ index: Int32, _ value: Int64) {
         sqlite3_bind_int64(handle, index, value)
     }
 
@@ -74,7 +74,7 @@ struct RawStatement {
     }
 
     /// Runs a query and reads its first row, if any.
-    func first<T>(_ read: (RawRow) throws -> T) throws -> T? {
+    package func first<T>(_ read: (RawRow) throws -> T) throws -> T? {
         defer { sqlite3_reset(handle) }
         let code = sqlite3_step(handle)
         if code == SQLITE_ROW { return try read(RawRow(handle: handle)) }
@@ -102,14 +102,14 @@ struct RawStatement {
 }
 
 /// The current row of a `RawStatement`.
-struct RawRow {
+package struct RawRow {
     let handle: OpaquePointer
 
     func int64(_ column: Int32) -> Int64 { sqlite3_column_int64(handle, column) }
     func double(_ column: Int32) -> Double { sqlite3_column_double(handle, column) }
     func isNull(_ column: Int32) -> Bool { sqlite3_column_type(handle, column) == SQLITE_NULL }
 
-    func text(_ column: Int32) -> String? {
+    package func text(_ column: Int32) -> String? {
         guard let bytes = sqlite3_column_text(handle, column) else { return nil }
         let count = Int(sqlite3_column_bytes(handle, column))
         return String(decoding: UnsafeBufferPointer(start: bytes, count: count), as: UTF8.self)

@@ -235,7 +235,7 @@ public enum ReviewView {
     }
 
     /// ">=" → "≥" and "<=" → "≤".
-    static func mathematicalComparisons(_ text: String) -> String {
+    package static func mathematicalComparisons(_ text: String) -> String {
         // Byte-level: ">=" and "<=" are ASCII, and labels are drawn on every frame.
         let utf8 = text.utf8
         guard utf8.contains(UInt8(ascii: "=")) else { return text }
