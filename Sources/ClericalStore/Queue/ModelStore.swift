@@ -127,8 +127,8 @@ package enum Timestamp {
     /// ISO 8601 in UTC with milliseconds: sorts as text.
     static func now() -> String { string(Date()) }
 
-    /// Written by hand from gmtime: Foundation's ISO 8601 formatter costs more than the
-    /// rest of recording a verdict.
+    /// Written by hand from gmtime, one per verdict: 0.26 µs against ISO8601DateFormatter's
+    /// 1.05 µs (`CLERICAL_BENCH_PIECES=1 clerical-review-bench`).
     package static func string(_ date: Date) -> String {
         let interval = date.timeIntervalSince1970
         var seconds = time_t(interval.rounded(.down))

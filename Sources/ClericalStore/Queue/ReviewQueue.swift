@@ -248,7 +248,9 @@ public final class ReviewQueue {
 
     // MARK: - Internals
 
-    /// The prepared statement for `sql` on this queue's connection, prepared once.
+    /// The prepared statement for `sql` on this queue's connection, prepared once: a dozen run
+    /// per keypress, 0.30 µs each against 1.23 µs through GRDB's `cachedStatement` and 5.77 µs
+    /// prepared each time (`CLERICAL_BENCH_PIECES=1 clerical-review-bench`).
     func statement(_ db: Database, _ sql: String) throws -> RawStatement {
         if let prepared = statements[sql] { return prepared }
         let prepared = try RawStatement(db, sql: sql)

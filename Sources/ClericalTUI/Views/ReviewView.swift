@@ -236,7 +236,8 @@ public enum ReviewView {
 
     /// ">=" → "≥" and "<=" → "≤".
     package static func mathematicalComparisons(_ text: String) -> String {
-        // Byte-level: ">=" and "<=" are ASCII, and labels are drawn on every frame.
+        // Byte-level: ">=" and "<=" are ASCII, and a dozen labels are drawn on every frame:
+        // 0.23 µs against 3.74 µs for replacingOccurrences (CLERICAL_BENCH_PIECES=1 clerical-review-bench).
         let utf8 = text.utf8
         guard utf8.contains(UInt8(ascii: "=")) else { return text }
         var bytes: [UInt8] = []
