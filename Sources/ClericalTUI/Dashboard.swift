@@ -36,7 +36,7 @@ public struct DashboardState: Equatable, Sendable {
     }
 }
 
-public enum DashboardEvent: Equatable, Sendable {
+public enum DashboardEvent: ScreenEvent {
     case key(Key)
     case refreshed(QueueStatus.Live, team: TeamFigures)
     case resize(width: Int, height: Int)
@@ -60,14 +60,6 @@ public enum DashboardApp: ScreenProgram {
     public static func render(_ state: DashboardState) -> ScreenBuffer { DashboardView.render(state) }
     public static func exitStatus(_ state: DashboardState) -> Int32? { state.exitStatus }
 
-    public static func event(_ input: ScreenInput) -> DashboardEvent {
-        switch input {
-        case let .key(key): .key(key)
-        case let .resize(width, height): .resize(width: width, height: height)
-        case .tick: .tick
-        case let .terminalGone(status): .terminalGone(exitStatus: status)
-        }
-    }
 
     public static func update(_ state: inout DashboardState, _ event: DashboardEvent) -> [DashboardCommand] {
         switch event {

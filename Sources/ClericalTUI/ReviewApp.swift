@@ -86,7 +86,7 @@ public struct ReviewState: Equatable, Sendable {
 
 /// What happens to the app: keys, resizes, the clock, the terminal going away, and the
 /// results of commands.
-public enum ReviewEvent: Equatable, Sendable {
+public enum ReviewEvent: ScreenEvent {
     case key(Key)
     case resize(width: Int, height: Int)
     /// Time to renew the claim on the pair in hand.
@@ -122,14 +122,6 @@ public enum ReviewApp: ScreenProgram {
     public static func exitStatus(_ state: ReviewState) -> Int32? { state.exitStatus }
     public static func themeName(_ state: ReviewState) -> String? { state.themeName }
 
-    public static func event(_ input: ScreenInput) -> ReviewEvent {
-        switch input {
-        case let .key(key): .key(key)
-        case let .resize(width, height): .resize(width: width, height: height)
-        case .tick: .tick
-        case let .terminalGone(status): .terminalGone(exitStatus: status)
-        }
-    }
 
     /// The state after `event`, and the commands it asks for.
     public static func update(_ state: inout ReviewState, _ event: ReviewEvent) -> [ReviewCommand] {

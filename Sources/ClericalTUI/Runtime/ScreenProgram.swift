@@ -1,14 +1,15 @@
 import Foundation
 
-/// What reaches a screen from outside: keys, a new size, the clock, and the terminal going away.
-public enum ScreenInput: Equatable, Sendable {
-    case key(Key)
-    case resize(width: Int, height: Int)
+/// What reaches every screen from outside, as cases of its event type: keys, a new size, the
+/// clock, and the terminal going away.
+public protocol ScreenEvent: Equatable, Sendable {
+    static func key(_ key: Key) -> Self
+    static func resize(width: Int, height: Int) -> Self
     /// The screen's periodic work is due (`ScreenSession.tickSeconds`): renew a lease, refresh.
-    case tick
+    static var tick: Self { get }
     /// A hang-up, a failed read, end of file, or a signal: hand back what is held and leave
     /// with this status.
-    case terminalGone(exitStatus: Int32)
+    static func terminalGone(exitStatus: Int32) -> Self
 }
 
 /// A screen as the runtime runs it: state, a pure `update` from events to the commands it asks
@@ -16,7 +17,7 @@ public enum ScreenInput: Equatable, Sendable {
 /// the dashboard are both one of these.
 public protocol ScreenProgram {
     associatedtype State: Equatable & Sendable
-    associatedtype Event: Equatable & Sendable
+    associatedtype Event: ScreenEvent
     associatedtype Command: Sendable
 
     /// What the screen asks for when it opens (the first pair, the first figures).
@@ -25,7 +26,6 @@ public protocol ScreenProgram {
     static func update(_ state: inout State, _ event: Event) -> [Command]
     /// The frame for `state`. Pure.
     static func render(_ state: State) -> ScreenBuffer
-    static func event(_ input: ScreenInput) -> Event
     /// Set once the screen is done: its exit status.
     static func exitStatus(_ state: State) -> Int32?
     /// The colour theme the state asks for, if it chooses one.

@@ -28,19 +28,19 @@ public enum ScreenRunner {
             switch input {
             case .key(.resize):
                 let size = terminal.size
-                loop.handle(Program.event(.resize(width: size.width, height: size.height)))
+                loop.handle(.resize(width: size.width, height: size.height))
                 drawn = nil
             case let .key(key):
-                loop.handle(Program.event(.key(key)))
+                loop.handle(.key(key))
             case .idle:
                 break
             case .signal, .hangUp:
                 let status = input.exitStatus ?? 129
-                loop.handle(Program.event(.terminalGone(exitStatus: status)))
+                loop.handle(.terminalGone(exitStatus: status))
                 return loop.exitStatus ?? status
             }
             if Date().timeIntervalSince(lastTick) >= loop.session.tickSeconds {
-                loop.handle(Program.event(.tick))
+                loop.handle(.tick)
                 lastTick = Date()
             }
         }
