@@ -95,15 +95,10 @@ public enum Action: String, CaseIterable, Sendable {
 
     /// The action a key triggers on a screen, or nil: keys that do nothing there do nothing.
     public static func action(for key: Key, on screen: Screen) -> Action? {
-        let bindings = table.filter { $0.screens.contains(screen) }
+        let bindings = table.lazy.filter { $0.screens.contains(screen) }  // no array per key
         if let bound = bindings.first(where: { $0.keys.contains(key) }) { return bound.action }
         if case .character = key, let text = bindings.first(where: { $0.input == .text }) { return text.action }
         return bindings.first { $0.input == .anyKey }?.action
-    }
-
-    /// A prompt's hint line, from its rows: "Enter saves · Esc cancels · …".
-    public static func hint(on screen: Screen) -> String {
-        bindings(on: screen).filter { $0.input == .keys }.map { "\($0.keyLabel) \($0.name)" }.joined(separator: " · ")
     }
 
     /// The actions of the review screens (the dashboard has its own).

@@ -64,12 +64,10 @@ enum Claims {
     }
 
     /// The claim on `pair`, if there is one.
-    static func held(_ prepare: Prepare, pair: Int64) throws -> (kind: Kind, holder: String, leaseExpiresAt: Double)? {
-        let query = try prepare("SELECT kind, reviewer, lease_expires_at FROM claim WHERE pair_id = ?")
+    static func held(_ prepare: Prepare, pair: Int64) throws -> (kind: Kind, holder: String)? {
+        let query = try prepare("SELECT kind, reviewer FROM claim WHERE pair_id = ?")
         query.bind(1, pair)
-        return try query.first { row in
-            (Kind(rawValue: row.text(0) ?? "") ?? .review, row.text(1) ?? "", row.double(2))
-        }
+        return try query.first { row in (Kind(rawValue: row.text(0) ?? "") ?? .review, row.text(1) ?? "") }
     }
 
     /// Ends the claim on `pair` because its verdict is recorded: the decision sets the states.

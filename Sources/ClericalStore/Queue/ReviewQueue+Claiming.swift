@@ -19,7 +19,7 @@ extension ReviewQueue {
 
     func claim(_ db: Database, excluding skipped: Set<Int64>) throws -> ReviewPair? {
         let now = Date().timeIntervalSince1970
-        let exclusion = skipped.isEmpty ? "" : "AND id NOT IN (\(skipped.map(String.init).joined(separator: ",")))"
+        let exclusion = SkippedPairs(skipped)
         if mode == .adjudicate { return try claimDisputed(db, exclusion: exclusion, now: now) }
         try refreshLookups(db)
         if secondReviewsOpen, let second = try claimSecondReview(db, skipped: skipped, now: now) { return second }
@@ -55,9 +55,20 @@ extension ReviewQueue {
 
     enum AuditOffer { case pair(ReviewPair), bandsTurn(auditID: Int64), none }
 
+    /// The pairs this session skipped, as a condition on whichever column names a pair in a
+    /// query (empty when none was skipped).
+    struct SkippedPairs {
+        let ids: Set<Int64>
+        init(_ ids: Set<Int64>) { self.ids = ids }
+
+        func condition(on column: String) -> String {
+            ids.isEmpty ? "" : "AND \(column) NOT IN (\(ids.map(String.init).joined(separator: ",")))"
+        }
+    }
+
     /// The next audit pair when the audit's share of the pairs offered calls for one (or the
     /// band has nothing), claimed like any pair and shown blind; else whose turn it is.
-    func offerAudit(_ db: Database, exclusion: String, now: Double, bandHasPair: Bool) throws -> AuditOffer {
+    func offerAudit(_ db: Database, exclusion: SkippedPairs, now: Double, bandHasPair: Bool) throws -> AuditOffer {
         let open = try statement(db, """
             SELECT id, share, offered_audit, offered_band FROM audit a
             WHERE EXISTS (SELECT 1 FROM audit_pair p WHERE p.audit_id = a.id AND p.offered = 0) ORDER BY id LIMIT 1
@@ -69,7 +80,7 @@ extension ReviewQueue {
         if bandHasPair, audit.audit >= audit.share * (audit.audit + audit.band + 1) { return .bandsTurn(auditID: audit.id) }
         let waiting = try statement(db, """
             SELECT a.pair_id FROM audit_pair a JOIN pair p ON p.id = a.pair_id
-            WHERE a.audit_id = ? AND a.offered = 0 AND p.state = 'pending' \(exclusion.replacingOccurrences(of: "id NOT IN", with: "a.pair_id NOT IN"))
+            WHERE a.audit_id = ? AND a.offered = 0 AND p.state = 'pending' \(exclusion.condition(on: "a.pair_id"))
             ORDER BY a.pair_id LIMIT 1
             """)
         waiting.bind(1, audit.id)
@@ -87,10 +98,10 @@ extension ReviewQueue {
     }
 
     /// This reviewer's live claim on a queued pair (review or audit), if any.
-    func ownClaim(_ db: Database, exclusion: String, now: Double) throws -> (id: Int64, kind: Claims.Kind, priority: Double)? {
+    func ownClaim(_ db: Database, exclusion: SkippedPairs, now: Double) throws -> (id: Int64, kind: Claims.Kind, priority: Double)? {
         let own = try statement(db, """
             SELECT pair_id, kind, priority FROM claim
-            WHERE reviewer = ? AND lease_expires_at >= ? AND (kind = 'review' OR kind = 'audit') \(exclusion.replacingOccurrences(of: "id NOT IN", with: "pair_id NOT IN"))
+            WHERE reviewer = ? AND lease_expires_at >= ? AND (kind = 'review' OR kind = 'audit') \(exclusion.condition(on: "pair_id"))
             ORDER BY priority LIMIT 1
             """)
         own.bind(1, reviewer)
@@ -99,10 +110,10 @@ extension ReviewQueue {
     }
 
     /// The queued pair (review or audit) whose claim ran out, first in priority.
-    func expiredClaim(_ db: Database, exclusion: String, now: Double) throws -> (id: Int64, kind: Claims.Kind, priority: Double)? {
+    func expiredClaim(_ db: Database, exclusion: SkippedPairs, now: Double) throws -> (id: Int64, kind: Claims.Kind, priority: Double)? {
         let expired = try statement(db, """
             SELECT pair_id, kind, priority FROM claim
-            WHERE lease_expires_at < ? AND (kind = 'review' OR kind = 'audit') \(exclusion.replacingOccurrences(of: "id NOT IN", with: "pair_id NOT IN"))
+            WHERE lease_expires_at < ? AND (kind = 'review' OR kind = 'audit') \(exclusion.condition(on: "pair_id"))
             ORDER BY priority LIMIT 1
             """)
         expired.bind(1, now)
@@ -112,7 +123,7 @@ extension ReviewQueue {
     /// A sampled pair this reviewer did not decide first: blind second reviews come before
     /// the queue. The reviewer's own live claim on one comes first of all.
     func claimSecondReview(_ db: Database, skipped: Set<Int64>, now: Double) throws -> ReviewPair? {
-        let exclusion = skipped.isEmpty ? "" : "AND s.pair_id NOT IN (\(skipped.map(String.init).joined(separator: ",")))"
+        let exclusion = SkippedPairs(skipped).condition(on: "s.pair_id")
         return try claimFirst(db, now: now, kind: .secondReview, query: """
             SELECT s.pair_id FROM second_review s LEFT JOIN claim c ON c.pair_id = s.pair_id
             WHERE s.state <> 'done' AND s.first_reviewer <> ?1
@@ -123,11 +134,11 @@ extension ReviewQueue {
 
     /// A disputed pair for a quality lead: the reviewer's own claim first, then any unclaimed
     /// or expired one.
-    func claimDisputed(_ db: Database, exclusion: String, now: Double) throws -> ReviewPair? {
+    func claimDisputed(_ db: Database, exclusion: SkippedPairs, now: Double) throws -> ReviewPair? {
         try claimFirst(db, now: now, kind: .adjudication, query: """
             SELECT p.id FROM pair p LEFT JOIN claim c ON c.pair_id = p.id
             WHERE p.state = 'disputed'
-              AND (c.pair_id IS NULL OR c.reviewer = ?1 OR c.lease_expires_at < ?2) \(exclusion.replacingOccurrences(of: "id NOT IN", with: "p.id NOT IN"))
+              AND (c.pair_id IS NULL OR c.reviewer = ?1 OR c.lease_expires_at < ?2) \(exclusion.condition(on: "p.id"))
             ORDER BY c.reviewer IS ?1 DESC, p.id LIMIT 1
             """)
     }
@@ -145,13 +156,13 @@ extension ReviewQueue {
     /// The first open pair of the queued pattern with the lowest review priority, passing
     /// over pairs this session skipped and parts of the queue kept for other reviewers. A
     /// reviewer with a reservation meets their own part first.
-    func nextQueuedPair(_ db: Database, exclusion: String) throws
+    func nextQueuedPair(_ db: Database, exclusion: SkippedPairs) throws
         -> (pairID: Int64, patternID: Int64, priority: Double, probability: Double)? {
         let filter = ReservationFilter(reservationsSeen, reviewer: reviewer)
         if filter.isEmpty {
-            return try search(db, pairSQL: "SELECT id FROM pair WHERE pattern_id = ? AND state = 'pending' \(exclusion) ORDER BY id LIMIT 1") { _ in true }
+            return try search(db, pairSQL: "SELECT id FROM pair WHERE pattern_id = ? AND state = 'pending' \(exclusion.condition(on: "id")) ORDER BY id LIMIT 1") { _ in true }
         }
-        let pairSQL = "SELECT id FROM pair WHERE pattern_id = ? AND state = 'pending' \(exclusion) \(filter.pairCondition) ORDER BY id LIMIT 1"
+        let pairSQL = "SELECT id FROM pair WHERE pattern_id = ? AND state = 'pending' \(exclusion.condition(on: "id")) \(filter.pairCondition) ORDER BY id LIMIT 1"
         if !filter.mine.isEmpty, let mine = try search(db, pairSQL: pairSQL, where: filter.isMine) { return mine }
         if let myShare = filter.myShareCondition,
            let mine = try search(db, pairSQL: pairSQL.replacingOccurrences(of: "ORDER BY", with: "\(myShare) ORDER BY"), where: filter.allows) {
