@@ -5,7 +5,7 @@ import GRDB
 /// claim is on (a pair `claimed` for review or audit, a `second_review` row `claimed`, a pair
 /// `disputed` for adjudication, which stays `disputed` while claimed).
 ///
-/// Which pair to claim next is the review queue's (`ReviewQueue+Claiming`: each kind's order);
+/// Which pair to claim next is `Claims.Order`'s (`ClaimOrder.swift`: each kind's order);
 /// everything that writes a claim comes here: taking one, renewing it, ending it when its
 /// verdict is recorded, and letting go of it (the reviewer handing a pair back, a supervisor
 /// expiring or reassigning one, `reviewers remove`), so they agree on what "released" means:

@@ -46,7 +46,7 @@ extension ReviewQueue {
             evidence: evidence, priorWeight: model.priorWeight, score: PatternScore(matchWeight: row.weight),
             verdict: kind == .review ? latest?.verdict : nil, note: kind == .review ? latest?.note : nil)
         pair.kind = kind
-        if auditsExist, kind == .review {
+        if claimLookups.auditsExist, kind == .review {
             let audited = try statement(db, "SELECT EXISTS (SELECT 1 FROM audit_pair WHERE pair_id = ?)")
             audited.bind(1, id)
             pair.isAudit = try audited.first { $0.int64(0) == 1 } ?? false

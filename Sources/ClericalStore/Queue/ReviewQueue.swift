@@ -64,9 +64,9 @@ public struct OwnVerdict: Sendable, Equatable {
 /// The queue as a reviewer works it: claim a pair with a lease, record a verdict durably,
 /// skip, undo, correct. Every write is one IMMEDIATE transaction, committed with
 /// synchronous=FULL before the call returns. This file holds the connection, the lookups
-/// refreshed once a second and the statement cache; taking claims is in
-/// `ReviewQueue+Claiming.swift`, verdicts and undo in `ReviewQueue+Decisions.swift`, loading a
-/// pair in `ReviewQueue+Loading.swift`, and letting go of claims in `Claims.swift`.
+/// refreshed once a second and the statement cache; claiming is in `ReviewQueue+Claiming.swift`
+/// (which pair comes next in `ClaimOrder.swift`, writing claims in `Claims.swift`), verdicts
+/// and undo in `ReviewQueue+Decisions.swift`, loading a pair in `ReviewQueue+Loading.swift`.
 ///
 ///     let queue = try ReviewQueue(path: "queue.db", reviewer: "ana")
 ///     if let pair = try queue.claimNext() {
@@ -99,18 +99,11 @@ public final class ReviewQueue {
     var statements: [String: RawStatement] = [:]
     /// Orders this process's writes with other reviewer processes' (see `WriterTurn`).
     let writerTurn: WriterTurn?
-    /// Things that change rarely (reservations, open second reviews, the re-estimation
-    /// setting, the model version) are looked up at most once a second, not on every key.
+    /// Things that change rarely (the claim order's lookups, the re-estimation setting, the
+    /// model version) are looked up at most once a second, not on every key.
     var lastLookups = Date.distantPast
-    var reservationsSeen: [Reservation] = []
-    var secondReviewsOpen = false
-    /// Whether an audit has pairs waiting to be offered, and whether any audit exists (then a
-    /// loaded pair is checked for being an audit pair, shown blind).
-    var auditWaiting = false
-    var auditsExist = false
-    /// Whether any claim might be this reviewer's or might have expired: then the claim
-    /// looks for those first.
-    var claimsToLookAt = true
+    /// What the claim order looks up rarely (reservations, second reviews, audits, claims).
+    var claimLookups = Claims.Order.Lookups()
     var reestimateEverySeen = 0
 
     public init(path: String, reviewer: String, leaseSeconds: Double = 120, mode: Mode = .review) throws(ClericalError) {
@@ -150,25 +143,9 @@ public final class ReviewQueue {
         let now = Date()
         guard now.timeIntervalSince(lastLookups) >= 1 else { return }
         lastLookups = now
-        var reservations: [Reservation] = []
-        try statement(db, "SELECT reviewer, low, high, share_from, share_to FROM reservation").each { row in
-            let part: Reservation.Part = row.isNull(1)
-                ? .share(from: Int(row.int64(3)), to: Int(row.int64(4)))
-                : .band(low: row.double(1), high: row.double(2))
-            reservations.append(Reservation(reviewer: row.text(0) ?? "", part: part))
-        }
-        reservationsSeen = reservations
-        let claims = try statement(db, """
-            SELECT EXISTS (SELECT 1 FROM claim WHERE (kind = 'review' OR kind = 'audit') AND (reviewer = ? OR lease_expires_at < ?))
-            """)
-        claims.bind(1, reviewer)
-        claims.bind(2, now.timeIntervalSince1970)
-        claimsToLookAt = try claims.first { $0.int64(0) == 1 } ?? true
-        secondReviewsOpen = try statement(db, "SELECT EXISTS (SELECT 1 FROM second_review WHERE state <> 'done')").first { $0.int64(0) == 1 } ?? false
-        auditsExist = try statement(db, "SELECT EXISTS (SELECT 1 FROM audit)").first { $0.int64(0) == 1 } ?? false
-        auditWaiting = auditsExist
-            ? try statement(db, "SELECT EXISTS (SELECT 1 FROM audit_pair WHERE offered = 0)").first { $0.int64(0) == 1 } ?? false
-            : false
+        var order = claimOrder(db)
+        try order.refreshLookups(now: now.timeIntervalSince1970)
+        claimLookups = order.lookups
         reestimateEverySeen = try statement(db, "SELECT value FROM queue_setting WHERE key = 'reestimate_every'")
             .first { Int($0.text(0) ?? "") ?? 0 } ?? 0
         try followModelVersion(db)
