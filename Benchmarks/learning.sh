@@ -101,7 +101,8 @@ for variant in variants:
         halves = sorted(max(s["estimate"]["precision_high"] - s["estimate"]["precision_low"],
                             s["estimate"]["recall_high"] - s["estimate"]["recall_low"]) / 2 for s in last)
         finals = sorted(s["final"]["f1"] for s in last)
-        print(f"           intervals at 1,000 cover the true precision and recall in {covers} of {len(last)} seeds; "
+        bases = sorted({s["estimate"].get("interval_basis", "?") for s in last})
+        print(f"           intervals ({'/'.join(bases)}-based) at 1,000 cover the true precision and recall in {covers} of {len(last)} seeds; "
               f"half-width median {halves[len(halves)//2]:.4f}, max {halves[-1]:.4f}; final decisions' F1 median {finals[len(finals)//2]:.4f}")
 PY
 done

@@ -88,4 +88,37 @@ final class LinkageQualityTests: XCTestCase {
         XCTAssertTrue(notes.contains { $0.contains("10 audit verdicts among the model's matches: too few") && $0.contains("more would bound it") }, "\(notes)")
         XCTAssertTrue(notes.contains { $0.contains("blocking never produced") })
     }
+
+    /// Pairs nobody looked at rest on the model: the estimate says its intervals are not a
+    /// bound, and the audit size it names does bound F1 to about ±0.005 when drawn.
+    func testWithoutAnAuditTheIntervalsAreMarkedModelBasedAndTheAuditSizeBoundsF1() {
+        let unaudited = QualityInput(patterns: [
+            .init(probability: 0.99, reviewedMatches: 0, reviewedNonMatches: 0, unreviewed: 10_000),
+            .init(probability: 0.01, reviewedMatches: 0, reviewedNonMatches: 0, unreviewed: 10_000),
+        ], auditVerdicts: [], frameSizes: [:])
+        let before = LinkageQuality.estimate(unaudited)
+        XCTAssertEqual(before.intervalBasis, .model)
+        let needed = try! XCTUnwrap(before.auditVerdictsToBoundF1)
+        XCTAssertTrue(before.notes.contains { $0.contains("do not bound") && $0.contains("An audit of at least about \(needed) more") }, "\(before.notes)")
+
+        // Draw that audit, half on each side, with the error rates the model expects (1%).
+        let each = (needed + 1) / 2
+        func verdicts(_ stratum: String, _ probability: Double, errors: Int) -> [QualityInput.AuditVerdict] {
+            (0..<each).map { .init(stratum: stratum, probability: probability, isMatch: (probability >= 0.5) != ($0 < errors)) }
+        }
+        let errors = Int((Double(each) * 0.01).rounded())
+        let audited = QualityInput(patterns: [
+            .init(probability: 0.99, reviewedMatches: each - errors, reviewedNonMatches: errors, unreviewed: 10_000 - each,
+                  covered: ["a/match": 10_000 - each]),
+            .init(probability: 0.01, reviewedMatches: errors, reviewedNonMatches: each - errors, unreviewed: 10_000 - each,
+                  covered: ["a/non-match": 10_000 - each]),
+        ], auditVerdicts: verdicts("a/match", 0.99, errors: errors) + verdicts("a/non-match", 0.01, errors: errors),
+           frameSizes: ["a/match": 10_000, "a/non-match": 10_000])
+        let after = LinkageQuality.estimate(audited)
+        XCTAssertEqual(after.intervalBasis, .design)
+        XCTAssertNil(after.auditVerdictsToBoundF1)
+        let halfWidth = (after.f1.high - after.f1.low) / 2
+        XCTAssertLessThanOrEqual(halfWidth, LinkageQuality.targetHalfWidth * 1.25, "audit of \(needed): half-width \(halfWidth)")
+        XCTAssertGreaterThanOrEqual(halfWidth, LinkageQuality.targetHalfWidth * 0.5, "audit of \(needed): half-width \(halfWidth)")
+    }
 }

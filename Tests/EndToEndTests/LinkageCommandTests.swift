@@ -175,7 +175,17 @@ final class LabelsAndQualityCommandTests: XCTestCase {
     }
 
     func testQualityReportsIntervalsAndStatusCarriesThem() throws {
-        XCTAssertEqual(try Binary.run(["qa", "audit", queue, "--count", "30", "--share", "1"]).status, 0)
+        // Before any audit the model speaks for the pairs it decided: said first, never a bound.
+        let unaudited = try Binary.run(["qa", "quality", queue])
+        XCTAssertTrue(unaudited.stdout.contains("not bounded:") && unaudited.stdout.contains("95% if the model is calibrated"), unaudited.stdout)
+        let precisionLine = unaudited.stdout.split(separator: "\n").first { $0.contains("precision ") }
+        XCTAssertFalse(precisionLine?.contains("95% interval") ?? true, unaudited.stdout)
+        let before = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(try Binary.run(["qa", "quality", queue, "--json"]).stdout.utf8)) as? [String: Any])
+        XCTAssertEqual(before["interval_basis"] as? String, "model")
+        XCTAssertGreaterThan(before["audit_verdicts_to_bound_f1"] as? Int ?? 0, 0)
+
+        // A simple random audit: one stratum, so its verdicts speak for every pair the model decided.
+        XCTAssertEqual(try Binary.run(["qa", "audit", queue, "--count", "30", "--share", "1", "--stratify", "none"]).status, 0)
         let load = Process()
         load.executableURL = Binary.productsDirectory.appendingPathComponent("clerical-load")
         load.arguments = [queue, "--reviewer", "ana", "--max", "40", "--report", folder.appendingPathComponent("ana.json").path]
@@ -191,6 +201,8 @@ final class LabelsAndQualityCommandTests: XCTestCase {
         XCTAssertLessThanOrEqual(precision["low"]!, precision["estimate"]!)
         XCTAssertLessThan(precision["low"]!, precision["high"]!, "never a zero-width interval with pairs left unreviewed")
         XCTAssertGreaterThan(json["audit_verdicts"] as? Int ?? 0, 0)
+        XCTAssertEqual(json["interval_basis"] as? String, "design", "every pair the model decided is covered by the audit: \(json)")
+        XCTAssertNil(json["audit_verdicts_to_bound_f1"])
         let status = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(try Binary.run(["status", queue, "--json"]).stdout.utf8)) as? [String: Any])
         let quality = try XCTUnwrap(status["quality"] as? [String: Any])
         XCTAssertEqual((quality["precision"] as? [String: Double])?["estimate"], precision["estimate"])

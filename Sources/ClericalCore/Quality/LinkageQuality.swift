@@ -12,13 +12,18 @@ public struct QualityInput: Sendable {
         public var unreviewed: Int
         /// Of those, how many each audit stratum's sample stands for (stratum key → pairs).
         public var covered: [String: Int]
+        /// Whether its unreviewed pairs wait for review (in the band) rather than stand decided
+        /// by the model alone.
+        public var inReviewBand: Bool
 
-        public init(probability: Double, reviewedMatches: Int, reviewedNonMatches: Int, unreviewed: Int, covered: [String: Int] = [:]) {
+        public init(probability: Double, reviewedMatches: Int, reviewedNonMatches: Int, unreviewed: Int,
+                    covered: [String: Int] = [:], inReviewBand: Bool = false) {
             self.probability = probability
             self.reviewedMatches = reviewedMatches
             self.reviewedNonMatches = reviewedNonMatches
             self.unreviewed = unreviewed
             self.covered = covered
+            self.inReviewBand = inReviewBand
         }
     }
 
@@ -75,6 +80,17 @@ public struct QualityEstimate: Sendable, Codable, Equatable {
         public var meanProbability: Double
     }
 
+    /// What the intervals rest on: every pair reviewed (`exact`); verdicts and audit samples
+    /// for every pair the model decided alone (`design`; pairs still waiting in the review band
+    /// are the model's until reviewed); or, for some pairs the model decided and nobody looked
+    /// at, the model's own probabilities (`model`): then they hold only if the model is
+    /// calibrated there, which is what an audit would test, and bound no error it cannot see.
+    public enum Basis: String, Sendable, Codable, Equatable { case exact, design, model }
+
+    public var intervalBasis: Basis
+    /// With a `model` basis: at least about how many more audit verdicts (a new audit,
+    /// stratified by band) would bound F1 to ±`LinkageQuality.targetHalfWidth` by design alone.
+    public var auditVerdictsToBoundF1: Int?
     public var precision: Interval
     public var recall: Interval
     public var f1: Interval
@@ -88,6 +104,9 @@ public struct QualityEstimate: Sendable, Codable, Equatable {
     public var auditedPairs: Int
     /// Unreviewed pairs estimated from the model's own probabilities (model-based).
     public var modelBasedPairs: Int
+    /// Of those, the pairs the model decided alone (outside the review band): what an audit
+    /// measures.
+    public var modelDecidedPairs: Int
     public var bands: [Band]
     public var calibration: [Calibration]
     /// What the figures cannot say, in plain words.
@@ -111,6 +130,9 @@ public enum LinkageQuality {
     public static let enoughAuditVerdicts = 30
     /// The half-width the "how many more" advice aims at.
     public static let targetHalfWidth = 0.005
+    /// The least error rate the advice plans for where verdicts have shown none: an audit too
+    /// small to see a 1% error rate cannot say there is none.
+    static let planningErrorRate = 0.01
 
     public static func estimate(_ input: QualityInput) -> QualityEstimate {
         // Totals (TP, FP, FN) and their covariance.
@@ -121,6 +143,10 @@ public enum LinkageQuality {
         var bandPairs = [Int](repeating: 0, count: bandFalse.count)
         var bandReviewed = bandPairs
         var pairs = 0, reviewed = 0, audited = 0, modelBased = 0
+        // Of those, the pairs the model decided alone (outside the band), and the model's own
+        // expectation of its errors among them.
+        var modelDecided = 0, modelDecidedErrors = 0.0
+        var decidedUnreviewed = 0  // every unreviewed pair outside the band, audited or not
 
         func modelBasedPart(_ probability: Double, _ count: Double) {
             guard count > 0 else { return }
@@ -156,6 +182,7 @@ public enum LinkageQuality {
             bandReviewed[b] += pattern.reviewedMatches + pattern.reviewedNonMatches
             total[0] += Double(pattern.reviewedMatches)  // a reviewed match is decided a match
             var rest = pattern.unreviewed
+            if !pattern.inReviewBand { decidedUnreviewed += rest }
             for (stratum, count) in pattern.covered.sorted(by: { $0.key < $1.key }) {
                 let taken = min(count, rest)
                 guard taken > 0 else { continue }
@@ -168,6 +195,10 @@ public enum LinkageQuality {
                 audited += taken
             }
             modelBased += rest
+            if !pattern.inReviewBand {
+                modelDecided += rest
+                modelDecidedErrors += Double(rest) * min(pattern.probability, 1 - pattern.probability)
+            }
             modelBasedPart(pattern.probability, Double(rest))
         }
         for (stratum, cells) in sample {
@@ -210,18 +241,41 @@ public enum LinkageQuality {
                                                          -2 * tp / (f1Denominator * f1Denominator), -2 * tp / (f1Denominator * f1Denominator)])
             : .init(estimate: 1, low: 1, high: 1)
 
+        let basis: QualityEstimate.Basis = modelDecided > 0 ? .model : (reviewed == pairs ? .exact : .design)
+        var auditToBound: Int?
+        if basis == .model, f1Denominator > 0 {
+            // A simple random sample of n from the N pairs the model decided, with error rate r,
+            // puts a variance of N²·r(1 − r)/n on their error count; F1 moves by 2·TP/D² per error.
+            // The model's own r is a floor (it cannot see the errors an audit would find): r is
+            // the larger of it, the upper Wilson limit of the error rate audit verdicts show so
+            // far, and the planning rate. Proportional stratification only narrows the interval.
+            let auditErrors = input.auditVerdicts.filter { InputCell(probability: $0.probability, isMatch: $0.isMatch).isError }.count
+            let seen = wilson(auditErrors, input.auditVerdicts.count)?.high ?? 0
+            let n = Double(decidedUnreviewed), rate = min(0.5, max(modelDecidedErrors / Double(modelDecided), seen, planningErrorRate))
+            let slope = 2 * tp / (f1Denominator * f1Denominator)
+            let needed = pow(z * n * slope / targetHalfWidth, 2) * rate * (1 - rate)
+            let total = Int(min(needed / (1 + needed / n), n).rounded(.up))  // finite-population correction
+            // What an audit has already drawn counts; a new one must still reach every stratum.
+            auditToBound = min(modelDecided, max(total - input.auditVerdicts.count, min(modelDecided, enoughAuditVerdicts)))
+        }
+
         var notes = ["Matches that blocking never produced are not in the queue and cannot be seen from it: recall is among candidate pairs."]
-        if input.auditVerdicts.isEmpty {
-            notes.append("No audit verdicts: the \(modelBased) pairs the model decided on its own are estimated from its own probabilities, which is only as good as its calibration. Draw an audit (clerical qa audit) to measure them.")
-        } else if modelBased > 0 {
-            notes.append("\(modelBased) unreviewed pairs no audit stratum covers are estimated from the model's own probabilities.")
+        if let auditToBound {
+            let which = input.auditVerdicts.isEmpty
+                ? "No audit verdicts: the \(modelDecided) pairs the model decided alone"
+                : "\(modelDecided) pairs the model decided alone that no audit stratum covers"
+            notes.append("\(which) are estimated from the model's own probabilities, so the intervals hold only if the model is calibrated there: they do not bound the errors it cannot see (interactions between fields, patterns it decided alone). An audit of at least about \(auditToBound) more (clerical qa audit --count \(auditToBound) --stratify band; more if the model errs more often than it expects) would bound F1 to ±\(targetHalfWidth) from verdicts alone.")
+        }
+        if modelBased > modelDecided {
+            notes.append("\(modelBased - modelDecided) pairs wait in the review band: the model speaks for them until they are reviewed.")
         }
         for side in ["match", "non-match"] {
             let verdicts = input.auditVerdicts.filter { ($0.probability >= 0.5) == (side == "match") }
             guard verdicts.count < enoughAuditVerdicts else { continue }
             let errors = verdicts.filter { $0.isMatch != (side == "match") }.count
             let rate = wilson(errors, verdicts.count)?.estimate ?? 0.05
-            let needed = Int((z * z * max(rate, 0.01) * (1 - max(rate, 0.01)) / (targetHalfWidth * targetHalfWidth)).rounded(.up))
+            let planned = max(rate, planningErrorRate)
+            let needed = Int((z * z * planned * (1 - planned) / (targetHalfWidth * targetHalfWidth)).rounded(.up))
             let more = max(enoughAuditVerdicts, needed) - verdicts.count
             notes.append("\(verdicts.count) audit verdicts among the model's \(side)es: too few to bound its \(side == "match" ? "false-match" : "missed-match") rate; about \(more) more would bound it to ±\(targetHalfWidth).")
         }
@@ -232,11 +286,12 @@ public enum LinkageQuality {
                                  falseMatches: bandFalse[b], missedMatches: bandMissed[b])
         }
         return QualityEstimate(
+            intervalBasis: basis, auditVerdictsToBoundF1: auditToBound,
             precision: precision, recall: recall, f1: f1,
             falseMatches: .init(estimate: fp, low: max(0, fp - z * covariance[1][1].squareRoot()), high: fp + z * covariance[1][1].squareRoot()),
             missedMatches: .init(estimate: fn, low: max(0, fn - z * covariance[2][2].squareRoot()), high: fn + z * covariance[2][2].squareRoot()),
             pairs: pairs, reviewed: reviewed, auditVerdicts: input.auditVerdicts.count, auditedPairs: audited,
-            modelBasedPairs: modelBased, bands: bands, calibration: calibration(input.patterns), notes: notes)
+            modelBasedPairs: modelBased, modelDecidedPairs: modelDecided, bands: bands, calibration: calibration(input.patterns), notes: notes)
     }
 
     /// Per tenth of probability: pairs, reviewed pairs, their match rate, the mean probability.
@@ -274,5 +329,6 @@ public enum LinkageQuality {
         var isMatch: Bool
         /// 0 TP, 1 FP, 2 FN, 3 TN, under the decision at 0.5.
         var index: Int { probability >= 0.5 ? (isMatch ? 0 : 1) : (isMatch ? 2 : 3) }
+        var isError: Bool { index == 1 || index == 2 }
     }
 }

@@ -9,10 +9,10 @@ public enum LinkageQualityReport {
     }
 
     static func estimate(_ db: Database) throws -> QualityEstimate {
-        struct PatternRow { var probability: Double; var pairs: Int; var matches = 0; var nonMatches = 0 }
+        struct PatternRow { var probability: Double; var pairs: Int; var inBand: Bool; var matches = 0; var nonMatches = 0 }
         var patterns: [Int64: PatternRow] = [:]
-        for row in try Row.fetchAll(db, sql: "SELECT id, match_probability, pair_count FROM pattern") {
-            patterns[row["id"]] = PatternRow(probability: row["match_probability"], pairs: row["pair_count"])
+        for row in try Row.fetchAll(db, sql: "SELECT id, match_probability, pair_count, in_band FROM pattern") {
+            patterns[row["id"]] = PatternRow(probability: row["match_probability"], pairs: row["pair_count"], inBand: row["in_band"])
         }
         var verdictByPair: [Int64: Bool] = [:]
         for labelled in try FinalVerdictQuery.all(db) where labelled.verdict != .unsure {
@@ -48,7 +48,8 @@ public enum LinkageQualityReport {
             patterns: patterns.keys.sorted().map { id in
                 let p = patterns[id]!
                 return QualityInput.Pattern(probability: p.probability, reviewedMatches: p.matches, reviewedNonMatches: p.nonMatches,
-                                            unreviewed: p.pairs - p.matches - p.nonMatches, covered: covered[id] ?? [:])
+                                            unreviewed: p.pairs - p.matches - p.nonMatches, covered: covered[id] ?? [:],
+                                            inReviewBand: p.inBand)
             },
             auditVerdicts: verdicts, frameSizes: frameSizes)
         return LinkageQuality.estimate(input)

@@ -50,6 +50,8 @@ public struct LearningStep: Sendable, Codable, Equatable {
         public var recallLow: Double
         public var recallHigh: Double
         public var f1: Double
+        /// What the intervals rest on (`QualityEstimate.Basis`).
+        public var intervalBasis: QualityEstimate.Basis
     }
 
     public struct FinalScore: Sendable, Codable, Equatable {
@@ -131,7 +133,7 @@ public enum Simulation {
                 recall: score.recall, f1: score.f1, largestWeightChange: weightChange, pending: pending,
                 estimate: .init(precision: estimate.precision.estimate, precisionLow: estimate.precision.low, precisionHigh: estimate.precision.high,
                                 recall: estimate.recall.estimate, recallLow: estimate.recall.low, recallHigh: estimate.recall.high,
-                                f1: estimate.f1.estimate),
+                                f1: estimate.f1.estimate, intervalBasis: estimate.intervalBasis),
                 final: .init(precision: finalScore.precision, recall: finalScore.recall, f1: finalScore.f1)))
         }
         try measure(verdicts: 0, weightChange: 0)

@@ -4,12 +4,17 @@ import Foundation
 /// `clerical qa quality` for people.
 enum LinkageQualityText {
     static func text(_ estimate: QualityEstimate) -> String {
+        // An interval that rests on the model's calibration says so where it is read.
+        let kind = estimate.intervalBasis == .model ? "95%% if the model is calibrated" : "95%% interval"
         func interval(_ i: QualityEstimate.Interval, _ digits: Int = 4) -> String {
             let f = "%.\(digits)f"
-            return String(format: "\(f)  (95%% interval \(f) to \(f))", i.estimate, i.low, i.high)
+            return String(format: "\(f)  (\(kind) \(f) to \(f))", i.estimate, i.low, i.high)
         }
         var lines = ["Linkage quality of the final decisions: \(estimate.pairs) pairs, \(estimate.reviewed) reviewed (known exactly), "
                      + "\(estimate.auditedPairs) estimated from \(estimate.auditVerdicts) audit verdicts, \(estimate.modelBasedPairs) from the model alone"]
+        if estimate.intervalBasis == .model, let needed = estimate.auditVerdictsToBoundF1 {
+            lines.append("  not bounded: \(estimate.modelDecidedPairs) pairs the model decided alone rest on its calibration; at least about \(needed) more audit verdicts would bound F1 to ±\(LinkageQuality.targetHalfWidth)")
+        }
         lines.append("  precision      \(interval(estimate.precision))")
         lines.append("  recall         \(interval(estimate.recall))")
         lines.append("  F1             \(interval(estimate.f1))")
