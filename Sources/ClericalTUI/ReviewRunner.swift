@@ -7,7 +7,9 @@ import Foundation
 public enum ReviewRunner {
     /// Runs until the reviewer quits (exit status 0), a signal arrives (128 + signal) or the
     /// terminal goes away (129); the pair in hand goes back to the queue on every way out.
-    public static func run(queuePath: String, themeName: String?, blind: Bool, adjudicate: Bool = false) throws(ClericalError) -> Int32 {
+    /// Returns the status and what the session did.
+    public static func run(queuePath: String, themeName: String?, blind: Bool, adjudicate: Bool = false)
+        throws(ClericalError) -> (status: Int32, summary: ReviewSummary) {
         let theme = try Theme.load(themeName ?? Theme.startingName)
         let account = try Identity.current()
         try Reviewers.require(adjudicate ? .adjudicate : .review, queue: queuePath, account: account)
@@ -18,7 +20,8 @@ public enum ReviewRunner {
         let size = terminal.size
         let state = ReviewState(queueName: URL(fileURLWithPath: queuePath).lastPathComponent, reviewer: queue.reviewer,
                                 width: size.width, height: size.height, blind: blind, themeName: theme.name)
-        return ScreenRunner.run(ScreenLoop(ReviewApp.self, state: state, session: ReviewSession(queue: queue)),
-                                on: terminal, theme: theme)
+        let session = ReviewSession(queue: queue)
+        let status = ScreenRunner.run(ScreenLoop(ReviewApp.self, state: state, session: session), on: terminal, theme: theme)
+        return (status, session.summary())
     }
 }

@@ -1,14 +1,26 @@
 import ClericalCore
 import ClericalStore
+import Foundation
 
 /// Performs the review screen's commands against the queue and turns each result into an
 /// event. Every write has committed (durably) by the time its event is returned.
 public final class ReviewSession: ScreenSession {
     public let queue: ReviewQueue
     private let reestimation = BackgroundReestimation()
+    private let openedAt = Date()
+    /// When each verdict of this session standing now was given (an undo takes one back).
+    private var verdictTimes: [Date] = []
 
     public init(queue: ReviewQueue) {
         self.queue = queue
+    }
+
+    /// What this session did, for the line printed on quit.
+    public func summary() -> ReviewSummary {
+        let gaps = zip([openedAt] + verdictTimes, verdictTimes).map { $1.timeIntervalSince($0) }.sorted()
+        let median = gaps.isEmpty ? nil : (gaps[(gaps.count - 1) / 2] + gaps[gaps.count / 2]) / 2
+        return ReviewSummary(verdicts: verdictTimes.count, medianSecondsPerVerdict: median,
+                             pairsLeft: (try? queue.counts()).map { $0.awaitingReview + $0.claimed })
     }
 
     /// The claim on the pair in hand is renewed four times per lease.
@@ -28,6 +40,7 @@ public final class ReviewSession: ScreenSession {
                 }
                 let (saved, next, counts) = try queue.decideAndClaimNext(pairID, verdict, note: note, shown: shown, excluding: skipped,
                                                                          whileCommitting: ahead)
+                verdictTimes.append(Date())
                 if queue.reestimationIsDue { reestimation.start(queue: queue.path) }
                 return .decided(saved, next: next, counts)
             }
@@ -49,6 +62,7 @@ public final class ReviewSession: ScreenSession {
         case let .undo(releasing):
             return attempt { () throws(ClericalError) in
                 let back = try queue.undoLast()
+                if back != nil, !verdictTimes.isEmpty { verdictTimes.removeLast() }
                 if let releasing, releasing != back?.id { try queue.release(releasing) }
                 return .undone(back, try queue.counts(), try queue.recentVerdicts())
             }
@@ -67,4 +81,12 @@ public final class ReviewSession: ScreenSession {
     private func attempt(_ body: () throws(ClericalError) -> ReviewEvent) -> ReviewEvent {
         do { return try body() } catch { return .failed(error.description) }
     }
+}
+
+/// What one review session did: verdicts given (and standing), the median time between them,
+/// and the pairs still waiting for review (nil when the queue could not be read).
+public struct ReviewSummary: Equatable, Sendable {
+    public var verdicts: Int
+    public var medianSecondsPerVerdict: Double?
+    public var pairsLeft: Int?
 }

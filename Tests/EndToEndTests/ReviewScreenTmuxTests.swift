@@ -52,6 +52,9 @@ final class ReviewScreenTmuxTests: XCTestCase {
         tmux.send("Enter"); tmux.waitFor("Note: Zoë 王 twin?")
         tmux.send("m"); tmux.waitFor("Saved: match")
         tmux.send("q"); tmux.waitFor("EXIT=0")
+        // The line on quit: verdicts standing from this session (the undone one is not), the pace, what is left.
+        let screen = tmux.capture()
+        XCTAssertTrue(screen.contains("This session: 3 verdicts, median ") && screen.contains(" s a verdict; 2 pairs left to review."), screen)
 
         let rows = try decisions()
         XCTAssertEqual(rows.map { $0["verdict"] as String? }, ["match", "non-match", "unsure", nil, "match"])

@@ -20,8 +20,15 @@ struct ReviewCommand: ParsableCommand {
     }
 
     static func review(queue: String, theme: String?, blind: Bool, adjudicate: Bool = false) throws {
+        var summary: ReviewSummary?
+        defer {
+            // After the screen has ended; not on a hang-up, with nobody left to read it.
+            if let summary { print(ReviewSummaryText.line(summary)) }
+        }
         try runningScreen { () throws(ClericalError) in
-            try ReviewRunner.run(queuePath: queue, themeName: theme, blind: blind, adjudicate: adjudicate)
+            let run = try ReviewRunner.run(queuePath: queue, themeName: theme, blind: blind, adjudicate: adjudicate)
+            if run.status != 129 { summary = run.summary }
+            return run.status
         }
     }
 }
