@@ -11,6 +11,8 @@ public enum Key: Hashable, Sendable {
 /// this table; a key that is in no row for a screen does nothing there.
 public enum Action: String, CaseIterable, Sendable {
     case match, nonMatch, unsure, skip, note, undo, previous, next, blind, theme, help, quit
+    /// To one of the numbered pending candidates of the context panel.
+    case jump
     case claimUp, claimDown, expireClaim, reassignClaim
     /// In the note editor and the dashboard's name prompt.
     case confirm, cancel, cursorLeft, cursorRight, deleteBackward, deleteForward, type
@@ -48,6 +50,8 @@ public enum Action: String, CaseIterable, Sendable {
                 help: "cannot tell from what is shown", screens: [.review, .browsing]),
         Binding(action: .skip, keys: [.character("s")], keyLabel: "s", name: "skip",
                 help: "hand the pair back to the queue, undecided", screens: [.review]),
+        Binding(action: .jump, keys: (1...9).map { .character(Character("\($0)")) }, keyLabel: "1–9", name: "jump",
+                help: "take that pending candidate; this pair goes back", screens: [.review]),
         Binding(action: .note, keys: [.character("c")], keyLabel: "c", name: "note",
                 help: "write or edit a note (Enter saves, Esc cancels)", screens: [.review, .browsing]),
         Binding(action: .undo, keys: [.character("z")], keyLabel: "z", name: "undo",

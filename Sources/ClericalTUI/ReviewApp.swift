@@ -109,6 +109,8 @@ public enum ReviewCommand: Equatable, Sendable {
     case correct(pairID: Int64, Verdict, note: String?)
     case skip(pairID: Int64, skipped: Set<Int64>)
     case claimNext(excluding: Set<Int64>)
+    /// Claim `to` (a pending candidate on screen) and hand `from` back.
+    case jump(from: Int64, to: Int64)
     case undo(releasing: Int64?)
     case load(pairID: Int64)
     /// Keep the claim on the pair in hand alive.
@@ -220,6 +222,15 @@ public enum ReviewApp: ScreenProgram {
             state.skipped.insert(live.id)
             state.message = StatusMessage(text: "Skipped pair #\(live.id): back in the queue", role: .dim)
             return [.skip(pairID: live.id, skipped: state.skipped)]
+        case .jump:
+            guard let live = state.live, case let .character(digit) = key, let number = digit.wholeNumberValue else { return [] }
+            let targets = ContextPanel.jumpTargets(live, state)
+            guard number >= 1, number <= targets.count else {
+                state.message = StatusMessage(text: targets.isEmpty ? "No pending candidate to jump to" : "Candidates are numbered 1–\(targets.count)", role: .dim)
+                return []
+            }
+            state.message = StatusMessage(text: "Jumped from pair #\(live.id): it is back in the queue", role: .dim)
+            return [.jump(from: live.id, to: targets[number - 1])]
         case .note:
             if let browsed = state.browsed, let verdict = browsed.verdict {
                 state.editor = NoteEditor(text: browsed.note ?? "", target: .verdict(browsed.id, verdict))

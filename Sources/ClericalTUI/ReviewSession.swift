@@ -55,6 +55,10 @@ public final class ReviewSession: ScreenSession {
                 try queue.release(pairID)
                 return .claimed(try queue.claimNext(excluding: skipped), try queue.counts(), try queue.recentVerdicts())
             }
+        case let .jump(from, to):
+            return attempt { () throws(ClericalError) in
+                .claimed(try queue.jump(from: from, to: to), try queue.counts(), try queue.recentVerdicts())
+            }
         case let .claimNext(skipped):
             return attempt { () throws(ClericalError) in
                 .claimed(try queue.claimNext(excluding: skipped), try queue.counts(), try queue.recentVerdicts())

@@ -63,6 +63,34 @@ final class ReviewScreenTmuxTests: XCTestCase {
         XCTAssertEqual(try states(), ["decided": 3, "pending": 2], "the skipped pair and the one on screen at quit are back in the queue")
     }
 
+    /// Jumping to another candidate of a record on screen, then deciding it: the verdict is on
+    /// the candidate, and the pair that was in hand is back in the queue.
+    func testJumpingToAnotherCandidate() throws {
+        let candidates = folder.appendingPathComponent("candidates.db").path
+        XCTAssertEqual(try Binary.run(["import", candidates, fixtures.appendingPathComponent("candidates.csv").path,
+                                       "--model", fixtures.appendingPathComponent("model.json").path, "--review-probability", "0:1"]).status, 0)
+        let tmux = try TmuxSession("\(Binary.clerical.path) review \(candidates)")
+        tmux.waitFor("also pairs with")
+        func pairInHand() -> Int64? {
+            let header = tmux.capture().split(separator: "\n").dropFirst().first ?? ""
+            return header.split(separator: "#").last.flatMap { Int64($0.trimmingCharacters(in: .whitespaces)) }
+        }
+        let first = try XCTUnwrap(pairInHand())
+        tmux.send("1"); tmux.waitFor("Jumped from pair #\(first)")
+        let jumped = try XCTUnwrap(pairInHand())
+        XCTAssertNotEqual(jumped, first)
+        tmux.send("m"); tmux.waitFor("Saved: match")
+        tmux.send("q"); tmux.waitFor("EXIT=0")
+
+        let db = try DatabaseQueue(path: candidates)
+        defer { try? db.close() }
+        try db.read { db in
+            XCTAssertEqual(try Int64.fetchAll(db, sql: "SELECT pair_id FROM decision"), [jumped], "the verdict is on the candidate jumped to")
+            XCTAssertEqual(try String.fetchOne(db, sql: "SELECT state FROM pair WHERE id = ?", arguments: [first]), "pending")
+            XCTAssertEqual(try Int.fetchOne(db, sql: "SELECT count(*) FROM claim"), 0, "every claim handed back on quit")
+        }
+    }
+
     /// The same golden text as the buffer test, bar the header line (account and file name).
     func testScreenMatchesTheGoldenScreen() throws {
         let tmux = try TmuxSession(review)

@@ -54,6 +54,8 @@ public struct ReviewPair: Sendable, Equatable {
     /// Drawn for an audit of the model's own decisions: shown blind (no model evidence) and
     /// unmarked, so the verdict says what the records say, not what the model said.
     public var isAudit = false
+    /// The records' other candidates, their links and the pattern's history.
+    public var context = PairContext()
 
     public init(id: Int64, fields: [String], left: ReviewRecord, right: ReviewRecord, evidence: [ComparisonEvidence],
                 priorWeight: Double, score: PatternScore, verdict: Verdict? = nil, note: String? = nil) {

@@ -32,6 +32,26 @@ extension ReviewQueue {
         }
     }
 
+    /// Claims `target`, a pending pair of the review band (another candidate of a record on
+    /// screen), and hands `current` back, in one transaction. Refused, with `current` kept, when
+    /// `target` is no longer pending.
+    public func jump(from current: Int64, to target: Int64) throws(ClericalError) -> ReviewPair {
+        try write { db in
+            let open = try self.statement(db, """
+                SELECT t.review_priority FROM pair p JOIN pattern t ON t.id = p.pattern_id
+                WHERE p.id = ? AND p.state = 'pending' AND t.in_band = 1
+                """)
+            open.bind(1, target)
+            guard let priority = try open.first({ $0.double(0) }) else {
+                throw ClericalError(.tryAgain, "pair #\(target) is no longer pending: someone has claimed or decided it")
+            }
+            try Claims.release(db, .init(pair: current, holder: self.reviewer))
+            if self.claimLookups.auditsExist { self.claimLookups.auditWaiting = true }
+            let claimed = try self.claimOrder(db).take(target, kind: .review, priority: priority, now: Date().timeIntervalSince1970)
+            return try self.loadClaimed(db, claimed)
+        }
+    }
+
     /// Keeps this reviewer's claim on a pair alive while it is on screen.
     public func renewLease(_ pairID: Int64) throws(ClericalError) {
         try write { db in

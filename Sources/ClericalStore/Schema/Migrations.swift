@@ -374,6 +374,15 @@ enum QueueSchema {
                 ALTER TABLE second_review DROP COLUMN lease_expires_at;
                 """)
         }
+        migrator.registerMigration("v8: a record's candidates, a pattern's reviewed pairs") { db in
+            try db.execute(sql: """
+                -- The review screen lists each record's other candidates (the UNIQUE index on
+                -- (left_record_id, right_record_id) finds them from the left) and counts the
+                -- reviewed pairs of the pair's pattern; the second index holds only those.
+                CREATE INDEX pair_by_right_record ON pair(right_record_id);
+                CREATE INDEX reviewed_pair_by_pattern ON pair(pattern_id) WHERE state = 'decided' OR state = 'disputed';
+                """)
+        }
         return migrator
     }
 

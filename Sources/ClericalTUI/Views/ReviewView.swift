@@ -67,7 +67,7 @@ public enum ReviewView {
     /// The footer: this screen's keys. When they do not fit, the optional ones give way first;
     /// help (which lists them all) and quit always stay.
     static func drawFooter(_ state: ReviewState, _ buffer: inout ScreenBuffer) {
-        Widgets.footer(state.screen, optional: [.theme, .blind, .next, .previous, .undo], into: &buffer)
+        Widgets.footer(state.screen, optional: [.jump, .theme, .blind, .next, .previous, .undo], into: &buffer)
     }
 
     // MARK: - The pair
@@ -91,9 +91,17 @@ public enum ReviewView {
         return Columns(field: field, value: value, label: label, evidence: evidence)
     }
 
+    /// The rule above the score: the rows below it must stay visible (a blank, the score,
+    /// verdict or note, status).
+    static func bottom(_ state: ReviewState) -> Int { state.height - 5 }
+
     static func drawPair(_ pair: ReviewPair, _ state: ReviewState, _ buffer: inout ScreenBuffer) {
         let columns = columns(pair, state)
         var y = 3
+        for line in ContextPanel.linkLines(pair) {
+            buffer.put(" ⚠ " + line, x: 0, y: y, style: CellStyle(.warning, bold: true), maxWidth: state.width)
+            y += 1
+        }
         let heading = CellStyle(.label, bold: true)
         buffer.put("field", x: 2, y: y, style: heading)
         buffer.put(recordTitle(pair.left), x: columns.leftX, y: y, style: heading, maxWidth: columns.value)
@@ -102,8 +110,7 @@ public enum ReviewView {
         if columns.evidence > 0 { buffer.put("weight", x: columns.evidenceX + 4, y: y, style: heading) }
         y += 1
 
-        // Rows that must stay visible at the bottom: a blank, the score, verdict/note, status.
-        let bottom = state.height - 5
+        let bottom = bottom(state)
         let scale = max(4, pair.evidence.map { abs($0.weight) }.max() ?? 4)
         for evidence in pair.evidence {
             let fieldRows = evidence.fieldIndices.isEmpty ? [nil] : evidence.fieldIndices.map { Optional($0) }
@@ -131,6 +138,8 @@ public enum ReviewView {
             drawValues(pair.left.values[fieldIndex], pair.right.values[fieldIndex], y: y, columns: columns, style: CellStyle(.normal), &buffer)
             y += 1
         }
+
+        ContextPanel.draw(pair, state, &buffer)
 
         y = bottom
         buffer.repeatCharacter("─", count: state.width, x: 0, y: y, style: CellStyle(.rule))

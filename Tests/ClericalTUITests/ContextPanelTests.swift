@@ -1,0 +1,107 @@
+import ClericalCore
+import ClericalStore
+@testable import ClericalTUI
+import Foundation
+import GRDB
+import XCTest
+
+/// The context panel on a real queue: CUS-0000101 has two other candidates, PRO-0000202 two,
+/// one of them already decided a match by bo; CUS-0000104 × PRO-0000205 shares the first pair's
+/// comparison vector and bo called it a non-match.
+final class ContextPanelTests: XCTestCase {
+    var folder: URL!
+    var queuePath: String { folder.appendingPathComponent("candidates.db").path }
+
+    override func setUpWithError() throws {
+        folder = FileManager.default.temporaryDirectory.appendingPathComponent("clerical-context-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        let fixtures = ReviewScreenTests.fixtures
+        try SplinkImporter.run(queue: queuePath, predictions: fixtures.appendingPathComponent("candidates.csv").path,
+                               model: fixtures.appendingPathComponent("model.json").path, band: .probability(low: 0, high: 1))
+        // bo decides two pairs, reaching each by jumping to it.
+        let bo = try ReviewQueue(path: queuePath, reviewer: "bo")
+        defer { bo.close() }
+        for (pair, verdict) in [(Int64(4), Verdict.match), (6, .nonMatch)] {
+            let inHand = try XCTUnwrap(try bo.claimNext())
+            if inHand.id != pair { XCTAssertEqual(try bo.jump(from: inHand.id, to: pair).id, pair) }
+            _ = try bo.decide(pair, verdict, note: nil, shown: nil)
+        }
+    }
+
+    override func tearDown() { try? FileManager.default.removeItem(at: folder) }
+
+    func started(width: Int, height: Int, blind: Bool = false) throws -> ReviewLoop {
+        let loop = ScreenLoop(ReviewApp.self, state: ReviewState(queueName: "candidates.db", reviewer: "ana", width: width, height: height,
+                                                                 blind: blind, themeName: "default"),
+                              session: ReviewSession(queue: try ReviewQueue(path: queuePath, reviewer: "ana")))
+        loop.start()
+        return loop
+    }
+
+    /// Jumps (with the number keys) to pair 1, from wherever the queue started.
+    func onPairOne(_ screen: ReviewLoop) throws {
+        let live = try XCTUnwrap(screen.state.live)
+        guard live.id != 1 else { return }
+        let number = try XCTUnwrap(ContextPanel.jumpTargets(live, screen.state).firstIndex(of: 1)) + 1
+        screen.press([.character(Character("\(number)"))])
+        XCTAssertEqual(screen.state.live?.id, 1, "\(screen.state.message?.text ?? "")")
+    }
+
+    func testOtherCandidatesTheExistingLinkAndThePatternsHistory() throws {
+        for (width, height) in [(120, 40), (80, 24)] {
+            let screen = try started(width: width, height: height)
+            try onPairOne(screen)
+            let context = try XCTUnwrap(screen.state.live?.context)
+            XCTAssertEqual(context.left.map(\.other.uniqueID), ["PRO-0000203", "PRO-0000204"], "most probable first")
+            XCTAssertEqual(context.right.map(\.other.uniqueID), ["CUS-0000102", "CUS-0000103"])
+            XCTAssertEqual(context.right.first?.state, .decided(by: "bo", .match))
+            XCTAssertEqual(context.links.map(\.record), ["PRO-0000202"])
+            XCTAssertEqual(context.history, .init(pairs: 2, reviewed: 1, matches: 0, nonMatches: 1, unsure: 0, isCapped: false))
+            let text = screen.frame().text()
+            XCTAssertTrue(text.contains("PRO-0000202 is already linked to CUS-0000102 (match, bo)"), text)
+            XCTAssertTrue(text.contains("2 pairs share this comparison vector · 1 reviewed: 0 match, 1 non-match"), text)
+            assertSnapshot(text, named: "context-\(width)x\(height)")
+            screen.session.queue.close()
+        }
+    }
+
+    /// Blind review hides the history and every probability; the candidates and states stay.
+    func testBlindHidesTheHistoryAndEveryProbability() throws {
+        let screen = try started(width: 120, height: 40, blind: true)
+        try onPairOne(screen)
+        let text = screen.frame().text()
+        XCTAssertTrue(text.contains("PRO-0000203") && text.contains("match · bo"), text)
+        XCTAssertFalse(text.contains("comparison vector"), text)
+        for candidate in screen.state.live!.context.left + screen.state.live!.context.right {
+            XCTAssertFalse(text.contains(ReviewView.formatProbability(candidate.probability)), text)
+        }
+        XCTAssertFalse(text.contains("probability"), text)
+    }
+
+    /// A jump claims the candidate and hands the pair in hand back; one that is no longer
+    /// pending is refused and the pair in hand stays.
+    func testJumpingClaimsTheCandidateAndHandsThePairBack() throws {
+        let screen = try started(width: 120, height: 40)
+        try onPairOne(screen)
+        let targets = ContextPanel.jumpTargets(screen.state.live!, screen.state)
+        XCTAssertEqual(targets, [2, 3, 5], "pending candidates only: the decided one has no number")
+        screen.press([.character("1")])
+        XCTAssertEqual(screen.state.live?.id, 2)
+        let db = try DatabaseQueue(path: queuePath)
+        defer { try? db.close() }
+        try db.read { db in
+            XCTAssertEqual(try String.fetchOne(db, sql: "SELECT state FROM pair WHERE id = 1"), "pending")
+            XCTAssertEqual(try String.fetchOne(db, sql: "SELECT reviewer FROM claim WHERE pair_id = 2"), "ana")
+            XCTAssertEqual(try Int.fetchOne(db, sql: "SELECT count(*) FROM claim"), 1)
+        }
+        // Someone else takes pair 1 meanwhile: jumping back to it is refused, pair 2 stays in hand.
+        let cy = try ReviewQueue(path: queuePath, reviewer: "cy")
+        defer { cy.close() }
+        var claimed = try cy.claimNext()
+        while let pair = claimed, pair.id != 1 { claimed = try cy.jump(from: pair.id, to: 1) }
+        let stale = try XCTUnwrap(ContextPanel.jumpTargets(screen.state.live!, screen.state).firstIndex(of: 1)) + 1
+        screen.press([.character(Character("\(stale)"))])
+        XCTAssertEqual(screen.state.live?.id, 2)
+        XCTAssertTrue(screen.state.message?.text.contains("no longer pending") ?? false, "\(String(describing: screen.state.message))")
+    }
+}
