@@ -64,7 +64,13 @@ struct SampleGenerator {
     }
 
     /// `count` candidate pairs: every true pair, then random pairs from the same blocks.
-    mutating func sampledPairs(count: Int) -> [Pair] {
+    /// Candidates each hub record gets: more than the review screen's context panel loads.
+    static let hubCandidates = 60
+
+    /// `count` pairs: every pair of records of one person, `hubs` records paired with
+    /// `hubCandidates` records of their own blocks (a common name, a large household), then
+    /// random pairs within blocks.
+    mutating func sampledPairs(count: Int, hubs: Int = 0) -> [Pair] {
         var seen = Set<UInt64>()
         var pairs: [Pair] = []
         pairs.reserveCapacity(count)
@@ -86,6 +92,17 @@ struct SampleGenerator {
             }
             blocks += byKey.keys.sorted().compactMap { key in
                 byKey[key]!.count > 1 ? (rule, byKey[key]!) : nil
+            }
+        }
+        let largeBlocks = blocks.filter { $0.members.count > Self.hubCandidates }
+        for _ in 0..<(largeBlocks.isEmpty ? 0 : hubs) {
+            let block = largeBlocks.randomElement(using: &factory.random)!
+            let hub = block.members.randomElement(using: &factory.random)!
+            var added = 0, tries = 0
+            while added < Self.hubCandidates, tries < 4 * Self.hubCandidates {
+                tries += 1
+                let other = block.members.randomElement(using: &factory.random)!
+                if other != hub, add(ordered(hub, other, key: block.rule)) { added += 1 }
             }
         }
         while pairs.count < count {
