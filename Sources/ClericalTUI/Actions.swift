@@ -13,6 +13,8 @@ public enum Action: String, CaseIterable, Sendable {
     case match, nonMatch, unsure, skip, note, undo, previous, next, blind, theme, help, quit
     /// To one of the numbered pending candidates of the context panel.
     case jump
+    /// Masked review: move between the pair's rows, and show the row's values or the whole pair.
+    case rowUp, rowDown, reveal, revealAll
     case claimUp, claimDown, expireClaim, reassignClaim
     /// In the note editor and the dashboard's name prompt.
     case confirm, cancel, cursorLeft, cursorRight, deleteBackward, deleteForward, type
@@ -52,6 +54,14 @@ public enum Action: String, CaseIterable, Sendable {
                 help: "hand the pair back to the queue, undecided", screens: [.review]),
         Binding(action: .jump, keys: (1...9).map { .character(Character("\($0)")) }, keyLabel: "1–9", name: "jump",
                 help: "take that pending candidate; this pair goes back", screens: [.review]),
+        Binding(action: .reveal, keys: [.character("r")], keyLabel: "r", name: "reveal",
+                help: "masked: show this row's two values in full (logged)", screens: [.review, .browsing]),
+        Binding(action: .revealAll, keys: [.character("R")], keyLabel: "R", name: "reveal all",
+                help: "masked: show the whole pair in full (logged)", screens: [.review, .browsing]),
+        Binding(action: .rowUp, keys: [.up, .character("k")], keyLabel: "↑/k", name: "row up",
+                help: "masked: select the row above", screens: [.review, .browsing]),
+        Binding(action: .rowDown, keys: [.down, .character("j")], keyLabel: "↓/j", name: "row down",
+                help: "masked: select the row below", screens: [.review, .browsing]),
         Binding(action: .note, keys: [.character("c")], keyLabel: "c", name: "note",
                 help: "write or edit a note (Enter saves, Esc cancels)", screens: [.review, .browsing]),
         Binding(action: .undo, keys: [.character("z")], keyLabel: "z", name: "undo",

@@ -45,6 +45,14 @@ public struct ReviewState: Equatable, Sendable {
     /// The note for the pair in hand, saved with its verdict.
     public var draftNote = ""
     public var blind: Bool
+    /// Masked review: values show only where they differ until revealed.
+    public var masked = false
+    /// What has been revealed (each reveal logged first), on `revealedPair` only.
+    public var revealedPair: Int64?
+    public var revealedFields: Set<Int> = []
+    public var revealedAll = false
+    /// Masked review's selected row of the pair (an index into `ReviewView.fieldRows`).
+    public var rowCursor = 0
     public var themeName: String
     public var showingHelp = false
     public var editor: NoteEditor?
@@ -100,6 +108,8 @@ public enum ReviewEvent: ScreenEvent {
     case corrected(OwnVerdict, ReviewPair, [OwnVerdict])
     case undone(ReviewPair?, QueueCounts, [OwnVerdict])
     case loaded(ReviewPair)
+    /// A reveal was logged: `field` (nil: every field) of the pair may now show in full.
+    case revealed(pairID: Int64, field: Int?)
     case failed(String)
 }
 
@@ -113,6 +123,8 @@ public enum ReviewCommand: Equatable, Sendable {
     case jump(from: Int64, to: Int64)
     case undo(releasing: Int64?)
     case load(pairID: Int64)
+    /// Log a reveal of `field` (an index into the pair's fields; nil: the whole pair).
+    case reveal(pairID: Int64, field: Int?, fieldName: String?)
     /// Keep the claim on the pair in hand alive.
     case renew(pairID: Int64)
     case quit(releasing: Int64?)
@@ -184,6 +196,15 @@ public enum ReviewApp: ScreenProgram {
         case let .loaded(pair):
             state.browsed = pair
             return []
+        case let .revealed(pairID, field):
+            if state.revealedPair != pairID {
+                state.revealedPair = pairID
+                state.revealedFields = []
+                state.revealedAll = false
+            }
+            if let field { state.revealedFields.insert(field) } else { state.revealedAll = true }
+            state.message = StatusMessage(text: field == nil ? "Revealed the whole pair (logged)" : "Revealed this row (logged)", role: .warning)
+            return []
         case let .failed(text):
             state.message = StatusMessage(text: text, role: .warning)
             return []
@@ -231,6 +252,22 @@ public enum ReviewApp: ScreenProgram {
             }
             state.message = StatusMessage(text: "Jumped from pair #\(live.id): it is back in the queue", role: .dim)
             return [.jump(from: live.id, to: targets[number - 1])]
+        case .rowUp, .rowDown:
+            guard state.masked, let shown = state.shown else { return [] }
+            let rows = ReviewView.fieldRows(shown).count
+            state.rowCursor = max(0, min(rows - 1, state.rowCursor + (action == .rowUp ? -1 : 1)))
+            return []
+        case .reveal, .revealAll:
+            guard let shown = state.shown else { return [] }
+            guard state.masked else {
+                state.message = StatusMessage(text: "Nothing is masked", role: .dim)
+                return []
+            }
+            if action == .revealAll { return [.reveal(pairID: shown.id, field: nil, fieldName: nil)] }
+            let rows = ReviewView.fieldRows(shown)
+            guard !rows.isEmpty else { return [] }
+            let field = rows[min(state.rowCursor, rows.count - 1)]
+            return [.reveal(pairID: shown.id, field: field, fieldName: shown.fields[field])]
         case .note:
             if let browsed = state.browsed, let verdict = browsed.verdict {
                 state.editor = NoteEditor(text: browsed.note ?? "", target: .verdict(browsed.id, verdict))

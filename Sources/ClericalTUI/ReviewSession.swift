@@ -72,6 +72,11 @@ public final class ReviewSession: ScreenSession {
             }
         case let .load(pairID):
             return attempt { () throws(ClericalError) in .loaded(try queue.pair(pairID)) }
+        case let .reveal(pairID, field, fieldName):
+            return attempt { () throws(ClericalError) in
+                try queue.reveal(pairID, field: fieldName)
+                return .revealed(pairID: pairID, field: field)
+            }
         case let .renew(pairID):
             try? queue.renewLease(pairID)
             return nil

@@ -146,7 +146,7 @@ final class ReviewScreenTests: XCTestCase {
         screen.press([.character("?")])
         let text = screen.frame().text()
         for binding in Action.reviewBindings { XCTAssertTrue(text.contains(binding.help), binding.help) }
-        XCTAssertEqual(Action.reviewBindings.count, 13, "every review action, and none of the dashboard's")
+        XCTAssertEqual(Action.reviewBindings.count, 17, "every review action, and none of the dashboard's")
         assertSnapshot(text, named: "help-80x24")
         screen.press([.character("m")])  // any key closes help and does nothing else
         XCTAssertFalse(screen.state.showingHelp)

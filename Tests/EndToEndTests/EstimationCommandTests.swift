@@ -184,7 +184,7 @@ final class VerifyCommandTests: XCTestCase {
 
         let sound = try Binary.run(["verify", queue])
         XCTAssertEqual(sound.status, 0, sound.stdout + sound.stderr)
-        XCTAssertTrue(sound.stdout.contains("2 decisions chained"), sound.stdout)
+        XCTAssertTrue(sound.stdout.contains("2 decisions and 0 reveals chained"), sound.stdout)
 
         XCTAssertNotEqual(try sqlite3("UPDATE decision SET verdict = 'match' WHERE id = 2"), 0, "the trigger refuses")
         XCTAssertEqual(try sqlite3("DROP TRIGGER decision_is_append_only_update; UPDATE decision SET verdict = 'match' WHERE id = 2"), 0)

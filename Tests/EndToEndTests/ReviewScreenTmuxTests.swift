@@ -91,6 +91,26 @@ final class ReviewScreenTmuxTests: XCTestCase {
         }
     }
 
+    /// Masked review: values hidden where they agree, r reveals the selected row and R the
+    /// pair, each a row of the reveal log before it shows; `verify` checks the log.
+    func testMaskedReviewRevealsAreLogged() throws {
+        let tmux = try TmuxSession("\(review) --mask")
+        tmux.waitFor("MASKED")
+        XCTAssertTrue(tmux.capture().contains("••"), tmux.capture())
+        tmux.send("j"); tmux.send("r"); tmux.waitFor("Revealed this row (logged)")
+        tmux.send("R"); tmux.waitFor("Revealed the whole pair (logged)")
+        tmux.send("m"); tmux.waitFor("Saved: match")
+        tmux.send("q"); tmux.waitFor("EXIT=0")
+
+        let rows = try read { try Row.fetchAll($0, sql: "SELECT r.pair_id, r.field, d.pair_id AS decided FROM reveal r, decision d ORDER BY r.id") }
+        XCTAssertEqual(rows.count, 2)
+        XCTAssertEqual(rows.map { $0["pair_id"] as Int64 }, rows.map { $0["decided"] as Int64 }, "the reveals are of the pair decided")
+        XCTAssertNotNil(rows[0]["field"] as String?, "r names the field")
+        XCTAssertNil(rows[1]["field"] as String?, "R is the whole pair")
+        let verify = try Binary.run(["verify", queue])
+        XCTAssertTrue(verify.stdout.contains("2 reveals chained"), verify.stdout)
+    }
+
     /// The same golden text as the buffer test, bar the header line (account and file name).
     func testScreenMatchesTheGoldenScreen() throws {
         let tmux = try TmuxSession(review)

@@ -119,13 +119,34 @@ public enum TextDifference {
     ///
     ///     TextDifference.marks("Siobhán", "Siobhan")  // the "á" and the "a" are marked
     public static func marks(_ left: String, _ right: String) -> (left: [Bool], right: [Bool]) {
-        let a = Array(left), b = Array(right)
-        if a == b { return ([Bool](repeating: false, count: a.count), [Bool](repeating: false, count: b.count)) }
+        let (marks, common) = align(Array(left), Array(right))
+        guard common * 2 >= max(marks.left.count, marks.right.count) else {
+            return ([Bool](repeating: false, count: marks.left.count), [Bool](repeating: false, count: marks.right.count))
+        }
+        return marks
+    }
+
+    /// For each character of `left` and of `right`, true when it is not part of their longest
+    /// common subsequence: every difference, however little the values share (what masked
+    /// review shows).
+    public static func differing(_ left: String, _ right: String) -> (left: [Bool], right: [Bool]) {
+        align(Array(left), Array(right)).marks
+    }
+
+    /// The marks and the length of the common subsequence.
+    private static func align(_ a: [Character], _ b: [Character]) -> (marks: (left: [Bool], right: [Bool]), common: Int) {
+        if a == b { return (([Bool](repeating: false, count: a.count), [Bool](repeating: false, count: b.count)), a.count) }
         // Long values would make the table large; past this, mark everything that differs in place.
         guard a.count * b.count <= 40_000 else {
-            return (a.indices.map { $0 >= b.count || a[$0] != b[$0] }, b.indices.map { $0 >= a.count || a[$0] != b[$0] })
+            let left = a.indices.map { $0 >= b.count || a[$0] != b[$0] }
+            return ((left, b.indices.map { $0 >= a.count || a[$0] != b[$0] }), left.filter { !$0 }.count)
         }
-        // table[i * columns + j]: the LCS length of a[i...] and b[j...], in one flat array.
+        let table = table(a, b)
+        return (walk(a, b, table), table[0])
+    }
+
+    /// table[i * (b.count + 1) + j]: the LCS length of a[i...] and b[j...], in one flat array.
+    private static func table(_ a: [Character], _ b: [Character]) -> [Int] {
         let columns = b.count + 1
         var table = [Int](repeating: 0, count: (a.count + 1) * columns)
         for i in stride(from: a.count - 1, through: 0, by: -1) {
@@ -135,9 +156,11 @@ public enum TextDifference {
                     : max(table[(i + 1) * columns + j], table[i * columns + j + 1])
             }
         }
-        guard table[0] * 2 >= max(a.count, b.count) else {
-            return ([Bool](repeating: false, count: a.count), [Bool](repeating: false, count: b.count))
-        }
+        return table
+    }
+
+    private static func walk(_ a: [Character], _ b: [Character], _ table: [Int]) -> (left: [Bool], right: [Bool]) {
+        let columns = b.count + 1
         var leftMarks = [Bool](repeating: true, count: a.count), rightMarks = [Bool](repeating: true, count: b.count)
         var i = 0, j = 0
         while i < a.count && j < b.count {

@@ -3,9 +3,7 @@ import Crypto
 import Foundation
 import GRDB
 
-/// The content of one decision row, and its SHA-256 link to the row before it.
-///
-/// Each field is written length-prefixed, so no two different rows serialise alike.
+/// The content of one decision row, and its SHA-256 link to the row before it (`HashChain`).
 struct DecisionContent {
     var pairID: Int64
     var reviewer: String
@@ -17,25 +15,26 @@ struct DecisionContent {
     var shownMatchProbability: Double?
 
     func hash(previous: String?) -> String {
+        HashChain.link(previous: previous, [String(pairID), reviewer, kind.rawValue, verdict?.rawValue, note, decidedAt,
+                                            shownMatchWeight.map { "\($0)" }, shownMatchProbability.map { "\($0)" }])
+    }
+}
+
+/// The one way a row of an append-only log is linked to the row before it: SHA-256 over the
+/// previous row's hash and the row's fields, each written length-prefixed (nil as "-;"), so no
+/// two different rows serialise alike. Decisions and reveals are chained with it.
+enum HashChain {
+    static func link(previous: String?, _ fields: [String?]) -> String {
         var text = ""
-        func field(_ value: String?) {
-            guard let value else { text += "-;"; return }
+        for value in [previous] + fields {
+            guard let value else { text += "-;"; continue }
             text += "\(value.utf8.count):\(value);"
         }
-        field(previous)
-        field(String(pairID))
-        field(reviewer)
-        field(kind.rawValue)
-        field(verdict?.rawValue)
-        field(note)
-        field(decidedAt)
-        field(shownMatchWeight.map { "\($0)" })
-        field(shownMatchProbability.map { "\($0)" })
         return hex(SHA256.hash(data: Data(text.utf8)))
     }
 
     /// Lower-case hex, by hand: `String(format:)` per byte costs more than the hash.
-    private func hex(_ digest: SHA256.Digest) -> String {
+    private static func hex(_ digest: SHA256.Digest) -> String {
         let digits = Array("0123456789abcdef".utf8)
         var bytes: [UInt8] = []
         bytes.reserveCapacity(64)

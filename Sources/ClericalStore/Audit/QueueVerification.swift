@@ -5,6 +5,7 @@ import GRDB
 /// What `clerical verify` found.
 public struct VerificationReport: Sendable, Equatable {
     public var decisions = 0
+    public var reveals = 0
     /// Everything wrong, the first bad decision row first. Empty when the queue is sound.
     public var problems: [String] = []
 
@@ -18,7 +19,8 @@ public struct VerificationReport: Sendable, Equatable {
 ///     let report = try QueueVerification.run(queue: "queue.db")
 ///     report.isSound
 public enum QueueVerification {
-    static let appendOnlyTriggers = ["decision_is_append_only_update", "decision_is_append_only_delete"]
+    static let appendOnlyTriggers = ["decision_is_append_only_update", "decision_is_append_only_delete",
+                                     "reveal_is_append_only_update", "reveal_is_append_only_delete"]
 
     public static func run(queue path: String) throws(ClericalError) -> VerificationReport {
         try QueueFile.using(path) { db in
@@ -29,9 +31,11 @@ public enum QueueVerification {
             }
             let triggers = Set(try String.fetchAll(db, sql: "SELECT name FROM sqlite_master WHERE type = 'trigger'"))
             for name in appendOnlyTriggers where !triggers.contains(name) {
-                report.problems.append("trigger \(name) is missing: decisions are no longer protected from UPDATE or DELETE")
+                let log = name.hasPrefix("reveal") ? "reveals" : "decisions"
+                report.problems.append("trigger \(name) is missing: \(log) are no longer protected from UPDATE or DELETE")
             }
             try checkChain(db, into: &report)
+            try checkReveals(db, into: &report)
             try checkClaims(db, into: &report)
             return report
         }
@@ -55,6 +59,25 @@ public enum QueueVerification {
             """) {
             report.problems.append("pair \(row[0] as Int64): claimed, with no claim (no holder, no lease)")
         }
+    }
+
+    /// The reveal log's chain, as the decisions' (first bad row reported after theirs).
+    private static func checkReveals(_ db: Database, into report: inout VerificationReport) throws {
+        let rows = try RawStatement(db, sql: "SELECT id, pair_id, reviewer, field, revealed_at, previous_hash, hash FROM reveal ORDER BY id")
+        var previous: String? = nil
+        var broken: String?
+        try rows.each { row in
+            report.reveals += 1
+            guard broken == nil else { return }
+            let content = RevealContent(pairID: row.int64(1), reviewer: row.text(2) ?? "", field: row.text(3), revealedAt: row.text(4) ?? "")
+            if row.text(5) != previous {
+                broken = "reveal \(row.int64(0)): previous_hash does not match the reveal before it (a row was removed, inserted or reordered)"
+            } else if content.hash(previous: previous) != row.text(6) {
+                broken = "reveal \(row.int64(0)): its content does not match its hash (the row was changed after it was written)"
+            }
+            previous = row.text(6)
+        }
+        if let broken { report.problems.append(broken) }
     }
 
     /// Recomputes every row's hash from its content and the row before; reports the first

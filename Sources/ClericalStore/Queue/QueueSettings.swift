@@ -12,6 +12,8 @@ struct QueueSettings {
     /// The model's column names, for exports in Splink's own terms.
     var uniqueIdColumn: String?
     var sourceDatasetColumn: String?
+    /// Review masked unless a reviewer is told otherwise (`clerical reviewers mask`).
+    var maskByDefault = false
 
     static func load(_ db: Database) throws -> QueueSettings {
         var values: [String: String] = [:]
@@ -24,6 +26,7 @@ struct QueueSettings {
         settings.reestimateEvery = values["reestimate_every"].flatMap { Int($0) }.flatMap { $0 > 0 ? $0 : nil }
         settings.uniqueIdColumn = values["unique_id_column"]
         settings.sourceDatasetColumn = values["source_dataset_column"]
+        settings.maskByDefault = values["mask_by_default"] == "on"
         if let text = values["review_band"] {
             let parts = text.split(separator: " ")
             if parts.count == 2 {
@@ -43,6 +46,7 @@ struct QueueSettings {
             ("reestimate_every", reestimateEvery.map(String.init) ?? "0"),
             ("unique_id_column", uniqueIdColumn),
             ("source_dataset_column", sourceDatasetColumn),
+            ("mask_by_default", maskByDefault ? "on" : "off"),
         ]
         for case let (key, value?) in values {
             try db.execute(sql: "INSERT INTO queue_setting (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",

@@ -79,6 +79,14 @@ extension ReviewQueue {
         return OwnVerdict(pairID: pairID, verdict: verdict, note: content.note, decidedAt: content.decidedAt)
     }
 
+    /// Logs that this reviewer, in masked review, showed `field` of the pair in full (nil: the
+    /// whole pair): one row of the hash-chained reveal log, committed before the values show.
+    public func reveal(_ pairID: Int64, field: String?) throws(ClericalError) {
+        try write { db in
+            try RevealContent(pairID: pairID, reviewer: self.reviewer, field: field, revealedAt: Timestamp.now()).append(db)
+        }
+    }
+
     /// Withdraws this reviewer's latest standing verdict (a new decision row with no verdict)
     /// and claims the pair again, so it comes straight back. Returns the pair, or nil when
     /// there is nothing to undo.

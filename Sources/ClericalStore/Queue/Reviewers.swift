@@ -81,6 +81,21 @@ public enum Reviewers {
         }
     }
 
+    /// Makes masked review the queue's default, or not (supervisors).
+    public static func setMasking(queue path: String, on: Bool, by account: String) throws(ClericalError) {
+        try QueueFile.using(path, writing: true) { db in
+            try require(.manageReviewers, account: account, db)
+            var settings = try QueueSettings.load(db)
+            settings.maskByDefault = on
+            try settings.save(db)
+        }
+    }
+
+    /// Whether the queue reviews masked by default.
+    public static func masksByDefault(queue path: String) throws(ClericalError) -> Bool {
+        try QueueFile.using(path) { db in try QueueSettings.load(db).maskByDefault }
+    }
+
     public static func remove(queue path: String, name: String, by account: String) throws(ClericalError) {
         try QueueFile.using(path, writing: true) { db in
             try require(.manageReviewers, account: account, db)

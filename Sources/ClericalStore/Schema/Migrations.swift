@@ -383,6 +383,26 @@ enum QueueSchema {
                 CREATE INDEX reviewed_pair_by_pattern ON pair(pattern_id) WHERE state = 'decided' OR state = 'disputed';
                 """)
         }
+        migrator.registerMigration("v9: reveals in masked review") { db in
+            try db.execute(sql: """
+                -- A reviewer in masked review showing values in full: the pair, the field (NULL:
+                -- the whole pair), when. Append-only and hash-chained like decisions.
+                CREATE TABLE reveal (
+                    id            INTEGER PRIMARY KEY,
+                    pair_id       INTEGER NOT NULL REFERENCES pair(id),
+                    reviewer      TEXT NOT NULL,
+                    field         TEXT,
+                    revealed_at   TEXT NOT NULL,
+                    previous_hash TEXT,
+                    hash          TEXT NOT NULL
+                ) STRICT;
+                CREATE INDEX reveal_by_pair ON reveal(pair_id);
+                CREATE TRIGGER reveal_is_append_only_update BEFORE UPDATE ON reveal
+                BEGIN SELECT RAISE(ABORT, 'reveals are append-only'); END;
+                CREATE TRIGGER reveal_is_append_only_delete BEFORE DELETE ON reveal
+                BEGIN SELECT RAISE(ABORT, 'reveals are append-only'); END;
+                """)
+        }
         return migrator
     }
 

@@ -4,7 +4,8 @@ import ClericalStore
 /// The pair's surroundings under the pair: the links either record already has (at the top,
 /// where the eye falls first), the pattern's history, and each record's other candidates side
 /// by side, the pending ones numbered for jumping (1–9). Blind review, second review and audit
-/// pairs show neither the history nor any probability: both anchor.
+/// pairs show neither the history nor any probability: both anchor. Masked review shows the
+/// candidates' ids and states, not their values.
 enum ContextPanel {
     /// The rows above the pair's table that its links take.
     static func linkLines(_ pair: ReviewPair) -> [String] {
@@ -77,12 +78,13 @@ enum ContextPanel {
             buffer.put(title, x: x, y: y, style: CellStyle(.label), maxWidth: half)
             for (row, candidate) in candidates.enumerated() {
                 let key = targets.firstIndex(of: candidate.pairID).map { "\($0 + 1)" } ?? " "
-                drawCandidate(candidate, key: key, pair: pair, hideModel: hidesModel(pair, state), x: x, y: y + 1 + row, width: half, &buffer)
+                drawCandidate(candidate, key: key, pair: pair, hideModel: hidesModel(pair, state), masked: state.masked,
+                              x: x, y: y + 1 + row, width: half, &buffer)
             }
         }
     }
 
-    static func drawCandidate(_ candidate: PairContext.Candidate, key: String, pair: ReviewPair, hideModel: Bool,
+    static func drawCandidate(_ candidate: PairContext.Candidate, key: String, pair: ReviewPair, hideModel: Bool, masked: Bool,
                               x: Int, y: Int, width: Int, _ buffer: inout ScreenBuffer) {
         var used = buffer.put(key, x: x, y: y, style: CellStyle(.key, bold: true))
         used += 1
@@ -90,8 +92,9 @@ enum ContextPanel {
         let probability = hideModel ? "" : ReviewView.formatProbability(candidate.probability)
         let tail = (probability.isEmpty ? "" : probability + "  ") + status
         let tailWidth = DisplayText.width(tail)
-        // The other record: its id, then the values of the fields the comparisons read.
-        let fields = pair.evidence.flatMap(\.fieldIndices).prefix(3).compactMap { candidate.other.values[safe: $0] ?? nil }
+        // The other record: its id, then the values of the fields the comparisons read (none
+        // in masked review: they would show what the masks hide).
+        let fields = masked ? [] : pair.evidence.flatMap(\.fieldIndices).prefix(3).compactMap { candidate.other.values[safe: $0] ?? nil }
         let who = ([candidate.other.uniqueID] + fields).map(DisplayText.sanitized).joined(separator: " · ")
         buffer.put(who, x: x + used, y: y, style: CellStyle(.normal), maxWidth: max(0, width - used - tailWidth - 1))
         buffer.put(tail, x: x + width - tailWidth, y: y, style: CellStyle(role))

@@ -45,7 +45,7 @@ public enum ReviewView {
         switch state.shown?.kind {
         case .secondReview?: badge = "SECOND REVIEW"
         case .adjudication?: badge = "ADJUDICATION"
-        default: badge = nil
+        default: badge = state.masked ? "MASKED" : nil
         }
         let counts = state.counts
         Widgets.header(title: "clerical", context: "\(state.queueName) · reviewer \(state.reviewer)", badge: badge,
@@ -67,7 +67,8 @@ public enum ReviewView {
     /// The footer: this screen's keys. When they do not fit, the optional ones give way first;
     /// help (which lists them all) and quit always stay.
     static func drawFooter(_ state: ReviewState, _ buffer: inout ScreenBuffer) {
-        Widgets.footer(state.screen, optional: [.jump, .theme, .blind, .next, .previous, .undo], into: &buffer)
+        Widgets.footer(state.screen, optional: [.rowUp, .rowDown, .revealAll, .reveal, .jump, .theme, .blind, .next, .previous, .undo],
+                       inactive: state.masked ? [] : [.reveal, .revealAll, .rowUp, .rowDown], into: &buffer)
     }
 
     // MARK: - The pair
@@ -91,12 +92,26 @@ public enum ReviewView {
         return Columns(field: field, value: value, label: label, evidence: evidence)
     }
 
+    /// The fields of the pair's rows, top to bottom: those the comparisons read, then the rest.
+    public static func fieldRows(_ pair: ReviewPair) -> [Int] {
+        pair.evidence.flatMap(\.fieldIndices) + pair.uncomparedFieldIndices
+    }
+
+    /// Whether `field` of the pair on screen shows masked.
+    static func isMasked(_ field: Int, _ pair: ReviewPair, _ state: ReviewState) -> Bool {
+        guard state.masked else { return false }
+        guard state.revealedPair == pair.id else { return true }
+        return !state.revealedAll && !state.revealedFields.contains(field)
+    }
+
     /// The rule above the score: the rows below it must stay visible (a blank, the score,
     /// verdict or note, status).
     static func bottom(_ state: ReviewState) -> Int { state.height - 5 }
 
     static func drawPair(_ pair: ReviewPair, _ state: ReviewState, _ buffer: inout ScreenBuffer) {
         let columns = columns(pair, state)
+        let rows = fieldRows(pair)
+        let cursorField: Int = state.masked && !rows.isEmpty ? rows[min(state.rowCursor, rows.count - 1)] : -1
         var y = 3
         for line in ContextPanel.linkLines(pair) {
             buffer.put(" ⚠ " + line, x: 0, y: y, style: CellStyle(.warning, bold: true), maxWidth: state.width)
@@ -119,23 +134,26 @@ public enum ReviewView {
                 let style = CellStyle(kind.map(role) ?? .normal)
                 if let kind, row == 0 { buffer.put(symbol(kind), x: 0, y: y, style: style) }
                 let name = fieldIndex.map { pair.fields[$0] } ?? evidence.name
-                buffer.put(name, x: 2, y: y, style: style, maxWidth: columns.field)
+                buffer.put(name, x: 2, y: y, style: fieldIndex ?? -2 == cursorField ? CellStyle(.selection) : style, maxWidth: columns.field)
                 if let fieldIndex {
-                    drawValues(pair.left.values[fieldIndex], pair.right.values[fieldIndex], y: y, columns: columns, style: style, &buffer)
+                    drawValues(pair.left.values[fieldIndex], pair.right.values[fieldIndex], y: y, columns: columns, style: style,
+                               masked: isMasked(fieldIndex, pair, state), noteAfter: state.blind || row > 0, &buffer)
                 } else {
                     buffer.put("(no column shown)", x: columns.leftX, y: y, style: CellStyle(.dim))
                 }
                 if row == 0, !state.blind {
-                    buffer.put(displayLabel(evidence.label, comparison: evidence.name, width: columns.label), x: columns.labelX, y: y,
-                               style: style, maxWidth: columns.label)
+                    let note = fieldIndex.flatMap { isMasked($0, pair, state) ? maskNote(pair.left.values[$0], pair.right.values[$0]) : nil }
+                    buffer.put(note.map { "⇄ " + $0 } ?? displayLabel(evidence.label, comparison: evidence.name, width: columns.label),
+                               x: columns.labelX, y: y, style: note == nil ? style : CellStyle(.warning), maxWidth: columns.label)
                     drawBar(evidence.weight, isNull: evidence.kind == .missing, scale: scale, x: columns.evidenceX, y: y, &buffer)
                 }
                 y += 1
             }
         }
         for fieldIndex in pair.uncomparedFieldIndices where y < bottom {
-            buffer.put(pair.fields[fieldIndex], x: 2, y: y, style: CellStyle(.dim), maxWidth: columns.field)
-            drawValues(pair.left.values[fieldIndex], pair.right.values[fieldIndex], y: y, columns: columns, style: CellStyle(.normal), &buffer)
+            buffer.put(pair.fields[fieldIndex], x: 2, y: y, style: CellStyle(fieldIndex == cursorField ? .selection : .dim), maxWidth: columns.field)
+            drawValues(pair.left.values[fieldIndex], pair.right.values[fieldIndex], y: y, columns: columns, style: CellStyle(.normal),
+                       masked: isMasked(fieldIndex, pair, state), &buffer)
             y += 1
         }
 
@@ -185,20 +203,38 @@ public enum ReviewView {
         record.sourceDataset.isEmpty ? record.uniqueID : "\(record.sourceDataset) · \(record.uniqueID)"
     }
 
-    static func drawValues(_ left: String?, _ right: String?, y: Int, columns: Columns, style: CellStyle, _ buffer: inout ScreenBuffer) {
+    /// `noteAfter`: a note masking adds goes after the right value (when no label column takes it).
+    static func drawValues(_ left: String?, _ right: String?, y: Int, columns: Columns, style: CellStyle, masked: Bool = false,
+                           noteAfter: Bool = true, _ buffer: inout ScreenBuffer) {
         let l = left.map(DisplayText.sanitized), r = right.map(DisplayText.sanitized)
+        var texts = (left: l, right: r)
         var marks: (left: [Bool], right: [Bool])? = nil
-        if let l, let r, l != r { marks = TextDifference.marks(l, r) }
-        if let l {
-            buffer.put(DisplayText.truncated(l, toWidth: columns.value), x: columns.leftX, y: y, style: style, marks: marks?.left)
-        } else {
-            buffer.put("—", x: columns.leftX, y: y, style: CellStyle(.missing))
+        var note: String?
+        if masked {
+            // Only what differs shows; the marks are the characters shown.
+            let pair = MaskedText.mask(l, r)
+            texts = (pair.left?.text, pair.right?.text)
+            marks = (pair.left?.shown ?? [], pair.right?.shown ?? [])
+            note = pair.note
+        } else if let l, let r, l != r {
+            marks = TextDifference.marks(l, r)
         }
-        if let r {
-            buffer.put(DisplayText.truncated(r, toWidth: columns.value), x: columns.rightX, y: y, style: style, marks: marks?.right)
-        } else {
-            buffer.put("—", x: columns.rightX, y: y, style: CellStyle(.missing))
+        for (text, mark, x) in [(texts.left, marks?.left, columns.leftX), (texts.right, marks?.right, columns.rightX)] {
+            if let text {
+                buffer.put(DisplayText.truncated(text, toWidth: columns.value), x: x, y: y, style: style, marks: mark)
+            } else {
+                buffer.put("—", x: x, y: y, style: CellStyle(.missing))
+            }
         }
+        if let note, noteAfter, let right = texts.right {
+            let after = columns.rightX + DisplayText.width(right) + 1
+            buffer.put("⇄ " + note, x: after, y: y, style: CellStyle(.warning), maxWidth: max(0, columns.rightX + columns.value - after))
+        }
+    }
+
+    /// The note masking adds to a row (a swapped day and month), if any.
+    static func maskNote(_ left: String?, _ right: String?) -> String? {
+        MaskedText.mask(left.map(DisplayText.sanitized), right.map(DisplayText.sanitized)).note
     }
 
     /// A signed bar: negative weights grow left of the axis, positive ones right, scaled to

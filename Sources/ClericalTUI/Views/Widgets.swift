@@ -34,10 +34,12 @@ public enum Widgets {
 
     /// The last row: the keys of `screen` from the action table. When they do not fit the width,
     /// the `optional` ones give way first (in that order), then the row is cut at a whole key.
-    public static func footer(_ screen: Action.Screen, optional: [Action] = [], into buffer: inout ScreenBuffer) {
+    /// `inactive` keys do nothing in the screen's present mode and are left out.
+    public static func footer(_ screen: Action.Screen, optional: [Action] = [], inactive: Set<Action> = [],
+                              into buffer: inout ScreenBuffer) {
         let y = buffer.height - 1
         buffer.paint(y: y, style: CellStyle(.footer))
-        var bindings = Action.bindings(on: screen)
+        var bindings = Action.bindings(on: screen).filter { !inactive.contains($0.action) }
         for action in optional where width(of: bindings) > buffer.width {
             bindings.removeAll { $0.action == action }
         }

@@ -9,3 +9,8 @@ extension AuditStratification: ExpressibleByArgument {}
 extension SimulationPlan.Order: ExpressibleByArgument {}
 extension SampleRequest.Stratum: ExpressibleByArgument {}
 extension ReviewerRole: ExpressibleByArgument {}
+
+/// `clerical reviewers mask QUEUE on|off`.
+enum MaskSetting: String, CaseIterable, ExpressibleByArgument {
+    case on, off
+}

@@ -12,21 +12,23 @@ struct ReviewCommand: ParsableCommand {
     @Option(help: ArgumentHelp("A built-in theme (\(Theme.builtInNames.joined(separator: ", "))) or a theme file.", valueName: "NAME|FILE"))
     var theme: String?
     @Flag(help: "Hide the model's evidence (scores, weights, levels) to avoid anchoring on them.") var blind = false
+    @Flag(help: "Mask values: show only the characters that differ; r and R reveal a row or the pair, and every reveal is logged.")
+    var mask = false
     @Flag(help: "Quality leads: settle disputed pairs (first and second review disagree); your verdict is final.")
     var adjudicate = false
 
     func run() throws {
-        try Self.review(queue: queue, theme: theme, blind: blind, adjudicate: adjudicate)
+        try Self.review(queue: queue, theme: theme, blind: blind, masked: mask, adjudicate: adjudicate)
     }
 
-    static func review(queue: String, theme: String?, blind: Bool, adjudicate: Bool = false) throws {
+    static func review(queue: String, theme: String?, blind: Bool, masked: Bool = false, adjudicate: Bool = false) throws {
         var summary: ReviewSummary?
         defer {
             // After the screen has ended; not on a hang-up, with nobody left to read it.
             if let summary { print(ReviewSummaryText.line(summary)) }
         }
         try runningScreen { () throws(ClericalError) in
-            let run = try ReviewRunner.run(queuePath: queue, themeName: theme, blind: blind, adjudicate: adjudicate)
+            let run = try ReviewRunner.run(queuePath: queue, themeName: theme, blind: blind, masked: masked, adjudicate: adjudicate)
             if run.status != 129 { summary = run.summary }
             return run.status
         }

@@ -11,7 +11,7 @@ struct ReviewersCommand: ParsableCommand {
             registered accounts may open it; supervisors manage reviewers and claims; quality \
             leads sample, adjudicate, re-estimate and export. Identity is the operating-system account.
             """,
-        subcommands: [Add.self, List.self, Remove.self, Reserve.self, Unreserve.self])
+        subcommands: [Add.self, List.self, Remove.self, Reserve.self, Unreserve.self, Mask.self])
 
     struct Add: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Register an account (or change its role).")
@@ -23,6 +23,21 @@ struct ReviewersCommand: ParsableCommand {
             try reportingErrors { () throws(ClericalError) in
                 try Reviewers.add(queue: queue, name: name, role: role, by: try Identity.current())
                 print("\(name) is a \(role.title) of \(queue)")
+            }
+        }
+    }
+
+    struct Mask: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Supervisors: make masked review the queue's default (on), or not (off).",
+            discussion: "With it on, every clerical review session of the queue masks values as --mask does; reviewers reveal what they need with r and R, and every reveal is logged.")
+        @Argument(help: "The queue file.") var queue: String
+        @Argument(help: "on or off.") var setting: MaskSetting
+
+        func run() throws {
+            try reportingErrors { () throws(ClericalError) in
+                try Reviewers.setMasking(queue: queue, on: setting == .on, by: try Identity.current())
+                print(setting == .on ? "\(queue): review is masked by default" : "\(queue): review shows values in full by default")
             }
         }
     }

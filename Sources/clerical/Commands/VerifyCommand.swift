@@ -5,7 +5,7 @@ import ClericalStore
 struct VerifyCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "verify",
-        abstract: "Check a queue: SQLite integrity, the append-only triggers and the whole decision hash chain.",
+        abstract: "Check a queue: SQLite integrity, the append-only triggers and the decision and reveal hash chains.",
         discussion: "Exits 0 when the queue is sound and 65 when anything is wrong, naming the first bad decision row.")
 
     @Argument(help: "The queue file.") var queue: String
@@ -15,7 +15,7 @@ struct VerifyCommand: ParsableCommand {
             try Reviewers.require(.verify, queue: queue, account: try Identity.current())
             let report = try QueueVerification.run(queue: queue)
             if report.isSound {
-                print("\(queue): sound — integrity check ok, append-only triggers in place, \(report.decisions) decisions chained")
+                print("\(queue): sound — integrity check ok, append-only triggers in place, \(report.decisions) decisions and \(report.reveals) reveals chained")
                 return
             }
             for problem in report.problems { print("\(queue): \(problem)") }

@@ -1,0 +1,44 @@
+import ClericalCore
+import Foundation
+import GRDB
+
+/// One reveal in masked review: who showed which values of which pair, and when. Appended to
+/// the `reveal` table, each row hash-linked to the one before (`HashChain`), so `verify`
+/// finds a reveal removed or changed behind the tool's back.
+struct RevealContent {
+    var pairID: Int64
+    var reviewer: String
+    /// The field shown in full; nil for the whole pair.
+    var field: String?
+    var revealedAt: String
+
+    func hash(previous: String?) -> String {
+        HashChain.link(previous: previous, [String(pairID), reviewer, field, revealedAt])
+    }
+
+    func append(_ db: Database) throws {
+        let previous = try String.fetchOne(db, sql: "SELECT hash FROM reveal ORDER BY id DESC LIMIT 1")
+        try db.execute(sql: """
+            INSERT INTO reveal (pair_id, reviewer, field, revealed_at, previous_hash, hash) VALUES (?, ?, ?, ?, ?, ?)
+            """, arguments: [pairID, reviewer, field, revealedAt, previous, hash(previous: previous)])
+    }
+}
+
+/// Reveals as quality leads read them: per reviewer, the reveals and the share of the pairs
+/// they decided in which they revealed anything.
+public struct RevealSummary: Sendable, Equatable, Codable {
+    public var reviewer: String
+    public var reveals: Int
+    public var pairsRevealed: Int
+    public var pairsDecided: Int
+
+    public var shareRevealed: Double { pairsDecided > 0 ? Double(pairsRevealed) / Double(pairsDecided) : 0 }
+
+    static func all(_ db: Database) throws -> [RevealSummary] {
+        try Row.fetchAll(db, sql: """
+            SELECT r.reviewer, count(*) AS reveals, count(DISTINCT r.pair_id) AS pairs,
+                   (SELECT count(DISTINCT pair_id) FROM decision d WHERE d.reviewer = r.reviewer AND d.verdict IS NOT NULL) AS decided
+            FROM reveal r GROUP BY r.reviewer ORDER BY r.reviewer
+            """).map { RevealSummary(reviewer: $0["reviewer"], reveals: $0["reveals"], pairsRevealed: $0["pairs"], pairsDecided: $0["decided"]) }
+    }
+}
