@@ -230,7 +230,7 @@ _clerical_status() {
 
 _clerical_review() {
     repeating_flags=()
-    non_repeating_flags=(--blind --adjudicate -h --help)
+    non_repeating_flags=(--blind --mask --adjudicate -h --help)
     repeating_options=()
     non_repeating_options=(--theme)
     __clerical_offer_flags_options 1
@@ -390,13 +390,13 @@ _clerical_reviewers() {
     unset 'unparsed_words[0]'
     unparsed_words=("${unparsed_words[@]}")
     case "${subcommand}" in
-    add|list|remove|reserve|unreserve)
+    add|list|remove|reserve|unreserve|mask)
         # Offer subcommand argument completions
         "_clerical_reviewers_${subcommand}"
         ;;
     *)
         # Offer subcommand completions
-        COMPREPLY+=($(compgen -W 'add list remove reserve unreserve' -- "${cur}"))
+        COMPREPLY+=($(compgen -W 'add list remove reserve unreserve mask' -- "${cur}"))
         ;;
     esac
 }
@@ -457,6 +457,22 @@ _clerical_reviewers_unreserve() {
     repeating_options=()
     non_repeating_options=()
     __clerical_offer_flags_options 2
+}
+
+_clerical_reviewers_mask() {
+    repeating_flags=()
+    non_repeating_flags=(-h --help)
+    repeating_options=()
+    non_repeating_options=()
+    __clerical_offer_flags_options 2
+
+    # Offer positional completions
+    case "${positional_number}" in
+    2)
+        __clerical_add_completions -W 'on'$'\n''off'
+        return
+        ;;
+    esac
 }
 
 _clerical_qa() {

@@ -145,7 +145,7 @@ public enum DashboardView {
 
         // Reviewers.
         var y = 13
-        buffer.put(" reviewer         last hour  today  s/verdict  unsure  2nd-review agreement", x: 0, y: y, style: CellStyle(.label, bold: true))
+        buffer.put(" reviewer         last hour  today  s/verdict  unsure  revealed  2nd review agrees", x: 0, y: y, style: CellStyle(.label, bold: true))
         y += 1
         let claimRows = min(state.team.claims.count, 4)
         let reviewerRows = max(1, state.height - y - claimRows - 6)
@@ -154,7 +154,10 @@ public enum DashboardView {
             let unsure = activity.unsureShare.map { String(format: "%5.0f%%", $0 * 100) } ?? "     –"
             let agreement = activity.secondReviewAgreement.map { String(format: "%.0f%% of %d", $0 * 100, activity.secondReviewed) } ?? "–"
             let name = String(activity.reviewer.prefix(16)).padding(toLength: 16, withPad: " ", startingAt: 0)
-            buffer.put(" \(name) \(String(format: "%9d  %5d", activity.verdictsLastHour, activity.verdictsToday))  \(seconds)  \(unsure)  \(agreement)",
+            // Masked review: the share of the reviewer's decided pairs on which anything was revealed.
+            let revealed = activity.verdicts > 0 && activity.reveals > 0
+                ? String(format: "%7.0f%%", 100 * Double(activity.pairsRevealed) / Double(activity.verdicts)) : "       –"
+            buffer.put(" \(name) \(String(format: "%9d  %5d", activity.verdictsLastHour, activity.verdictsToday))  \(seconds)  \(unsure)  \(revealed)  \(agreement)",
                        x: 0, y: y)
             y += 1
         }

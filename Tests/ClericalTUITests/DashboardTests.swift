@@ -53,6 +53,14 @@ final class DashboardTests: XCTestCase {
         // Nothing new: nothing is counted twice.
         try refreshed(&state, activity)
         XCTAssertEqual(state.team.reviewers.first?.verdicts, 2)
+        // Masked review: two reveals on one of her two decided pairs show as 50% revealed.
+        let decided = try XCTUnwrap(ana.recentVerdicts().first?.pairID)
+        try ana.reveal(decided, field: "given_name")
+        try ana.reveal(decided, field: nil)
+        try refreshed(&state, activity)
+        XCTAssertEqual(state.team.reviewers.first?.reveals, 2)
+        XCTAssertEqual(state.team.reviewers.first?.pairsRevealed, 1)
+        XCTAssertTrue(DashboardView.render(state).text().contains("     50%"), DashboardView.render(state).text())
         // Two hours later the verdicts are no longer in the last hour.
         try refreshed(&state, activity, now: Date().addingTimeInterval(7200))
         XCTAssertEqual(state.team.reviewers.first?.verdictsLastHour, 0)

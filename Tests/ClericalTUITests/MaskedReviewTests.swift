@@ -85,6 +85,14 @@ final class MaskedReviewTests: XCTestCase {
         XCTAssertEqual(reveals.map { $0["reviewer"] as String }, ["ana", "ana", "ana"])
         XCTAssertEqual(reveals.map { $0["field"] as String? }, [pair.fields[firstField], pair.fields[ReviewView.fieldRows(pair)[1]], nil])
         XCTAssertEqual(try QueueVerification.run(queue: queuePath).reveals, 3)
+        // The decisions export carries what was revealed before each verdict; the agreement report counts it.
+        let log = folder.appendingPathComponent("decisions.csv").path
+        _ = try Exports.decisions(queue: queuePath, to: log)
+        let exported = try String(contentsOfFile: log, encoding: .utf8).split(separator: "\n")
+        XCTAssertTrue(exported[0].hasSuffix(",revealed"))
+        XCTAssertTrue(exported[1].hasSuffix(",\(pair.fields[firstField]);\(pair.fields[ReviewView.fieldRows(pair)[1]]);*"), "\(exported[1])")
+        XCTAssertEqual(try QualityReview.report(queue: queuePath).reveals,
+                       [RevealSummary(reviewer: "ana", reveals: 3, pairsRevealed: 1, pairsDecided: 1)])
         XCTAssertTrue(try QueueVerification.run(queue: queuePath).isSound)
         XCTAssertThrowsError(try db.write { try $0.execute(sql: "DELETE FROM reveal") }, "append-only")
         try db.write { db in

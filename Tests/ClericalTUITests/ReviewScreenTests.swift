@@ -97,10 +97,10 @@ final class ReviewScreenTests: XCTestCase {
                 let log = folder.appendingPathComponent("decisions.csv").path
                 _ = try Exports.decisions(queue: queuePath, to: log)
                 let last = try XCTUnwrap(String(contentsOfFile: log, encoding: .utf8).split(separator: "\n").last)
-                // …,verdict,note,decided_at,shown_match_weight,shown_match_probability
+                // …,verdict,note,decided_at,shown_match_weight,shown_match_probability,revealed
                 let fields = last.split(separator: ",", omittingEmptySubsequences: false)
                 XCTAssertEqual(fields[8], "match")
-                XCTAssertEqual(fields.suffix(2), ["", ""], "no score was shown: \(last)")
+                XCTAssertEqual(fields.suffix(3), ["", "", ""], "no score was shown, nothing revealed: \(last)")
             }
             screen.session.queue.close()
         }

@@ -111,6 +111,18 @@ final class ReviewScreenTmuxTests: XCTestCase {
         XCTAssertTrue(verify.stdout.contains("2 reveals chained"), verify.stdout)
     }
 
+    /// A supervisor makes masking the queue's default: review is masked without --mask.
+    func testMaskingAsTheQueuesDefault() throws {
+        XCTAssertEqual(try Binary.run(["reviewers", "mask", queue, "on"]).status, 0)
+        let tmux = try TmuxSession(review)
+        tmux.waitFor("MASKED")
+        tmux.send("q"); tmux.waitFor("EXIT=0")
+        XCTAssertEqual(try Binary.run(["reviewers", "mask", queue, "off"]).status, 0)
+        let unmasked = try TmuxSession(review)
+        unmasked.waitFor("pair 1 of 5")
+        XCTAssertFalse(unmasked.capture().contains("MASKED"))
+    }
+
     /// The same golden text as the buffer test, bar the header line (account and file name).
     func testScreenMatchesTheGoldenScreen() throws {
         let tmux = try TmuxSession(review)

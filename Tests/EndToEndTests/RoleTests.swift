@@ -61,6 +61,7 @@ final class RoleTests: XCTestCase {
             ("import-labels", ["import-labels", queue, labels]),
             ("reviewers add", ["reviewers", "add", queue, "newcomer", "--role", "reviewer"]),
             ("reviewers remove", ["reviewers", "remove", queue, "newcomer"]),
+            ("reviewers mask", ["reviewers", "mask", queue, "off"]),
         ]
     }
 
@@ -87,7 +88,7 @@ final class RoleTests: XCTestCase {
                       "export decisions", "simulate", "reviewers list", "review --adjudicate", "qa sample", "qa report",
                       "qa audit", "export links", "qa quality", "import-labels"],
             "sam": ["status", "verify", "review", "import", "simulate", "reviewers list", "reviewers add", "reviewers remove", "qa report", "qa quality",
-                    "reviewers reserve", "reviewers unreserve"],
+                    "reviewers reserve", "reviewers unreserve", "reviewers mask"],
             "zoe": [],
         ]
         for (account, may) in allowed.sorted(by: { $0.key < $1.key }) {

@@ -32,6 +32,13 @@ public struct RevealSummary: Sendable, Equatable, Codable {
     public var pairsRevealed: Int
     public var pairsDecided: Int
 
+    public init(reviewer: String, reveals: Int, pairsRevealed: Int, pairsDecided: Int) {
+        self.reviewer = reviewer
+        self.reveals = reveals
+        self.pairsRevealed = pairsRevealed
+        self.pairsDecided = pairsDecided
+    }
+
     public var shareRevealed: Double { pairsDecided > 0 ? Double(pairsRevealed) / Double(pairsDecided) : 0 }
 
     static func all(_ db: Database) throws -> [RevealSummary] {

@@ -188,7 +188,7 @@ public enum Exports {
 
     static let decisionColumns = [
         "decision_id", "pair_id", "source_dataset_l", "unique_id_l", "source_dataset_r", "unique_id_r", "reviewer", "kind",
-        "verdict", "note", "decided_at", "shown_match_weight", "shown_match_probability",
+        "verdict", "note", "decided_at", "shown_match_weight", "shown_match_probability", "revealed",
     ]
 
     /// Every decision row, oldest first: withdrawals (undo) have no verdict.
@@ -197,7 +197,11 @@ public enum Exports {
         return try reading(path) { db in
             let rows = try RawStatement(db, sql: """
                 SELECT d.id, d.pair_id, l.source_dataset, l.unique_id, r.source_dataset, r.unique_id, d.reviewer, d.kind,
-                       d.verdict, d.note, d.decided_at, d.shown_match_weight, d.shown_match_probability
+                       d.verdict, d.note, d.decided_at, d.shown_match_weight, d.shown_match_probability,
+                       -- What the reviewer revealed of the pair in masked review before this
+                       -- decision: field names, "*" for the whole pair.
+                       (SELECT group_concat(coalesce(v.field, '*'), ';') FROM reveal v
+                        WHERE v.pair_id = d.pair_id AND v.reviewer = d.reviewer AND v.revealed_at <= d.decided_at)
                 FROM decision d JOIN pair p ON p.id = d.pair_id
                 JOIN record l ON l.id = p.left_record_id JOIN record r ON r.id = p.right_record_id
                 ORDER BY d.id
@@ -208,8 +212,9 @@ public enum Exports {
                 let numbers = [row.isNull(11) ? nil : row.double(11), row.isNull(12) ? nil : row.double(12)]
                 switch format {
                 case .csv:
-                    text += CSVText.row([String(row.int64(0)), String(row.int64(1))] + (2...10).map { row.text(Int32($0)) }
-                                        + numbers.map(CSVText.number))
+                    let texts: [String?] = (2...10).map { row.text(Int32($0)) }
+                    let ids: [String?] = [String(row.int64(0)), String(row.int64(1))]
+                    text += CSVText.row(ids + texts + numbers.map(CSVText.number) + [row.text(13)])
                 case .jsonl:
                     var members = [("decision_id", String(row.int64(0))), ("pair_id", String(row.int64(1)))]
                     for i in 2...10 {
@@ -217,6 +222,7 @@ public enum Exports {
                     }
                     members.append(("shown_match_weight", numbers[0].map(JSONText.number) ?? "null"))
                     members.append(("shown_match_probability", numbers[1].map(JSONText.number) ?? "null"))
+                    members.append(("revealed", row.text(13).map(JSONText.string) ?? "null"))
                     text += JSONText.object(members) + "\n"
                 }
                 count += 1

@@ -59,6 +59,8 @@ public struct QualityReport: Sendable, Equatable {
     public var disputes: [Dispute]
     public var sampled: Int
     public var awaitingSecondReview: Int
+    /// Masked review: each reviewer's reveals.
+    public var reveals: [RevealSummary] = []
 }
 
 /// Blind second review: sampling decided pairs, and measuring how far the two reviews agree.
@@ -173,7 +175,8 @@ public enum QualityReview {
                 byReviewer: byReviewer.values.sorted { $0.name < $1.name },
                 disputes: disputes,
                 sampled: strata.count,
-                awaitingSecondReview: strata.values.filter { !$0.done }.count)
+                awaitingSecondReview: strata.values.filter { !$0.done }.count,
+                reveals: try RevealSummary.all(db))
         }
     }
 }

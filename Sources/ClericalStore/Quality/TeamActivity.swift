@@ -14,6 +14,9 @@ public struct ReviewerActivity: Sendable, Equatable, Codable {
     /// Of this reviewer's verdicts that had a blind second review, the share it agreed with.
     public var secondReviewAgreement: Double?
     public var secondReviewed = 0
+    /// Masked review: reveals logged, and the pairs they were on.
+    public var reveals = 0
+    public var pairsRevealed = 0
 
     public init(reviewer: String, verdicts: Int = 0) {
         self.reviewer = reviewer
@@ -72,9 +75,12 @@ public final class TeamActivity {
         var unsure = 0
         var secondReviewed = 0
         var secondAgreed = 0
+        var reveals = 0
+        var pairsRevealed: Set<Int64> = []
     }
 
     private var seen: Int64 = 0
+    private var seenReveal: Int64 = 0
     private var reviewers: [String: Reviewer] = [:]
 
     public init() {}
@@ -113,6 +119,12 @@ public final class TeamActivity {
             }
         }
 
+        for row in try Row.fetchAll(db, sql: "SELECT id, reviewer, pair_id FROM reveal WHERE id > ? ORDER BY id", arguments: [seenReveal]) {
+            seenReveal = row["id"]
+            reviewers[row["reviewer"], default: Reviewer()].reveals += 1
+            reviewers[row["reviewer"], default: Reviewer()].pairsRevealed.insert(row["pair_id"])
+        }
+
         let nowSeconds = now.timeIntervalSince1970
         let startOfDay = Calendar.current.startOfDay(for: now).timeIntervalSince1970
         var figures = TeamFigures()
@@ -127,6 +139,8 @@ public final class TeamActivity {
             activity.unsureShare = entry.verdicts > 0 ? Double(entry.unsure) / Double(entry.verdicts) : nil
             activity.secondReviewed = entry.secondReviewed
             activity.secondReviewAgreement = entry.secondReviewed > 0 ? Double(entry.secondAgreed) / Double(entry.secondReviewed) : nil
+            activity.reveals = entry.reveals
+            activity.pairsRevealed = entry.pairsRevealed.count
             figures.reviewers.append(activity)
             figures.verdictsLastHour += activity.verdictsLastHour
         }

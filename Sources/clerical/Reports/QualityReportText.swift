@@ -31,6 +31,16 @@ enum QualityReportText {
             lines.append("  #\(dispute.pairID) \(dispute.left) | \(dispute.right)   \(side(dispute.first))   vs   \(side(dispute.second))"
                          + (dispute.adjudicated.map { "   → adjudicated \($0.rawValue)" } ?? ""))
         }
+        lines.append("")
+        if report.reveals.isEmpty {
+            lines.append("Reveals in masked review: none")
+        } else {
+            lines.append("Reveals in masked review: reviewer, reveals, pairs revealed of pairs decided")
+            for summary in report.reveals {
+                lines.append("  \(summary.reviewer.padding(toLength: 22, withPad: " ", startingAt: 0)) \(String(format: "%4d", summary.reveals))  "
+                             + "\(summary.pairsRevealed) of \(summary.pairsDecided) (\(String(format: "%.0f%%", 100 * summary.shareRevealed)))")
+            }
+        }
         return lines.joined(separator: "\n")
     }
 
@@ -53,6 +63,8 @@ enum QualityReportText {
             "disputes": report.disputes.map { ["pair_id": $0.pairID, "unique_id_l": $0.left, "unique_id_r": $0.right,
                                                "first": verdict($0.first), "second": verdict($0.second),
                                                "adjudicated": $0.adjudicated?.rawValue ?? NSNull()] as [String: Any] },
+            "reveals": report.reveals.map { ["reviewer": $0.reviewer, "reveals": $0.reveals, "pairs_revealed": $0.pairsRevealed,
+                                             "pairs_decided": $0.pairsDecided, "share_revealed": $0.shareRevealed] as [String: Any] },
         ]
         return ReportJSON.encode(object: object)
     }
