@@ -15,11 +15,15 @@ final class ContextPanelTests: XCTestCase {
     override func setUpWithError() throws {
         folder = FileManager.default.temporaryDirectory.appendingPathComponent("clerical-context-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        try Self.makeQueue(at: queuePath)
+    }
+
+    /// The candidates fixture imported, and bo's two verdicts, each pair reached by jumping to it.
+    static func makeQueue(at path: String) throws {
         let fixtures = ReviewScreenTests.fixtures
-        try SplinkImporter.run(queue: queuePath, predictions: fixtures.appendingPathComponent("candidates.csv").path,
+        try SplinkImporter.run(queue: path, predictions: fixtures.appendingPathComponent("candidates.csv").path,
                                model: fixtures.appendingPathComponent("model.json").path, band: .probability(low: 0, high: 1))
-        // bo decides two pairs, reaching each by jumping to it.
-        let bo = try ReviewQueue(path: queuePath, reviewer: "bo")
+        let bo = try ReviewQueue(path: path, reviewer: "bo")
         defer { bo.close() }
         for (pair, verdict) in [(Int64(4), Verdict.match), (6, .nonMatch)] {
             let inHand = try XCTUnwrap(try bo.claimNext())
@@ -31,6 +35,10 @@ final class ContextPanelTests: XCTestCase {
     override func tearDown() { try? FileManager.default.removeItem(at: folder) }
 
     func started(width: Int, height: Int, blind: Bool = false) throws -> ReviewLoop {
+        try Self.started(queuePath, width: width, height: height, blind: blind)
+    }
+
+    static func started(_ queuePath: String, width: Int, height: Int, blind: Bool = false) throws -> ReviewLoop {
         let loop = ScreenLoop(ReviewApp.self, state: ReviewState(queueName: "candidates.db", reviewer: "ana", width: width, height: height,
                                                                  blind: blind, themeName: "default"),
                               session: ReviewSession(queue: try ReviewQueue(path: queuePath, reviewer: "ana")))
@@ -38,8 +46,10 @@ final class ContextPanelTests: XCTestCase {
         return loop
     }
 
+    func onPairOne(_ screen: ReviewLoop) throws { try Self.onPairOne(screen) }
+
     /// Jumps (with the number keys) to pair 1, from wherever the queue started.
-    func onPairOne(_ screen: ReviewLoop) throws {
+    static func onPairOne(_ screen: ReviewLoop) throws {
         let live = try XCTUnwrap(screen.state.live)
         guard live.id != 1 else { return }
         let number = try XCTUnwrap(ContextPanel.jumpTargets(live, screen.state).firstIndex(of: 1)) + 1

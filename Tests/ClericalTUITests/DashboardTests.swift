@@ -133,38 +133,44 @@ final class DashboardTests: XCTestCase {
     /// depend on the clock).
     func testGoldenDashboard() {
         for (width, height) in [(80, 24), (120, 40)] {
-            var state = DashboardState(queueName: "justice.db", supervisor: "sam", width: width, height: height)
-            state.counts = QueueCounts([("claimed", 2), ("decided", 120), ("disputed", 3)], band: [(true, 240), (false, 5_000)])
-            state.pendingByProbability = (0..<10).map {
-                QueueStatus.ProbabilityBin(low: Double($0) / 10, high: Double($0 + 1) / 10, count: [40, 30, 20, 25, 35, 30, 20, 15, 10, 15][$0])
-            }
-            var ana = ReviewerActivity(reviewer: "ana", verdicts: 80)
-            ana.verdictsLastHour = 52
-            ana.verdictsToday = 80
-            ana.medianSecondsPerVerdict = 41.5
-            ana.unsureShare = 0.05
-            ana.secondReviewAgreement = 0.9
-            ana.secondReviewed = 10
-            var bo = ReviewerActivity(reviewer: "bo", verdicts: 43)
-            bo.verdictsLastHour = 8
-            bo.verdictsToday = 43
-            bo.medianSecondsPerVerdict = 95
-            bo.unsureShare = 0.2
-            state.team.reviewers = [ana, bo]
-            state.team.verdictsLastHour = 60
-            state.team.hoursToFinish = 4
-            state.team.estimatedFinish = "2026-11-25T21:00:00.000Z"
-            state.team.claims = [ClaimInfo(pairID: 311, reviewer: "ana", kind: "review", secondsLeft: 95),
-                                 ClaimInfo(pairID: 42, reviewer: "bo", kind: "second-review", secondsLeft: -12)]
-            state.modelVersions = []
-            state.team.lastReestimation = ReestimationSummary(modelVersion: 3, createdAt: "2026-11-25T15:00:00.000Z", lambdaBefore: 0.0004,
-                                                              lambdaAfter: 0.28, largestWeightChange: 2.5, labels: 120, movedIntoReview: 64)
-            state.selectedClaim = 1
+            let state = Self.goldenState(width: width, height: height)
             let text = DashboardView.render(state).text()
             XCTAssertTrue(text.contains("done in 4.0 h at this pace (2026-11-25 21:00)"), text)
             XCTAssertTrue(text.contains(" bo "), "every reviewer fits: \(text)")
             XCTAssertTrue(text.contains("lease expired"), text)
             assertSnapshot(text, named: "dashboard-\(width)x\(height)")
         }
+    }
+
+    /// Fixed figures for the dashboard's golden screens and the README's picture.
+    static func goldenState(width: Int, height: Int) -> DashboardState {
+        var state = DashboardState(queueName: "justice.db", supervisor: "sam", width: width, height: height)
+        state.counts = QueueCounts([("claimed", 2), ("decided", 120), ("disputed", 3)], band: [(true, 240), (false, 5_000)])
+        state.pendingByProbability = (0..<10).map {
+            QueueStatus.ProbabilityBin(low: Double($0) / 10, high: Double($0 + 1) / 10, count: [40, 30, 20, 25, 35, 30, 20, 15, 10, 15][$0])
+        }
+        var ana = ReviewerActivity(reviewer: "ana", verdicts: 80)
+        ana.verdictsLastHour = 52
+        ana.verdictsToday = 80
+        ana.medianSecondsPerVerdict = 41.5
+        ana.unsureShare = 0.05
+        ana.secondReviewAgreement = 0.9
+        ana.secondReviewed = 10
+        var bo = ReviewerActivity(reviewer: "bo", verdicts: 43)
+        bo.verdictsLastHour = 8
+        bo.verdictsToday = 43
+        bo.medianSecondsPerVerdict = 95
+        bo.unsureShare = 0.2
+        state.team.reviewers = [ana, bo]
+        state.team.verdictsLastHour = 60
+        state.team.hoursToFinish = 4
+        state.team.estimatedFinish = "2026-11-25T21:00:00.000Z"
+        state.team.claims = [ClaimInfo(pairID: 311, reviewer: "ana", kind: "review", secondsLeft: 95),
+                             ClaimInfo(pairID: 42, reviewer: "bo", kind: "second-review", secondsLeft: -12)]
+        state.modelVersions = []
+        state.team.lastReestimation = ReestimationSummary(modelVersion: 3, createdAt: "2026-11-25T15:00:00.000Z", lambdaBefore: 0.0004,
+                                                          lambdaAfter: 0.28, largestWeightChange: 2.5, labels: 120, movedIntoReview: 64)
+        state.selectedClaim = 1
+        return state
     }
 }
