@@ -2,7 +2,7 @@
 public enum Key: Hashable, Sendable {
     case character(Character)
     case left, right, up, down
-    case enter, escape, backspace, delete
+    case enter, escape, backspace, delete, tab
     case resize
 }
 
@@ -16,6 +16,8 @@ public enum Action: String, CaseIterable, Sendable {
     /// Masked review: move between the pair's rows, and show the row's values or the whole pair.
     case rowUp, rowDown, reveal, revealAll
     case claimUp, claimDown, expireClaim, reassignClaim
+    /// The dashboard: between the team view and the linkage-quality view.
+    case switchView
     /// In the note editor and the dashboard's name prompt.
     case confirm, cancel, cursorLeft, cursorRight, deleteBackward, deleteForward, type
     /// Any key closes the help overlay.
@@ -84,6 +86,8 @@ public enum Action: String, CaseIterable, Sendable {
                 help: "end the selected claim now: the pair goes back to the queue", screens: [.dashboard]),
         Binding(action: .reassignClaim, keys: [.character("r")], keyLabel: "r", name: "reassign",
                 help: "hand the selected claim to another reviewer (type the name, Enter)", screens: [.dashboard]),
+        Binding(action: .switchView, keys: [.tab], keyLabel: "Tab", name: "quality",
+                help: "switch between the team view and the linkage-quality view", screens: [.dashboard]),
         Binding(action: .quit, keys: [.character("q")], keyLabel: "q", name: "quit",
                 help: "hand back the pair in hand and leave", screens: [.review, .browsing, .empty, .tooSmall, .dashboard]),
 

@@ -14,6 +14,13 @@ public struct DashboardState: Equatable, Sendable {
     public var team = TeamFigures()
     public var modelVersions: [QueueStatus.ModelVersion] = []
     public var selectedClaim = 0
+    /// The team (progress, reviewers, claims) or the linkage quality (Tab switches).
+    public enum View: Sendable { case team, quality }
+    public var view = View.team
+    /// `qa quality`'s estimate, read when the quality view opens and every `qualityTicks` ticks.
+    public var quality: QualityEstimate?
+    public var ticks = 0
+    public static let qualityTicks = 10
     /// The name typed so far when reassigning; nil when not reassigning.
     public var reassigningTo: String?
     public var message: String?
@@ -39,6 +46,7 @@ public struct DashboardState: Equatable, Sendable {
 public enum DashboardEvent: ScreenEvent {
     case key(Key)
     case refreshed(QueueStatus.Live, team: TeamFigures)
+    case qualityRefreshed(QualityEstimate)
     case resize(width: Int, height: Int)
     /// Once a second: time to read the figures again.
     case tick
@@ -50,6 +58,8 @@ public enum DashboardEvent: ScreenEvent {
 
 public enum DashboardCommand: Equatable, Sendable {
     case refresh
+    /// The linkage-quality estimate: O(patterns + verdicts), so not every second.
+    case refreshQuality
     case expire(pairID: Int64)
     case reassign(pairID: Int64, to: String)
 }
@@ -64,7 +74,11 @@ public enum DashboardApp: ScreenProgram {
     public static func update(_ state: inout DashboardState, _ event: DashboardEvent) -> [DashboardCommand] {
         switch event {
         case .tick:
-            return [.refresh]
+            state.ticks += 1
+            let quality = state.view == .quality && state.ticks % DashboardState.qualityTicks == 0
+            return quality ? [.refresh, .refreshQuality] : [.refresh]
+        case let .qualityRefreshed(estimate):
+            state.quality = estimate
         case let .terminalGone(status):
             state.exitStatus = status  // the dashboard holds no claim to hand back
         case let .claimChanged(message):
@@ -98,7 +112,11 @@ public enum DashboardApp: ScreenProgram {
                 }
                 return []
             }
+            if state.view == .quality, action != .switchView, action != .quit { return [] }  // the claims are not on screen
             switch action {
+            case .switchView?:
+                state.view = state.view == .team ? .quality : .team
+                return state.view == .quality ? [.refreshQuality] : []
             case .claimUp?: state.selectedClaim = max(0, state.selectedClaim - 1)
             case .claimDown?: state.selectedClaim = min(max(0, state.team.claims.count - 1), state.selectedClaim + 1)
             case .expireClaim?: if let claim = state.selected { return [.expire(pairID: claim.pairID)] }
@@ -131,6 +149,12 @@ public enum DashboardView {
                             state.team.verdictsLastHour, hours, String(at.prefix(16)).replacingOccurrences(of: "T", with: " "))
         }
         buffer.put(finish, x: 0, y: 4, style: CellStyle(.normal))
+        if state.view == .quality {
+            DashboardQualityView.draw(state.quality, from: 6, to: state.height - 5, into: &buffer)
+            drawModelAndPrompt(state, &buffer)
+            Widgets.footer(.dashboard, inactive: [.claimUp, .claimDown, .expireClaim, .reassignClaim], into: &buffer)
+            return buffer
+        }
 
         // Pending pairs by probability band, as a small histogram.
         buffer.put(" Pending by match probability", x: 0, y: 6, style: CellStyle(.label, bold: true))
@@ -177,6 +201,13 @@ public enum DashboardView {
             y += 1
         }
 
+        drawModelAndPrompt(state, &buffer)
+        Widgets.footer(.dashboard, into: &buffer)
+        return buffer
+    }
+
+    /// The model line, and the reassignment prompt or the last message.
+    static func drawModelAndPrompt(_ state: DashboardState, _ buffer: inout ScreenBuffer) {
         // The model: versions, and what the last re-estimation changed.
         let modelY = state.height - 4
         if let last = state.team.lastReestimation {
@@ -194,8 +225,6 @@ public enum DashboardView {
         } else if let message = state.message {
             buffer.put(" " + message, x: 0, y: state.height - 2, style: CellStyle(.warning))
         }
-        Widgets.footer(.dashboard, into: &buffer)
-        return buffer
     }
 }
 
@@ -218,6 +247,8 @@ public final class DashboardSession: ScreenSession {
             switch command {
             case .refresh:
                 return .refreshed(try queue.live(), team: try queue.team(activity))
+            case .refreshQuality:
+                return .qualityRefreshed(try LinkageQualityReport.estimate(queue: queue.path))
             case let .expire(pairID):
                 try ClaimAdministration.expire(queue: queue.path, pairID: pairID, by: supervisor)
                 return .claimChanged("Claim on pair #\(pairID) ended: the pair is back in the queue.")

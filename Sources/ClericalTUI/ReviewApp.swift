@@ -305,7 +305,7 @@ public enum ReviewApp: ScreenProgram {
         case .help:
             state.showingHelp = true
             return []
-        case .claimUp, .claimDown, .expireClaim, .reassignClaim, .confirm, .cancel, .cursorLeft, .cursorRight,
+        case .claimUp, .claimDown, .expireClaim, .reassignClaim, .switchView, .confirm, .cancel, .cursorLeft, .cursorRight,
              .deleteBackward, .deleteForward, .type, .closeHelp:
             return []  // the dashboard's and the overlays' keys: never bound on the review screens
         case .quit:

@@ -129,6 +129,49 @@ final class DashboardTests: XCTestCase {
         XCTAssertEqual(loop.exitStatus, 129)
     }
 
+    /// Tab opens the linkage-quality view, read from the real queue by the session; the claim
+    /// keys do nothing there; Tab goes back.
+    func testTabOpensTheQualityViewFromTheQueue() throws {
+        let handle = try QueueHandle(path: queuePath)
+        defer { handle.close() }
+        let loop = ScreenLoop(DashboardApp.self, state: DashboardState(queueName: "review.db", supervisor: "sam", width: 120, height: 40),
+                              session: DashboardSession(queue: handle, supervisor: "sam"))
+        loop.start()
+        loop.handle(.key(.tab))
+        XCTAssertEqual(loop.state.view, .quality)
+        let estimate = try XCTUnwrap(loop.state.quality)
+        XCTAssertEqual(estimate, try LinkageQualityReport.estimate(queue: queuePath))
+        let text = loop.frame().text()
+        for expected in ["Linkage quality of the final decisions (", "precision", "recall", "F1",
+                         "calibration", "Tab quality"] {
+            XCTAssertTrue(text.contains(expected), "«\(expected)» in\n\(text)")
+        }
+        XCTAssertFalse(text.contains("x expire"), "the claims are not on this view")
+        loop.handle(.key(.character("r")))
+        XCTAssertNil(loop.state.reassigningTo)
+        loop.handle(.key(.tab))
+        XCTAssertEqual(loop.state.view, .team)
+    }
+
+    /// The quality view at both sizes, from a fixed estimate: intervals as bars, calibration.
+    func testGoldenQualityView() {
+        let input = QualityInput(patterns: [
+            .init(probability: 0.99, reviewedMatches: 40, reviewedNonMatches: 2, unreviewed: 4_000, covered: ["a/match": 4_000]),
+            .init(probability: 0.62, reviewedMatches: 30, reviewedNonMatches: 12, unreviewed: 80, inReviewBand: true),
+            .init(probability: 0.35, reviewedMatches: 9, reviewedNonMatches: 25, unreviewed: 60, inReviewBand: true),
+            .init(probability: 0.01, reviewedMatches: 1, reviewedNonMatches: 99, unreviewed: 9_000),
+        ], auditVerdicts: (0..<40).map { .init(stratum: "a/match", probability: 0.99, isMatch: $0 >= 2) }, frameSizes: ["a/match": 4_040])
+        for (width, height) in [(80, 24), (120, 40)] {
+            var state = Self.goldenState(width: width, height: height)
+            _ = DashboardApp.update(&state, .key(.tab))
+            _ = DashboardApp.update(&state, .qualityRefreshed(LinkageQuality.estimate(input)))
+            let text = DashboardView.render(state).text()
+            XCTAssertTrue(text.contains("not bounded:"), text)
+            XCTAssertTrue(text.contains("●"), text)
+            assertSnapshot(text, named: "dashboard-quality-\(width)x\(height)")
+        }
+    }
+
     /// The dashboard as text at both sizes, from fixed figures (so the golden file does not
     /// depend on the clock).
     func testGoldenDashboard() {

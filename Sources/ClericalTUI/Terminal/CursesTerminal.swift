@@ -194,6 +194,7 @@ public final class CursesTerminal {
         case 27: return .escape
         case 10, 13: return .enter
         case 8, 127: return .backspace
+        case 9: return .tab
         default:
             guard let scalar = Unicode.Scalar(UInt32(character)) else { return nil }
             return .character(Character(scalar))
