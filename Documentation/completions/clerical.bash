@@ -230,7 +230,7 @@ _clerical_status() {
 
 _clerical_review() {
     repeating_flags=()
-    non_repeating_flags=(--blind --mask --adjudicate -h --help)
+    non_repeating_flags=(--blind --mask --by-record --adjudicate -h --help)
     repeating_options=()
     non_repeating_options=(--theme)
     __clerical_offer_flags_options 1

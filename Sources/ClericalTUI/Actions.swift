@@ -15,6 +15,9 @@ public enum Action: String, CaseIterable, Sendable {
     case jump
     /// Masked review: move between the pair's rows, and show the row's values or the whole pair.
     case rowUp, rowDown, reveal, revealAll
+    /// One-record review: the candidate that matches (1–9), none of them, and after either the
+    /// others' fate (Enter: non-matches; k: back to the queue undecided; Esc: choose again).
+    case chooseCandidate, noneMatch, keepOthers
     case claimUp, claimDown, expireClaim, reassignClaim
     /// The dashboard: between the team view and the linkage-quality view.
     case switchView
@@ -24,7 +27,7 @@ public enum Action: String, CaseIterable, Sendable {
     case closeHelp
 
     /// Where keys are read: a screen, or an overlay that takes every key while it is open.
-    public enum Screen: Sendable { case review, browsing, empty, tooSmall, dashboard, help, noteEditor, reassigning }
+    public enum Screen: Sendable { case review, browsing, empty, tooSmall, dashboard, help, noteEditor, reassigning, byRecord, groupConfirm }
 
     public struct Binding: Sendable {
         /// What the binding answers to besides its `keys`.
@@ -52,8 +55,12 @@ public enum Action: String, CaseIterable, Sendable {
                 help: "the two records are different people", screens: [.review, .browsing]),
         Binding(action: .unsure, keys: [.character("u")], keyLabel: "u", name: "unsure",
                 help: "cannot tell from what is shown", screens: [.review, .browsing]),
+        Binding(action: .chooseCandidate, keys: (1...9).map { .character(Character("\($0)")) }, keyLabel: "1–9", name: "match",
+                help: "that candidate is the same person as the record", screens: [.byRecord]),
+        Binding(action: .noneMatch, keys: [.character("n")], keyLabel: "n", name: "none",
+                help: "no candidate is the same person as the record", screens: [.byRecord]),
         Binding(action: .skip, keys: [.character("s")], keyLabel: "s", name: "skip",
-                help: "hand the pair back to the queue, undecided", screens: [.review]),
+                help: "hand the pair or group back to the queue, undecided", screens: [.review, .byRecord]),
         Binding(action: .jump, keys: (1...9).map { .character(Character("\($0)")) }, keyLabel: "1–9", name: "jump",
                 help: "take that pending candidate; this pair goes back", screens: [.review]),
         Binding(action: .reveal, keys: [.character("r")], keyLabel: "r", name: "reveal",
@@ -67,17 +74,17 @@ public enum Action: String, CaseIterable, Sendable {
         Binding(action: .note, keys: [.character("c")], keyLabel: "c", name: "note",
                 help: "write or edit a note (Enter saves, Esc cancels)", screens: [.review, .browsing]),
         Binding(action: .undo, keys: [.character("z")], keyLabel: "z", name: "undo",
-                help: "withdraw your last verdict; the pair comes back", screens: [.review, .browsing, .empty]),
+                help: "withdraw your last verdict or group; it comes back", screens: [.review, .browsing, .empty, .byRecord]),
         Binding(action: .previous, keys: [.left, .character("h")], keyLabel: "←/h", name: "back",
                 help: "browse back through your recent verdicts", screens: [.review, .browsing, .empty]),
         Binding(action: .next, keys: [.right, .character("l")], keyLabel: "→/l", name: "forward",
                 help: "browse forward, back to the pair in hand", screens: [.browsing]),
         Binding(action: .blind, keys: [.character("b")], keyLabel: "b", name: "blind",
-                help: "hide or show the model's evidence", screens: [.review, .browsing]),
+                help: "hide or show the model's evidence", screens: [.review, .browsing, .byRecord]),
         Binding(action: .theme, keys: [.character("t")], keyLabel: "t", name: "theme",
-                help: "next colour theme", screens: [.review, .browsing, .empty]),
+                help: "next colour theme", screens: [.review, .browsing, .empty, .byRecord]),
         Binding(action: .help, keys: [.character("?")], keyLabel: "?", name: "help",
-                help: "show or hide this help", screens: [.review, .browsing, .empty]),
+                help: "show or hide this help", screens: [.review, .browsing, .empty, .byRecord]),
         Binding(action: .claimUp, keys: [.up, .character("k")], keyLabel: "↑/k", name: "up",
                 help: "select the claim above", screens: [.dashboard]),
         Binding(action: .claimDown, keys: [.down, .character("j")], keyLabel: "↓/j", name: "down",
@@ -89,12 +96,18 @@ public enum Action: String, CaseIterable, Sendable {
         Binding(action: .switchView, keys: [.tab], keyLabel: "Tab", name: "quality",
                 help: "switch between the team view and the linkage-quality view", screens: [.dashboard]),
         Binding(action: .quit, keys: [.character("q")], keyLabel: "q", name: "quit",
-                help: "hand back the pair in hand and leave", screens: [.review, .browsing, .empty, .tooSmall, .dashboard]),
+                help: "hand back the pair in hand and leave", screens: [.review, .browsing, .empty, .tooSmall, .dashboard, .byRecord]),
 
         Binding(action: .confirm, keys: [.enter], keyLabel: "Enter", name: "saves",
                 help: "keep the note (with the verdict to come, or on the verdict shown)", screens: [.noteEditor]),
         Binding(action: .confirm, keys: [.enter], keyLabel: "Enter", name: "hands it over",
                 help: "give the selected claim to the name typed", screens: [.reassigning]),
+        Binding(action: .confirm, keys: [.enter], keyLabel: "Enter", name: "non-matches",
+                help: "record it; the others are non-matches", screens: [.groupConfirm]),
+        Binding(action: .keepOthers, keys: [.character("k")], keyLabel: "k", name: "undecided",
+                help: "record only the match; the others go back", screens: [.groupConfirm]),
+        Binding(action: .cancel, keys: [.escape], keyLabel: "Esc", name: "choose again",
+                help: "take the choice back; nothing is recorded", screens: [.groupConfirm]),
         Binding(action: .cancel, keys: [.escape], keyLabel: "Esc", name: "cancels",
                 help: "leave without changing anything", screens: [.noteEditor, .reassigning]),
         Binding(action: .cursorLeft, keys: [.left], keyLabel: "←", name: "left",
@@ -117,6 +130,11 @@ public enum Action: String, CaseIterable, Sendable {
         if let bound = bindings.first(where: { $0.keys.contains(key) }) { return bound.action }
         if case .character = key, let text = bindings.first(where: { $0.input == .text }) { return text.action }
         return bindings.first { $0.input == .anyKey }?.action
+    }
+
+    /// The actions of one-record review, and of its confirm step.
+    public static var byRecordBindings: [Binding] {
+        table.filter { !$0.screens.isDisjoint(with: [.byRecord, .groupConfirm]) }
     }
 
     /// The actions of the review screens (the dashboard has its own).

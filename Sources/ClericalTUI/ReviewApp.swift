@@ -22,6 +22,19 @@ public struct NoteEditor: Equatable, Sendable {
     }
 }
 
+/// In one-record review, what the reviewer chose before the confirm step.
+public enum GroupChoice: Equatable, Sendable {
+    case match(Int64)
+    /// No candidate matches.
+    case none
+}
+
+/// A group decided in this session: its record and the pairs that got a verdict.
+public struct DecidedGroup: Equatable, Sendable {
+    public var record: ReviewRecord
+    public var pairs: [Int64]
+}
+
 /// A line for the reviewer under the pair: what just happened, or what went wrong.
 public struct StatusMessage: Equatable, Sendable {
     public var text: String
@@ -53,6 +66,13 @@ public struct ReviewState: Equatable, Sendable {
     public var revealedAll = false
     /// Masked review's selected row of the pair (an index into `ReviewView.fieldRows`).
     public var rowCursor = 0
+    /// One-record review (`--by-record`): the record in hand with its candidates, the choice
+    /// waiting for its confirm step, and the groups decided this session (undo takes the last
+    /// back whole).
+    public var byRecord = false
+    public var group: RecordGroup?
+    public var groupChoice: GroupChoice?
+    public var decidedGroups: [DecidedGroup] = []
     public var themeName: String
     public var showingHelp = false
     public var editor: NoteEditor?
@@ -78,6 +98,7 @@ public struct ReviewState: Equatable, Sendable {
 
     public var screen: Action.Screen {
         if isTooSmall { return .tooSmall }
+        if byRecord { return group == nil ? .empty : (groupChoice == nil ? .byRecord : .groupConfirm) }
         return browsed != nil ? .browsing : (live != nil ? .review : .empty)
     }
 
@@ -108,6 +129,10 @@ public enum ReviewEvent: ScreenEvent {
     case corrected(OwnVerdict, ReviewPair, [OwnVerdict])
     case undone(ReviewPair?, QueueCounts, [OwnVerdict])
     case loaded(ReviewPair)
+    /// One-record review: a group claimed (nil: nothing left), decided, taken back.
+    case groupClaimed(RecordGroup?, QueueCounts)
+    case groupDecided([OwnVerdict], next: RecordGroup?, QueueCounts)
+    case groupUndone(RecordGroup, QueueCounts)
     /// A reveal was logged: `field` (nil: every field) of the pair may now show in full.
     case revealed(pairID: Int64, field: Int?)
     case failed(String)
@@ -123,6 +148,13 @@ public enum ReviewCommand: Equatable, Sendable {
     case jump(from: Int64, to: Int64)
     case undo(releasing: Int64?)
     case load(pairID: Int64)
+    /// One-record review.
+    case claimGroup(excluding: Set<Int64>)
+    case decideGroup([Int64], match: Int64?, othersAreNonMatches: Bool, skipped: Set<Int64>)
+    case undoGroup(DecidedGroup, releasing: [Int64])
+    case skipGroup([Int64], skipped: Set<Int64>)
+    case renewGroup([Int64])
+    case releaseGroup([Int64])
     /// Log a reveal of `field` (an index into the pair's fields; nil: the whole pair).
     case reveal(pairID: Int64, field: Int?, fieldName: String?)
     /// Keep the claim on the pair in hand alive.
@@ -131,7 +163,9 @@ public enum ReviewCommand: Equatable, Sendable {
 }
 
 public enum ReviewApp: ScreenProgram {
-    public static func start(_ state: ReviewState) -> [ReviewCommand] { [.claimNext(excluding: [])] }
+    public static func start(_ state: ReviewState) -> [ReviewCommand] {
+        state.byRecord ? [.claimGroup(excluding: [])] : [.claimNext(excluding: [])]
+    }
     public static func render(_ state: ReviewState) -> ScreenBuffer { ReviewView.render(state) }
     public static func exitStatus(_ state: ReviewState) -> Int32? { state.exitStatus }
     public static func themeName(_ state: ReviewState) -> String? { state.themeName }
@@ -145,11 +179,41 @@ public enum ReviewApp: ScreenProgram {
             state.height = height
             return []
         case .tick:
+            if let group = state.group { return [.renewGroup(group.pairIDs)] }
             return state.live.map { [.renew(pairID: $0.id)] } ?? []
         case let .terminalGone(status):
-            // The pair in hand goes back to the queue.
+            // The pair (or group) in hand goes back to the queue.
             state.exitStatus = status
-            return [.quit(releasing: state.live?.id)]
+            return quitting(state)
+        case let .groupClaimed(group, counts):
+            state.group = group
+            state.counts = counts
+            state.groupChoice = nil
+            if group == nil && !state.skipped.isEmpty {
+                state.skipped = []
+                return [.claimGroup(excluding: [])]
+            }
+            return []
+        case let .groupDecided(verdicts, next, counts):
+            if let group = state.group {
+                state.decidedGroups.append(DecidedGroup(record: group.record, pairs: verdicts.map(\.pairID)))
+            }
+            let matches = verdicts.filter { $0.verdict == .match }.count, nonMatches = verdicts.count - matches
+            state.message = StatusMessage(text: "Saved: \(matches) match\(matches == 1 ? "" : "es"), \(nonMatches) non-match\(nonMatches == 1 ? "" : "es")"
+                                          + (verdicts.count < (state.group?.candidates.count ?? 0) ? "; the others are back in the queue" : ""),
+                                          role: matches > 0 ? .match : .nonMatch)
+            state.group = next
+            state.groupChoice = nil
+            state.counts = counts
+            return []
+        case let .groupUndone(group, counts):
+            state.decidedGroups.removeLast()
+            state.group = group
+            state.groupChoice = nil
+            state.counts = counts
+            state.message = StatusMessage(text: "Undone: the verdicts on \(group.record.uniqueID)'s candidates are withdrawn; it is back in hand",
+                                          role: .warning)
+            return []
         case let .claimed(pair, counts, recent):
             state.live = pair
             state.counts = counts
@@ -221,6 +285,12 @@ public enum ReviewApp: ScreenProgram {
         }
     }
 
+    /// What leaving asks for: the pair or group in hand goes back.
+    private static func quitting(_ state: ReviewState) -> [ReviewCommand] {
+        if let group = state.group { return [.releaseGroup(group.pairIDs), .quit(releasing: nil)] }
+        return [.quit(releasing: state.live?.id)]
+    }
+
     private static func handle(_ key: Key, _ state: inout ReviewState) -> [ReviewCommand] {
         guard let action = Action.action(for: key, on: state.keyScreen) else { return [] }
         if state.editor != nil { return edit(action, key, &state) }
@@ -229,6 +299,7 @@ public enum ReviewApp: ScreenProgram {
             return []
         }
         state.message = nil
+        if state.byRecord { return handleByRecord(action, key, &state) }
         switch action {
         case .match, .nonMatch, .unsure:
             let verdict: Verdict = action == .match ? .match : (action == .nonMatch ? .nonMatch : .unsure)
@@ -311,6 +382,70 @@ public enum ReviewApp: ScreenProgram {
         case .quit:
             state.exitStatus = 0
             return [.quit(releasing: state.live?.id)]
+        case .chooseCandidate, .noneMatch, .keepOthers:
+            return []  // one-record review's keys
+        }
+    }
+
+    /// Keys in one-record review: choose the match (or none), then confirm what the others are.
+    private static func handleByRecord(_ action: Action, _ key: Key, _ state: inout ReviewState) -> [ReviewCommand] {
+        switch action {
+        case .chooseCandidate, .noneMatch:
+            guard let group = state.group, state.groupChoice == nil else { return [] }
+            var choice = GroupChoice.none
+            if action == .chooseCandidate {
+                guard case let .character(digit) = key, let number = digit.wholeNumberValue,
+                      number >= 1, number <= group.candidates.count else {
+                    state.message = StatusMessage(text: "Candidates are numbered 1–\(group.candidates.count)", role: .dim)
+                    return []
+                }
+                choice = .match(group.candidates[number - 1].id)
+            }
+            // With one candidate there are no others to confirm.
+            if group.candidates.count == 1 {
+                if case let .match(pair) = choice { return [.decideGroup(group.pairIDs, match: pair, othersAreNonMatches: false, skipped: state.skipped)] }
+                return [.decideGroup(group.pairIDs, match: nil, othersAreNonMatches: true, skipped: state.skipped)]
+            }
+            state.groupChoice = choice
+            return []
+        case .confirm, .keepOthers:
+            guard let group = state.group, let choice = state.groupChoice else { return [] }
+            switch choice {
+            case let .match(pair):
+                return [.decideGroup(group.pairIDs, match: pair, othersAreNonMatches: action == .confirm, skipped: state.skipped)]
+            case .none:
+                guard action == .confirm else { return [] }  // "none match, the others undecided" decides nothing
+                return [.decideGroup(group.pairIDs, match: nil, othersAreNonMatches: true, skipped: state.skipped)]
+            }
+        case .cancel:
+            state.groupChoice = nil
+            return []
+        case .skip:
+            guard let group = state.group else { return [] }
+            state.skipped.formUnion(group.pairIDs)
+            state.message = StatusMessage(text: "Skipped \(group.record.uniqueID): its candidates are back in the queue", role: .dim)
+            return [.skipGroup(group.pairIDs, skipped: state.skipped)]
+        case .undo:
+            guard let last = state.decidedGroups.last else {
+                state.message = StatusMessage(text: "Nothing to undo", role: .dim)
+                return []
+            }
+            return [.undoGroup(last, releasing: state.group?.pairIDs ?? [])]
+        case .blind:
+            state.blind.toggle()
+            return []
+        case .theme:
+            let names = Theme.builtInNames
+            state.themeName = names[((names.firstIndex(of: state.themeName) ?? -1) + 1) % names.count]
+            return []
+        case .help:
+            state.showingHelp = true
+            return []
+        case .quit:
+            state.exitStatus = 0
+            return quitting(state)
+        default:
+            return []
         }
     }
 

@@ -7,22 +7,29 @@ import Foundation
 public enum ReviewRunner {
     /// Runs until the reviewer quits (exit status 0), a signal arrives (128 + signal) or the
     /// terminal goes away (129); the pair in hand goes back to the queue on every way out.
-    /// Returns the status and what the session did.
-    /// Masked when asked (`masked`) or when the queue masks by default.
-    public static func run(queuePath: String, themeName: String?, blind: Bool, masked: Bool = false, adjudicate: Bool = false)
+    /// Returns the status and what the session did. Masked when asked (`masked`) or when the
+    /// queue masks by default; `byRecord`: one record at a time with all its pending candidates.
+    public static func run(queuePath: String, themeName: String?, blind: Bool, masked: Bool = false, byRecord: Bool = false,
+                           adjudicate: Bool = false)
         throws(ClericalError) -> (status: Int32, summary: ReviewSummary) {
         let theme = try Theme.load(themeName ?? Theme.startingName)
         let account = try Identity.current()
         try Reviewers.require(adjudicate ? .adjudicate : .review, queue: queuePath, account: account)
+        let masks = try masked ? true : Reviewers.masksByDefault(queue: queuePath)
+        if byRecord && (masks || adjudicate) {
+            // One record against many candidates has no pair to mask against, nor a dispute to settle.
+            throw ClericalError(.usage, masks ? "--by-record cannot be masked (the queue masks by default, or --mask was given): review pair by pair"
+                                              : "--by-record and --adjudicate cannot be combined: disputes are settled pair by pair")
+        }
         let queue = try ReviewQueue(path: queuePath, reviewer: account, mode: adjudicate ? .adjudicate : .review)
         defer { queue.close() }
         let terminal = try CursesTerminal(theme: theme)
         defer { terminal.end() }
         let size = terminal.size
-        let masks = try masked ? true : Reviewers.masksByDefault(queue: queuePath)
         var state = ReviewState(queueName: URL(fileURLWithPath: queuePath).lastPathComponent, reviewer: queue.reviewer,
                                 width: size.width, height: size.height, blind: blind, themeName: theme.name)
         state.masked = masks
+        state.byRecord = byRecord
         let session = ReviewSession(queue: queue)
         let status = ScreenRunner.run(ScreenLoop(ReviewApp.self, state: state, session: session), on: terminal, theme: theme)
         return (status, session.summary())

@@ -72,6 +72,32 @@ public final class ReviewSession: ScreenSession {
             }
         case let .load(pairID):
             return attempt { () throws(ClericalError) in .loaded(try queue.pair(pairID)) }
+        case let .claimGroup(skipped):
+            return attempt { () throws(ClericalError) in .groupClaimed(try queue.claimNextGroup(excluding: skipped), try queue.counts()) }
+        case let .decideGroup(pairs, match, others, skipped):
+            return attempt { () throws(ClericalError) in
+                let (decided, next, counts) = try queue.decideGroup(pairs, match: match, othersAreNonMatches: others, excluding: skipped)
+                verdictTimes += decided.map { _ in Date() }
+                if queue.reestimationIsDue { reestimation.start(queue: queue.path) }
+                return .groupDecided(decided, next: next, counts)
+            }
+        case let .undoGroup(decided, releasing):
+            return attempt { () throws(ClericalError) in
+                let group = try queue.undoGroup(decided.pairs, record: decided.record, releasing: releasing)
+                verdictTimes.removeLast(min(verdictTimes.count, decided.pairs.count))
+                return .groupUndone(group, try queue.counts())
+            }
+        case let .skipGroup(pairs, skipped):
+            return attempt { () throws(ClericalError) in
+                try queue.releaseGroup(pairs)
+                return .groupClaimed(try queue.claimNextGroup(excluding: skipped), try queue.counts())
+            }
+        case let .renewGroup(pairs):
+            try? queue.renewGroup(pairs)
+            return nil
+        case let .releaseGroup(pairs):
+            try? queue.releaseGroup(pairs)
+            return nil
         case let .reveal(pairID, field, fieldName):
             return attempt { () throws(ClericalError) in
                 try queue.reveal(pairID, field: fieldName)

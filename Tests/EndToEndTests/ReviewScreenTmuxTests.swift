@@ -123,6 +123,38 @@ final class ReviewScreenTmuxTests: XCTestCase {
         XCTAssertFalse(unmasked.capture().contains("MASKED"))
     }
 
+    /// One-record review in the real binary: a single candidate decided by its key, a group of
+    /// three chosen and confirmed, then undone whole; the file holds each step.
+    func testByRecordWithUndo() throws {
+        let candidates = folder.appendingPathComponent("candidates.db").path
+        XCTAssertEqual(try Binary.run(["import", candidates, fixtures.appendingPathComponent("candidates.csv").path,
+                                       "--model", fixtures.appendingPathComponent("model.json").path, "--review-probability", "0:1"]).status, 0)
+        let tmux = try TmuxSession("\(Binary.clerical.path) review \(candidates) --by-record")
+        tmux.waitFor("1 candidate of CUS-0000103")
+        tmux.send("1"); tmux.waitFor("3 candidates of CUS-0000101")
+        tmux.send("2"); tmux.waitFor("Candidate 2 is the match")
+        tmux.send("Enter"); tmux.waitFor("Saved: 1 match, 2 non-matches")
+        tmux.send("z"); tmux.waitFor("Undone: the verdicts on CUS-0000101")
+        tmux.send("q"); tmux.waitFor("EXIT=0")
+
+        let db = try DatabaseQueue(path: candidates)
+        defer { try? db.close() }
+        try db.read { db in
+            let rows = try Row.fetchAll(db, sql: "SELECT pair_id, verdict FROM decision ORDER BY id")
+            XCTAssertEqual(rows.map { $0["verdict"] as String? }, ["match", "non-match", "match", "non-match", nil, nil, nil])
+            XCTAssertEqual(Set(rows.suffix(3).map { $0["pair_id"] as Int64 }), [1, 2, 3], "the whole group withdrawn")
+            XCTAssertEqual(try String.fetchAll(db, sql: "SELECT state FROM pair WHERE id IN (1, 2, 3)"), ["pending", "pending", "pending"],
+                           "taken back, then handed back on quit")
+            XCTAssertEqual(try Int.fetchOne(db, sql: "SELECT count(*) FROM claim"), 0)
+        }
+        XCTAssertTrue(tmux.capture().contains("This session: 1 verdict"), tmux.capture())
+
+        // Masking has no pair to mask against here: refused with a line, nothing claimed.
+        let masked = try Binary.run(["review", candidates, "--by-record", "--mask"], environment: ["TERM": "xterm"])
+        XCTAssertEqual(masked.status, 64, masked.stderr)
+        XCTAssertTrue(masked.stderr.contains("--by-record cannot be masked"), masked.stderr)
+    }
+
     /// The same golden text as the buffer test, bar the header line (account and file name).
     func testScreenMatchesTheGoldenScreen() throws {
         let tmux = try TmuxSession(review)

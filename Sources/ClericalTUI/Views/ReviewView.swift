@@ -25,7 +25,9 @@ public enum ReviewView {
             return buffer
         }
         drawHeader(state, &buffer)
-        if let pair = state.shown {
+        if state.byRecord {
+            if let group = state.group { ByRecordView.draw(group, state, &buffer) } else { drawEmpty(state, &buffer) }
+        } else if let pair = state.shown {
             drawPair(pair, state, &buffer)
         } else {
             drawEmpty(state, &buffer)
@@ -45,7 +47,7 @@ public enum ReviewView {
         switch state.shown?.kind {
         case .secondReview?: badge = "SECOND REVIEW"
         case .adjudication?: badge = "ADJUDICATION"
-        default: badge = state.masked ? "MASKED" : nil
+        default: badge = state.masked ? "MASKED" : (state.byRecord ? "BY RECORD" : nil)
         }
         let counts = state.counts
         Widgets.header(title: "clerical", context: "\(state.queueName) · reviewer \(state.reviewer)", badge: badge,
@@ -55,6 +57,8 @@ public enum ReviewView {
         let position: String
         if let index = state.browseIndex, let pair = state.browsed {
             position = "your verdict \(index + 1) of \(state.recent.count) · pair #\(pair.id) "
+        } else if let group = state.group {
+            position = "\(group.candidates.count) candidate\(group.candidates.count == 1 ? "" : "s") of \(group.record.uniqueID) "
         } else if let live = state.live {
             position = "pair \(min(counts.decided + 1, counts.forReview)) of \(counts.forReview) · #\(live.id) "
         } else {
@@ -358,12 +362,12 @@ public enum ReviewView {
     /// The help overlay, generated from the action table: every action of the review screens.
     static func drawHelp(_ state: ReviewState, _ buffer: inout ScreenBuffer) {
         let width = min(state.width - 4, 72)
-        var lines: [(String, CellStyle)] = Action.reviewBindings.map { binding in
+        var lines: [(String, CellStyle)] = (state.byRecord ? Action.byRecordBindings : Action.reviewBindings).map { binding in
             let key = binding.keyLabel.padding(toLength: 5, withPad: " ", startingAt: 0)
             let name = binding.name.padding(toLength: 10, withPad: " ", startingAt: 0)
             return ("\(key) \(name) \(binding.help)", CellStyle(.normal))
         }
-        lines.append(("In a note: " + Widgets.hint(.noteEditor, width: width - 15), CellStyle(.normal)))
+        if !state.byRecord { lines.append(("In a note: " + Widgets.hint(.noteEditor, width: width - 15), CellStyle(.normal))) }
         lines.append(("", CellStyle(.normal)))
         lines.append((Widgets.hint(.help, width: width - 4).capitalisingFirstLetter + ".", CellStyle(.dim)))
         _ = drawBox(title: "Keys", lines: lines, width: width, state, &buffer)

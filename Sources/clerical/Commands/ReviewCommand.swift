@@ -14,21 +14,23 @@ struct ReviewCommand: ParsableCommand {
     @Flag(help: "Hide the model's evidence (scores, weights, levels) to avoid anchoring on them.") var blind = false
     @Flag(help: "Mask values: show only the characters that differ; r and R reveal a row or the pair, and every reveal is logged.")
     var mask = false
+    @Flag(help: "One record at a time with all its pending candidates: 1–9 the match, n none, then Enter (the others are non-matches) or k (they stay undecided).")
+    var byRecord = false
     @Flag(help: "Quality leads: settle disputed pairs (first and second review disagree); your verdict is final.")
     var adjudicate = false
 
     func run() throws {
-        try Self.review(queue: queue, theme: theme, blind: blind, masked: mask, adjudicate: adjudicate)
+        try Self.review(queue: queue, theme: theme, blind: blind, masked: mask, byRecord: byRecord, adjudicate: adjudicate)
     }
 
-    static func review(queue: String, theme: String?, blind: Bool, masked: Bool = false, adjudicate: Bool = false) throws {
+    static func review(queue: String, theme: String?, blind: Bool, masked: Bool = false, byRecord: Bool = false, adjudicate: Bool = false) throws {
         var summary: ReviewSummary?
         defer {
             // After the screen has ended; not on a hang-up, with nobody left to read it.
             if let summary { print(ReviewSummaryText.line(summary)) }
         }
         try runningScreen { () throws(ClericalError) in
-            let run = try ReviewRunner.run(queuePath: queue, themeName: theme, blind: blind, masked: masked, adjudicate: adjudicate)
+            let run = try ReviewRunner.run(queuePath: queue, themeName: theme, blind: blind, masked: masked, byRecord: byRecord, adjudicate: adjudicate)
             if run.status != 129 { summary = run.summary }
             return run.status
         }
