@@ -61,6 +61,29 @@ final class MaskedReviewTests: XCTestCase {
         XCTAssertFalse(ReviewView.render(state).text().contains("王"), "agreeing values are masked whole")
     }
 
+    /// Names written with combining marks (decomposed) beside their precomposed forms and
+    /// other spellings: one glyph per cell hidden, so the columns stay where they are.
+    func testCombiningMarksKeepTheirCells() throws {
+        let queue = try ReviewQueue(path: queuePath, reviewer: "ana")
+        defer { queue.close() }
+        for (width, height) in [(80, 24), (120, 40)] {
+            var state = ReviewState(queueName: "masked.db", reviewer: "ana", width: width, height: height, blind: false, themeName: "default")
+            state.masked = true
+            var pair = try queue.pair(2)
+            pair.left.values[0] = "Sio\u{301}bha\u{301}n"   // decomposed
+            pair.right.values[0] = "Siobhán"                   // precomposed
+            pair.left.values[1] = "Nguye\u{302}\u{303}n"
+            pair.right.values[1] = "Nguyen"
+            state.live = pair
+            let frame = ReviewView.render(state)
+            let columns = ReviewView.columns(pair, state)
+            for y in 4..<8 where !frame.text(x: columns.rightX, y: y).isEmpty {
+                XCTAssertNotEqual(frame.text(x: columns.rightX, y: y), " ", "row \(y): the right column starts where it should")
+            }
+            assertSnapshot(frame.text(), named: "masked-combining-\(width)x\(height)")
+        }
+    }
+
     /// r reveals the selected row, R the whole pair, each logged (who, pair, field) before it
     /// shows; the log verifies, and a reveal changed behind the tool's back is found.
     func testRevealsAreLoggedAndChained() throws {

@@ -66,7 +66,7 @@ final class ReviewScreenTests: XCTestCase {
             XCTAssertEqual(state.live?.kind, .secondReview)
             let text = ReviewView.render(state).text()
             XCTAssertTrue(text.contains("SECOND REVIEW"), text)
-            for hidden in ["weight", "probability", "Exact", "JW", "█│", "│█", "ana", "moved house", "match ·"] {
+            for hidden in ["weight", "probability", "Exact", "JW", "█│", "│█", "ana", "moved house", "match ·", "comparison vector"] {
                 XCTAssertFalse(text.contains(hidden), "the second review shows «\(hidden)»")
             }
             assertSnapshot(text, named: "second-review-\(width)x\(height)")
