@@ -299,6 +299,7 @@ public enum ReviewApp: ScreenProgram {
             return []
         }
         state.message = nil
+        if let commands = common(action, &state) { return commands }
         if state.byRecord { return handleByRecord(action, key, &state) }
         switch action {
         case .match, .nonMatch, .unsure:
@@ -365,26 +366,34 @@ public enum ReviewApp: ScreenProgram {
             }
             state.browseIndex = index - 1
             return [.load(pairID: state.recent[index - 1].pairID)]
+        case .blind, .theme, .help, .quit:
+            return []  // `common`
+        case .claimUp, .claimDown, .expireClaim, .reassignClaim, .switchView, .confirm, .cancel, .cursorLeft, .cursorRight,
+             .deleteBackward, .deleteForward, .type, .closeHelp:
+            return []  // the dashboard's and the overlays' keys: never bound on the review screens
+        case .chooseCandidate, .noneMatch, .keepOthers:
+            return []  // one-record review's keys
+        }
+    }
+
+    /// Keys that work alike in pair and one-record review; nil for the others.
+    private static func common(_ action: Action, _ state: inout ReviewState) -> [ReviewCommand]? {
+        switch action {
         case .blind:
             state.blind.toggle()
-            return []
         case .theme:
             let names = Theme.builtInNames
             state.themeName = names[((names.firstIndex(of: state.themeName) ?? -1) + 1) % names.count]
             state.message = StatusMessage(text: "Theme: \(state.themeName)", role: .dim)
-            return []
         case .help:
             state.showingHelp = true
-            return []
-        case .claimUp, .claimDown, .expireClaim, .reassignClaim, .switchView, .confirm, .cancel, .cursorLeft, .cursorRight,
-             .deleteBackward, .deleteForward, .type, .closeHelp:
-            return []  // the dashboard's and the overlays' keys: never bound on the review screens
         case .quit:
             state.exitStatus = 0
-            return [.quit(releasing: state.live?.id)]
-        case .chooseCandidate, .noneMatch, .keepOthers:
-            return []  // one-record review's keys
+            return quitting(state)
+        default:
+            return nil
         }
+        return []
     }
 
     /// Keys in one-record review: choose the match (or none), then confirm what the others are.
@@ -431,19 +440,6 @@ public enum ReviewApp: ScreenProgram {
                 return []
             }
             return [.undoGroup(last, releasing: state.group?.pairIDs ?? [])]
-        case .blind:
-            state.blind.toggle()
-            return []
-        case .theme:
-            let names = Theme.builtInNames
-            state.themeName = names[((names.firstIndex(of: state.themeName) ?? -1) + 1) % names.count]
-            return []
-        case .help:
-            state.showingHelp = true
-            return []
-        case .quit:
-            state.exitStatus = 0
-            return quitting(state)
         default:
             return []
         }

@@ -9,14 +9,10 @@ import XCTest
 /// CUS-0000101 three.
 final class ByRecordTests: XCTestCase {
     var folder: URL!
-    var queuePath: String { folder.appendingPathComponent("by-record.db").path }
+    var queuePath: String!
 
     override func setUpWithError() throws {
-        folder = FileManager.default.temporaryDirectory.appendingPathComponent("clerical-by-record-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-        let fixtures = ReviewScreenTests.fixtures
-        try SplinkImporter.run(queue: queuePath, predictions: fixtures.appendingPathComponent("candidates.csv").path,
-                               model: fixtures.appendingPathComponent("model.json").path, band: .probability(low: 0, high: 1))
+        (folder, queuePath) = try importedQueue("candidates.csv", named: "by-record")
     }
 
     override func tearDown() { try? FileManager.default.removeItem(at: folder) }

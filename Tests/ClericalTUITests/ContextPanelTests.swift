@@ -10,19 +10,15 @@ import XCTest
 /// comparison vector and bo called it a non-match.
 final class ContextPanelTests: XCTestCase {
     var folder: URL!
-    var queuePath: String { folder.appendingPathComponent("candidates.db").path }
+    var queuePath: String!
 
     override func setUpWithError() throws {
-        folder = FileManager.default.temporaryDirectory.appendingPathComponent("clerical-context-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-        try Self.makeQueue(at: queuePath)
+        (folder, queuePath) = try Self.makeQueue()
     }
 
     /// The candidates fixture imported, and bo's two verdicts, each pair reached by jumping to it.
-    static func makeQueue(at path: String) throws {
-        let fixtures = ReviewScreenTests.fixtures
-        try SplinkImporter.run(queue: path, predictions: fixtures.appendingPathComponent("candidates.csv").path,
-                               model: fixtures.appendingPathComponent("model.json").path, band: .probability(low: 0, high: 1))
+    static func makeQueue() throws -> (folder: URL, path: String) {
+        let (folder, path) = try importedQueue("candidates.csv", named: "candidates")
         let bo = try ReviewQueue(path: path, reviewer: "bo")
         defer { bo.close() }
         for (pair, verdict) in [(Int64(4), Verdict.match), (6, .nonMatch)] {
@@ -30,6 +26,7 @@ final class ContextPanelTests: XCTestCase {
             if inHand.id != pair { XCTAssertEqual(try bo.jump(from: inHand.id, to: pair).id, pair) }
             _ = try bo.decide(pair, verdict, note: nil, shown: nil)
         }
+        return (folder, path)
     }
 
     override func tearDown() { try? FileManager.default.removeItem(at: folder) }

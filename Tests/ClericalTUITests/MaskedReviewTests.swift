@@ -9,14 +9,10 @@ import XCTest
 /// and reveals logged before they show.
 final class MaskedReviewTests: XCTestCase {
     var folder: URL!
-    var queuePath: String { folder.appendingPathComponent("masked.db").path }
+    var queuePath: String!
 
     override func setUpWithError() throws {
-        folder = FileManager.default.temporaryDirectory.appendingPathComponent("clerical-masked-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-        let fixtures = ReviewScreenTests.fixtures
-        try SplinkImporter.run(queue: queuePath, predictions: fixtures.appendingPathComponent("predictions.csv").path,
-                               model: fixtures.appendingPathComponent("model.json").path, band: .probability(low: 0, high: 1))
+        (folder, queuePath) = try importedQueue("predictions.csv", named: "masked")
     }
 
     override func tearDown() { try? FileManager.default.removeItem(at: folder) }

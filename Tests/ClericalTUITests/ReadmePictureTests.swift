@@ -24,11 +24,8 @@ final class ReadmePictureTests: XCTestCase {
 
     /// The review screen on the candidates fixture: a link, the pattern's history, candidates.
     func testTheReviewScreenPicture() throws {
-        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("clerical-picture-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        let (folder, path) = try ContextPanelTests.makeQueue()
         defer { try? FileManager.default.removeItem(at: folder) }
-        let path = folder.appendingPathComponent("candidates.db").path
-        try ContextPanelTests.makeQueue(at: path)
         let screen = try ContextPanelTests.started(path, width: 120, height: 40)
         try ContextPanelTests.onPairOne(screen)
         defer { screen.session.queue.close() }

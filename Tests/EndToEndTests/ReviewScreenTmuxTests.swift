@@ -63,12 +63,19 @@ final class ReviewScreenTmuxTests: XCTestCase {
         XCTAssertEqual(try states(), ["decided": 3, "pending": 2], "the skipped pair and the one on screen at quit are back in the queue")
     }
 
+    /// The candidates fixture (records with several candidates) imported by the binary.
+    func importCandidates() throws -> String {
+        let candidates = folder.appendingPathComponent("candidates.db").path
+        let run = try Binary.run(["import", candidates, fixtures.appendingPathComponent("candidates.csv").path,
+                                  "--model", fixtures.appendingPathComponent("model.json").path, "--review-probability", "0:1"])
+        XCTAssertEqual(run.status, 0, run.stderr)
+        return candidates
+    }
+
     /// Jumping to another candidate of a record on screen, then deciding it: the verdict is on
     /// the candidate, and the pair that was in hand is back in the queue.
     func testJumpingToAnotherCandidate() throws {
-        let candidates = folder.appendingPathComponent("candidates.db").path
-        XCTAssertEqual(try Binary.run(["import", candidates, fixtures.appendingPathComponent("candidates.csv").path,
-                                       "--model", fixtures.appendingPathComponent("model.json").path, "--review-probability", "0:1"]).status, 0)
+        let candidates = try importCandidates()
         let tmux = try TmuxSession("\(Binary.clerical.path) review \(candidates)")
         tmux.waitFor("also pairs with")
         func pairInHand() -> Int64? {
@@ -126,9 +133,7 @@ final class ReviewScreenTmuxTests: XCTestCase {
     /// One-record review in the real binary: a single candidate decided by its key, a group of
     /// three chosen and confirmed, then undone whole; the file holds each step.
     func testByRecordWithUndo() throws {
-        let candidates = folder.appendingPathComponent("candidates.db").path
-        XCTAssertEqual(try Binary.run(["import", candidates, fixtures.appendingPathComponent("candidates.csv").path,
-                                       "--model", fixtures.appendingPathComponent("model.json").path, "--review-probability", "0:1"]).status, 0)
+        let candidates = try importCandidates()
         let tmux = try TmuxSession("\(Binary.clerical.path) review \(candidates) --by-record")
         tmux.waitFor("1 candidate of CUS-0000103")
         tmux.send("1"); tmux.waitFor("3 candidates of CUS-0000101")
