@@ -72,6 +72,24 @@ final class ContextPanelTests: XCTestCase {
         }
     }
 
+    /// After a verdict the next pair's context is read on the second connection while the
+    /// commit waits: it holds the verdict just given, it is what a read after the commit finds,
+    /// and the frame drawn meanwhile is the one shown.
+    func testTheNextPairsContextHoldsTheVerdictJustGiven() throws {
+        let screen = try started(width: 120, height: 40)
+        try onPairOne(screen)
+        let drawnBefore = screen.framesDrawnAhead
+        screen.press([.character("m")])
+        let next = try XCTUnwrap(screen.state.live)
+        XCTAssertEqual(next.context, try screen.session.queue.pair(next.id).context, "as a read after the commit finds it")
+        XCTAssertEqual(screen.framesDrawnAhead, drawnBefore + 1, "the frame drawn while the commit waited is kept")
+        // Every pair left (2, 3, 5) shares a record with pair 1: it is there, decided, and a link.
+        let mine = (next.context.left + next.context.right).first { $0.pairID == 1 }
+        XCTAssertEqual(mine?.state, .decided(by: "ana", .match), "next is pair \(next.id)")
+        XCTAssertTrue(next.context.links.contains { $0.reviewer == "ana" }, "\(next.context.links)")
+        screen.session.queue.close()
+    }
+
     /// Blind review hides the history and every probability; the candidates and states stay.
     func testBlindHidesTheHistoryAndEveryProbability() throws {
         let screen = try started(width: 120, height: 40, blind: true)

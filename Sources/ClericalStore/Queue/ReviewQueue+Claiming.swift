@@ -9,7 +9,7 @@ extension ReviewQueue {
     /// Claims the next pair to review and returns it, or nil when none is left (see
     /// `Claims.Order` for the order of each kind).
     public func claimNext(excluding skipped: Set<Int64> = []) throws(ClericalError) -> ReviewPair? {
-        try write { db in try self.claim(db, excluding: skipped) }
+        try withContext(try write { db in try self.claim(db, excluding: skipped) })
     }
 
     /// Claims the next pair inside the caller's transaction (a verdict and the next claim
@@ -26,17 +26,17 @@ extension ReviewQueue {
     /// model alike: what a reviewer sampling candidate pairs at random would meet. `fraction`
     /// in [0, 1) picks the place. Returns nil when every pair is decided or claimed.
     public func claimRandom(at fraction: Double) throws(ClericalError) -> ReviewPair? {
-        try write { db in
+        try withContext(try write { db in
             guard let claimed = try self.claimOrder(db).random(at: fraction, now: Date().timeIntervalSince1970) else { return nil }
             return try self.loadClaimed(db, claimed)
-        }
+        })
     }
 
     /// Claims `target`, a pending pair of the review band (another candidate of a record on
     /// screen), and hands `current` back, in one transaction. Refused, with `current` kept, when
     /// `target` is no longer pending.
     public func jump(from current: Int64, to target: Int64) throws(ClericalError) -> ReviewPair {
-        try write { db in
+        let pair = try write { db in
             let open = try self.statement(db, """
                 SELECT t.review_priority FROM pair p JOIN pattern t ON t.id = p.pattern_id
                 WHERE p.id = ? AND p.state = 'pending' AND t.in_band = 1
@@ -50,6 +50,7 @@ extension ReviewQueue {
             let claimed = try self.claimOrder(db).take(target, kind: .review, priority: priority, now: Date().timeIntervalSince1970)
             return try self.loadClaimed(db, claimed)
         }
+        return try withContext(pair) ?? pair
     }
 
     /// Keeps this reviewer's claim on a pair alive while it is on screen.

@@ -27,12 +27,27 @@ extension ReviewQueue {
                                    excluding skipped: Set<Int64> = [],
                                    whileCommitting: (@Sendable ((OwnVerdict, ReviewPair?, QueueCounts)) -> Void)? = nil)
         throws(ClericalError) -> (OwnVerdict, ReviewPair?, QueueCounts) {
-        try write(whileCommitting: whileCommitting) { db in
+        // While the commit waits for the disk: the next pair's context, read on the second
+        // connection with this verdict put in, then the screen's own work (the next frame).
+        let reader = contextReader, reviewer = self.reviewer
+        let read = ContextBox()
+        let alongside: @Sendable ((OwnVerdict, ReviewPair?, QueueCounts)) -> Void = { outcome in
+            var next = outcome.1
+            if let pair = next, let context = try? reader.context(pair.id, own: .init(pair: pairID, verdict: verdict, reviewer: reviewer)) {
+                next?.context = context
+                read.set(context)
+            }
+            whileCommitting?((outcome.0, next, outcome.2))
+        }
+        var (saved, next, counts) = try write(whileCommitting: alongside) { db in
             let saved = try self.record(db, pairID, verdict, note: note, shown: shown)
             self.reestimationIsDue = try self.checkReestimationDue(db)
             let next = try self.claim(db, excluding: skipped)
             return (saved, next, try self.counts(db))
         }
+        // Read after the commit instead when the reader could not (the frame drawn meanwhile is then redrawn).
+        if let context = read.get() { next?.context = context } else { next = try withContext(next) }
+        return (saved, next, counts)
     }
 
     func record(_ db: Database, _ pairID: Int64, _ verdict: Verdict, note: String?, shown: PatternScore?) throws -> OwnVerdict {
@@ -91,7 +106,7 @@ extension ReviewQueue {
     /// and claims the pair again, so it comes straight back. Returns the pair, or nil when
     /// there is nothing to undo.
     public func undoLast() throws(ClericalError) -> ReviewPair? {
-        try write { db in
+        try withContext(try write { db in
             guard let last = try Row.fetchOne(db, sql: """
                 SELECT d.pair_id FROM decision d
                 WHERE d.reviewer = ? AND d.kind = 'review' AND d.verdict IS NOT NULL
@@ -105,7 +120,7 @@ extension ReviewQueue {
             try Claims.acquire(self.prepare(db), pair: pairID, kind: .review, holder: self.reviewer,
                                until: Date().timeIntervalSince1970 + self.leaseSeconds, priority: 0)
             return try self.loadPair(db, pairID)
-        }
+        })
     }
 
 
@@ -135,4 +150,13 @@ extension ReviewQueue {
         try insert.step()
         return content
     }
+}
+
+/// The context read alongside a commit, handed back to the thread that waited for it.
+final class ContextBox: @unchecked Sendable {  // every access holds `lock`
+    private let lock = NSLock()
+    private var context: PairContext?
+
+    func set(_ value: PairContext?) { lock.withLock { context = value } }
+    func get() -> PairContext? { lock.withLock { context } }
 }

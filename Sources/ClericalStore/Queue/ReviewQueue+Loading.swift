@@ -3,14 +3,14 @@ import Foundation
 import GRDB
 import GRDBSQLite
 
-/// Loading a pair with its records, its comparison evidence, its context (`+Context`) and, for
-/// an adjudicator, the verdicts in dispute.
+/// Loading a pair with its records, its comparison evidence and, for an adjudicator, the
+/// verdicts in dispute. Its context (`+Context`) is read after the write that claimed it.
 extension ReviewQueue {
     func loadPair(_ db: Database, _ id: Int64, kind: DecisionKind = .review, withVerdict: Bool = true) throws -> ReviewPair {
         try refreshLookups(db)
         let query = try statement(db, """
             SELECT t.gammas, t.match_weight, l.source_dataset, l.unique_id, l.field_values,
-                   r.source_dataset, r.unique_id, r.field_values, p.left_record_id, p.right_record_id, p.pattern_id, t.pair_count
+                   r.source_dataset, r.unique_id, r.field_values
             FROM pair p JOIN pattern t ON t.id = p.pattern_id
             JOIN record l ON l.id = p.left_record_id JOIN record r ON r.id = p.right_record_id
             WHERE p.id = ?
@@ -21,8 +21,7 @@ extension ReviewQueue {
              left: ReviewRecord(sourceDataset: row.text(2) ?? "", uniqueID: row.text(3) ?? "",
                               values: Self.values(row.text(4) ?? "[]", count: fieldNames.count)),
              right: ReviewRecord(sourceDataset: row.text(5) ?? "", uniqueID: row.text(6) ?? "",
-                               values: Self.values(row.text(7) ?? "[]", count: fieldNames.count)),
-             place: PairPlace(pair: id, left: row.int64(8), right: row.int64(9), pattern: row.int64(10), patternPairs: Int(row.int64(11))))
+                               values: Self.values(row.text(7) ?? "[]", count: fieldNames.count)))
         }) else {
             throw ClericalError(.dataError, "pair \(id) is not in the queue")
         }
@@ -47,7 +46,6 @@ extension ReviewQueue {
             evidence: evidence, priorWeight: model.priorWeight, score: PatternScore(matchWeight: row.weight),
             verdict: kind == .review ? latest?.verdict : nil, note: kind == .review ? latest?.note : nil)
         pair.kind = kind
-        pair.context = try loadContext(db, row.place)
         if claimLookups.auditsExist, kind == .review {
             let audited = try statement(db, "SELECT EXISTS (SELECT 1 FROM audit_pair WHERE pair_id = ?)")
             audited.bind(1, id)

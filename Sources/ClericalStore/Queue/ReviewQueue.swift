@@ -105,6 +105,8 @@ public final class ReviewQueue {
     /// What the claim order looks up rarely (reservations, second reviews, audits, claims).
     var claimLookups = Claims.Order.Lookups()
     var reestimateEverySeen = 0
+    /// The context of the next pair is read here while a verdict commits.
+    let contextReader: ContextReader
 
     public init(path: String, reviewer: String, leaseSeconds: Double = 120, mode: Mode = .review) throws(ClericalError) {
         self.path = path
@@ -123,6 +125,7 @@ public final class ReviewQueue {
         } catch {
             throw Self.clericalError(error, path: path)
         }
+        contextReader = ContextReader(path: path, fieldCount: fieldNames.count)
         fieldIndicesByComparison = model.comparisons.map { comparison in
             fieldNames.indices.filter { comparison.uses(field: fieldNames[$0]) }
         }
@@ -183,6 +186,7 @@ public final class ReviewQueue {
 
     public func close() {
         statements = [:]  // finalised before the connection closes
+        contextReader.close()
         try? database.close()
     }
 
@@ -204,7 +208,11 @@ public final class ReviewQueue {
     /// The pair with its records, the evidence under the current model, and this
     /// reviewer's latest verdict and note on it.
     public func pair(_ id: Int64) throws(ClericalError) -> ReviewPair {
-        try access { db in try self.loadPair(db, id) }
+        try access { db in
+            var pair = try self.loadPair(db, id)
+            pair.context = try self.contextLoader(db).load(id)
+            return pair
+        }
     }
 
     /// This reviewer's standing verdicts (withdrawn ones left out), newest first.

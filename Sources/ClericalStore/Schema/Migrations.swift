@@ -374,7 +374,7 @@ enum QueueSchema {
                 ALTER TABLE second_review DROP COLUMN lease_expires_at;
                 """)
         }
-        migrator.registerMigration("v8: a record's candidates, a pattern's reviewed pairs") { db in
+        migrator.registerMigration("v8: a record's candidates, a pattern's reviewed pairs", foreignKeyChecks: .immediate) { db in
             try db.execute(sql: """
                 -- The review screen lists each record's other candidates (the UNIQUE index on
                 -- (left_record_id, right_record_id) finds them from the left) and counts the
@@ -383,7 +383,7 @@ enum QueueSchema {
                 CREATE INDEX reviewed_pair_by_pattern ON pair(pattern_id) WHERE state = 'decided' OR state = 'disputed';
                 """)
         }
-        migrator.registerMigration("v9: reveals in masked review") { db in
+        migrator.registerMigration("v9: reveals in masked review", foreignKeyChecks: .immediate) { db in
             try db.execute(sql: """
                 -- A reviewer in masked review showing values in full: the pair, the field (NULL:
                 -- the whole pair), when. Append-only and hash-chained like decisions.
