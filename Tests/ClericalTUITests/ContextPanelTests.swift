@@ -98,7 +98,7 @@ final class ContextPanelTests: XCTestCase {
         XCTAssertTrue(text.contains("PRO-0000203") && text.contains("match · bo"), text)
         XCTAssertFalse(text.contains("comparison vector"), text)
         for candidate in screen.state.live!.context.left + screen.state.live!.context.right {
-            XCTAssertFalse(text.contains(ReviewView.formatProbability(candidate.probability)), text)
+            XCTAssertFalse(text.contains(ContextPanel.shortProbability(candidate.probability)), text)
         }
         XCTAssertFalse(text.contains("probability"), text)
     }

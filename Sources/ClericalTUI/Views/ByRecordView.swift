@@ -68,7 +68,7 @@ enum ByRecordView {
                 buffer.put(DisplayText.truncated(value, toWidth: column.width), x: column.x, y: y, style: CellStyle(role), marks: marks)
             }
             if !hidesModel {
-                buffer.put(ReviewView.formatProbability(pair.score.matchProbability), x: state.width - right, y: y,
+                buffer.put(ContextPanel.shortProbability(pair.score.matchProbability), x: state.width - right, y: y,
                            style: CellStyle(chosen ? .selection : .normal))
             }
             y += 1

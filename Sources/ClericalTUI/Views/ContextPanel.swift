@@ -89,7 +89,7 @@ enum ContextPanel {
         var used = buffer.put(key, x: x, y: y, style: CellStyle(.key, bold: true))
         used += 1
         let (status, role) = stateText(candidate.state, hideModel: hideModel)
-        let probability = hideModel ? "" : ReviewView.formatProbability(candidate.probability)
+        let probability = hideModel ? "" : shortProbability(candidate.probability)
         let tail = (probability.isEmpty ? "" : probability + "  ") + status
         let tailWidth = DisplayText.width(tail)
         // The other record: its id, then the values of the fields the comparisons read (none
@@ -98,6 +98,11 @@ enum ContextPanel {
         let who = ([candidate.other.uniqueID] + fields).map(DisplayText.sanitized).joined(separator: " · ")
         buffer.put(who, x: x + used, y: y, style: CellStyle(.normal), maxWidth: max(0, width - used - tailWidth - 1))
         buffer.put(tail, x: x + width - tailWidth, y: y, style: CellStyle(role))
+    }
+
+    /// A probability in at most six cells: beside a candidate the exact exponent adds nothing.
+    static func shortProbability(_ p: Double) -> String {
+        p > 0.999 ? ">0.999" : (p < 0.001 ? "<0.001" : NumberText.fixed(p, 3))
     }
 
     static func stateText(_ state: PairContext.State, hideModel: Bool) -> (String, Role) {
