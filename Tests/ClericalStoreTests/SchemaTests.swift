@@ -39,6 +39,36 @@ final class SchemaTests: XCTestCase {
         }
     }
 
+    /// The per-pattern verdict tally the trigger keeps equals a recount from the decisions,
+    /// after verdicts, an undo and a correction.
+    func testPatternVerdictsFollowEveryDecision() throws {
+        _ = try SplinkImporter.run(queue: path, predictions: Fixture.splink5Dedupe.predictions, model: Fixture.splink5Dedupe.model)
+        let queue = try ReviewQueue(path: path, reviewer: "ana")
+        var decided: [Int64] = []
+        for verdict in [Verdict.match, .nonMatch, .unsure, .match, .nonMatch, .match] {
+            let pair = try XCTUnwrap(queue.claimNext())
+            _ = try queue.decide(pair.id, verdict, note: nil, shown: nil)
+            decided.append(pair.id)
+        }
+        _ = try queue.undoLast()
+        _ = try queue.decide(decided[0], .nonMatch, note: "second thoughts", shown: nil)  // a correction
+        queue.close()
+        let db = try DatabaseQueue(path: path)
+        defer { try? db.close() }
+        let (kept, recount) = try db.read { db in
+            (try Row.fetchAll(db, sql: "SELECT pattern_id, matches, non_matches, unsure FROM pattern_verdicts WHERE matches + non_matches + unsure > 0 ORDER BY pattern_id"),
+             try Row.fetchAll(db, sql: """
+                SELECT p.pattern_id, sum(d.verdict = 'match') AS matches, sum(d.verdict = 'non-match') AS non_matches, sum(d.verdict = 'unsure') AS unsure
+                FROM decision d JOIN pair p ON p.id = d.pair_id
+                WHERE d.id = (SELECT max(id) FROM decision WHERE pair_id = d.pair_id) AND d.verdict IS NOT NULL
+                GROUP BY p.pattern_id ORDER BY p.pattern_id
+                """))
+        }
+        XCTAssertEqual(kept, recount)
+        XCTAssertEqual(kept.reduce(0) { $0 + ($1["matches"] as Int) + ($1["non_matches"] as Int) + ($1["unsure"] as Int) }, 5,
+                       "six verdicts, one undone")
+    }
+
     func testQueueFromBeforeV5IsUpgradedInPlaceWithTheSameRules() throws {
         // A queue as versions up to v4 wrote it: one pair, decided, with its decision.
         let old = try DatabaseQueue(path: path)

@@ -63,7 +63,7 @@ final class ContextPanelTests: XCTestCase {
             XCTAssertEqual(context.right.map(\.other.uniqueID), ["CUS-0000102", "CUS-0000103"])
             XCTAssertEqual(context.right.first?.state, .decided(by: "bo", .match))
             XCTAssertEqual(context.links.map(\.record), ["PRO-0000202"])
-            XCTAssertEqual(context.history, .init(pairs: 2, reviewed: 1, matches: 0, nonMatches: 1, unsure: 0, isCapped: false))
+            XCTAssertEqual(context.history, .init(pairs: 2, matches: 0, nonMatches: 1, unsure: 0))
             let text = screen.frame().text()
             XCTAssertTrue(text.contains("PRO-0000202 is already linked to CUS-0000102 (match, bo)"), text)
             XCTAssertTrue(text.contains("2 pairs share this comparison vector · 1 reviewed: 0 match, 1 non-match"), text)

@@ -51,21 +51,18 @@ public struct PairContext: Sendable, Equatable {
     /// Pairs that share this pair's comparison vector, and the verdicts on them.
     public struct History: Sendable, Equatable {
         public var pairs: Int
-        public var reviewed: Int
         public var matches: Int
         public var nonMatches: Int
         public var unsure: Int
-        /// Counting stopped at `PairContext.historyLimit` reviewed pairs.
-        public var isCapped: Bool
 
-        public init(pairs: Int, reviewed: Int, matches: Int, nonMatches: Int, unsure: Int, isCapped: Bool) {
+        public init(pairs: Int, matches: Int, nonMatches: Int, unsure: Int) {
             self.pairs = pairs
-            self.reviewed = reviewed
             self.matches = matches
             self.nonMatches = nonMatches
             self.unsure = unsure
-            self.isCapped = isCapped
         }
+
+        public var reviewed: Int { matches + nonMatches + unsure }
     }
 
     /// The left record's other candidates and the right record's, most probable first.
@@ -76,9 +73,6 @@ public struct PairContext: Sendable, Equatable {
 
     /// Candidates kept per record: more than any window shows.
     public static let candidatesPerRecord = 9
-    /// Reviewed pairs of a pattern counted for its history, at most: each costs a lookup on the
-    /// keypress path (32 saturated reviewers: 1,153 verdicts/s counting up to 200, 1,501 counting 1).
-    public static let historyLimit = 50
 
     public init(left: [Candidate] = [], right: [Candidate] = [], links: [Link] = [], history: History? = nil) {
         self.left = left

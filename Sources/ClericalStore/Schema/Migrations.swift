@@ -403,6 +403,39 @@ enum QueueSchema {
                 BEGIN SELECT RAISE(ABORT, 'reveals are append-only'); END;
                 """)
         }
+        migrator.registerMigration("v10: verdicts per pattern, kept by a trigger", foreignKeyChecks: .immediate) { db in
+            try db.execute(sql: """
+                -- The review screen's pattern history: per pattern, the standing verdicts (each
+                -- pair's latest decision row, when it has a verdict). A decision row takes back the
+                -- pair's previous one and adds its own, so the screen reads one row, not the
+                -- pattern's reviewed pairs one by one.
+                CREATE TABLE pattern_verdicts (
+                    pattern_id  INTEGER PRIMARY KEY REFERENCES pattern(id),
+                    matches     INTEGER NOT NULL DEFAULT 0,
+                    non_matches INTEGER NOT NULL DEFAULT 0,
+                    unsure      INTEGER NOT NULL DEFAULT 0
+                ) STRICT;
+                INSERT INTO pattern_verdicts (pattern_id, matches, non_matches, unsure)
+                    SELECT p.pattern_id, sum(d.verdict = 'match'), sum(d.verdict = 'non-match'), sum(d.verdict = 'unsure')
+                    FROM decision d JOIN pair p ON p.id = d.pair_id
+                    WHERE d.id = (SELECT max(id) FROM decision WHERE pair_id = d.pair_id) AND d.verdict IS NOT NULL
+                    GROUP BY p.pattern_id;
+                CREATE TRIGGER pattern_verdicts_follow_decisions AFTER INSERT ON decision
+                BEGIN
+                    INSERT OR IGNORE INTO pattern_verdicts (pattern_id) SELECT pattern_id FROM pair WHERE id = new.pair_id;
+                    -- (No UPDATE … FROM: SQLite would materialise it in an ephemeral table per verdict.)
+                    UPDATE pattern_verdicts SET
+                        matches = matches + (new.verdict IS 'match')
+                            - ((SELECT verdict FROM decision WHERE pair_id = new.pair_id AND id < new.id ORDER BY id DESC LIMIT 1) IS 'match'),
+                        non_matches = non_matches + (new.verdict IS 'non-match')
+                            - ((SELECT verdict FROM decision WHERE pair_id = new.pair_id AND id < new.id ORDER BY id DESC LIMIT 1) IS 'non-match'),
+                        unsure = unsure + (new.verdict IS 'unsure')
+                            - ((SELECT verdict FROM decision WHERE pair_id = new.pair_id AND id < new.id ORDER BY id DESC LIMIT 1) IS 'unsure')
+                    WHERE pattern_id = (SELECT pattern_id FROM pair WHERE id = new.pair_id);
+                END;
+                DROP INDEX reviewed_pair_by_pattern;
+                """)
+        }
         return migrator
     }
 

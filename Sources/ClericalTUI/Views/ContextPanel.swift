@@ -54,9 +54,8 @@ enum ContextPanel {
         buffer.repeatCharacter("┄", count: max(0, state.width - 21), x: 20, y: y, style: CellStyle(.rule))
         y += 1
         if !hidesModel(pair, state), let history = context.history {
-            let reviewed = history.isCapped ? "\(history.reviewed)+" : "\(history.reviewed)"
             let verdicts = history.reviewed == 0 ? "none reviewed yet"
-                : "\(reviewed) reviewed: \(history.matches) match, \(history.nonMatches) non-match, \(history.unsure) unsure"
+                : "\(history.reviewed) reviewed: \(history.matches) match, \(history.nonMatches) non-match, \(history.unsure) unsure"
             let line = (history.pairs == 1 ? "Only this pair has" : "\(history.pairs) pairs share") + " this comparison vector · \(verdicts)"
             buffer.put(line, x: 2, y: y, style: CellStyle(.dim), maxWidth: state.width - 4)
             y += 1
