@@ -331,5 +331,10 @@ final class StratifiedAllocationTests: XCTestCase {
         XCTAssertEqual(allocation.values.reduce(0, +), 101)
         XCTAssertLessThanOrEqual(allocation["a"]!, 1)
         XCTAssertEqual(StratifiedAllocation.proportional(sizes: ["a": 2], total: 5), ["a": 2], "never more than a stratum holds")
+        // A minimum per stratum first, the rest in proportion; a stratum smaller than it gives all it has.
+        XCTAssertEqual(StratifiedAllocation.proportional(sizes: ["big": 10_000, "small": 30, "tiny": 1], total: 20, minimum: 2),
+                       ["big": 17, "small": 2, "tiny": 1])
+        XCTAssertEqual(StratifiedAllocation.proportional(sizes: ["a": 50, "b": 30, "c": 20], total: 4, minimum: 2),
+                       StratifiedAllocation.proportional(sizes: ["a": 50, "b": 30, "c": 20], total: 4), "no room for the minimum: plain proportion")
     }
 }

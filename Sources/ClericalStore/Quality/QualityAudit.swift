@@ -66,7 +66,9 @@ public enum QualityAudit {
         guard wanted > 0 else {
             throw ClericalError(.dataError, "nothing to draw: \(eligible) pairs are eligible (decided by the model, not audited yet)")
         }
-        let allocation = StratifiedAllocation.proportional(sizes: frame.mapValues(\.count), total: wanted)
+        // At least two per stratum, so each has an error rate with a variance, and the small
+        // strata near the review band (where a model's confident mistakes sit) are sampled.
+        let allocation = StratifiedAllocation.proportional(sizes: frame.mapValues(\.count), total: wanted, minimum: 2)
         try db.execute(sql: "INSERT INTO audit (created_at, created_by, design, share, seed) VALUES (?, ?, ?, ?, ?)",
                        arguments: [Timestamp.now(), account, request.stratify == .band ? "band" : "simple", request.share,
                                    Int64(bitPattern: request.seed)])
