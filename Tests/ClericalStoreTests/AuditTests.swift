@@ -56,6 +56,8 @@ final class AuditTests: XCTestCase {
                     """, arguments: [summary.auditID]), 0)
             }
             if design == .band {
+                // At least two from every stratum (all of one smaller than that), then in proportion.
+                XCTAssertTrue(summary.strata.values.allSatisfy { $0.sample >= min(2, $0.frame) }, "\(summary.strata)")
                 // Proportional allocation, exact counts: both sides of the band are represented.
                 XCTAssertTrue(summary.strata.keys.contains { $0.hasPrefix("match") })
                 XCTAssertTrue(summary.strata.keys.contains { $0.hasPrefix("non-match") })
