@@ -135,8 +135,10 @@ final class ReviewScreenTmuxTests: XCTestCase {
     func testByRecordWithUndo() throws {
         let candidates = try importCandidates()
         let tmux = try TmuxSession("\(Binary.clerical.path) review \(candidates) --by-record")
-        tmux.waitFor("1 candidate of CUS-0000103")
-        tmux.send("1"); tmux.waitFor("3 candidates of CUS-0000101")
+        tmux.waitFor("1 candidate")
+        XCTAssertTrue(tmux.capture().contains("CUS-0000103"))
+        tmux.send("1"); tmux.waitFor("3 candidates")
+        XCTAssertTrue(tmux.capture().contains("CUS-0000101"))
         tmux.send("2"); tmux.waitFor("Candidate 2 is the match")
         tmux.send("Enter"); tmux.waitFor("Saved: 1 match, 2 non-matches")
         tmux.send("z"); tmux.waitFor("Undone: the verdicts on CUS-0000101")

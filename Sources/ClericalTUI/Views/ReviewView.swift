@@ -58,7 +58,7 @@ public enum ReviewView {
         if let index = state.browseIndex, let pair = state.browsed {
             position = "your verdict \(index + 1) of \(state.recent.count) · pair #\(pair.id) "
         } else if let group = state.group {
-            position = "\(group.candidates.count) candidate\(group.candidates.count == 1 ? "" : "s") of \(group.record.uniqueID) "
+            position = "\(group.candidates.count) candidate\(group.candidates.count == 1 ? "" : "s") "
         } else if let live = state.live {
             position = "pair \(min(counts.decided + 1, counts.forReview)) of \(counts.forReview) · #\(live.id) "
         } else {
