@@ -61,26 +61,16 @@ public enum QueueVerification {
         }
     }
 
-    /// The reveal log's chain, as the decisions' (first bad row reported after theirs).
+    /// The reveal log's chain (its first break is reported after the decisions').
     private static func checkReveals(_ db: Database, into report: inout VerificationReport) throws {
         let rows = try RawStatement(db, sql: "SELECT id, pair_id, reviewer, field, revealed_at, previous_hash, hash FROM reveal ORDER BY id")
-        var previous: String? = nil
-        var broken: String?
-        try rows.each { row in
-            report.reveals += 1
-            guard broken == nil else { return }
-            let content = RevealContent(pairID: row.int64(1), reviewer: row.text(2) ?? "", field: row.text(3), revealedAt: row.text(4) ?? "")
-            if row.text(5) != previous {
-                broken = "reveal \(row.int64(0)): previous_hash does not match the reveal before it (a row was removed, inserted or reordered)"
-            } else if content.hash(previous: previous) != row.text(6) {
-                broken = "reveal \(row.int64(0)): its content does not match its hash (the row was changed after it was written)"
-            }
-            previous = row.text(6)
+        let broken = try firstBreak(in: rows, log: "reveal", hashColumn: 6, count: &report.reveals) { row in
+            RevealContent(pairID: row.int64(1), reviewer: row.text(2) ?? "", field: row.text(3), revealedAt: row.text(4) ?? "").hash
         }
         if let broken { report.problems.append(broken) }
     }
 
-    /// Recomputes every row's hash from its content and the row before; reports the first
+    /// Recomputes every decision's hash from its content and the row before; reports the first
     /// row that does not match (a later row can only be judged against a sound one).
     private static func checkChain(_ db: Database, into report: inout VerificationReport) throws {
         let rows = try RawStatement(db, sql: """
@@ -88,34 +78,52 @@ public enum QueueVerification {
                    previous_hash, hash
             FROM decision ORDER BY id
             """)
-        var previous: String? = nil
-        var broken: String?
-        try rows.each { row in
-            report.decisions += 1
-            guard broken == nil else { return }
-            let id = row.int64(0)
-            guard let kind = row.text(3).flatMap(DecisionKind.init(rawValue:)) else {
-                broken = "decision \(id): unknown kind \(row.text(3) ?? "NULL")"
-                return
-            }
+        let broken = try firstBreak(in: rows, log: "decision", hashColumn: 10, count: &report.decisions) { row in
+            guard let kind = row.text(3).flatMap(DecisionKind.init(rawValue:)) else { throw Unreadable("unknown kind \(row.text(3) ?? "NULL")") }
             let verdictText = row.text(4)
             let verdict = verdictText.flatMap(Verdict.init(rawValue:))
-            if verdictText != nil && verdict == nil {
-                broken = "decision \(id): unknown verdict \(verdictText!)"
-                return
-            }
-            let content = DecisionContent(
+            if let verdictText, verdict == nil { throw Unreadable("unknown verdict \(verdictText)") }
+            return DecisionContent(
                 pairID: row.int64(1), reviewer: row.text(2) ?? "", kind: kind, verdict: verdict, note: row.text(5),
                 decidedAt: row.text(6) ?? "", shownMatchWeight: row.isNull(7) ? nil : row.double(7),
-                shownMatchProbability: row.isNull(8) ? nil : row.double(8))
-            let storedPrevious = row.text(9), stored = row.text(10)
-            if storedPrevious != previous {
-                broken = "decision \(id): previous_hash does not match decision before it (a row was removed, inserted or reordered)"
-            } else if content.hash(previous: previous) != stored {
-                broken = "decision \(id): its content does not match its hash (the row was changed after it was written)"
+                shownMatchProbability: row.isNull(8) ? nil : row.double(8)).hash
+        }
+        if let broken { report.problems.insert(broken, at: 0) }
+    }
+
+    /// A row whose content cannot be read at all.
+    private struct Unreadable: Error {
+        let message: String
+        init(_ message: String) { self.message = message }
+    }
+
+    /// Walks one hash-chained log in id order (`id` in column 0, `previous_hash` and `hash` in
+    /// `hashColumn` − 1 and `hashColumn`), counting its rows, and returns its first break: a row
+    /// `link` cannot read, a previous_hash that is not the row before's hash, or content that
+    /// does not match its hash.
+    private static func firstBreak(in rows: RawStatement, log: String, hashColumn: Int32, count: inout Int,
+                                   link: (RawRow) throws -> (String?) -> String) throws -> String? {
+        var previous: String? = nil
+        var broken: String?
+        var rowCount = 0
+        try rows.each { row in
+            rowCount += 1
+            guard broken == nil else { return }
+            let id = row.int64(0)
+            let storedPrevious = row.text(hashColumn - 1), stored = row.text(hashColumn)
+            do {
+                let hash = try link(row)
+                if storedPrevious != previous {
+                    broken = "\(log) \(id): previous_hash does not match \(log) before it (a row was removed, inserted or reordered)"
+                } else if hash(previous) != stored {
+                    broken = "\(log) \(id): its content does not match its hash (the row was changed after it was written)"
+                }
+            } catch let unreadable as Unreadable {
+                broken = "\(log) \(id): \(unreadable.message)"
             }
             previous = stored
         }
-        if let broken { report.problems.insert(broken, at: 0) }
+        count += rowCount
+        return broken
     }
 }

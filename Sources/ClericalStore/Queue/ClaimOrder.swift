@@ -33,6 +33,11 @@ extension Claims {
             /// Whether any claim might be this reviewer's or might have expired: then those
             /// are looked for first.
             var claimsToLookAt = true
+
+            /// A claim went back to the queue: if it was an audit pair, it waits to be offered again.
+            mutating func claimHandedBack() {
+                if auditsExist { auditWaiting = true }
+            }
         }
 
         /// What a claim found: the pair and the kind of claim now on it.

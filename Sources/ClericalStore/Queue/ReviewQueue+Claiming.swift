@@ -46,7 +46,7 @@ extension ReviewQueue {
                 throw ClericalError(.tryAgain, "pair #\(target) is no longer pending: someone has claimed or decided it")
             }
             try Claims.release(db, .init(pair: current, holder: self.reviewer))
-            if self.claimLookups.auditsExist { self.claimLookups.auditWaiting = true }
+            self.claimLookups.claimHandedBack()
             let claimed = try self.claimOrder(db).take(target, kind: .review, priority: priority, now: Date().timeIntervalSince1970)
             return try self.loadClaimed(db, claimed)
         }
@@ -64,8 +64,7 @@ extension ReviewQueue {
     public func release(_ pairID: Int64) throws(ClericalError) {
         try write { db in
             try Claims.release(db, .init(pair: pairID, holder: reviewer))
-            // An audit pair handed back may be waiting again: look at the next claim.
-            if self.claimLookups.auditsExist { self.claimLookups.auditWaiting = true }
+            self.claimLookups.claimHandedBack()
         }
     }
 

@@ -9,9 +9,10 @@ public struct RecordGroup: Sendable, Equatable {
     /// Its pending candidate pairs, most probable first, each claimed by this reviewer.
     public var candidates: [ReviewPair]
 
+    /// The candidates are put most probable first (ties by pair id).
     public init(record: ReviewRecord, candidates: [ReviewPair]) {
         self.record = record
-        self.candidates = candidates
+        self.candidates = candidates.sorted { ($0.score.matchProbability, $1.id) > ($1.score.matchProbability, $0.id) }
     }
 
     /// The other record of a candidate pair.
@@ -60,8 +61,7 @@ extension ReviewQueue {
             _ = try order.take(candidate.pair, kind: .review, priority: candidate.priority, now: now)
             candidates.append(try loadPair(db, candidate.pair, withVerdict: false))
         }
-        let focus = seed.left
-        return RecordGroup(record: focus, candidates: candidates.sorted { ($0.score.matchProbability, $1.id) > ($1.score.matchProbability, $0.id) })
+        return RecordGroup(record: seed.left, candidates: candidates)
     }
 
     private func recordID(_ db: Database, of pair: Int64) throws -> Int64? {
@@ -107,7 +107,7 @@ extension ReviewQueue {
                                    until: Date().timeIntervalSince1970 + self.leaseSeconds, priority: 0)
                 candidates.append(try self.loadPair(db, pair, withVerdict: false))
             }
-            return RecordGroup(record: record, candidates: candidates.sorted { ($0.score.matchProbability, $1.id) > ($1.score.matchProbability, $0.id) })
+            return RecordGroup(record: record, candidates: candidates)
         }
     }
 
@@ -115,7 +115,7 @@ extension ReviewQueue {
     public func releaseGroup(_ group: [Int64]) throws(ClericalError) {
         try write { db in
             for pair in group { try Claims.release(db, .init(pair: pair, holder: self.reviewer)) }
-            if self.claimLookups.auditsExist { self.claimLookups.auditWaiting = true }
+            self.claimLookups.claimHandedBack()
         }
     }
 

@@ -63,8 +63,8 @@ enum ContextPanel {
         let (left, right) = shown(pair, state)
         let targets = jumpTargets(pair, state)
         let half = (state.width - 4) / 2
-        for (side, candidates, x) in [(pair.left, left, 2), (pair.right, right, 2 + half + 2)] {
-            let total = side.uniqueID == pair.left.uniqueID ? context.left.count : context.right.count
+        for (side, candidates, total, x) in [(pair.left, left, context.left.count, 2),
+                                              (pair.right, right, context.right.count, 2 + half + 2)] {
             let more = total == PairContext.candidatesPerRecord ? "+" : ""  // only so many are loaded
             let title: String
             if total == 0 {
