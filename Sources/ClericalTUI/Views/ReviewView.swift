@@ -138,15 +138,16 @@ public enum ReviewView {
                 let style = CellStyle(kind.map(role) ?? .normal)
                 if let kind, row == 0 { buffer.put(symbol(kind), x: 0, y: y, style: style) }
                 let name = fieldIndex.map { pair.fields[$0] } ?? evidence.name
-                buffer.put(name, x: 2, y: y, style: fieldIndex ?? -2 == cursorField ? CellStyle(.selection) : style, maxWidth: columns.field)
+                let selected = fieldIndex.map { $0 == cursorField } ?? false
+                buffer.put(name, x: 2, y: y, style: selected ? CellStyle(.selection) : style, maxWidth: columns.field)
+                var note: String?
                 if let fieldIndex {
-                    drawValues(pair.left.values[fieldIndex], pair.right.values[fieldIndex], y: y, columns: columns, style: style,
-                               masked: isMasked(fieldIndex, pair, state), noteAfter: state.blind || row > 0, &buffer)
+                    note = drawValues(pair.left.values[fieldIndex], pair.right.values[fieldIndex], y: y, columns: columns, style: style,
+                                      masked: isMasked(fieldIndex, pair, state), noteAfter: state.blind || row > 0, &buffer)
                 } else {
                     buffer.put("(no column shown)", x: columns.leftX, y: y, style: CellStyle(.dim))
                 }
                 if row == 0, !state.blind {
-                    let note = fieldIndex.flatMap { isMasked($0, pair, state) ? maskNote(pair.left.values[$0], pair.right.values[$0]) : nil }
                     buffer.put(note.map { "⇄ " + $0 } ?? displayLabel(evidence.label, comparison: evidence.name, width: columns.label),
                                x: columns.labelX, y: y, style: note == nil ? style : CellStyle(.warning), maxWidth: columns.label)
                     drawBar(evidence.weight, isNull: evidence.kind == .missing, scale: scale, x: columns.evidenceX, y: y, &buffer)
@@ -207,9 +208,11 @@ public enum ReviewView {
         record.sourceDataset.isEmpty ? record.uniqueID : "\(record.sourceDataset) · \(record.uniqueID)"
     }
 
-    /// `noteAfter`: a note masking adds goes after the right value (when no label column takes it).
+    /// A note masking adds (a swapped day and month) goes after the right value when
+    /// `noteAfter`; else it is returned, for the label column.
+    @discardableResult
     static func drawValues(_ left: String?, _ right: String?, y: Int, columns: Columns, style: CellStyle, masked: Bool = false,
-                           noteAfter: Bool = true, _ buffer: inout ScreenBuffer) {
+                           noteAfter: Bool = true, _ buffer: inout ScreenBuffer) -> String? {
         let l = left.map(DisplayText.sanitized), r = right.map(DisplayText.sanitized)
         var texts = (left: l, right: r)
         var marks: (left: [Bool], right: [Bool])? = nil
@@ -230,15 +233,12 @@ public enum ReviewView {
                 buffer.put("—", x: x, y: y, style: CellStyle(.missing))
             }
         }
-        if let note, noteAfter, let right = texts.right {
+        guard noteAfter else { return note }
+        if let note, let right = texts.right {
             let after = columns.rightX + DisplayText.width(right) + 1
             buffer.put("⇄ " + note, x: after, y: y, style: CellStyle(.warning), maxWidth: max(0, columns.rightX + columns.value - after))
         }
-    }
-
-    /// The note masking adds to a row (a swapped day and month), if any.
-    static func maskNote(_ left: String?, _ right: String?) -> String? {
-        MaskedText.mask(left.map(DisplayText.sanitized), right.map(DisplayText.sanitized)).note
+        return nil
     }
 
     /// A signed bar: negative weights grow left of the axis, positive ones right, scaled to
