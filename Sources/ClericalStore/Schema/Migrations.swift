@@ -374,13 +374,11 @@ enum QueueSchema {
                 ALTER TABLE second_review DROP COLUMN lease_expires_at;
                 """)
         }
-        migrator.registerMigration("v8: a record's candidates, a pattern's reviewed pairs", foreignKeyChecks: .immediate) { db in
+        migrator.registerMigration("v8: a record's candidates", foreignKeyChecks: .immediate) { db in
             try db.execute(sql: """
                 -- The review screen lists each record's other candidates (the UNIQUE index on
-                -- (left_record_id, right_record_id) finds them from the left) and counts the
-                -- reviewed pairs of the pair's pattern; the second index holds only those.
+                -- (left_record_id, right_record_id) finds them from the left).
                 CREATE INDEX pair_by_right_record ON pair(right_record_id);
-                CREATE INDEX reviewed_pair_by_pattern ON pair(pattern_id) WHERE state = 'decided' OR state = 'disputed';
                 """)
         }
         migrator.registerMigration("v9: reveals in masked review", foreignKeyChecks: .immediate) { db in
@@ -433,7 +431,8 @@ enum QueueSchema {
                             - ((SELECT verdict FROM decision WHERE pair_id = new.pair_id AND id < new.id ORDER BY id DESC LIMIT 1) IS 'unsure')
                     WHERE pattern_id = (SELECT pattern_id FROM pair WHERE id = new.pair_id);
                 END;
-                DROP INDEX reviewed_pair_by_pattern;
+                -- An index of reviewed pairs by pattern that an earlier build of v8 made.
+                DROP INDEX IF EXISTS reviewed_pair_by_pattern;
                 """)
         }
         return migrator
