@@ -76,22 +76,15 @@ public enum ScreenPicture {
         return look.reverse ? (bg, fg) : (fg, bg)
     }
 
-    /// xterm's palette: 16 named colours, the 6×6×6 cube, the grey ramp.
+    /// xterm's palette: 16 named colours, then the cube and grey ramp (`ThemeColor.extendedRGB`).
     static func hex(_ colour: ThemeColor) -> String? {
         guard case let .index(i) = colour else { return nil }
         let named = ["#000000", "#cd3131", "#0dbc79", "#e5e510", "#2472c8", "#bc3fbc", "#11a8cd", "#e5e5e5",
                      "#666666", "#f14c4c", "#23d18b", "#f5f543", "#3b8eea", "#d670d6", "#29b8db", "#ffffff"]
         if i < 16 { return named[max(0, i)] }
-        let rgb: [Int]
-        if i >= 232 {
-            let level = (i - 232) * 10 + 8
-            rgb = [level, level, level]
-        } else {
-            let cube = i - 16, steps = [0, 95, 135, 175, 215, 255]
-            rgb = [steps[cube / 36], steps[(cube / 6) % 6], steps[cube % 6]]
-        }
+        let (r, g, b) = ThemeColor.extendedRGB(i)
         let digits = Array("0123456789abcdef")
-        return "#" + String(rgb.flatMap { [digits[$0 / 16], digits[$0 % 16]] })
+        return "#" + String([r, g, b].flatMap { [digits[$0 / 16], digits[$0 % 16]] })
     }
 
     private static func escaped(_ text: String) -> String {

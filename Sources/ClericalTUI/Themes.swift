@@ -22,20 +22,26 @@ public enum ThemeColor: Equatable, Sendable {
         guard case let .index(i) = self else { return -1 }
         if i < available { return i }
         if i < 16 { return i - 8 }
-        let rgb: (Int, Int, Int)
-        if i >= 232 {
-            let level = (i - 232) * 10 + 8
-            rgb = (level, level, level)
-        } else {
-            let cube = i - 16, steps = [0, 95, 135, 175, 215, 255]
-            rgb = (steps[cube / 36], steps[(cube / 6) % 6], steps[cube % 6])
-        }
+        let rgb = Self.extendedRGB(i)
         let basic = [(0, 0, 0), (205, 0, 0), (0, 205, 0), (205, 205, 0), (0, 0, 238), (205, 0, 205), (0, 205, 205), (229, 229, 229)]
         return basic.indices.min { a, b in
             let da = (basic[a].0 - rgb.0) * (basic[a].0 - rgb.0) + (basic[a].1 - rgb.1) * (basic[a].1 - rgb.1) + (basic[a].2 - rgb.2) * (basic[a].2 - rgb.2)
             let db = (basic[b].0 - rgb.0) * (basic[b].0 - rgb.0) + (basic[b].1 - rgb.1) * (basic[b].1 - rgb.1) + (basic[b].2 - rgb.2) * (basic[b].2 - rgb.2)
             return da < db
         }!
+    }
+}
+
+extension ThemeColor {
+    /// The red, green and blue of a colour of the 256-colour palette past the first 16: the
+    /// 6×6×6 cube, then the grey ramp (xterm's values).
+    static func extendedRGB(_ index: Int) -> (Int, Int, Int) {
+        if index >= 232 {
+            let level = (index - 232) * 10 + 8
+            return (level, level, level)
+        }
+        let cube = index - 16, steps = [0, 95, 135, 175, 215, 255]
+        return (steps[cube / 36], steps[(cube / 6) % 6], steps[cube % 6])
     }
 }
 
