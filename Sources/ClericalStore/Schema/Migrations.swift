@@ -374,7 +374,9 @@ enum QueueSchema {
                 ALTER TABLE second_review DROP COLUMN lease_expires_at;
                 """)
         }
-        migrator.registerMigration("v8: a record's candidates", foreignKeyChecks: .immediate) { db in
+        // (The name is the migration's identity in queues already migrated: it stays as first
+        // written, though the index of reviewed pairs it once made is now v10's to drop.)
+        migrator.registerMigration("v8: a record's candidates, a pattern's reviewed pairs", foreignKeyChecks: .immediate) { db in
             try db.execute(sql: """
                 -- The review screen lists each record's other candidates (the UNIQUE index on
                 -- (left_record_id, right_record_id) finds them from the left).
