@@ -1,7 +1,7 @@
 // swift-tools-version: 6.0
 import PackageDescription
 
-// Dependencies point one way: clerical → ClericalTUI → ClericalStore → ClericalCore.
+// Dependencies point one way: clerical → ClericalTUI, ClericalPostgres → ClericalStore → ClericalCore.
 // See ARCHITECTURE.md.
 let package = Package(
     name: "clerical",
@@ -14,6 +14,9 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
         .package(url: "https://github.com/LebJe/TOMLKit", from: "0.6.0"),
+        .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
+        .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
     ],
     targets: [
         .target(name: "ClericalCore"),
@@ -24,6 +27,16 @@ let package = Package(
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "GRDBSQLite", package: "GRDB.swift"),
                 .product(name: "Crypto", package: "swift-crypto"),
+            ]
+        ),
+        // A queue in a PostgreSQL schema: the same tables, claims and chain as the SQLite file.
+        .target(
+            name: "ClericalPostgres",
+            dependencies: [
+                "ClericalCore", "ClericalStore",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "Logging", package: "swift-log"),
             ]
         ),
         // libncursesw, plus a C shim for what Swift cannot import (macros, signal flags).
@@ -39,7 +52,7 @@ let package = Package(
         .executableTarget(
             name: "clerical",
             dependencies: [
-                "ClericalCore", "ClericalStore", "ClericalTUI",
+                "ClericalCore", "ClericalStore", "ClericalPostgres", "ClericalTUI",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -79,6 +92,11 @@ let package = Package(
             path: "Benchmarks/Fuzz/Target"
         ),
         .testTarget(name: "ClericalCoreTests", dependencies: ["ClericalCore"]),
+        // URLs read as libpq reads them; the two backends' schemas side by side (a real server).
+        .testTarget(
+            name: "ClericalPostgresTests",
+            dependencies: ["ClericalCore", "ClericalStore", "ClericalPostgres", .product(name: "GRDB", package: "GRDB.swift")]
+        ),
         .testTarget(
             name: "ClericalTUITests",
             dependencies: ["ClericalCore", "ClericalStore", "ClericalTUI"],

@@ -173,13 +173,13 @@ _clerical() {
     unset 'unparsed_words[0]'
     unparsed_words=("${unparsed_words[@]}")
     case "${subcommand}" in
-    demo|import|status|review|reestimate|simulate|export|verify|reviewers|qa|dashboard|import-labels|help)
+    demo|import|status|review|reestimate|simulate|export|verify|reviewers|qa|dashboard|import-labels|copy|help)
         # Offer subcommand argument completions
         "_clerical_${subcommand}"
         ;;
     *)
         # Offer subcommand completions
-        COMPREPLY+=($(compgen -W 'demo import status review reestimate simulate export verify reviewers qa dashboard import-labels help' -- "${cur}"))
+        COMPREPLY+=($(compgen -W 'demo import status review reestimate simulate export verify reviewers qa dashboard import-labels copy help' -- "${cur}"))
         ;;
     esac
 }
@@ -588,6 +588,14 @@ _clerical_import-labels() {
         return
         ;;
     esac
+}
+
+_clerical_copy() {
+    repeating_flags=()
+    non_repeating_flags=(-h --help)
+    repeating_options=()
+    non_repeating_options=()
+    __clerical_offer_flags_options 2
 }
 
 _clerical_help() {

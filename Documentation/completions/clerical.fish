@@ -80,6 +80,8 @@ function __clerical_parse_tokens -S
             __clerical_parse_subcommand 1 'h/help'
         case 'import-labels'
             __clerical_parse_subcommand 2 'reviewer=' 'h/help'
+        case 'copy'
+            __clerical_parse_subcommand 2 'h/help'
         case 'help'
             __clerical_parse_subcommand -r 1 
         end
@@ -148,6 +150,7 @@ complete -c 'clerical' -n '__clerical_should_offer_completions_for_positional "c
 complete -c 'clerical' -n '__clerical_should_offer_completions_for_positional "clerical" -eq 1' -fa 'qa' -d 'Blind second review: sample decided pairs, and measure agreement.'
 complete -c 'clerical' -n '__clerical_should_offer_completions_for_positional "clerical" -eq 1' -fa 'dashboard' -d 'Supervisors: the queue live — progress, reviewers, claims, the model; expire or reassign a claim.'
 complete -c 'clerical' -n '__clerical_should_offer_completions_for_positional "clerical" -eq 1' -fa 'import-labels' -d 'Import a Splink labels table as review decisions.'
+complete -c 'clerical' -n '__clerical_should_offer_completions_for_positional "clerical" -eq 1' -fa 'copy' -d 'Move a queue between a SQLite file and a PostgreSQL schema, in either direction.'
 complete -c 'clerical' -n '__clerical_should_offer_completions_for_positional "clerical" -eq 1' -fa 'help' -d 'Show subcommand help information.'
 complete -c 'clerical' -n '__clerical_should_offer_completions_for_flags_or_options "clerical demo" queue' -l 'queue' -d 'Where to write the demo queue (default: a new file in the temporary folder).' -rfka ''
 complete -c 'clerical' -n '__clerical_should_offer_completions_for_flags_or_options "clerical demo" no-review' -l 'no-review' -d 'Import and print the queue\'s status instead of opening the review screen.'
@@ -240,3 +243,4 @@ complete -c 'clerical' -n '__clerical_should_offer_completions_for_flags_or_opti
 complete -c 'clerical' -n '__clerical_should_offer_completions_for_flags_or_options "clerical dashboard" h help' -s 'h' -l 'help' -d 'Show help information.'
 complete -c 'clerical' -n '__clerical_should_offer_completions_for_flags_or_options "clerical import-labels" reviewer' -l 'reviewer' -d 'The reviewer the decisions are recorded under.' -rfka ''
 complete -c 'clerical' -n '__clerical_should_offer_completions_for_flags_or_options "clerical import-labels" h help' -s 'h' -l 'help' -d 'Show help information.'
+complete -c 'clerical' -n '__clerical_should_offer_completions_for_flags_or_options "clerical copy" h help' -s 'h' -l 'help' -d 'Show help information.'

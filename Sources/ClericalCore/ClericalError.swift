@@ -3,6 +3,8 @@ public enum ExitStatus: Int32, Sendable {
     case usage = 64
     case dataError = 65
     case noInput = 66
+    /// A server that cannot be reached (PostgreSQL queues).
+    case unavailable = 69
     case cannotCreate = 73
     case ioError = 74
     case tryAgain = 75

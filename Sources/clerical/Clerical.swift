@@ -7,7 +7,7 @@ struct Clerical: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "clerical",
         abstract: "Clerical review of record-linkage pairs: a SQLite review queue for Splink output.",
-        subcommands: [DemoCommand.self, ImportCommand.self, StatusCommand.self, ReviewCommand.self, ReestimateCommand.self, SimulateCommand.self, ExportCommand.self, VerifyCommand.self, ReviewersCommand.self, QACommand.self, DashboardCommand.self, ImportLabelsCommand.self]
+        subcommands: [DemoCommand.self, ImportCommand.self, StatusCommand.self, ReviewCommand.self, ReestimateCommand.self, SimulateCommand.self, ExportCommand.self, VerifyCommand.self, ReviewersCommand.self, QACommand.self, DashboardCommand.self, ImportLabelsCommand.self, CopyCommand.self]
     )
 }
 

@@ -21,6 +21,18 @@ final class ArchitectureTests: XCTestCase {
         }
     }
 
+    /// PostgreSQL is spoken in ClericalPostgres alone: the commands, screens, core and the
+    /// SQLite store never see PostgresNIO.
+    func testOnlyThePostgresTargetImportsPostgresNIO() throws {
+        for folder in ["Sources/ClericalTUI", "Sources/clerical", "Sources/ClericalCore", "Sources/ClericalStore"] {
+            for (file, text) in try sources(folder) {
+                XCTAssertFalse(text.contains("import PostgresNIO"), "\(folder)/\(file) imports PostgresNIO")
+                XCTAssertFalse(text.contains("import NIO"), "\(folder)/\(file) imports NIO")
+            }
+        }
+        XCTAssertTrue(try sources("Sources/ClericalPostgres").contains { $0.text.contains("import PostgresNIO") })
+    }
+
     /// No GRDB or SQLite type in a public declaration of ClericalStore: a second backend
     /// implements the same interface.
     func testTheStoresPublicInterfaceHasNoDatabaseTypes() throws {

@@ -19,12 +19,14 @@ public enum QueueAction: String, Sendable, CaseIterable {
     case adjudicate
     case reestimate
     case export
+    case copy
 
     /// The roles that may do this; every registered account may do the rest.
     public var roles: Set<ReviewerRole>? {
         switch self {
         case .review, .readStatus, .verify: return nil
         case .manageReviewers, .manageClaims, .watchDashboard: return [.supervisor]
+        case .copy: return [.supervisor, .qualityLead]
         case .importPairs, .simulate, .readQualityReport, .readLinkageQuality: return [.supervisor, .qualityLead]
         case .sample, .audit, .importLabels, .adjudicate, .reestimate, .export: return [.qualityLead]
         }

@@ -4,7 +4,7 @@ import Foundation
 import GRDB
 
 /// The content of one decision row, and its SHA-256 link to the row before it (`HashChain`).
-struct DecisionContent {
+package struct DecisionContent {
     var pairID: Int64
     var reviewer: String
     var kind: DecisionKind
@@ -14,7 +14,19 @@ struct DecisionContent {
     var shownMatchWeight: Double?
     var shownMatchProbability: Double?
 
-    func hash(previous: String?) -> String {
+    /// A stored row's content, as `verify` reads it back on either backend.
+    package static func stored(pairID: Int64, reviewer: String?, kind: String?, verdict: String?, note: String?,
+                               decidedAt: String?, shownMatchWeight: Double?,
+                               shownMatchProbability: Double?) throws(ChainWalk.Unreadable) -> DecisionContent {
+        guard let kindValue = kind.flatMap(DecisionKind.init(rawValue:)) else { throw ChainWalk.Unreadable("unknown kind \(kind ?? "NULL")") }
+        let verdictValue = verdict.flatMap(Verdict.init(rawValue:))
+        if let verdict, verdictValue == nil { throw ChainWalk.Unreadable("unknown verdict \(verdict)") }
+        return DecisionContent(pairID: pairID, reviewer: reviewer ?? "", kind: kindValue, verdict: verdictValue, note: note,
+                               decidedAt: decidedAt ?? "", shownMatchWeight: shownMatchWeight,
+                               shownMatchProbability: shownMatchProbability)
+    }
+
+    package func hash(previous: String?) -> String {
         HashChain.link(previous: previous, [String(pairID), reviewer, kind.rawValue, verdict?.rawValue, note, decidedAt,
                                             shownMatchWeight.map { "\($0)" }, shownMatchProbability.map { "\($0)" }])
     }

@@ -6,10 +6,15 @@ import GRDB
 public struct VerificationReport: Sendable, Equatable {
     public var decisions = 0
     public var reveals = 0
+    /// The last hash of each chain: the same on every copy of the queue.
+    public var decisionHead: String?
+    public var revealHead: String?
     /// Everything wrong, the first bad decision row first. Empty when the queue is sound.
     public var problems: [String] = []
 
     public var isSound: Bool { problems.isEmpty }
+
+    public init() {}
 }
 
 /// Checks a queue file end to end: SQLite's own integrity check, the append-only triggers,
@@ -19,7 +24,7 @@ public struct VerificationReport: Sendable, Equatable {
 ///     let report = try QueueVerification.run(queue: "queue.db")
 ///     report.isSound
 public enum QueueVerification {
-    static let appendOnlyTriggers = ["decision_is_append_only_update", "decision_is_append_only_delete",
+    package static let appendOnlyTriggers = ["decision_is_append_only_update", "decision_is_append_only_delete",
                                      "reveal_is_append_only_update", "reveal_is_append_only_delete"]
 
     public static func run(queue path: String) throws(ClericalError) -> VerificationReport {
@@ -43,87 +48,112 @@ public enum QueueVerification {
 
     /// Every claim sits on a row in its claimed state, and every claimed row has its claim.
     private static func checkClaims(_ db: Database, into report: inout VerificationReport) throws {
-        for row in try Row.fetchAll(db, sql: """
-            SELECT c.pair_id, c.kind FROM claim c JOIN pair p ON p.id = c.pair_id LEFT JOIN second_review s ON s.pair_id = c.pair_id
-            WHERE ((c.kind = 'review' OR c.kind = 'audit') AND p.state <> 'claimed')
-               OR (c.kind = 'second-review' AND coalesce(s.state, '') <> 'claimed')
-               OR (c.kind = 'adjudication' AND p.state <> 'disputed')
-            ORDER BY c.pair_id LIMIT 5
-            """) {
-            report.problems.append("pair \(row["pair_id"] as Int64): a \(row["kind"] as String) claim on a pair that is not waiting for one")
+        for row in try Row.fetchAll(db, sql: misplacedClaimsSQL) {
+            report.problems.append(misplacedClaim(pair: row[0], kind: row[1]))
         }
-        for row in try Row.fetchAll(db, sql: """
-            SELECT id FROM pair WHERE state = 'claimed' AND id NOT IN (SELECT pair_id FROM claim)
-            UNION ALL SELECT pair_id FROM second_review WHERE state = 'claimed' AND pair_id NOT IN (SELECT pair_id FROM claim)
-            ORDER BY 1 LIMIT 5
-            """) {
-            report.problems.append("pair \(row[0] as Int64): claimed, with no claim (no holder, no lease)")
+        for row in try Row.fetchAll(db, sql: claimedWithoutClaimSQL) {
+            report.problems.append(claimedWithoutClaim(pair: row[0]))
         }
+    }
+
+    /// Claims on rows not waiting for one (pair id, kind): the same SQL on both backends.
+    package static let misplacedClaimsSQL = """
+        SELECT c.pair_id, c.kind FROM claim c JOIN pair p ON p.id = c.pair_id LEFT JOIN second_review s ON s.pair_id = c.pair_id
+        WHERE ((c.kind = 'review' OR c.kind = 'audit') AND p.state <> 'claimed')
+           OR (c.kind = 'second-review' AND coalesce(s.state, '') <> 'claimed')
+           OR (c.kind = 'adjudication' AND p.state <> 'disputed')
+        ORDER BY c.pair_id LIMIT 5
+        """
+    /// Rows in a claimed state with no claim (pair id).
+    package static let claimedWithoutClaimSQL = """
+        SELECT id FROM pair WHERE state = 'claimed' AND id NOT IN (SELECT pair_id FROM claim)
+        UNION ALL SELECT pair_id FROM second_review WHERE state = 'claimed' AND pair_id NOT IN (SELECT pair_id FROM claim)
+        ORDER BY 1 LIMIT 5
+        """
+    package static func misplacedClaim(pair: Int64, kind: String) -> String {
+        "pair \(pair): a \(kind) claim on a pair that is not waiting for one"
+    }
+    package static func claimedWithoutClaim(pair: Int64) -> String {
+        "pair \(pair): claimed, with no claim (no holder, no lease)"
     }
 
     /// The reveal log's chain (its first break is reported after the decisions').
     private static func checkReveals(_ db: Database, into report: inout VerificationReport) throws {
-        let rows = try RawStatement(db, sql: "SELECT id, pair_id, reviewer, field, revealed_at, previous_hash, hash FROM reveal ORDER BY id")
-        let broken = try firstBreak(in: rows, log: "reveal", hashColumn: 6, count: &report.reveals) { row in
-            RevealContent(pairID: row.int64(1), reviewer: row.text(2) ?? "", field: row.text(3), revealedAt: row.text(4) ?? "").hash
-        }
-        if let broken { report.problems.append(broken) }
-    }
-
-    /// Recomputes every decision's hash from its content and the row before; reports the first
-    /// row that does not match (a later row can only be judged against a sound one).
-    private static func checkChain(_ db: Database, into report: inout VerificationReport) throws {
-        let rows = try RawStatement(db, sql: """
-            SELECT id, pair_id, reviewer, kind, verdict, note, decided_at, shown_match_weight, shown_match_probability,
-                   previous_hash, hash
-            FROM decision ORDER BY id
-            """)
-        let broken = try firstBreak(in: rows, log: "decision", hashColumn: 10, count: &report.decisions) { row in
-            guard let kind = row.text(3).flatMap(DecisionKind.init(rawValue:)) else { throw Unreadable("unknown kind \(row.text(3) ?? "NULL")") }
-            let verdictText = row.text(4)
-            let verdict = verdictText.flatMap(Verdict.init(rawValue:))
-            if let verdictText, verdict == nil { throw Unreadable("unknown verdict \(verdictText)") }
-            return DecisionContent(
-                pairID: row.int64(1), reviewer: row.text(2) ?? "", kind: kind, verdict: verdict, note: row.text(5),
-                decidedAt: row.text(6) ?? "", shownMatchWeight: row.isNull(7) ? nil : row.double(7),
-                shownMatchProbability: row.isNull(8) ? nil : row.double(8)).hash
-        }
-        if let broken { report.problems.insert(broken, at: 0) }
-    }
-
-    /// A row whose content cannot be read at all.
-    private struct Unreadable: Error {
-        let message: String
-        init(_ message: String) { self.message = message }
-    }
-
-    /// Walks one hash-chained log in id order (`id` in column 0, `previous_hash` and `hash` in
-    /// `hashColumn` − 1 and `hashColumn`), counting its rows, and returns its first break: a row
-    /// `link` cannot read, a previous_hash that is not the row before's hash, or content that
-    /// does not match its hash.
-    private static func firstBreak(in rows: RawStatement, log: String, hashColumn: Int32, count: inout Int,
-                                   link: (RawRow) throws -> (String?) -> String) throws -> String? {
-        var previous: String? = nil
-        var broken: String?
-        var rowCount = 0
-        try rows.each { row in
-            rowCount += 1
-            guard broken == nil else { return }
-            let id = row.int64(0)
-            let storedPrevious = row.text(hashColumn - 1), stored = row.text(hashColumn)
-            do {
-                let hash = try link(row)
-                if storedPrevious != previous {
-                    broken = "\(log) \(id): previous_hash does not match \(log) before it (a row was removed, inserted or reordered)"
-                } else if hash(previous) != stored {
-                    broken = "\(log) \(id): its content does not match its hash (the row was changed after it was written)"
-                }
-            } catch let unreadable as Unreadable {
-                broken = "\(log) \(id): \(unreadable.message)"
+        var walk = ChainWalk(log: "reveal")
+        try RawStatement(db, sql: "SELECT \(ChainWalk.revealColumns) FROM reveal ORDER BY id").each { row in
+            walk.step(id: row.int64(0), previous: row.text(5), stored: row.text(6)) { () throws(ChainWalk.Unreadable) in
+                RevealContent(pairID: row.int64(1), reviewer: row.text(2) ?? "", field: row.text(3), revealedAt: row.text(4) ?? "").hash
             }
-            previous = stored
         }
-        count += rowCount
-        return broken
+        walk.finish(into: &report)
+    }
+
+    /// Recomputes every decision's hash from its content and the row before.
+    private static func checkChain(_ db: Database, into report: inout VerificationReport) throws {
+        var walk = ChainWalk(log: "decision")
+        try RawStatement(db, sql: "SELECT \(ChainWalk.decisionColumns) FROM decision ORDER BY id").each { row in
+            walk.step(id: row.int64(0), previous: row.text(9), stored: row.text(10)) { () throws(ChainWalk.Unreadable) in
+                try DecisionContent.stored(
+                    pairID: row.int64(1), reviewer: row.text(2), kind: row.text(3), verdict: row.text(4), note: row.text(5),
+                    decidedAt: row.text(6), shownMatchWeight: row.isNull(7) ? nil : row.double(7),
+                    shownMatchProbability: row.isNull(8) ? nil : row.double(8)).hash
+            }
+        }
+        walk.finish(into: &report)
+    }
+}
+
+/// Walks one hash-chained log (decisions, reveals) in id order, on either backend: counts its
+/// rows, keeps the last hash (the chain's head) and finds its first break: a row whose content
+/// cannot be read, a previous_hash that is not the row before's hash, or content that does not
+/// match its hash. A later row can only be judged against a sound one, so only the first is kept.
+package struct ChainWalk {
+    /// A row whose content cannot be read at all.
+    package struct Unreadable: Error {
+        let message: String
+        package init(_ message: String) { self.message = message }
+    }
+
+    /// The columns each log is read with, in the order `step` is given them.
+    package static let decisionColumns = """
+        id, pair_id, reviewer, kind, verdict, note, decided_at, shown_match_weight, shown_match_probability, previous_hash, hash
+        """
+    package static let revealColumns = "id, pair_id, reviewer, field, revealed_at, previous_hash, hash"
+
+    let log: String
+    package private(set) var rows = 0
+    package private(set) var head: String?
+    package private(set) var broken: String?
+
+    package init(log: String) { self.log = log }
+
+    package mutating func step(id: Int64, previous storedPrevious: String?, stored: String?,
+                               link: () throws(Unreadable) -> (String?) -> String) {
+        rows += 1
+        defer { head = stored }
+        guard broken == nil else { return }
+        do {
+            let hash = try link()
+            if storedPrevious != head {
+                broken = "\(log) \(id): previous_hash does not match \(log) before it (a row was removed, inserted or reordered)"
+            } else if hash(head) != stored {
+                broken = "\(log) \(id): its content does not match its hash (the row was changed after it was written)"
+            }
+        } catch {
+            broken = "\(log) \(id): \(error.message)"
+        }
+    }
+
+    /// Adds the walk to the report: its count and head, and its break (a decision's first).
+    package func finish(into report: inout VerificationReport) {
+        if log == "decision" {
+            report.decisions += rows
+            report.decisionHead = head
+            if let broken { report.problems.insert(broken, at: 0) }
+        } else {
+            report.reveals += rows
+            report.revealHead = head
+            if let broken { report.problems.append(broken) }
+        }
     }
 }

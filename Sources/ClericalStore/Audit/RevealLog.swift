@@ -5,14 +5,21 @@ import GRDB
 /// One reveal in masked review: who showed which values of which pair, and when. Appended to
 /// the `reveal` table, each row hash-linked to the one before (`HashChain`), so `verify`
 /// finds a reveal removed or changed behind the tool's back.
-struct RevealContent {
+package struct RevealContent {
     var pairID: Int64
     var reviewer: String
     /// The field shown in full; nil for the whole pair.
     var field: String?
     var revealedAt: String
 
-    func hash(previous: String?) -> String {
+    package init(pairID: Int64, reviewer: String, field: String?, revealedAt: String) {
+        self.pairID = pairID
+        self.reviewer = reviewer
+        self.field = field
+        self.revealedAt = revealedAt
+    }
+
+    package func hash(previous: String?) -> String {
         HashChain.link(previous: previous, [String(pairID), reviewer, field, revealedAt])
     }
 

@@ -12,6 +12,9 @@ package enum QueueFile {
     /// - Parameter deferWAL: leave a newly created file in rollback-journal mode, for a first
     ///   bulk import that writes every page once instead of twice; call `enableWAL` after it.
     package static func open(path: String, create: Bool = false, deferWAL: Bool = false) throws(ClericalError) -> DatabaseQueue {
+        if path.hasPrefix("postgresql://") || path.hasPrefix("postgres://") {
+            throw ClericalError(.usage, "this command takes a queue file; on PostgreSQL, `clerical copy` and `clerical verify` work so far (copy the queue to a file for the rest)")
+        }
         let exists = FileManager.default.fileExists(atPath: path)
         if !exists && !create {
             throw ClericalError(.noInput, "\(path): no such queue file")

@@ -1,5 +1,6 @@
 import ArgumentParser
 import ClericalCore
+import ClericalPostgres
 import ClericalStore
 
 struct VerifyCommand: ParsableCommand {
@@ -8,18 +9,30 @@ struct VerifyCommand: ParsableCommand {
         abstract: "Check a queue: SQLite integrity, the append-only triggers and the decision and reveal hash chains.",
         discussion: "Exits 0 when the queue is sound and 65 when anything is wrong, naming the first bad decision row.")
 
-    @Argument(help: "The queue file.") var queue: String
+    @Argument(help: "The queue file, or a postgresql:// URL.") var queue: String
 
     func run() throws {
         try reportingErrors { () throws(ClericalError) in
-            try Reviewers.require(.verify, queue: queue, account: try Identity.current())
-            let report = try QueueVerification.run(queue: queue)
+            let report: VerificationReport
+            var place = queue
+            var checks = "integrity check ok, append-only triggers in place"
+            if PostgresAddress.isURL(queue) {
+                let server = try PostgresQueue.open(try PostgresAddress(url: queue))
+                defer { server.close() }
+                try server.require(.verify)
+                report = try PostgresVerification.run(server)
+                place = "\(server.address)"
+                checks = "append-only triggers in place and enabled"
+            } else {
+                try Reviewers.require(.verify, queue: queue, account: try Identity.current())
+                report = try QueueVerification.run(queue: queue)
+            }
             if report.isSound {
-                print("\(queue): sound — integrity check ok, append-only triggers in place, \(report.decisions) decisions and \(report.reveals) reveals chained")
+                print("\(place): sound — \(checks), \(report.decisions) decisions and \(report.reveals) reveals chained, head \(report.decisionHead ?? "none")")
                 return
             }
-            for problem in report.problems { print("\(queue): \(problem)") }
-            throw ClericalError(.dataError, "\(queue): \(report.problems.count) problem\(report.problems.count == 1 ? "" : "s") found; the queue cannot be trusted as it is")
+            for problem in report.problems { print("\(place): \(problem)") }
+            throw ClericalError(.dataError, "\(place): \(report.problems.count) problem\(report.problems.count == 1 ? "" : "s") found; the queue cannot be trusted as it is")
         }
     }
 }

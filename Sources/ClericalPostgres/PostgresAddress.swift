@@ -1,0 +1,154 @@
+import ClericalCore
+import Foundation
+
+/// Where a PostgreSQL queue lives: a server, a database, and the schema that holds the queue,
+/// with the credentials libpq would use for the same URL and environment.
+///
+///     let address = try PostgresAddress(url: "postgresql://ana@db.internal:5432/linkage?schema=wave3")
+///     address.schema      // "wave3"
+///
+/// The URL wins over the environment (`PGHOST`, `PGPORT`, `PGUSER`, `PGPASSWORD`,
+/// `PGDATABASE`, `PGSSLMODE`, `PGPASSFILE`), which wins over libpq's defaults; a password
+/// comes from the URL, then `PGPASSWORD`, then the password file (`~/.pgpass`).
+public struct PostgresAddress: Sendable, Equatable, CustomStringConvertible {
+    public enum Endpoint: Sendable, Equatable {
+        case tcp(host: String, port: Int)
+        /// A Unix socket: libpq's `host=/directory` form, socket `.s.PGSQL.<port>` inside it.
+        case socket(path: String)
+    }
+
+    /// libpq's `sslmode`, the values a queue URL takes.
+    public enum SSLMode: String, Sendable, CaseIterable {
+        case disable, prefer, require
+        case verifyFull = "verify-full"
+    }
+
+    public var endpoint: Endpoint
+    public var user: String
+    public var password: String?
+    public var database: String
+    public var schema: String
+    public var sslMode: SSLMode
+
+    /// True for what names a PostgreSQL queue rather than a queue file.
+    public static func isURL(_ text: String) -> Bool {
+        text.hasPrefix("postgresql://") || text.hasPrefix("postgres://")
+    }
+
+    /// Reads a queue URL as libpq would, with this process's environment and password file.
+    public init(url: String) throws(ClericalError) {
+        let environment = ProcessInfo.processInfo.environment
+        try self.init(url: url, environment: environment, passwordFile: Self.passwordFileText(environment))
+    }
+
+    /// The same, with the environment and the password file's text given (for tests).
+    public init(url text: String, environment: [String: String], passwordFile: String?) throws(ClericalError) {
+        guard Self.isURL(text), let url = URLComponents(string: text) else {
+            throw ClericalError(.usage, "\(Self.redacted(text)): not a PostgreSQL URL (postgresql://user@host:port/dbname?schema=NAME)")
+        }
+        var query: [String: String] = [:]
+        for item in url.queryItems ?? [] {
+            guard let value = item.value, !value.isEmpty else {
+                throw ClericalError(.usage, "\(Self.redacted(text)): \(item.name) needs a value")
+            }
+            query[item.name] = value
+        }
+        for name in query.keys where !["schema", "sslmode", "host", "port", "user", "password", "dbname"].contains(name) {
+            throw ClericalError(.usage, "\(Self.redacted(text)): unknown setting \(name) (schema, sslmode, host, port, user, password, dbname)")
+        }
+
+        // libpq: a setting in the URL, else its environment variable, else the default.
+        let host = Self.nonEmpty(url.percentEncodedHost.flatMap { $0.removingPercentEncoding }) ?? query["host"]
+            ?? Self.nonEmpty(environment["PGHOST"]) ?? "/var/run/postgresql"
+        let portText = url.port.map(String.init) ?? query["port"] ?? Self.nonEmpty(environment["PGPORT"]) ?? "5432"
+        guard let port = Int(portText), (1...65535).contains(port) else {
+            throw ClericalError(.usage, "\(Self.redacted(text)): port \(portText) is not a port number")
+        }
+        user = Self.nonEmpty(url.user) ?? query["user"] ?? Self.nonEmpty(environment["PGUSER"]) ?? Self.loginName()
+        let path = url.path.hasPrefix("/") ? String(url.path.dropFirst()) : url.path
+        database = Self.nonEmpty(path) ?? query["dbname"] ?? Self.nonEmpty(environment["PGDATABASE"]) ?? user
+        schema = query["schema"] ?? "clerical"
+        guard Self.isPlainName(schema) else {
+            throw ClericalError(.usage, "\(Self.redacted(text)): schema \(schema) must be letters, digits and _ (at most 63)")
+        }
+        let modeText = query["sslmode"] ?? Self.nonEmpty(environment["PGSSLMODE"]) ?? "prefer"
+        guard let mode = SSLMode(rawValue: modeText) else {
+            throw ClericalError(.usage, "\(Self.redacted(text)): sslmode \(modeText) is not one of disable, prefer, require, verify-full")
+        }
+        sslMode = mode
+        if host.hasPrefix("/") {
+            endpoint = .socket(path: host + "/.s.PGSQL.\(port)")
+        } else {
+            endpoint = .tcp(host: host, port: port)
+        }
+        password = Self.nonEmpty(url.password) ?? query["password"] ?? environment["PGPASSWORD"]
+            ?? passwordFile.flatMap { Self.lookUp(in: $0, host: host, port: port, database: database, user: user) }
+    }
+
+    /// The URL as a person should see it: never the password.
+    public var description: String {
+        let server: String
+        switch endpoint {
+        case .tcp(let host, let port): server = "\(host.contains(":") ? "[\(host)]" : host):\(port)"
+        case .socket(let path): server = path
+        }
+        return "postgresql://\(user)@\(server)/\(database)?schema=\(schema)"
+    }
+
+    // MARK: - libpq's password file
+
+    /// `PGPASSFILE`, else `~/.pgpass`; nil when it is missing or, as libpq insists, readable
+    /// by others than its owner.
+    static func passwordFileText(_ environment: [String: String]) -> String? {
+        let path = nonEmpty(environment["PGPASSFILE"]) ?? (NSHomeDirectory() + "/.pgpass")
+        var info = stat()
+        guard stat(path, &info) == 0, info.st_mode & 0o077 == 0 else { return nil }
+        return try? String(contentsOfFile: path, encoding: .utf8)
+    }
+
+    /// The password of the first line `hostname:port:database:username:password` that
+    /// matches (`*` matches anything; `\:` and `\\` are a literal colon and backslash; a
+    /// socket matches `localhost`).
+    static func lookUp(in file: String, host: String, port: Int, database: String, user: String) -> String? {
+        let wanted = [host.hasPrefix("/") ? "localhost" : host, String(port), database, user]
+        for line in file.split(whereSeparator: \.isNewline) where !line.hasPrefix("#") {
+            var fields: [String] = [""]
+            var escaped = false
+            for character in line {
+                if escaped { fields[fields.count - 1].append(character); escaped = false }
+                else if character == "\\" { escaped = true }
+                else if character == ":" && fields.count < 5 { fields.append("") }
+                else { fields[fields.count - 1].append(character) }
+            }
+            guard fields.count == 5 else { continue }
+            if zip(fields.prefix(4), wanted).allSatisfy({ $0 == "*" || $0 == $1 }) { return fields[4] }
+        }
+        return nil
+    }
+
+    // MARK: - Helpers
+
+    /// A schema name used unquoted in SQL: letters, digits and underscores, as PostgreSQL
+    /// folds it (lower case), not starting with a digit.
+    static func isPlainName(_ name: String) -> Bool {
+        guard let first = name.unicodeScalars.first, name.utf8.count <= 63, !("0"..."9").contains(first) else { return false }
+        return name.unicodeScalars.allSatisfy { ("a"..."z").contains($0) || ("0"..."9").contains($0) || $0 == "_" }
+    }
+
+    private static func nonEmpty(_ text: String?) -> String? {
+        guard let text, !text.isEmpty else { return nil }
+        return text
+    }
+
+    private static func loginName() -> String {
+        if let entry = getpwuid(geteuid()), let name = entry.pointee.pw_name { return String(cString: name) }
+        return "postgres"
+    }
+
+    /// The text with any password in it blanked, for error messages.
+    static func redacted(_ text: String) -> String {
+        guard var url = URLComponents(string: text), url.password != nil else { return text }
+        url.password = "***"
+        return url.string ?? text
+    }
+}

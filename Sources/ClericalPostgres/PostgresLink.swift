@@ -1,0 +1,181 @@
+import ClericalCore
+import Dispatch
+import Foundation
+import Logging
+import NIOSSL
+import PostgresNIO
+
+/// One connection to the PostgreSQL server that holds a queue, with `search_path` set to the
+/// queue's schema. Commands are synchronous, so each call waits for its answer; every failure
+/// comes back as a `ClericalError` with the sysexits status a script can act on (`failure`).
+///
+///     let link = try PostgresLink.open(address)
+///     defer { link.close() }
+///     let rows = try link.rows("SELECT count(*) FROM pair")
+package final class PostgresLink: @unchecked Sendable {
+    package let address: PostgresAddress
+    let connection: PostgresConnection
+    let logger: Logger
+
+    private init(address: PostgresAddress, connection: PostgresConnection, logger: Logger) {
+        self.address = address
+        self.connection = connection
+        self.logger = logger
+    }
+
+    /// Connects and selects the queue's schema (which need not exist yet: `copy` creates it).
+    package static func open(_ address: PostgresAddress) throws(ClericalError) -> PostgresLink {
+        var quiet = Logger(label: "clerical.postgres")
+        quiet.logLevel = .critical
+        let logger = quiet
+        let configuration = try Self.configuration(address)
+        let connection: PostgresConnection
+        do {
+            connection = try blocking {
+                try await PostgresConnection.connect(configuration: configuration, id: 1, logger: logger)
+            }
+        } catch {
+            throw failure(error, address: address, connecting: true)
+        }
+        let link = PostgresLink(address: address, connection: connection, logger: logger)
+        try link.run("SET search_path TO \(address.schema)")
+        return link
+    }
+
+    package func close() {
+        let connection = self.connection
+        try? blocking { try await connection.close() }
+    }
+
+    // MARK: - Statements
+
+    /// Runs one statement, discarding any rows.
+    package func run(_ sql: String, _ binds: PostgresBindings = PostgresBindings()) throws(ClericalError) {
+        _ = try rows(sql, binds)
+    }
+
+    /// Runs one statement and returns its rows.
+    package func rows(_ sql: String, _ binds: PostgresBindings = PostgresBindings()) throws(ClericalError) -> [PostgresRow] {
+        let connection = self.connection, logger = self.logger
+        let query = PostgresQuery(unsafeSQL: sql, binds: binds)
+        do {
+            return try blocking { try await connection.query(query, logger: logger).collect() }
+        } catch {
+            throw Self.failure(error, address: address, connecting: false)
+        }
+    }
+
+    /// Streams text-format rows into `table` with `COPY … FROM STDIN`; `produce` is called for
+    /// each chunk until it returns nil.
+    package func copy(into table: String, columns: [String], _ produce: @escaping @Sendable () throws -> ByteBuffer?) throws(ClericalError) {
+        let connection = self.connection, logger = self.logger
+        do {
+            try blocking {
+                try await connection.copyFrom(table: table, columns: columns, logger: logger) { writer in
+                    while let chunk = try produce() { try await writer.write(chunk) }
+                }
+            }
+        } catch let error as ClericalError {
+            throw error
+        } catch {
+            throw Self.failure(error, address: address, connecting: false)
+        }
+    }
+
+    /// Runs `body` in one transaction: committed when it returns, rolled back when it throws.
+    package func transaction<T>(_ body: () throws(ClericalError) -> T) throws(ClericalError) -> T {
+        try run("BEGIN")
+        do {
+            let value = try body()
+            try run("COMMIT")
+            return value
+        } catch {
+            try? run("ROLLBACK")
+            throw error
+        }
+    }
+
+    // MARK: - Configuration and failures
+
+    private static func configuration(_ address: PostgresAddress) throws(ClericalError) -> PostgresConnection.Configuration {
+        switch address.endpoint {
+        case .socket(let path):
+            return .init(unixSocketPath: path, username: address.user, password: address.password, database: address.database)
+        case .tcp(let host, let port):
+            let tls: PostgresConnection.Configuration.TLS
+            do {
+                switch address.sslMode {
+                case .disable:
+                    tls = .disable
+                case .prefer, .require:
+                    // libpq: `require` encrypts but does not check the certificate.
+                    var settings = TLSConfiguration.makeClientConfiguration()
+                    settings.certificateVerification = .none
+                    let context = try NIOSSLContext(configuration: settings)
+                    tls = address.sslMode == .prefer ? .prefer(context) : .require(context)
+                case .verifyFull:
+                    tls = .require(try NIOSSLContext(configuration: .makeClientConfiguration()))
+                }
+            } catch {
+                throw ClericalError(.configuration, "\(address): cannot set up TLS: \(error)")
+            }
+            var configuration = PostgresConnection.Configuration(
+                host: host, port: port, username: address.user, password: address.password, database: address.database, tls: tls)
+            configuration.options.connectTimeout = .seconds(10)
+            if address.sslMode == .verifyFull { configuration.options.tlsServerName = host }
+            return configuration
+        }
+    }
+
+    /// A PostgreSQL or connection failure as one line and a sysexits status: the server cannot
+    /// be reached (69), the login or a privilege is refused (77), the queue's schema or
+    /// database is missing or not a queue (65), the server stays busy (75).
+    static func failure(_ error: any Error, address: PostgresAddress, connecting: Bool) -> ClericalError {
+        guard let error = error as? PSQLError else {
+            return ClericalError(.unavailable, "\(address): cannot reach the server: \(error)")
+        }
+        if let state = error.serverInfo?[.sqlState] {
+            let message = error.serverInfo?[.message] ?? "error \(state)"
+            switch state {
+            case "28000", "28P01": return ClericalError(.notPermitted, "\(address): login refused: \(message)")
+            case "42501": return ClericalError(.notPermitted, "\(address): not permitted: \(message)")
+            case "3D000", "3F000": return ClericalError(.dataError, "\(address): \(message)")
+            case "40001", "40P01", "55P03", "57014", "53300", "57P03":
+                return ClericalError(.tryAgain, "\(address): the server is busy, try again: \(message)")
+            case "23505", "23503", "23514", "23502", "23001":
+                return ClericalError(.dataError, "\(address): \(message)")
+            default:
+                if state.hasPrefix("08") { return ClericalError(.unavailable, "\(address): cannot reach the server: \(message)") }
+                return ClericalError(.ioError, "\(address): \(message) (\(state))")
+            }
+        }
+        switch error.code {
+        case .connectionError, .serverClosedConnection, .uncleanShutdown, .sslUnsupported, .failedToAddSSLHandler:
+            let cause = error.underlying.map { "\($0)" } ?? "\(error.code)"
+            return ClericalError(.unavailable, "\(address): cannot reach the server: \(cause)")
+        case .authMechanismRequiresPassword, .saslError, .unsupportedAuthMechanism:
+            return ClericalError(.notPermitted, "\(address): login refused: \(error.code) (set PGPASSWORD or ~/.pgpass)")
+        default:
+            return ClericalError(connecting ? .unavailable : .ioError, "\(address): \(error.code)")
+        }
+    }
+}
+
+// MARK: - Waiting for async work from synchronous commands
+
+private final class Outcome<T>: @unchecked Sendable {
+    var result: Result<T, any Error>?
+}
+
+/// Runs async work and waits for it on this thread: the commands are synchronous, and this is
+/// the one place they cross into PostgresNIO's concurrency.
+func blocking<T>(_ work: @escaping @Sendable () async throws -> T) throws -> T {
+    let outcome = Outcome<T>()
+    let done = DispatchSemaphore(value: 0)
+    Task.detached {
+        do { outcome.result = .success(try await work()) } catch { outcome.result = .failure(error) }
+        done.signal()
+    }
+    done.wait()
+    return try outcome.result!.get()
+}

@@ -1,0 +1,119 @@
+import ClericalCore
+import ClericalStore
+import Foundation
+import PostgresNIO
+
+/// A PostgreSQL queue's side of `clerical copy`: its tables read a page at a time, or written
+/// with `COPY … FROM STDIN` (`QueueTable` says which tables, columns and order).
+enum PostgresQueueTables {
+    /// Reads one table a page at a time. The caller holds the transaction (`snapshot`), so
+    /// that every table is read from the same moment.
+    static func read(_ link: PostgresLink, table: QueueTable, _ page: ([[TableValue]]) throws -> Void) throws {
+        var after = Int64.min
+        while true {
+            var binds = PostgresBindings()
+            let sql: String
+            if let key = table.pageKey {
+                binds.append(after)
+                sql = "SELECT \(table.columnList) FROM \(table.name) WHERE \(key) > $1 ORDER BY \(key) LIMIT \(SQLiteQueueTables.pageRows)"
+            } else {
+                sql = "SELECT \(table.columnList) FROM \(table.name)"
+            }
+            let rows = try link.rows(sql, binds).map { row throws(ClericalError) in try values(row, table) }
+            try page(rows)
+            guard let key = table.pageKey, rows.count == SQLiteQueueTables.pageRows,
+                  let keyColumn = table.columns.firstIndex(where: { $0.name == key }),
+                  case .integer(let last) = rows[rows.count - 1][keyColumn] else { break }
+            after = last
+        }
+    }
+
+    /// Runs `body` in a repeatable-read, read-only transaction: one snapshot of the queue while
+    /// reviewers go on working.
+    static func snapshot<T>(_ link: PostgresLink, unless inTransaction: Bool = false, _ body: () throws -> T) throws -> T {
+        if inTransaction { return try body() }
+        try link.run("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
+        defer { try? link.run("ROLLBACK") }
+        return try body()
+    }
+
+    /// Writes one table's rows (a page of them) with one `COPY`.
+    static func write(_ link: PostgresLink, table: QueueTable, rows: [[TableValue]]) throws(ClericalError) {
+        guard !rows.isEmpty else { return }
+        var text = ""
+        text.reserveCapacity(rows.count * 64)
+        for row in rows {
+            for (index, value) in row.enumerated() {
+                if index > 0 { text += "\t" }
+                append(value, kind: table.columns[index].kind, to: &text)
+            }
+            text += "\n"
+        }
+        let chunk = ByteBuffer(string: text)
+        let sent = Sent()
+        try link.copy(into: table.name, columns: table.columns.map(\.name)) {
+            sent.take() ? nil : chunk
+        }
+    }
+
+    /// After rows were copied in with their ids: each identity column's sequence continues
+    /// after the largest id, so the next row the database numbers does not collide.
+    static func advanceSequences(_ link: PostgresLink) throws(ClericalError) {
+        for table in QueueTable.copied {
+            guard let key = table.identity else { continue }
+            try link.run("""
+                SELECT setval(pg_get_serial_sequence('\(table.name)', '\(key)'), coalesce(max(\(key)), 0) + 1, false) FROM \(table.name)
+                """)
+        }
+    }
+
+    // MARK: - Values
+
+    private static func values(_ row: PostgresRow, _ table: QueueTable) throws(ClericalError) -> [TableValue] {
+        let cells = row.makeRandomAccess()
+        var values: [TableValue] = []
+        values.reserveCapacity(table.columns.count)
+        for (index, column) in table.columns.enumerated() {
+            do {
+                switch column.kind {
+                case .integer: values.append(try cells[index].decode(Int64?.self).map(TableValue.integer) ?? .null)
+                case .real: values.append(try cells[index].decode(Double?.self).map(TableValue.real) ?? .null)
+                case .text: values.append(try cells[index].decode(String?.self).map(TableValue.text) ?? .null)
+                }
+            } catch {
+                throw ClericalError(.dataError, "\(table.name).\(column.name): does not read as \(column.kind): \(error)")
+            }
+        }
+        return values
+    }
+
+    /// One value in COPY's text format: `\N` for NULL; backslash, tab, newline and carriage
+    /// return escaped; a real as Swift's shortest round-trip text, which PostgreSQL reads back
+    /// to the same double.
+    private static func append(_ value: TableValue, kind: QueueTable.Kind, to text: inout String) {
+        switch value {
+        case .null: text += "\\N"
+        case .integer(let number): text += kind == .real ? "\(Double(number))" : String(number)
+        case .real(let number): text += number.isNaN ? "NaN" : number.isInfinite ? (number < 0 ? "-Infinity" : "Infinity") : "\(number)"
+        case .text(let string):
+            for character in string.unicodeScalars {
+                switch character {
+                case "\\": text += "\\\\"
+                case "\t": text += "\\t"
+                case "\n": text += "\\n"
+                case "\r": text += "\\r"
+                default: text.unicodeScalars.append(character)
+                }
+            }
+        }
+    }
+}
+
+/// Hands its one chunk to COPY once.
+private final class Sent: @unchecked Sendable {
+    private var done = false
+    func take() -> Bool {
+        defer { done = true }
+        return done
+    }
+}

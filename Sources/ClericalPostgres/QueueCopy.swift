@@ -1,0 +1,107 @@
+import ClericalCore
+import ClericalStore
+import Foundation
+
+/// `clerical copy SOURCE DEST`: a whole queue moved between a SQLite file and a PostgreSQL
+/// schema, in either direction, in one transaction on the destination, from one consistent
+/// snapshot of the source. Rows keep their ids and their hashes, so both hash chains end on
+/// the same head; the destination is verified before the copy reports success, and a copy
+/// that fails leaves no destination behind.
+///
+///     let summary = try QueueCopy.run(from: "queue.db", to: "postgresql://ana@db/linkage?schema=wave3")
+public enum QueueCopy {
+    public struct Summary: Sendable, Equatable {
+        public var rows = 0
+        public var decisions = 0
+        public var reveals = 0
+        /// The last decision's hash, on both sides.
+        public var decisionHead: String?
+    }
+
+    /// Copies after checking that `account` (the OS account for a file) may copy the source.
+    public static func run(from source: String, to destination: String, account: String) throws(ClericalError) -> Summary {
+        switch (PostgresAddress.isURL(source), PostgresAddress.isURL(destination)) {
+        case (false, true):
+            try Reviewers.require(.copy, queue: source, account: account)
+            return try fileToServer(source, try PostgresAddress(url: destination))
+        case (true, false):
+            let queue = try PostgresQueue.open(try PostgresAddress(url: source))
+            defer { queue.close() }
+            try queue.require(.copy)
+            return try serverToFile(queue, destination)
+        default:
+            throw ClericalError(.usage, "copy moves a queue between a file and PostgreSQL: one of SOURCE and DEST must be a postgresql:// URL, the other a file")
+        }
+    }
+
+    private static func fileToServer(_ path: String, _ address: PostgresAddress) throws(ClericalError) -> Summary {
+        let link = try PostgresLink.open(address)
+        defer { link.close() }
+        var summary = Summary()
+        try link.transaction { () throws(ClericalError) in
+            try PostgresQueue.create(link)
+            // The new schema's seeded counters make way for the source's.
+            try link.run("DELETE FROM pair_state_count")
+            try link.run("DELETE FROM band_count")
+            try SQLiteQueueTables.read(path: path) { (table, rows) throws(ClericalError) in
+                count(rows, of: table, into: &summary)
+                try PostgresQueueTables.write(link, table: table, rows: rows)
+            }
+            try PostgresQueueTables.advanceSequences(link)
+            try confirm(PostgresVerification.run(PostgresQueue(link: link), inTransaction: true), matches: summary, at: "\(address)")
+        }
+        try? link.run("ANALYZE")
+        return summary
+    }
+
+    private static func serverToFile(_ queue: PostgresQueue, _ path: String) throws(ClericalError) -> Summary {
+        var summary = Summary()
+        do {
+            try PostgresQueueTables.snapshot(queue.link) {
+                try SQLiteQueueTables.write(path: path) { table, sink in
+                    try PostgresQueueTables.read(queue.link, table: table) { rows in
+                        count(rows, of: table, into: &summary)
+                        try sink(rows)
+                    }
+                }
+            }
+        } catch let error as ClericalError {
+            throw error
+        } catch {
+            throw ClericalError(.ioError, "\(path): \(error)")
+        }
+        do {
+            try confirm(QueueVerification.run(queue: path), matches: summary, at: path)
+        } catch {
+            removeFile(path)
+            throw error
+        }
+        return summary
+    }
+
+    private static func count(_ rows: [[TableValue]], of table: QueueTable, into summary: inout Summary) {
+        summary.rows += rows.count
+        guard table.name == "decision" || table.name == "reveal", let last = rows.last else { return }
+        if table.name == "decision" {
+            summary.decisions += rows.count
+            if case .text(let hash) = last[table.columns.count - 1] { summary.decisionHead = hash }
+        } else {
+            summary.reveals += rows.count
+        }
+    }
+
+    /// The destination must verify, with the source's chain head and counts.
+    private static func confirm(_ report: VerificationReport, matches summary: Summary, at place: String) throws(ClericalError) {
+        guard report.isSound else {
+            throw ClericalError(.dataError, "\(place): the copy does not verify: \(report.problems[0]); nothing was copied")
+        }
+        guard report.decisions == summary.decisions, report.reveals == summary.reveals,
+              report.decisionHead == summary.decisionHead else {
+            throw ClericalError(.dataError, "\(place): the copy's chains differ from the source's; nothing was copied")
+        }
+    }
+
+    private static func removeFile(_ path: String) {
+        for suffix in ["", "-wal", "-shm", "-journal", "-writers"] { try? FileManager.default.removeItem(atPath: path + suffix) }
+    }
+}

@@ -1,0 +1,87 @@
+import ClericalCore
+@testable import ClericalPostgres
+import XCTest
+
+/// Queue URLs read as libpq reads them: the URL, then the environment, then the defaults;
+/// passwords from the URL, PGPASSWORD or the password file, and never printed.
+final class PostgresAddressTests: XCTestCase {
+    func testAFullURL() throws {
+        let address = try PostgresAddress(url: "postgresql://ana:s3cret@db.internal:6543/linkage?schema=wave3&sslmode=verify-full",
+                                          environment: [:], passwordFile: nil)
+        XCTAssertEqual(address.endpoint, .tcp(host: "db.internal", port: 6543))
+        XCTAssertEqual(address.user, "ana")
+        XCTAssertEqual(address.password, "s3cret")
+        XCTAssertEqual(address.database, "linkage")
+        XCTAssertEqual(address.schema, "wave3")
+        XCTAssertEqual(address.sslMode, .verifyFull)
+        XCTAssertEqual(address.description, "postgresql://ana@db.internal:6543/linkage?schema=wave3")
+        XCTAssertFalse(address.description.contains("s3cret"))
+    }
+
+    func testTheEnvironmentFillsWhatTheURLLeavesOut() throws {
+        let environment = ["PGHOST": "pg.example", "PGPORT": "5433", "PGUSER": "ben", "PGDATABASE": "records",
+                           "PGPASSWORD": "from-env", "PGSSLMODE": "require"]
+        let address = try PostgresAddress(url: "postgresql://?schema=q1", environment: environment, passwordFile: nil)
+        XCTAssertEqual(address.endpoint, .tcp(host: "pg.example", port: 5433))
+        XCTAssertEqual(address.user, "ben")
+        XCTAssertEqual(address.database, "records")
+        XCTAssertEqual(address.password, "from-env")
+        XCTAssertEqual(address.sslMode, .require)
+        // The URL wins over the environment.
+        let explicit = try PostgresAddress(url: "postgres://cy@other:5432/db2?schema=q1&sslmode=disable",
+                                           environment: environment, passwordFile: nil)
+        XCTAssertEqual(explicit.endpoint, .tcp(host: "other", port: 5432))
+        XCTAssertEqual(explicit.user, "cy")
+        XCTAssertEqual(explicit.database, "db2")
+        XCTAssertEqual(explicit.sslMode, .disable)
+    }
+
+    func testLibpqDefaults() throws {
+        let address = try PostgresAddress(url: "postgresql://dee@", environment: [:], passwordFile: nil)
+        XCTAssertEqual(address.endpoint, .socket(path: "/var/run/postgresql/.s.PGSQL.5432"))
+        XCTAssertEqual(address.database, "dee", "the database defaults to the user's name")
+        XCTAssertEqual(address.schema, "clerical")
+        XCTAssertEqual(address.sslMode, .prefer)
+        XCTAssertNil(address.password)
+        let socket = try PostgresAddress(url: "postgresql://dee@%2Ftmp%2Fpg:5499/x", environment: [:], passwordFile: nil)
+        XCTAssertEqual(socket.endpoint, .socket(path: "/tmp/pg/.s.PGSQL.5499"))
+    }
+
+    func testThePasswordFile() throws {
+        let file = """
+            # hostname:port:database:username:password
+            other:5432:*:ana:not-this-one
+            db.internal:5432:linkage:ana:pa\\:ss\\\\word
+            *:*:*:*:fallback
+            """
+        let address = try PostgresAddress(url: "postgresql://ana@db.internal/linkage", environment: [:], passwordFile: file)
+        XCTAssertEqual(address.password, "pa:ss\\word", "\\: and \\\\ are a colon and a backslash")
+        let anyone = try PostgresAddress(url: "postgresql://zed@elsewhere/db", environment: [:], passwordFile: file)
+        XCTAssertEqual(anyone.password, "fallback")
+        let socket = try PostgresAddress(url: "postgresql://ana@%2Fvar%2Frun%2Fpostgresql/linkage", environment: [:],
+                                         passwordFile: "localhost:5432:linkage:ana:by-socket")
+        XCTAssertEqual(socket.password, "by-socket", "a socket connection matches localhost")
+        let environmentFirst = try PostgresAddress(url: "postgresql://ana@db.internal/linkage",
+                                                   environment: ["PGPASSWORD": "env"], passwordFile: file)
+        XCTAssertEqual(environmentFirst.password, "env")
+    }
+
+    func testBadURLsAreUsageErrorsThatNeverShowThePassword() {
+        let cases = [
+            "postgresql://ana:hunter2@db/x?schema=Wave-3",
+            "postgresql://ana:hunter2@db/x?sslmode=sometimes",
+            "postgresql://ana:hunter2@db/x?colour=blue",
+            "postgresql://ana:hunter2@db/x?schema=",
+            "postgresql://ana:hunter2@db:99999/x",
+        ]
+        for text in cases {
+            XCTAssertThrowsError(try PostgresAddress(url: text, environment: [:], passwordFile: nil), text) { error in
+                let error = error as? ClericalError
+                XCTAssertEqual(error?.status, .usage, text)
+                XCTAssertFalse(error?.message.contains("hunter2") ?? true, "\(text): \(error?.message ?? "")")
+            }
+        }
+        XCTAssertFalse(PostgresAddress.isURL("queue.db"))
+        XCTAssertTrue(PostgresAddress.isURL("postgres://x"))
+    }
+}

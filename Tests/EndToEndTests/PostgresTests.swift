@@ -1,0 +1,284 @@
+import Foundation
+import GRDB
+import XCTest
+
+/// The PostgreSQL backend as a user meets it: `clerical copy` and `clerical verify` against a
+/// real server (`CLERICAL_TEST_POSTGRES`, a URL without a schema; `.ci/run` starts one). With
+/// `CLERICAL_REQUIRE_POSTGRES=1`, as in CI, a server that cannot be reached fails every test here;
+/// without a server configured, they are skipped and say so.
+final class PostgresTests: XCTestCase {
+    var folder: URL!
+    var server: String!
+    var schemas: [String] = []
+
+    override func setUpWithError() throws {
+        let environment = ProcessInfo.processInfo.environment
+        guard let url = environment["CLERICAL_TEST_POSTGRES"], !url.isEmpty else {
+            if environment["CLERICAL_REQUIRE_POSTGRES"] == "1" {
+                XCTFail("CLERICAL_REQUIRE_POSTGRES=1 but CLERICAL_TEST_POSTGRES is not set: the PostgreSQL tests cannot run")
+                throw XCTSkip("no server")
+            }
+            throw XCTSkip("CLERICAL_TEST_POSTGRES is not set: no PostgreSQL server to test against (.ci/run starts one)")
+        }
+        server = url
+        let reachable = try psql("SELECT 1")
+        XCTAssertEqual(reachable.status, 0, "the test server \(url) cannot be reached: \(reachable.stderr)")
+        if reachable.status != 0 { throw XCTSkip("unreachable") }
+        folder = temporaryFolder()
+    }
+
+    override func tearDownWithError() throws {
+        for schema in schemas { _ = try? psql("DROP SCHEMA IF EXISTS \(schema) CASCADE") }
+        if let folder { try? FileManager.default.removeItem(at: folder) }
+    }
+
+    /// A queue URL in a fresh schema of the test server, dropped after the test.
+    func newQueueURL() -> String {
+        let schema = "clerical_test_\(UUID().uuidString.prefix(8).lowercased())"
+        schemas.append(schema)
+        return url(schema: schema)
+    }
+
+    func url(schema: String, server: String? = nil) -> String {
+        let base = server ?? self.server!
+        return base + (base.contains("?") ? "&" : "?") + "schema=\(schema)"
+    }
+
+    /// Runs SQL with psql on the test server (the tool's back door).
+    @discardableResult
+    func psql(_ sql: String) throws -> ClericalRun {
+        let base = server.components(separatedBy: "?")[0]
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["psql", base, "-v", "ON_ERROR_STOP=1", "-qAt", "-c", sql]
+        let out = Pipe(), err = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        try process.run()
+        let stdout = out.fileHandleForReading.readDataToEndOfFile(), stderr = err.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return ClericalRun(status: process.terminationStatus, stdout: String(decoding: stdout, as: UTF8.self),
+                           stderr: String(decoding: stderr, as: UTF8.self))
+    }
+
+    /// A queue file with review verdicts, a second-review sample and an audit, so every kind
+    /// of table the copy moves has rows.
+    func workedQueue() throws -> String {
+        let queue = folder.appendingPathComponent("queue.db").path
+        XCTAssertEqual(try Binary.importFixture(into: queue).status, 0)
+        let report = folder.appendingPathComponent("load.json").path
+        let load = try Binary.run([queue, "--reviewer", "ana", "--report", report, "--max", "40"], tool: "clerical-load")
+        XCTAssertEqual(load.status, 0, load.stderr)
+        XCTAssertEqual(try Binary.run(["qa", "sample", queue, "--count", "5"]).status, 0)
+        let audit = try Binary.run(["qa", "audit", queue, "--count", "20"])
+        XCTAssertEqual(audit.status, 0, audit.stderr)
+        let more = try Binary.run([queue, "--reviewer", "ben", "--report", report, "--max", "10"], tool: "clerical-load")
+        XCTAssertEqual(more.status, 0, more.stderr)
+        return queue
+    }
+
+    func statusJSON(_ queue: String) throws -> NSDictionary {
+        let status = try Binary.run(["status", queue, "--json"])
+        XCTAssertEqual(status.status, 0, status.stderr)
+        let object = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(status.stdout.utf8)) as? [String: Any])
+        let copy = NSMutableDictionary(dictionary: object)
+        copy.removeObject(forKey: "queue")  // the file's name
+        // The team's estimated finish is read off the clock (now + pace × pairs left).
+        if let team = object["team"] as? [String: Any] {
+            let rest = NSMutableDictionary(dictionary: team)
+            rest.removeObject(forKey: "estimated_finish")
+            copy["team"] = rest
+        }
+        return copy
+    }
+
+    func decisions(in queue: String) throws -> Int {
+        let db = try DatabaseQueue(path: queue)
+        defer { try? db.close() }
+        return try db.read { try Int.fetchOne($0, sql: "SELECT count(*) FROM decision") ?? 0 }
+    }
+
+    func head(_ verify: ClericalRun) -> String? {
+        verify.stdout.components(separatedBy: "head ").last?.trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+
+    // MARK: - Copy
+
+    func testCopyRoundTripsThroughPostgreSQLWithTheSameStatusAndChain() throws {
+        let queue = try workedQueue()
+        let server = newQueueURL()
+        let decided = try decisions(in: queue)
+        XCTAssertGreaterThan(decided, 30)
+        let there = try Binary.run(["copy", queue, server])
+        XCTAssertEqual(there.status, 0, there.stderr)
+        XCTAssertTrue(there.stdout.contains("\(decided) decisions"), there.stdout)
+
+        let back = folder.appendingPathComponent("back.db").path
+        let home = try Binary.run(["copy", server, back])
+        XCTAssertEqual(home.status, 0, home.stderr)
+
+        XCTAssertEqual(try statusJSON(back), try statusJSON(queue), "status --json is the same after the round trip")
+        let original = try Binary.run(["verify", queue]), onServer = try Binary.run(["verify", server]), copied = try Binary.run(["verify", back])
+        for run in [original, onServer, copied] { XCTAssertEqual(run.status, 0, run.stdout + run.stderr) }
+        XCTAssertNotNil(head(original))
+        XCTAssertEqual(head(onServer), head(original), "the server's chain ends on the same hash")
+        XCTAssertEqual(head(copied), head(original), "the copy back ends on the same hash")
+        XCTAssertTrue(onServer.stdout.contains("\(decided) decisions"), onServer.stdout)
+
+        // The pattern tallies the trigger rebuilt on the way are the ones the file kept.
+        let tallies = { (path: String) throws -> [[Int64]] in
+            let db = try DatabaseQueue(path: path)
+            defer { try? db.close() }
+            return try db.read { try Row.fetchAll($0, sql: "SELECT * FROM pattern_verdicts ORDER BY pattern_id").map { row in
+                (0..<row.count).map { row[$0] as Int64 } } }
+        }
+        XCTAssertEqual(try tallies(back), try tallies(queue))
+        let serverTallies = try psql("SELECT count(*), sum(matches), sum(non_matches) FROM \(schemas[0]).pattern_verdicts")
+        let fileTallies = try tallies(queue)
+        XCTAssertEqual(serverTallies.stdout.trimmingCharacters(in: .whitespacesAndNewlines),
+                       "\(fileTallies.count)|\(fileTallies.reduce(0) { $0 + $1[1] })|\(fileTallies.reduce(0) { $0 + $1[2] })")
+    }
+
+    func testCopyRefusesADestinationThatIsNotNewAndLeavesItAlone() throws {
+        let queue = try workedQueue()
+        let server = newQueueURL()
+        XCTAssertEqual(try Binary.run(["copy", queue, server]).status, 0)
+        let again = try Binary.run(["copy", queue, server])
+        XCTAssertEqual(again.status, 73, again.stderr)
+        XCTAssertTrue(again.stderr.contains("already holds tables"), again.stderr)
+        XCTAssertEqual(try psql("SELECT count(*) FROM \(schemas[0]).decision").stdout.trimmingCharacters(in: .whitespacesAndNewlines),
+                       "\(try decisions(in: queue))")
+
+        let existing = try Binary.run(["copy", server, queue])
+        XCTAssertEqual(existing.status, 73, existing.stderr)
+        XCTAssertEqual(try Binary.run(["verify", queue]).status, 0, "the file is left as it was")
+
+        let sideways = try Binary.run(["copy", queue, folder.appendingPathComponent("other.db").path])
+        XCTAssertEqual(sideways.status, 64, sideways.stderr)
+    }
+
+    func testAFailedCopyLeavesNoSchemaBehind() throws {
+        let queue = try workedQueue()
+        // A decision changed behind the tool's back: the copy's own verification refuses it.
+        let db = try DatabaseQueue(path: queue)
+        try db.write { db in
+            try db.execute(sql: "DROP TRIGGER decision_is_append_only_update")
+            try db.execute(sql: "UPDATE decision SET verdict = 'unsure' WHERE id = 7")
+            try db.execute(sql: """
+                CREATE TRIGGER decision_is_append_only_update BEFORE UPDATE ON decision
+                BEGIN SELECT RAISE(ABORT, 'decisions are append-only: record a new decision instead'); END
+                """)
+        }
+        try db.close()
+        let server = newQueueURL()
+        let copy = try Binary.run(["copy", queue, server])
+        XCTAssertEqual(copy.status, 65, copy.stderr)
+        XCTAssertTrue(copy.stderr.contains("decision 7"), copy.stderr)
+        XCTAssertEqual(try psql("SELECT count(*) FROM pg_namespace WHERE nspname = '\(schemas[0])'").stdout
+            .trimmingCharacters(in: .whitespacesAndNewlines), "0", "the transaction took the schema with it")
+    }
+
+    // MARK: - Verify
+
+    func testAnEditMadeWithPsqlIsCaughtByVerify() throws {
+        let queue = try workedQueue()
+        let server = newQueueURL(), schema = schemas[0]
+        XCTAssertEqual(try Binary.run(["copy", queue, server]).status, 0)
+
+        let refused = try psql("UPDATE \(schema).decision SET verdict = 'match' WHERE id = 12")
+        XCTAssertNotEqual(refused.status, 0)
+        XCTAssertTrue(refused.stderr.contains("append-only"), refused.stderr)
+        XCTAssertNotEqual(try psql("DELETE FROM \(schema).decision WHERE id = 12").status, 0)
+        XCTAssertNotEqual(try psql("TRUNCATE \(schema).decision CASCADE").status, 0)
+
+        // With the trigger switched off for one transaction, the chain still gives it away.
+        XCTAssertEqual(try psql("""
+            BEGIN; ALTER TABLE \(schema).decision DISABLE TRIGGER decision_is_append_only_update;
+            UPDATE \(schema).decision SET verdict = CASE verdict WHEN 'match' THEN 'non-match' ELSE 'match' END WHERE id = 12;
+            ALTER TABLE \(schema).decision ENABLE TRIGGER decision_is_append_only_update; COMMIT;
+            """).status, 0)
+        let changed = try Binary.run(["verify", server])
+        XCTAssertEqual(changed.status, 65, changed.stdout + changed.stderr)
+        XCTAssertTrue(changed.stdout.contains("decision 12: its content does not match its hash"), changed.stdout)
+
+        // A trigger switched off and left off; a row deleted while it was.
+        let other = newQueueURL(), otherSchema = schemas[1]
+        XCTAssertEqual(try Binary.run(["copy", queue, other]).status, 0)
+        XCTAssertEqual(try psql("ALTER TABLE \(otherSchema).decision DISABLE TRIGGER decision_is_append_only_delete").status, 0)
+        XCTAssertEqual(try psql("DELETE FROM \(otherSchema).decision WHERE id = 20").status, 0)
+        let removed = try Binary.run(["verify", other])
+        XCTAssertEqual(removed.status, 65)
+        XCTAssertTrue(removed.stdout.contains("trigger decision_is_append_only_delete is disabled"), removed.stdout)
+        XCTAssertTrue(removed.stdout.contains("decision 21: previous_hash does not match"), removed.stdout)
+    }
+
+    // MARK: - Failures a person can cause
+
+    func testFailuresAPersonCanCauseEachGetOneLineAndTheirStatus() throws {
+        let queue = try workedQueue()
+        let server = newQueueURL(), schema = schemas[0]
+        XCTAssertEqual(try Binary.run(["copy", queue, server]).status, 0)
+
+        // Nothing listens on port 1: unreachable (69).
+        let unreachable = try Binary.run(["verify", "postgresql://nobody@127.0.0.1:1/none?schema=x&sslmode=disable"])
+        XCTAssertEqual(unreachable.status, 69, unreachable.stderr)
+        XCTAssertTrue(unreachable.stderr.contains("cannot reach the server"), unreachable.stderr)
+
+        // A role with a password, logging in with the wrong one (77), never printed back.
+        let role = "clerical_test_\(UUID().uuidString.prefix(6).lowercased())"
+        XCTAssertEqual(try psql("CREATE ROLE \(role) LOGIN PASSWORD 'right-horse'").status, 0)
+        defer { _ = try? psql("DROP OWNED BY \(role); DROP ROLE \(role)") }
+        let host = URLComponents(string: self.server)!
+        let wrong = "postgresql://\(role):wrong-horse@\(host.host ?? "127.0.0.1"):\(host.port ?? 5432)\(host.path)?schema=\(schema)&sslmode=disable"
+        let refused = try Binary.run(["verify", wrong])
+        XCTAssertEqual(refused.status, 77, refused.stderr)
+        XCTAssertFalse(refused.stderr.contains("wrong-horse"), "the password is never printed")
+        // The right password, but no privileges on the queue's tables (77).
+        let right = wrong.replacingOccurrences(of: "wrong-horse", with: "right-horse")
+        XCTAssertEqual(try psql("GRANT USAGE ON SCHEMA \(schema) TO \(role)").status, 0)
+        let unprivileged = try Binary.run(["verify", right])
+        XCTAssertEqual(unprivileged.status, 77, unprivileged.stderr)
+        XCTAssertTrue(unprivileged.stderr.contains("not permitted"), unprivileged.stderr)
+
+        // No such schema; a schema that is not a queue; a queue of another version (65).
+        let missing = try Binary.run(["verify", url(schema: "clerical_test_none")])
+        XCTAssertEqual(missing.status, 65, missing.stderr)
+        XCTAssertTrue(missing.stderr.contains("no schema clerical_test_none"), missing.stderr)
+        let plain = newQueueURL()
+        XCTAssertEqual(try psql("CREATE SCHEMA \(schemas[1]); CREATE TABLE \(schemas[1]).notes (text text)").status, 0)
+        let notQueue = try Binary.run(["verify", plain])
+        XCTAssertEqual(notQueue.status, 65, notQueue.stderr)
+        XCTAssertTrue(notQueue.stderr.contains("is not a clerical queue"), notQueue.stderr)
+        XCTAssertEqual(try psql("INSERT INTO \(schema).schema_migration VALUES ('v99: from the future')").status, 0)
+        let newer = try Binary.run(["verify", server])
+        XCTAssertEqual(newer.status, 65, newer.stderr)
+        XCTAssertTrue(newer.stderr.contains("another version"), newer.stderr)
+
+        // A URL that does not read, and a command that takes files only (64).
+        XCTAssertEqual(try Binary.run(["verify", server + "&sslmode=sometimes"]).status, 64)
+        let fileOnly = try Binary.run(["status", server])
+        XCTAssertEqual(fileOnly.status, 64, fileOnly.stderr)
+        XCTAssertTrue(fileOnly.stderr.contains("clerical copy"), fileOnly.stderr)
+    }
+
+    func testTheRoleMatrixHoldsForCopyAndVerifyOnTheServer() throws {
+        let queue = try workedQueue()
+        let me = try XCTUnwrap(URLComponents(string: server).flatMap { $0.user })
+        let asLead = ProcessInfo.processInfo.environment.merging(["CLERICAL_ACCOUNT": "lead"]) { $1 }
+        // The file's reviewers: a supervisor, a quality lead, and the database role as a plain reviewer.
+        let asBoss = ProcessInfo.processInfo.environment.merging(["CLERICAL_ACCOUNT": "boss"]) { $1 }
+        XCTAssertEqual(try Binary.run(["reviewers", "add", queue, "boss", "--role", "supervisor"], environment: asBoss).status, 0)
+        XCTAssertEqual(try Binary.run(["reviewers", "add", queue, "lead", "--role", "quality-lead"], environment: asBoss).status, 0)
+        XCTAssertEqual(try Binary.run(["reviewers", "add", queue, me, "--role", "reviewer"], environment: asBoss).status, 0)
+        let server = newQueueURL()
+        // On the file, the account is the OS account: the quality lead may copy it.
+        let copy = try Binary.run(["copy", queue, server], environment: asLead)
+        XCTAssertEqual(copy.status, 0, copy.stderr)
+        // On the server, the account is the database role: a reviewer may verify, not copy.
+        XCTAssertEqual(try Binary.run(["verify", server]).status, 0)
+        let back = try Binary.run(["copy", server, folder.appendingPathComponent("back.db").path])
+        XCTAssertEqual(back.status, 77, back.stderr)
+        XCTAssertTrue(back.stderr.contains("only a quality lead or supervisor may copy"), back.stderr)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: folder.appendingPathComponent("back.db").path))
+    }
+}
