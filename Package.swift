@@ -76,7 +76,7 @@ let package = Package(
         // One reviewer process working a shared queue: the concurrency test and benchmark.
         .executableTarget(
             name: "clerical-load",
-            dependencies: ["ClericalCore", "ClericalStore"],
+            dependencies: ["ClericalCore", "ClericalStore", "ClericalPostgres"],
             path: "Benchmarks/Load"
         ),
         // Kills `clerical` at random moments and checks nothing was lost: Benchmarks/crash.sh, CrashTests.

@@ -14,6 +14,7 @@
 // (Benchmarks/Crash) knows every verdict acknowledged before it kills the process. The report: verdicts given, pairs lost to expired leases, the
 // time of each verdict-and-next-claim, and every error (there should be none).
 import ClericalCore
+import ClericalPostgres
 import ClericalStore
 import Foundation
 
@@ -52,14 +53,72 @@ struct LoadReport: Codable {
     var elapsed = 0.0
 }
 
+/// A claimed pair, from either backend.
+struct Work {
+    var id: Int64
+    var kind: String
+    var score: PatternScore
+}
+
+/// The queue file through `ReviewQueue`, or a PostgreSQL queue (QUEUE a postgresql:// URL)
+/// through `PostgresReviewQueue`, where the reviewer is the role the URL logs in as.
+enum Backend {
+    case file(ReviewQueue)
+    case server(PostgresReviewQueue)
+
+    static func open(_ queue: String, reviewer: String, lease: Double) throws(ClericalError) -> Backend {
+        if PostgresAddress.isURL(queue) {
+            return .server(try PostgresReviewQueue(try PostgresQueue.open(try PostgresAddress(url: queue)), leaseSeconds: lease))
+        }
+        return .file(try ReviewQueue(path: queue, reviewer: reviewer, leaseSeconds: lease))
+    }
+
+    var reviewer: String? {
+        if case .server(let queue) = self { return queue.reviewer }
+        return nil
+    }
+
+    func claimNext() throws(ClericalError) -> Work? {
+        switch self {
+        case .file(let queue): return try queue.claimNext().map { Work(id: $0.id, kind: $0.kind.rawValue, score: $0.score) }
+        case .server(let queue): return try queue.claimNext().map { Work(id: $0.id, kind: $0.kind, score: $0.score) }
+        }
+    }
+
+    func decideAndClaimNext(_ pair: Work, _ verdict: Verdict) throws(ClericalError) -> Work? {
+        switch self {
+        case .file(let queue):
+            return try queue.decideAndClaimNext(pair.id, verdict, note: nil, shown: pair.score).1
+                .map { Work(id: $0.id, kind: $0.kind.rawValue, score: $0.score) }
+        case .server(let queue):
+            return try queue.decideAndClaimNext(pair.id, verdict, shown: pair.score).map { Work(id: $0.id, kind: $0.kind, score: $0.score) }
+        }
+    }
+
+    func release(_ pair: Int64) throws(ClericalError) {
+        switch self {
+        case .file(let queue): try queue.release(pair)
+        case .server(let queue): try queue.release(pair)
+        }
+    }
+
+    func close() {
+        switch self {
+        case .file(let queue): queue.close()
+        case .server(let queue): queue.close()
+        }
+    }
+}
+
 var report = LoadReport(reviewer: reviewer)
 var random = SystemRandomNumberGenerator()
 // Start together, so the processes really contend.
 while Date().timeIntervalSince1970 < startAt { usleep(1000) }
 let started = Date()
 do {
-    let queue = try ReviewQueue(path: queuePath, reviewer: reviewer, leaseSeconds: lease)
+    let queue = try Backend.open(queuePath, reviewer: reviewer, lease: lease)
     defer { queue.close() }
+    if let role = queue.reviewer { report.reviewer = role }
     var pair = try queue.claimNext()
     while let current = pair, report.verdicts < maxVerdicts, Date().timeIntervalSince(started) < seconds {
         if linger > 0, Double.random(in: 0..<1, using: &random) < linger {
@@ -69,12 +128,12 @@ do {
         let verdict: Verdict = current.score.matchProbability >= 0.5 ? .match : .nonMatch
         let clock = ContinuousClock.now
         do {
-            let (_, next, _) = try queue.decideAndClaimNext(current.id, verdict, note: nil, shown: current.score)
+            let next = try queue.decideAndClaimNext(current, verdict)
             let elapsed = ContinuousClock.now - clock
             report.latencies.append(Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18)
             report.verdicts += 1
             report.decidedPairs.append(current.id)
-            if printAcks { FileHandle.standardOutput.write(Data("\(current.id) \(current.kind.rawValue) \(verdict.rawValue)\n".utf8)) }
+            if printAcks { FileHandle.standardOutput.write(Data("\(current.id) \(current.kind) \(verdict.rawValue)\n".utf8)) }
             pair = next
         } catch where error.status == .tryAgain && error.message.contains("no longer yours") {
             report.lostToExpiredLeases += 1  // another reviewer took it after the lease ran out

@@ -10,6 +10,7 @@ final class PostgresTests: XCTestCase {
     var folder: URL!
     var server: String!
     var schemas: [String] = []
+    var roles: [String] = []
 
     override func setUpWithError() throws {
         let environment = ProcessInfo.processInfo.environment
@@ -29,6 +30,7 @@ final class PostgresTests: XCTestCase {
 
     override func tearDownWithError() throws {
         for schema in schemas { _ = try? psql("DROP SCHEMA IF EXISTS \(schema) CASCADE") }
+        for role in roles { _ = try? psql("DROP OWNED BY \(role); DROP ROLE IF EXISTS \(role)") }
         if let folder { try? FileManager.default.removeItem(at: folder) }
     }
 
@@ -176,6 +178,132 @@ final class PostgresTests: XCTestCase {
         XCTAssertTrue(copy.stderr.contains("decision 7"), copy.stderr)
         XCTAssertEqual(try psql("SELECT count(*) FROM pg_namespace WHERE nspname = '\(schemas[0])'").stdout
             .trimmingCharacters(in: .whitespacesAndNewlines), "0", "the transaction took the schema with it")
+    }
+
+    // MARK: - Many reviewers
+
+    struct LoadReport: Decodable {
+        var reviewer: String
+        var verdicts: Int
+        var lostToExpiredLeases: Int
+        var errors: [String]
+        var decidedPairs: [Int64]
+    }
+
+    /// A queue on the server with `count` reviewer roles registered (each with its password),
+    /// the test's own role its supervisor; returns the queue URL and each reviewer's URL.
+    func serverQueueWithReviewers(_ count: Int, band: String = "0.001:0.999999") throws -> (queue: String, reviewers: [String]) {
+        let file = folder.appendingPathComponent("many.db").path
+        XCTAssertEqual(try Binary.importFixture(into: file, band: band).status, 0)
+        let queue = newQueueURL(), schema = schemas.last!
+        XCTAssertEqual(try Binary.run(["copy", file, queue]).status, 0)
+        let me = try XCTUnwrap(URLComponents(string: server)?.user)
+        let added = try Binary.run(["reviewers", "add", queue, me, "--role", "supervisor"])
+        XCTAssertEqual(added.status, 0, added.stderr)
+        let host = URLComponents(string: server)!
+        var urls: [String] = []
+        for n in 1...count {
+            let role = "\(schema)_r\(n)", password = "pw-\(UUID().uuidString.prefix(8))"
+            XCTAssertEqual(try psql("CREATE ROLE \(role) LOGIN PASSWORD '\(password)'").status, 0)
+            roles.append(role)
+            let registered = try Binary.run(["reviewers", "add", queue, role, "--role", "reviewer"])
+            XCTAssertEqual(registered.status, 0, registered.stderr)
+            urls.append("postgresql://\(role):\(password)@\(host.host!):\(host.port ?? 5432)\(host.path)?sslmode=disable&schema=\(schema)")
+        }
+        return (queue, urls)
+    }
+
+    func runReviewers(_ urls: [String], extra: [String] = []) throws -> [LoadReport] {
+        let startAt = Date().timeIntervalSince1970 + 1
+        var running: [(Process, String)] = []
+        for (n, url) in urls.enumerated() {
+            let report = folder.appendingPathComponent("load-\(n).json").path
+            let process = Process()
+            process.executableURL = Binary.productsDirectory.appendingPathComponent("clerical-load")
+            process.arguments = [url, "--reviewer", "unused", "--report", report, "--start-at", "\(startAt)"] + extra
+            process.standardOutput = FileHandle.nullDevice
+            try process.run()
+            running.append((process, report))
+        }
+        return try running.map { process, report in
+            process.waitUntilExit()
+            XCTAssertEqual(process.terminationStatus, 0)
+            return try JSONDecoder().decode(LoadReport.self, from: Data(contentsOf: URL(fileURLWithPath: report)))
+        }
+    }
+
+    func serverCount(_ sql: String) throws -> Int {
+        Int(try psql(sql).stdout.trimmingCharacters(in: .whitespacesAndNewlines)) ?? -1
+    }
+
+    func testSixteenReviewerProcessesEmptyAQueueOnTheServerEachPairDecidedOnce() throws {
+        let (queue, urls) = try serverQueueWithReviewers(16)
+        let schema = schemas.last!
+        let pending = try serverCount("SELECT count FROM \(schema).band_count WHERE in_band = 1")
+        XCTAssertGreaterThan(pending, 200)
+        let reports = try runReviewers(urls)
+        XCTAssertEqual(reports.flatMap(\.errors), [], "no error reaches a reviewer")
+        XCTAssertEqual(Set(reports.map(\.reviewer)).count, 16, "each process is its own database role")
+        XCTAssertEqual(reports.reduce(0) { $0 + $1.verdicts }, pending, "every pending pair got a verdict")
+        let decided = reports.flatMap(\.decidedPairs)
+        XCTAssertEqual(Set(decided).count, decided.count, "no pair decided twice")
+        XCTAssertEqual(try serverCount("SELECT count(*) FROM \(schema).decision WHERE kind = 'review'"), pending)
+        XCTAssertEqual(try serverCount("""
+            SELECT count(*) FROM (SELECT pair_id FROM \(schema).decision GROUP BY pair_id, kind HAVING count(*) > 1) twice
+            """), 0, "no pair has two decisions of one kind")
+        XCTAssertEqual(try serverCount("""
+            SELECT (SELECT count FROM \(schema).band_count WHERE in_band = 1) + (SELECT count(*) FROM \(schema).pair WHERE state = 'claimed')
+                 + (SELECT count(*) FROM \(schema).claim)
+            """), 0, "the queue is empty, no claim left")
+        XCTAssertEqual(try serverCount("SELECT count FROM \(schema).pair_state_count WHERE state = 'decided'"), pending,
+                       "the trigger-kept counters agree")
+        let verify = try Binary.run(["verify", queue])
+        XCTAssertEqual(verify.status, 0, verify.stdout + verify.stderr)
+        XCTAssertTrue(verify.stdout.contains("\(pending) decisions"), verify.stdout)
+    }
+
+    func testLeasesRunOutOnTheServerAndNoPairIsDecidedTwice() throws {
+        let (_, urls) = try serverQueueWithReviewers(4, band: "0.2:0.8")
+        let schema = schemas.last!
+        let pending = try serverCount("SELECT count FROM \(schema).band_count WHERE in_band = 1")
+        XCTAssertGreaterThan(pending, 5)
+        // Each reviewer sits on a pair past its 1 s lease now and then: another takes it.
+        let reports = try runReviewers(urls, extra: ["--lease", "1", "--linger", "0.15"])
+        XCTAssertEqual(reports.flatMap(\.errors), [])
+        XCTAssertEqual(reports.reduce(0) { $0 + $1.verdicts }, pending)
+        let decided = reports.flatMap(\.decidedPairs)
+        XCTAssertEqual(Set(decided).count, decided.count, "a late verdict on a pair someone else took is refused")
+        XCTAssertEqual(try serverCount("SELECT count(DISTINCT pair_id) FROM \(schema).decision"), pending)
+    }
+
+    func testAReviewerRoleMayAppendDecisionsButNeverChangeThem() throws {
+        let (queue, urls) = try serverQueueWithReviewers(1, band: "0.2:0.8")
+        let schema = schemas.last!
+        let reports = try runReviewers(urls, extra: ["--max", "3"])
+        XCTAssertEqual(reports[0].verdicts, 3)
+        // As the reviewer's own role, with psql: the privileges refuse before the trigger would.
+        let asReviewer = { (sql: String) throws -> ClericalRun in
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+            process.arguments = ["psql", urls[0].components(separatedBy: "?")[0], "-v", "ON_ERROR_STOP=1", "-qAt", "-c", sql]
+            let err = Pipe()
+            process.standardError = err
+            process.standardOutput = FileHandle.nullDevice
+            try process.run()
+            let stderr = err.fileHandleForReading.readDataToEndOfFile()
+            process.waitUntilExit()
+            return ClericalRun(status: process.terminationStatus, stdout: "", stderr: String(decoding: stderr, as: UTF8.self))
+        }
+        for sql in ["UPDATE \(schema).decision SET verdict = 'match'", "DELETE FROM \(schema).decision",
+                    "TRUNCATE \(schema).decision CASCADE", "UPDATE \(schema).reviewer SET role = 'supervisor'"] {
+            let refused = try asReviewer(sql)
+            XCTAssertNotEqual(refused.status, 0, sql)
+            XCTAssertTrue(refused.stderr.contains("permission denied"), "\(sql): \(refused.stderr)")
+        }
+        // And the command line holds them to their role: a reviewer may not copy the queue out.
+        let copy = try Binary.run(["copy", urls[0], folder.appendingPathComponent("out.db").path])
+        XCTAssertEqual(copy.status, 77, copy.stderr)
+        XCTAssertEqual(try Binary.run(["verify", queue]).status, 0)
     }
 
     // MARK: - Verify

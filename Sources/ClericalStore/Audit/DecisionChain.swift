@@ -5,14 +5,26 @@ import GRDB
 
 /// The content of one decision row, and its SHA-256 link to the row before it (`HashChain`).
 package struct DecisionContent {
-    var pairID: Int64
-    var reviewer: String
-    var kind: DecisionKind
-    var verdict: Verdict?
-    var note: String?
-    var decidedAt: String
-    var shownMatchWeight: Double?
-    var shownMatchProbability: Double?
+    package var pairID: Int64
+    package var reviewer: String
+    package var kind: DecisionKind
+    package var verdict: Verdict?
+    package var note: String?
+    package var decidedAt: String
+    package var shownMatchWeight: Double?
+    package var shownMatchProbability: Double?
+
+    package init(pairID: Int64, reviewer: String, kind: DecisionKind, verdict: Verdict?, note: String?, decidedAt: String,
+                 shownMatchWeight: Double?, shownMatchProbability: Double?) {
+        self.pairID = pairID
+        self.reviewer = reviewer
+        self.kind = kind
+        self.verdict = verdict
+        self.note = note
+        self.decidedAt = decidedAt
+        self.shownMatchWeight = shownMatchWeight
+        self.shownMatchProbability = shownMatchProbability
+    }
 
     /// A stored row's content, as `verify` reads it back on either backend.
     package static func stored(pairID: Int64, reviewer: String?, kind: String?, verdict: String?, note: String?,

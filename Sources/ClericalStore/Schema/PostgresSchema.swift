@@ -205,18 +205,61 @@ package enum PostgresSchema {
         FOR EACH STATEMENT EXECUTE FUNCTION refuse_change('reveals are append-only')
         """,
 
-        // The counters SQLite's triggers keep, kept the same way.
+        // The counters SQLite's triggers keep, exact at every commit as there. SQLite has one
+        // writer at a time; here many transactions run at once, and a counter row updated the
+        // moment a pair changes state would be locked until its transaction ends: every writer
+        // would queue behind it, and two transitions taking the rows in different orders
+        // (pending→claimed, claimed→decided) deadlock. So a transaction notes its changes in a
+        // transaction-local setting, and a deferred trigger applies them once, at commit, in
+        // one fixed order: the counter rows are locked last, briefly, and always in that order.
+        """
+        CREATE FUNCTION note_counter_change(counter text, key text, change bigint) RETURNS void LANGUAGE plpgsql AS $$
+        DECLARE
+            noted jsonb := coalesce(nullif(current_setting('clerical.' || counter, true), ''), '{}')::jsonb;
+        BEGIN
+            noted := jsonb_set(noted, ARRAY[key], to_jsonb(coalesce((noted ->> key)::bigint, 0) + change));
+            PERFORM set_config('clerical.' || counter, noted::text, true);
+        END $$
+        """,
+        """
+        CREATE FUNCTION apply_counter_changes() RETURNS trigger LANGUAGE plpgsql AS $$
+        DECLARE
+            bands jsonb := coalesce(nullif(current_setting('clerical.band_count', true), ''), '{}')::jsonb;
+            states jsonb := coalesce(nullif(current_setting('clerical.pair_state_count', true), ''), '{}')::jsonb;
+            entry record;
+        BEGIN
+            IF bands = '{}'::jsonb AND states = '{}'::jsonb THEN RETURN NULL; END IF;
+            PERFORM set_config('clerical.band_count', '', true);
+            PERFORM set_config('clerical.pair_state_count', '', true);
+            FOR entry IN SELECT key, value::bigint AS change FROM jsonb_each_text(bands) ORDER BY key LOOP
+                IF entry.change <> 0 THEN
+                    UPDATE band_count SET count = count + entry.change WHERE in_band = entry.key::bigint;
+                END IF;
+            END LOOP;
+            FOR entry IN SELECT key, value::bigint AS change FROM jsonb_each_text(states) ORDER BY key LOOP
+                IF entry.change <> 0 THEN
+                    UPDATE pair_state_count SET count = count + entry.change WHERE state = entry.key;
+                END IF;
+            END LOOP;
+            RETURN NULL;
+        END $$
+        """,
         """
         CREATE FUNCTION pair_state_count_follow() RETURNS trigger LANGUAGE plpgsql AS $$
         BEGIN
-            UPDATE pair_state_count SET count = count - 1 WHERE state = OLD.state;
-            UPDATE pair_state_count SET count = count + 1 WHERE state = NEW.state;
+            PERFORM note_counter_change('pair_state_count', OLD.state, -1);
+            PERFORM note_counter_change('pair_state_count', NEW.state, 1);
             RETURN NULL;
         END $$
         """,
         """
         CREATE TRIGGER pair_state_count_follows_updates AFTER UPDATE OF state ON pair
         FOR EACH ROW WHEN (OLD.state IS DISTINCT FROM NEW.state) EXECUTE FUNCTION pair_state_count_follow()
+        """,
+        """
+        CREATE CONSTRAINT TRIGGER pair_counters_at_commit AFTER UPDATE OF state ON pair
+        DEFERRABLE INITIALLY DEFERRED
+        FOR EACH ROW WHEN (OLD.state IS DISTINCT FROM NEW.state) EXECUTE FUNCTION apply_counter_changes()
         """,
         // ReviewPriority: |p − 0.5| + 0.05·⌊log2(1 + served)⌋, the log capped at 20 as SQLite's sum is.
         """
@@ -240,12 +283,8 @@ package enum PostgresSchema {
         """
         CREATE FUNCTION band_count_follow() RETURNS trigger LANGUAGE plpgsql AS $$
         BEGIN
-            IF OLD.in_band IS NOT DISTINCT FROM NEW.in_band THEN
-                UPDATE band_count SET count = count + NEW.open_count - OLD.open_count WHERE in_band = NEW.in_band;
-            ELSE
-                UPDATE band_count SET count = count - OLD.open_count WHERE in_band = OLD.in_band;
-                UPDATE band_count SET count = count + NEW.open_count WHERE in_band = NEW.in_band;
-            END IF;
+            PERFORM note_counter_change('band_count', OLD.in_band::text, -OLD.open_count);
+            PERFORM note_counter_change('band_count', NEW.in_band::text, NEW.open_count);
             RETURN NULL;
         END $$
         """,
@@ -253,6 +292,12 @@ package enum PostgresSchema {
         CREATE TRIGGER band_count_follows_pattern AFTER UPDATE OF open_count, in_band ON pattern
         FOR EACH ROW WHEN (OLD.open_count IS DISTINCT FROM NEW.open_count OR OLD.in_band IS DISTINCT FROM NEW.in_band)
         EXECUTE FUNCTION band_count_follow()
+        """,
+        """
+        CREATE CONSTRAINT TRIGGER pattern_counters_at_commit AFTER UPDATE OF open_count, in_band ON pattern
+        DEFERRABLE INITIALLY DEFERRED
+        FOR EACH ROW WHEN (OLD.open_count IS DISTINCT FROM NEW.open_count OR OLD.in_band IS DISTINCT FROM NEW.in_band)
+        EXECUTE FUNCTION apply_counter_changes()
         """,
         """
         CREATE FUNCTION pattern_verdicts_follow() RETURNS trigger LANGUAGE plpgsql AS $$

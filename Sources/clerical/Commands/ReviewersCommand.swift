@@ -1,5 +1,6 @@
 import ArgumentParser
 import ClericalCore
+import ClericalPostgres
 import ClericalStore
 
 struct ReviewersCommand: ParsableCommand {
@@ -15,12 +16,19 @@ struct ReviewersCommand: ParsableCommand {
 
     struct Add: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Register an account (or change its role).")
-        @Argument(help: "The queue file.") var queue: String
-        @Argument(help: "The operating-system account name.") var name: String
+        @Argument(help: "The queue file, or a postgresql:// URL.") var queue: String
+        @Argument(help: "The operating-system account name (on PostgreSQL, an existing database role).") var name: String
         @Option(help: "reviewer, supervisor or quality-lead.") var role: ReviewerRole
 
         func run() throws {
             try reportingErrors { () throws(ClericalError) in
+                if PostgresAddress.isURL(queue) {
+                    let server = try PostgresQueue.open(try PostgresAddress(url: queue))
+                    defer { server.close() }
+                    try server.addReviewer(name, role: role)
+                    print("\(name) is a \(role.title) of \(server.address), with the privileges to work it")
+                    return
+                }
                 try Reviewers.add(queue: queue, name: name, role: role, by: try Identity.current())
                 print("\(name) is a \(role.title) of \(queue)")
             }

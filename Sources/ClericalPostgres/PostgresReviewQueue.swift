@@ -1,0 +1,299 @@
+import ClericalCore
+import ClericalStore
+import Foundation
+import PostgresNIO
+
+/// One reviewer working a PostgreSQL queue: claims with leases, verdicts appended to the hash
+/// chain, and the next claim in the verdict's own transaction, as `ReviewQueue` does on SQLite.
+/// The reviewer is the database role that logged in (`session_user`).
+///
+/// Claims are taken with `SELECT … FOR UPDATE SKIP LOCKED`: a reviewer passes over the pattern,
+/// pair or claim another reviewer's transaction holds instead of queueing behind it, so
+/// reviewers never wait on one writer lock. What still goes one at a time is the decision
+/// chain itself: each row's hash covers the previous row's, so a verdict takes the chain's
+/// advisory lock just before its INSERT and keeps it until it commits.
+///
+/// The order is SQLite's (`Claims.Order`): a blind second review of a pair someone else
+/// decided; this reviewer's own live claim; the queued pattern the model is least sure of,
+/// unless a claim that ran out stands before it; audit pairs in among them at the audit's
+/// share. Reservations are not applied on PostgreSQL yet.
+///
+///     let queue = try PostgresReviewQueue(try PostgresQueue.open(address))
+///     var pair = try queue.claimNext()
+///     while let current = pair { pair = try queue.decideAndClaimNext(current.id, .match, shown: current.score) }
+package final class PostgresReviewQueue {
+    /// A claimed pair: what a reviewer needs to decide it.
+    package struct Claimed: Sendable, Equatable {
+        package var id: Int64
+        package var kind: String
+        package var score: PatternScore
+    }
+
+    package let queue: PostgresQueue
+    package let reviewer: String
+    let leaseSeconds: Double
+    private var link: PostgresLink { queue.link }
+
+    package init(_ queue: PostgresQueue, leaseSeconds: Double = 120) throws(ClericalError) {
+        self.queue = queue
+        self.leaseSeconds = leaseSeconds
+        reviewer = try queue.account()
+        try queue.require(.review)
+    }
+
+    package func close() { queue.close() }
+
+    // MARK: - The reviewer's calls
+
+    /// Claims the next pair for this reviewer, passing over `skipped`; nil when none is left.
+    package func claimNext(excluding skipped: Set<Int64> = []) throws(ClericalError) -> Claimed? {
+        try link.transaction { () throws(ClericalError) in try claim(excluding: skipped) }
+    }
+
+    /// Records a verdict on the pair in hand and claims the next, in one transaction: one
+    /// durable commit per verdict. A pair whose lease ran out and that someone else has since
+    /// taken is refused (75, "no longer yours").
+    package func decideAndClaimNext(_ pair: Int64, _ verdict: Verdict, note: String? = nil, shown: PatternScore?,
+                                    excluding skipped: Set<Int64> = []) throws(ClericalError) -> Claimed? {
+        try link.transaction { () throws(ClericalError) in
+            try record(pair, verdict, note: note, shown: shown)
+            return try claim(excluding: skipped)
+        }
+    }
+
+    /// Hands a pair back: it goes where it came from (an audit pair waits to be offered again).
+    package func release(_ pair: Int64) throws(ClericalError) {
+        try link.transaction { () throws(ClericalError) in
+            guard let held = try one("SELECT kind FROM claim WHERE pair_id = $1 AND reviewer = $2 FOR UPDATE", pair, reviewer) else { return }
+            let kind = try PostgresQueue.text(held, 0)
+            switch kind {
+            case "second-review": try run("UPDATE second_review SET state = 'pending' WHERE pair_id = $1 AND state = 'claimed'", pair)
+            case "adjudication": break
+            default: try run("UPDATE pair SET state = 'pending' WHERE id = $1 AND state = 'claimed'", pair)
+            }
+            try run("DELETE FROM claim WHERE pair_id = $1", pair)
+            if kind == "audit" {
+                let reopened = try link.rows("UPDATE audit_pair SET offered = 0 WHERE pair_id = $1 AND offered = 1 RETURNING audit_id", try Self.bindings([pair]))
+                if let row = reopened.first {
+                    try run("UPDATE audit SET offered_audit = greatest(0, offered_audit - 1) WHERE id = $1",
+                            try PostgresQueue.decode(row, 0, as: Int64.self))
+                }
+            }
+        }
+    }
+
+    // MARK: - Verdicts
+
+    private func record(_ pair: Int64, _ verdict: Verdict, note: String?, shown: PatternScore?) throws(ClericalError) {
+        guard let row = try one("SELECT state FROM pair WHERE id = $1 FOR UPDATE", pair) else {
+            throw ClericalError(.dataError, "pair \(pair) is not in the queue")
+        }
+        let state = try PostgresQueue.text(row, 0)
+        let held = try one("SELECT kind, reviewer FROM claim WHERE pair_id = $1", pair)
+        let kind = try held.map { row throws(ClericalError) in try PostgresQueue.text(row, 0) }
+        let mine = try held.map { row throws(ClericalError) in try PostgresQueue.text(row, 1) } == reviewer
+        if mine, kind == "second-review" {
+            try appendDecision(pair, kind: .secondReview, verdict: verdict, note: note, shown: shown)
+            try run("UPDATE second_review SET state = 'done' WHERE pair_id = $1", pair)
+            try run("DELETE FROM claim WHERE pair_id = $1", pair)
+            if let first = try one("SELECT verdict FROM decision WHERE pair_id = $1 AND kind = 'review' ORDER BY id DESC LIMIT 1", pair),
+               try first.makeRandomAccess()[0].decodeText() != verdict.rawValue {
+                try run("UPDATE pair SET state = 'disputed' WHERE id = $1", pair)
+            }
+            return
+        }
+        guard state == PairState.claimed.rawValue, mine, kind == "review" || kind == "audit" else {
+            throw ClericalError(.tryAgain, "pair \(pair) is no longer yours to decide (its claim expired and another reviewer took it)")
+        }
+        try appendDecision(pair, kind: .review, verdict: verdict, note: note, shown: shown)
+        try run("UPDATE pair SET state = 'decided' WHERE id = $1", pair)
+        try run("DELETE FROM claim WHERE pair_id = $1", pair)
+    }
+
+    /// Appends a decision to the chain. The advisory lock (one per queue schema) orders the
+    /// appends: the row before is read, and this one inserted, by one transaction at a time.
+    private func appendDecision(_ pair: Int64, kind: DecisionKind, verdict: Verdict?, note: String?, shown: PatternScore?) throws(ClericalError) {
+        try link.run("SELECT pg_advisory_xact_lock(hashtext(current_schema() || '.decision'))")
+        let previous = try one("SELECT hash FROM decision ORDER BY id DESC LIMIT 1")
+            .map { row throws(ClericalError) in try PostgresQueue.text(row, 0) }
+        let content = DecisionContent(pairID: pair, reviewer: reviewer, kind: kind, verdict: verdict,
+                                      note: note.flatMap { $0.isEmpty ? nil : $0 }, decidedAt: Timestamp.string(Date()),
+                                      shownMatchWeight: shown?.matchWeight, shownMatchProbability: shown?.matchProbability)
+        var values = PostgresBindings()
+        values.append(pair)
+        values.append(reviewer)
+        values.append(kind.rawValue)
+        values.append(verdict?.rawValue)
+        values.append(content.note)
+        values.append(content.decidedAt)
+        values.append(content.shownMatchWeight)
+        values.append(content.shownMatchProbability)
+        values.append(previous)
+        values.append(content.hash(previous: previous))
+        try link.run("""
+            INSERT INTO decision (pair_id, reviewer, kind, verdict, note, decided_at, shown_match_weight,
+                                  shown_match_probability, previous_hash, hash)
+            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
+            """, values)
+    }
+
+    // MARK: - Claims
+
+    private func claim(excluding skipped: Set<Int64>) throws(ClericalError) -> Claimed? {
+        let now = Date().timeIntervalSince1970
+        let passed = Array(skipped)
+        if let second = try one("""
+            SELECT s.pair_id FROM second_review s LEFT JOIN claim c ON c.pair_id = s.pair_id
+            WHERE s.state <> 'done' AND s.first_reviewer <> $1
+              AND (s.state = 'pending' OR c.reviewer = $1 OR c.lease_expires_at < $2) AND NOT (s.pair_id = ANY($3))
+            ORDER BY (c.reviewer IS NOT DISTINCT FROM $1) DESC, s.pair_id LIMIT 1
+            FOR UPDATE OF s SKIP LOCKED
+            """, reviewer, now, passed) {
+            return try take(try PostgresQueue.decode(second, 0, as: Int64.self), kind: "second-review", priority: 0, now: now)
+        }
+        if let own = try one("""
+            SELECT pair_id, kind, priority FROM claim
+            WHERE reviewer = $1 AND lease_expires_at >= $2 AND kind IN ('review', 'audit') AND NOT (pair_id = ANY($3))
+            ORDER BY priority LIMIT 1 FOR UPDATE SKIP LOCKED
+            """, reviewer, now, passed) {
+            return try take(try PostgresQueue.decode(own, 0, as: Int64.self), kind: try PostgresQueue.text(own, 1),
+                            priority: try PostgresQueue.decode(own, 2, as: Double.self), now: now)
+        }
+        let queued = try nextQueuedPair(excluding: passed)
+        let expired = try one("""
+            SELECT pair_id, kind, priority FROM claim
+            WHERE lease_expires_at < $1 AND kind IN ('review', 'audit') AND NOT (pair_id = ANY($2))
+            ORDER BY priority LIMIT 1 FOR UPDATE SKIP LOCKED
+            """, now, passed)
+        if let expired {
+            let priority = try PostgresQueue.decode(expired, 2, as: Double.self)
+            if queued == nil || priority < queued!.priority {
+                return try take(try PostgresQueue.decode(expired, 0, as: Int64.self), kind: try PostgresQueue.text(expired, 1),
+                                priority: priority, now: now)
+            }
+        }
+        if let audit = try offerAudit(excluding: passed, bandHasPair: queued != nil, now: now) {
+            switch audit {
+            case .pair(let claimed): return claimed
+            case .bandsTurn(let auditID): try run("UPDATE audit SET offered_band = offered_band + 1 WHERE id = $1", auditID)
+            }
+        }
+        guard let queued else { return nil }
+        return try take(queued.pair, kind: "review", priority: queued.priority, now: now)
+    }
+
+    /// The first open pair of the queued pattern with the lowest review priority that no other
+    /// transaction holds. When every queued pattern is held, waits for the first rather than
+    /// calling the queue empty.
+    private func nextQueuedPair(excluding passed: [Int64]) throws(ClericalError) -> (pair: Int64, priority: Double)? {
+        for locking in ["FOR UPDATE SKIP LOCKED", "FOR UPDATE"] {
+            if let pattern = try one("""
+                SELECT id, review_priority FROM pattern WHERE in_band = 1 AND open_count > 0
+                ORDER BY review_priority LIMIT 1 \(locking)
+                """) {
+                let id = try PostgresQueue.decode(pattern, 0, as: Int64.self)
+                let priority = try PostgresQueue.decode(pattern, 1, as: Double.self)
+                if let pair = try one("""
+                    SELECT id FROM pair WHERE pattern_id = $1 AND state = 'pending' AND NOT (id = ANY($2))
+                    ORDER BY id LIMIT 1 FOR UPDATE SKIP LOCKED
+                    """, id, passed) {
+                    return (try PostgresQueue.decode(pair, 0, as: Int64.self), priority)
+                }
+                // Only pairs this session skipped are left in it: look past them.
+                if !passed.isEmpty { return try nextQueuedPairPastSkipped(passed) }
+                continue
+            }
+            // Every queued pattern is held by another transaction, or none is left.
+            guard try one("SELECT 1 FROM pattern WHERE in_band = 1 AND open_count > 0 LIMIT 1") != nil else { return nil }
+        }
+        return nil
+    }
+
+    /// The slow path when this session skipped pairs: the first queued pair not skipped.
+    private func nextQueuedPairPastSkipped(_ passed: [Int64]) throws(ClericalError) -> (pair: Int64, priority: Double)? {
+        guard let row = try one("""
+            SELECT p.id, t.review_priority FROM pattern t JOIN pair p ON p.pattern_id = t.id
+            WHERE t.in_band = 1 AND t.open_count > 0 AND p.state = 'pending' AND NOT (p.id = ANY($1))
+            ORDER BY t.review_priority, p.id LIMIT 1 FOR UPDATE OF p SKIP LOCKED
+            """, passed) else { return nil }
+        return (try PostgresQueue.decode(row, 0, as: Int64.self), try PostgresQueue.decode(row, 1, as: Double.self))
+    }
+
+    private enum AuditOffer { case pair(Claimed), bandsTurn(Int64) }
+
+    /// The next audit pair when the audit's share of what is offered calls for one (or the
+    /// band has nothing); else whose turn it is. Nil when no audit has pairs waiting.
+    private func offerAudit(excluding passed: [Int64], bandHasPair: Bool, now: Double) throws(ClericalError) -> AuditOffer? {
+        guard let audit = try one("""
+            SELECT id, share, offered_audit, offered_band FROM audit a
+            WHERE EXISTS (SELECT 1 FROM audit_pair p WHERE p.audit_id = a.id AND p.offered = 0) ORDER BY id LIMIT 1
+            FOR UPDATE
+            """) else { return nil }
+        let id = try PostgresQueue.decode(audit, 0, as: Int64.self)
+        let share = try PostgresQueue.decode(audit, 1, as: Double.self)
+        let offeredAudit = Double(try PostgresQueue.decode(audit, 2, as: Int64.self))
+        let offeredBand = Double(try PostgresQueue.decode(audit, 3, as: Int64.self))
+        if bandHasPair, offeredAudit >= share * (offeredAudit + offeredBand + 1) { return .bandsTurn(id) }
+        guard let waiting = try one("""
+            SELECT a.pair_id FROM audit_pair a JOIN pair p ON p.id = a.pair_id
+            WHERE a.audit_id = $1 AND a.offered = 0 AND p.state = 'pending' AND NOT (a.pair_id = ANY($2))
+            ORDER BY a.pair_id LIMIT 1 FOR UPDATE OF a, p SKIP LOCKED
+            """, id, passed) else {
+            try run("""
+                UPDATE audit_pair SET offered = 1 WHERE audit_id = $1 AND offered = 0
+                  AND pair_id IN (SELECT id FROM pair WHERE state <> 'pending')
+                """, id)
+            return bandHasPair ? .bandsTurn(id) : nil
+        }
+        let pair = try PostgresQueue.decode(waiting, 0, as: Int64.self)
+        try run("UPDATE audit_pair SET offered = 1 WHERE pair_id = $1", pair)
+        try run("UPDATE audit SET offered_audit = offered_audit + 1 WHERE id = $1", id)
+        return .pair(try take(pair, kind: "audit", priority: 0, now: now))
+    }
+
+    /// Claims `pair` for this reviewer (replacing a claim that ran out, or renewing its own).
+    private func take(_ pair: Int64, kind: String, priority: Double, now: Double) throws(ClericalError) -> Claimed {
+        switch kind {
+        case "second-review": try run("UPDATE second_review SET state = 'claimed' WHERE pair_id = $1", pair)
+        case "adjudication": break
+        default: try run("UPDATE pair SET state = 'claimed' WHERE id = $1 AND state <> 'claimed'", pair)
+        }
+        try run("""
+            INSERT INTO claim (pair_id, kind, reviewer, lease_expires_at, priority) VALUES ($1, $2, $3, $4, $5)
+            ON CONFLICT (pair_id) DO UPDATE SET kind = excluded.kind, reviewer = excluded.reviewer,
+                lease_expires_at = excluded.lease_expires_at, priority = excluded.priority
+            """, pair, kind, reviewer, now + leaseSeconds, priority)
+        guard let scored = try one("""
+            SELECT t.match_weight, t.match_probability FROM pair p JOIN pattern t ON t.id = p.pattern_id WHERE p.id = $1
+            """, pair) else { throw ClericalError(.dataError, "pair \(pair) is not in the queue") }
+        var score = PatternScore(matchWeight: try PostgresQueue.decode(scored, 0, as: Double.self))
+        score.matchProbability = try PostgresQueue.decode(scored, 1, as: Double.self)  // as stored, bit for bit
+        return Claimed(id: pair, kind: kind, score: score)
+    }
+
+    // MARK: - Statements
+
+    private static func bindings(_ values: [any PostgresEncodable]) throws(ClericalError) -> PostgresBindings {
+        var binds = PostgresBindings()
+        do {
+            for value in values { try binds.append(value) }
+        } catch {
+            throw ClericalError(.ioError, "a value cannot be sent to PostgreSQL: \(error)")
+        }
+        return binds
+    }
+
+    private func run(_ sql: String, _ values: any PostgresEncodable...) throws(ClericalError) {
+        try link.run(sql, try Self.bindings(values))
+    }
+
+    private func one(_ sql: String, _ values: any PostgresEncodable...) throws(ClericalError) -> PostgresRow? {
+        try link.rows(sql, try Self.bindings(values)).first
+    }
+}
+
+private extension PostgresCell {
+    func decodeText() throws(ClericalError) -> String? {
+        do { return try decode(String?.self) } catch { throw ClericalError(.dataError, "\(columnName) does not read: \(error)") }
+    }
+}

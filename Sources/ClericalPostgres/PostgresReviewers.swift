@@ -1,0 +1,62 @@
+import ClericalCore
+import ClericalStore
+import Foundation
+import PostgresNIO
+
+/// Reviewers of a PostgreSQL queue: the same rules as on SQLite (the first is a supervisor,
+/// only supervisors manage reviewers, the last supervisor stays), where a reviewer is a
+/// database role. Registering one grants the role what working the queue needs and no more:
+/// it may insert decisions and reveals, never update, delete or truncate them.
+extension PostgresQueue {
+    /// Registers `name`, an existing database role, as a reviewer of this queue (or changes
+    /// its role), and grants it the queue's privileges.
+    package func addReviewer(_ name: String, role: ReviewerRole) throws(ClericalError) {
+        guard Reviewers.isValidName(name) else {
+            throw ClericalError(.usage, "\"\(name)\" is not a role name (letters, digits, '.', '_', '-', up to 64)")
+        }
+        try link.transaction { () throws(ClericalError) in
+            try require(.manageReviewers)
+            var binds = PostgresBindings()
+            binds.append(name)
+            guard try !link.rows("SELECT 1 FROM pg_roles WHERE rolname = $1", binds).isEmpty else {
+                throw ClericalError(.usage, "\(address): no database role \(name); create it first (CREATE ROLE \"\(name)\" LOGIN PASSWORD …)")
+            }
+            var roles: [String: String] = [:]
+            for row in try link.rows("SELECT name, role FROM reviewer") { roles[try Self.text(row, 0)] = try Self.text(row, 1) }
+            if roles.isEmpty && role != .supervisor {
+                throw ClericalError(.usage, "the first reviewer of a queue must be a supervisor (--role supervisor): once anyone is registered, only supervisors can add others")
+            }
+            if role != .supervisor, roles[name] == ReviewerRole.supervisor.rawValue,
+               roles.values.filter({ $0 == ReviewerRole.supervisor.rawValue }).count == 1 {
+                throw ClericalError(.usage, "\(name) is the queue's last supervisor; add another supervisor first")
+            }
+            var row = PostgresBindings()
+            row.append(name)
+            row.append(role.rawValue)
+            row.append(Timestamp.string(Date()))
+            try link.run("""
+                INSERT INTO reviewer (name, role, added_at) VALUES ($1, $2, $3)
+                ON CONFLICT (name) DO UPDATE SET role = excluded.role
+                """, row)
+            try grantWorking(to: name)
+        }
+    }
+
+    /// What a reviewer's role may do on the queue's tables: read them, take and end claims,
+    /// move pairs between states (the triggers keep the counters), append to the two logs.
+    private func grantWorking(to name: String) throws(ClericalError) {
+        let schema = address.schema, role = "\"\(name)\""
+        for statement in [
+            "GRANT USAGE ON SCHEMA \(schema) TO \(role)",
+            "GRANT SELECT ON ALL TABLES IN SCHEMA \(schema) TO \(role)",
+            "GRANT USAGE ON ALL SEQUENCES IN SCHEMA \(schema) TO \(role)",
+            "GRANT INSERT ON decision, reveal TO \(role)",
+            "GRANT INSERT, UPDATE, DELETE ON claim TO \(role)",
+            "GRANT UPDATE ON pair, pattern, pair_state_count, band_count, second_review, audit, audit_pair TO \(role)",
+            "GRANT INSERT, UPDATE ON pattern_verdicts TO \(role)",
+            "REVOKE UPDATE, DELETE, TRUNCATE ON decision, reveal FROM \(role)",
+        ] {
+            try link.run(statement)
+        }
+    }
+}
