@@ -1,6 +1,9 @@
 // clerical-load: one simulated reviewer process on a shared queue, for the concurrency test
 // (Tests/EndToEndTests/ConcurrencyTests.swift) and benchmark (Benchmarks/concurrency.sh).
 //
+// QUEUE is a queue file or a postgresql:// URL (then the reviewer is the role it logs in as, and
+// a lost connection is made again: `reconnections` in the report).
+//
 //   clerical-load QUEUE --reviewer NAME [--max N] [--seconds S] [--lease L] [--linger P]
 //                       [--think-ms T] [--start-at UNIX_TIME] [--acks] --report OUT.json
 //
@@ -51,6 +54,8 @@ struct LoadReport: Codable {
     var errors: [String] = []
     var decidedPairs: [Int64] = []
     var elapsed = 0.0
+    /// Connections to a PostgreSQL queue lost and made again.
+    var reconnections = 0
 }
 
 /// A claimed pair, from either backend.
@@ -141,6 +146,7 @@ do {
         }
     }
     if let unfinished = pair { try queue.release(unfinished.id) }
+    if case .server(let server) = queue { report.reconnections = server.reconnections }
 } catch {
     report.errors.append("\(error)")
 }

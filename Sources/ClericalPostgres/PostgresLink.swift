@@ -31,7 +31,7 @@ package final class PostgresLink: @unchecked Sendable {
         let configuration = try Self.configuration(address)
         let connection: PostgresConnection
         do {
-            connection = try blocking {
+            connection = try blocking(within: 30) {
                 try await PostgresConnection.connect(configuration: configuration, id: 1, logger: logger)
             }
         } catch {
@@ -44,8 +44,13 @@ package final class PostgresLink: @unchecked Sendable {
 
     package func close() {
         let connection = self.connection
-        try? blocking { try await connection.close() }
+        try? blocking(within: 2) { try await connection.close() }
     }
+
+    /// How long a statement may go without an answer before the connection counts as lost.
+    /// (A connection the server dropped while it sat idle can leave PostgresNIO's next query
+    /// waiting forever.) The review path, whose statements take milliseconds, sets less.
+    package var answerSeconds = 60.0
 
     // MARK: - Statements
 
@@ -58,10 +63,13 @@ package final class PostgresLink: @unchecked Sendable {
     package func rows(_ sql: String, _ binds: PostgresBindings = PostgresBindings()) throws(ClericalError) -> [PostgresRow] {
         let connection = self.connection, logger = self.logger
         let query = PostgresQuery(unsafeSQL: sql, binds: binds)
+        guard !connection.isClosed else {
+            throw ClericalError(.unavailable, "\(address): the connection was lost")
+        }
         do {
-            return try blocking { try await connection.query(query, logger: logger).collect() }
+            return try blocking(within: answerSeconds) { try await connection.query(query, logger: logger).collect() }
         } catch {
-            throw Self.failure(error, address: address, connecting: false)
+            throw failure(error)
         }
     }
 
@@ -70,7 +78,7 @@ package final class PostgresLink: @unchecked Sendable {
     package func copy(into table: String, columns: [String], _ produce: @escaping @Sendable () throws -> ByteBuffer?) throws(ClericalError) {
         let connection = self.connection, logger = self.logger
         do {
-            try blocking {
+            try blocking(within: answerSeconds) {
                 try await connection.copyFrom(table: table, columns: columns, logger: logger) { writer in
                     while let chunk = try produce() { try await writer.write(chunk) }
                 }
@@ -78,7 +86,7 @@ package final class PostgresLink: @unchecked Sendable {
         } catch let error as ClericalError {
             throw error
         } catch {
-            throw Self.failure(error, address: address, connecting: false)
+            throw failure(error)
         }
     }
 
@@ -96,6 +104,15 @@ package final class PostgresLink: @unchecked Sendable {
     }
 
     // MARK: - Configuration and failures
+
+    /// A failure on this open connection: as `failure(_:address:connecting:)`, and a statement
+    /// that got no answer in time counts as the connection lost.
+    private func failure(_ error: any Error) -> ClericalError {
+        if error is NoAnswer {
+            return ClericalError(.unavailable, "\(address): no answer from the server in \(Int(answerSeconds)) s: the connection counts as lost")
+        }
+        return Self.failure(error, address: address, connecting: false)
+    }
 
     private static func configuration(_ address: PostgresAddress) throws(ClericalError) -> PostgresConnection.Configuration {
         switch address.endpoint {
@@ -140,6 +157,8 @@ package final class PostgresLink: @unchecked Sendable {
             case "28000", "28P01": return ClericalError(.notPermitted, "\(address): login refused: \(message)")
             case "42501": return ClericalError(.notPermitted, "\(address): not permitted: \(message)")
             case "3D000", "3F000": return ClericalError(.dataError, "\(address): \(message)")
+            case "57P01", "57P02":  // the server shut down or crashed under this connection
+                return ClericalError(.unavailable, "\(address): the connection was lost: \(message)")
             case "40001", "40P01", "55P03", "57014", "53300", "57P03":
                 return ClericalError(.tryAgain, "\(address): the server is busy, try again: \(message)")
             case "23505", "23503", "23514", "23502", "23001":
@@ -150,7 +169,7 @@ package final class PostgresLink: @unchecked Sendable {
             }
         }
         switch error.code {
-        case .connectionError, .serverClosedConnection, .uncleanShutdown, .sslUnsupported, .failedToAddSSLHandler:
+        case .connectionError, .serverClosedConnection, .clientClosedConnection, .uncleanShutdown, .sslUnsupported, .failedToAddSSLHandler:
             let cause = error.underlying.map { "\($0)" } ?? "\(error.code)"
             return ClericalError(.unavailable, "\(address): cannot reach the server: \(cause)")
         case .authMechanismRequiresPassword, .saslError, .unsupportedAuthMechanism:
@@ -167,15 +186,23 @@ private final class Outcome<T>: @unchecked Sendable {
     var result: Result<T, any Error>?
 }
 
-/// Runs async work and waits for it on this thread: the commands are synchronous, and this is
-/// the one place they cross into PostgresNIO's concurrency.
-func blocking<T>(_ work: @escaping @Sendable () async throws -> T) throws -> T {
+/// Work that did not finish in the time `blocking` gave it.
+struct NoAnswer: Error {}
+
+/// Runs async work and waits for it on this thread, for at most `seconds` when given (then
+/// throws `NoAnswer` and leaves the work to finish or not on its own): the commands are
+/// synchronous, and this is the one place they cross into PostgresNIO's concurrency.
+func blocking<T>(within seconds: Double? = nil, _ work: @escaping @Sendable () async throws -> T) throws -> T {
     let outcome = Outcome<T>()
     let done = DispatchSemaphore(value: 0)
     Task.detached {
         do { outcome.result = .success(try await work()) } catch { outcome.result = .failure(error) }
         done.signal()
     }
-    done.wait()
+    if let seconds {
+        guard done.wait(timeout: .now() + seconds) == .success else { throw NoAnswer() }
+    } else {
+        done.wait()
+    }
     return try outcome.result!.get()
 }

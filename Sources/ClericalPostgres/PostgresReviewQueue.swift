@@ -29,14 +29,22 @@ package final class PostgresReviewQueue {
         package var score: PatternScore
     }
 
-    package let queue: PostgresQueue
+    package private(set) var queue: PostgresQueue
     package let reviewer: String
+    /// Told each time the connection is lost and a new one is being tried (the attempt, from 1).
+    package var onReconnecting: ((Int) -> Void)?
+    /// Connections lost and made again.
+    package private(set) var reconnections = 0
+    /// A claim or a verdict takes milliseconds; one with no answer in this long is taken for a
+    /// lost connection, and made again.
+    static let answerSeconds = 5.0
     let leaseSeconds: Double
     private var link: PostgresLink { queue.link }
 
     package init(_ queue: PostgresQueue, leaseSeconds: Double = 120) throws(ClericalError) {
         self.queue = queue
         self.leaseSeconds = leaseSeconds
+        queue.link.answerSeconds = Self.answerSeconds
         reviewer = try queue.account()
         try queue.require(.review)
     }
@@ -47,22 +55,71 @@ package final class PostgresReviewQueue {
 
     /// Claims the next pair for this reviewer, passing over `skipped`; nil when none is left.
     package func claimNext(excluding skipped: Set<Int64> = []) throws(ClericalError) -> Claimed? {
-        try link.transaction { () throws(ClericalError) in try claim(excluding: skipped) }
+        do {
+            return try link.transaction { () throws(ClericalError) in try claim(excluding: skipped) }
+        } catch where error.status == .unavailable {
+            try reconnect()
+            return try claimNext(excluding: skipped)
+        }
     }
 
     /// Records a verdict on the pair in hand and claims the next, in one transaction: one
     /// durable commit per verdict. A pair whose lease ran out and that someone else has since
     /// taken is refused (75, "no longer yours").
+    ///
+    /// When the connection is lost, this reconnects (with backoff) and finds out whether the
+    /// verdict's transaction committed before the loss: if it did, the verdict stands and the
+    /// pair claimed with it is this reviewer's own live claim, which the next claim returns; if
+    /// not, the transaction runs again. Either way it returns only once the verdict is durable.
     package func decideAndClaimNext(_ pair: Int64, _ verdict: Verdict, note: String? = nil, shown: PatternScore?,
                                     excluding skipped: Set<Int64> = []) throws(ClericalError) -> Claimed? {
-        try link.transaction { () throws(ClericalError) in
-            try record(pair, verdict, note: note, shown: shown)
-            return try claim(excluding: skipped)
+        let decidedAt = Timestamp.string(Date())
+        do {
+            return try link.transaction { () throws(ClericalError) in
+                try record(pair, verdict, note: note, shown: shown, decidedAt: decidedAt)
+                return try claim(excluding: skipped)
+            }
+        } catch where error.status == .unavailable {
+            try reconnect()
+            if try one("SELECT 1 FROM decision WHERE pair_id = $1 AND reviewer = $2 AND decided_at = $3", pair, reviewer, decidedAt) != nil {
+                return try claimNext(excluding: skipped)
+            }
+            return try decideAndClaimNext(pair, verdict, note: note, shown: shown, excluding: skipped)
+        }
+    }
+
+    /// A new connection after the old one was lost: tries with growing pauses (50 ms to 2 s)
+    /// for about a minute, then gives up with the server unreachable (69).
+    private func reconnect() throws(ClericalError) {
+        var pause = 0.05, waited = 0.0, attempt = 0
+        queue.close()
+        while true {
+            attempt += 1
+            onReconnecting?(attempt)
+            do {
+                queue = try PostgresQueue.open(queue.address)
+                queue.link.answerSeconds = Self.answerSeconds
+                reconnections += 1
+                return
+            } catch where error.status == .unavailable && waited < 60 {
+                usleep(UInt32(pause * 1_000_000))
+                waited += pause
+                pause = min(2, pause * 2)
+            }
         }
     }
 
     /// Hands a pair back: it goes where it came from (an audit pair waits to be offered again).
     package func release(_ pair: Int64) throws(ClericalError) {
+        do {
+            try releaseOnce(pair)
+        } catch where error.status == .unavailable {
+            try reconnect()
+            try releaseOnce(pair)
+        }
+    }
+
+    private func releaseOnce(_ pair: Int64) throws(ClericalError) {
         try link.transaction { () throws(ClericalError) in
             guard let held = try one("SELECT kind FROM claim WHERE pair_id = $1 AND reviewer = $2 FOR UPDATE", pair, reviewer) else { return }
             let kind = try PostgresQueue.text(held, 0)
@@ -84,7 +141,7 @@ package final class PostgresReviewQueue {
 
     // MARK: - Verdicts
 
-    private func record(_ pair: Int64, _ verdict: Verdict, note: String?, shown: PatternScore?) throws(ClericalError) {
+    private func record(_ pair: Int64, _ verdict: Verdict, note: String?, shown: PatternScore?, decidedAt: String) throws(ClericalError) {
         guard let row = try one("SELECT state FROM pair WHERE id = $1 FOR UPDATE", pair) else {
             throw ClericalError(.dataError, "pair \(pair) is not in the queue")
         }
@@ -93,7 +150,7 @@ package final class PostgresReviewQueue {
         let kind = try held.map { row throws(ClericalError) in try PostgresQueue.text(row, 0) }
         let mine = try held.map { row throws(ClericalError) in try PostgresQueue.text(row, 1) } == reviewer
         if mine, kind == "second-review" {
-            try appendDecision(pair, kind: .secondReview, verdict: verdict, note: note, shown: shown)
+            try appendDecision(pair, kind: .secondReview, verdict: verdict, note: note, shown: shown, decidedAt: decidedAt)
             try run("UPDATE second_review SET state = 'done' WHERE pair_id = $1", pair)
             try run("DELETE FROM claim WHERE pair_id = $1", pair)
             if let first = try one("SELECT verdict FROM decision WHERE pair_id = $1 AND kind = 'review' ORDER BY id DESC LIMIT 1", pair),
@@ -105,19 +162,20 @@ package final class PostgresReviewQueue {
         guard state == PairState.claimed.rawValue, mine, kind == "review" || kind == "audit" else {
             throw ClericalError(.tryAgain, "pair \(pair) is no longer yours to decide (its claim expired and another reviewer took it)")
         }
-        try appendDecision(pair, kind: .review, verdict: verdict, note: note, shown: shown)
+        try appendDecision(pair, kind: .review, verdict: verdict, note: note, shown: shown, decidedAt: decidedAt)
         try run("UPDATE pair SET state = 'decided' WHERE id = $1", pair)
         try run("DELETE FROM claim WHERE pair_id = $1", pair)
     }
 
     /// Appends a decision to the chain. The advisory lock (one per queue schema) orders the
     /// appends: the row before is read, and this one inserted, by one transaction at a time.
-    private func appendDecision(_ pair: Int64, kind: DecisionKind, verdict: Verdict?, note: String?, shown: PatternScore?) throws(ClericalError) {
+    private func appendDecision(_ pair: Int64, kind: DecisionKind, verdict: Verdict?, note: String?, shown: PatternScore?,
+                                decidedAt: String) throws(ClericalError) {
         try link.run("SELECT pg_advisory_xact_lock(hashtext(current_schema() || '.decision'))")
         let previous = try one("SELECT hash FROM decision ORDER BY id DESC LIMIT 1")
             .map { row throws(ClericalError) in try PostgresQueue.text(row, 0) }
         let content = DecisionContent(pairID: pair, reviewer: reviewer, kind: kind, verdict: verdict,
-                                      note: note.flatMap { $0.isEmpty ? nil : $0 }, decidedAt: Timestamp.string(Date()),
+                                      note: note.flatMap { $0.isEmpty ? nil : $0 }, decidedAt: decidedAt,
                                       shownMatchWeight: shown?.matchWeight, shownMatchProbability: shown?.matchProbability)
         var values = PostgresBindings()
         values.append(pair)

@@ -188,6 +188,7 @@ final class PostgresTests: XCTestCase {
         var lostToExpiredLeases: Int
         var errors: [String]
         var decidedPairs: [Int64]
+        var reconnections: Int?
     }
 
     /// A queue on the server with `count` reviewer roles registered (each with its password),
@@ -274,6 +275,41 @@ final class PostgresTests: XCTestCase {
         let decided = reports.flatMap(\.decidedPairs)
         XCTAssertEqual(Set(decided).count, decided.count, "a late verdict on a pair someone else took is refused")
         XCTAssertEqual(try serverCount("SELECT count(DISTINCT pair_id) FROM \(schema).decision"), pending)
+    }
+
+    func testConnectionsCutUnderReviewersLoseNothingAcknowledged() throws {
+        let (queue, urls) = try serverQueueWithReviewers(4)
+        let schema = schemas.last!
+        let pending = try serverCount("SELECT count FROM \(schema).band_count WHERE in_band = 1")
+        // While they work, the server drops every reviewer connection, again and again.
+        let cutter = Process()
+        cutter.executableURL = URL(fileURLWithPath: "/bin/bash")
+        cutter.arguments = ["-c", """
+            for i in $(seq 12); do sleep 0.4; psql '\(server.components(separatedBy: "?")[0])' -qAt -c \
+              "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE usename LIKE '\(schema)_r%'"; done
+            """]
+        let cut = Pipe()
+        cutter.standardOutput = cut
+        try cutter.run()
+        let reports = try runReviewers(urls, extra: ["--think-ms", "15"])
+        cutter.waitUntilExit()
+        let dropped = String(decoding: cut.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+            .split(separator: "\n").compactMap { Int($0) }.reduce(0, +)
+        XCTAssertGreaterThan(dropped, 0, "connections were cut while the reviewers worked")
+        XCTAssertEqual(reports.flatMap(\.errors), [], "a lost connection is made again, not an error")
+        XCTAssertGreaterThan(reports.compactMap(\.reconnections).reduce(0, +), 0)
+        // Every verdict acknowledged is in the chain, once, with its reviewer; the queue is empty.
+        for report in reports {
+            for pair in report.decidedPairs {
+                XCTAssertEqual(try serverCount("""
+                    SELECT count(*) FROM \(schema).decision WHERE pair_id = \(pair) AND reviewer = '\(report.reviewer)'
+                    """), 1, "pair \(pair), acknowledged to \(report.reviewer)")
+            }
+        }
+        XCTAssertEqual(reports.reduce(0) { $0 + $1.verdicts }, pending)
+        XCTAssertEqual(try serverCount("SELECT count(*) FROM \(schema).decision"), pending, "no verdict written twice")
+        XCTAssertEqual(try serverCount("SELECT count FROM \(schema).band_count WHERE in_band = 1"), 0)
+        XCTAssertEqual(try Binary.run(["verify", queue]).status, 0)
     }
 
     func testAReviewerRoleMayAppendDecisionsButNeverChangeThem() throws {
