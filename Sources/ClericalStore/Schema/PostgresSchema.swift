@@ -318,6 +318,17 @@ package enum PostgresSchema {
         CREATE TRIGGER pattern_verdicts_follow_decisions AFTER INSERT ON decision
         FOR EACH ROW EXECUTE FUNCTION pattern_verdicts_follow()
         """,
+        // The decision chain's head, for the next decision: takes the queue's chain lock (held to
+        // commit) and then reads the last hash. As a VOLATILE function its SELECT takes a new
+        // snapshot after the lock is granted, so it sees the decision the lock's last holder
+        // committed; one round trip where two statements would hold the lock for two.
+        """
+        CREATE FUNCTION decision_chain_head() RETURNS text LANGUAGE plpgsql VOLATILE AS $$
+        BEGIN
+            PERFORM pg_advisory_xact_lock(hashtext(current_schema() || '.decision'));
+            RETURN (SELECT hash FROM decision ORDER BY id DESC LIMIT 1);
+        END $$
+        """,
         "INSERT INTO pair_state_count (state, count) VALUES ('pending', 0), ('claimed', 0), ('decided', 0), ('disputed', 0)",
         "INSERT INTO band_count (in_band, count) VALUES (0, 0), (1, 0)",
     ]

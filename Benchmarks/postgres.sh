@@ -1,0 +1,134 @@
+#!/usr/bin/env bash
+# PostgreSQL benchmark: a server and three reviewer "hosts" as network namespaces joined by veth
+# on this machine, a 1,000,000-pair queue on the server, and the same figures for the SQLite file
+# in the same run (Benchmarks/concurrency.sh).
+#
+#   sudo bash Benchmarks/postgres.sh            (root: namespaces, and the server runs as postgres)
+#   PROCESSES=16 SECONDS_EACH=10 bash Benchmarks/postgres.sh
+#   SKIP_SQLITE=1 bash Benchmarks/postgres.sh
+#
+# Prints, against the targets of the PostgreSQL issue:
+#   32 reviewer processes, saturated           ≥ 1,500 verdicts/s
+#   32 reviewer processes, paced at 40 ms      p99 verdict → next claim < 20 ms
+#   one reviewer over the veth link            median verdict → next claim ≤ 3 ms (the keypress)
+#   loading 1,000,000 pairs                    ≤ 1.5× psql \copy of the same CSV into a plain table
+# `clerical import` does not write to PostgreSQL yet: the load is measured as `clerical copy` of
+# the imported queue file (every table, by COPY, verified before commit), and said so.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+PAIRS=${PAIRS:-1000000}
+PROCESSES=${PROCESSES:-32}
+SECONDS_EACH=${SECONDS_EACH:-20}
+THINK_MS=${THINK_MS:-40}
+OUT=Benchmarks/out
+DATA=$OUT/bench-$PAIRS
+BASE=$OUT/concurrency-$PAIRS.db
+SCRATCH=${SCRATCH:-.build}
+PORT=55440
+SERVER_IP=10.77.0.1
+[ "$(id -u)" = 0 ] || { echo "run as root: network namespaces and a server run as postgres" >&2; exit 77; }
+
+swift build -c release --scratch-path "$SCRATCH" --product clerical >/dev/null
+swift build -c release --scratch-path "$SCRATCH" --product clerical-samplegen >/dev/null
+swift build -c release --scratch-path "$SCRATCH" --product clerical-load >/dev/null
+BIN=$(cd "$SCRATCH/release" && pwd)
+mkdir -p "$OUT"
+[ -f "$DATA/predictions.csv" ] || "$BIN"/clerical-samplegen "$DATA" --pairs "$PAIRS"
+[ -f "$BASE" ] || "$BIN"/clerical import "$BASE" "$DATA/predictions.csv" --model "$DATA/model.json" >/dev/null
+
+# --- the network: ns clsrv holds a bridge and the server; clhost1..3 each a veth into it -------
+cleanup() {
+  [ -z "${PGDATA_DIR:-}" ] || ip netns exec clsrv runuser -u postgres -- "$PG_BIN/pg_ctl" -D "$PGDATA_DIR" -m fast stop >/dev/null 2>&1 || true
+  for ns in clsrv clhost1 clhost2 clhost3; do ip netns del "$ns" 2>/dev/null || true; done
+  if [ -n "${PG_ROOT:-}" ]; then rm -rf "$PG_ROOT"; fi
+}
+trap cleanup EXIT
+cleanup
+ip netns add clsrv
+ip -n clsrv link add br0 type bridge
+ip -n clsrv addr add "$SERVER_IP/24" dev br0
+ip -n clsrv link set br0 up
+ip -n clsrv link set lo up
+for n in 1 2 3; do
+  ip netns add "clhost$n"
+  ip link add "veth$n" netns "clhost$n" type veth peer name "port$n" netns clsrv
+  ip -n "clhost$n" addr add "10.77.0.1$n/24" dev "veth$n"
+  ip -n "clhost$n" link set "veth$n" up
+  ip -n "clhost$n" link set lo up
+  ip -n clsrv link set "port$n" master br0
+  ip -n clsrv link set "port$n" up
+done
+if command -v ping >/dev/null; then
+  ip netns exec clhost1 ping -c 3 -q "$SERVER_IP" | tail -1 | sed 's/^/veth round trip (min\/avg\/max\/mdev): /'
+fi
+
+# --- the server: a throwaway cluster in clsrv, durable commits (fsync, synchronous_commit on) --
+PG_BIN=$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -1)
+PG_ROOT=$(mktemp -d /tmp/clerical-bench-pg.XXXXXX)
+PGDATA_DIR=$PG_ROOT/data
+chown postgres "$PG_ROOT"
+runuser -u postgres -- "$PG_BIN/initdb" -D "$PGDATA_DIR" -U postgres -A trust >/dev/null
+cat > "$PGDATA_DIR/pg_hba.conf" <<HBA
+local all all trust
+host all all 10.77.0.0/24 trust
+HBA
+ip netns exec clsrv runuser -u postgres -- "$PG_BIN/pg_ctl" -D "$PGDATA_DIR" -l "$PG_ROOT/log" -w \
+  -o "-p $PORT -k $PG_ROOT -c listen_addresses=$SERVER_IP -c shared_buffers=2GB -c max_connections=200" start >/dev/null
+SERVER="postgresql://postgres@$SERVER_IP:$PORT/postgres?sslmode=disable"
+on_host() { local n=$1; shift; ip netns exec "clhost$n" "$@"; }
+
+# --- loading ----------------------------------------------------------------------------------
+columns=$(head -1 "$DATA/predictions.csv" | python3 -c "import sys; print(', '.join(f'\"{c}\" text' for c in sys.stdin.read().strip().split(',')))")
+on_host 1 psql "$SERVER" -qAt -c "CREATE TABLE plain_predictions ($columns)" >/dev/null
+t0=$(date +%s.%N)
+on_host 1 psql "$SERVER" -qAt -c "\\copy plain_predictions FROM '$DATA/predictions.csv' WITH (FORMAT csv, HEADER true)" >/dev/null
+t1=$(date +%s.%N)
+on_host 1 "$BIN"/clerical copy "$BASE" "$SERVER&schema=bench_load" >/dev/null
+t2=$(date +%s.%N)
+python3 - "$t0" "$t1" "$t2" <<'PY'
+import sys
+t0, t1, t2 = map(float, sys.argv[1:])
+psql, copy = t1 - t0, t2 - t1
+print(f"load: psql \\copy of predictions.csv into a plain table {psql:.1f} s; clerical copy of the queue {copy:.1f} s: {copy / psql:.2f}x (target <= 1.5x)")
+PY
+
+# --- reviewers: 32 roles, three hosts ----------------------------------------------------------
+rounds() {
+  local schema=$1 think=$2 processes=$3 label=$4
+  on_host 1 "$BIN"/clerical copy "$BASE" "$SERVER&schema=$schema" >/dev/null
+  on_host 1 "$BIN"/clerical reviewers add "$SERVER&schema=$schema" postgres --role supervisor >/dev/null
+  for n in $(seq "$processes"); do
+    on_host 1 psql "$SERVER" -qAt -c "DO \$\$ BEGIN CREATE ROLE bench_r$n LOGIN; EXCEPTION WHEN duplicate_object THEN NULL; END \$\$" >/dev/null
+    on_host 1 "$BIN"/clerical reviewers add "$SERVER&schema=$schema" "bench_r$n" --role reviewer >/dev/null
+  done
+  rm -f "$OUT"/pgload-*.json
+  local start_at
+  start_at=$(python3 -c "import time; print(time.time() + 2)")
+  for n in $(seq "$processes"); do
+    on_host $(( (n - 1) % 3 + 1 )) "$BIN"/clerical-load "postgresql://bench_r$n@$SERVER_IP:$PORT/postgres?sslmode=disable&schema=$schema" \
+      --reviewer unused --seconds "$SECONDS_EACH" --start-at "$start_at" --think-ms "$think" --report "$OUT/pgload-$n.json" &
+  done
+  wait
+  python3 - "$OUT" "$label" <<'PY'
+import glob, json, statistics, sys
+reports = [json.load(open(f)) for f in glob.glob(f"{sys.argv[1]}/pgload-*.json")]
+latencies = sorted(x for r in reports for x in r["latencies"])
+verdicts = sum(r["verdicts"] for r in reports)
+elapsed = max(r["elapsed"] for r in reports)
+errors = [e for r in reports for e in r["errors"]]
+decided = [p for r in reports for p in r["decidedPairs"]]
+p99 = latencies[int(0.99 * (len(latencies) - 1))]
+print(f"{sys.argv[2]}: {verdicts} verdicts in {elapsed:.1f} s by {len(reports)} processes: {verdicts / elapsed:.0f} verdicts per second")
+print(f"  verdict + next claim: median {statistics.median(latencies) * 1000:.2f} ms, p99 {p99 * 1000:.2f} ms, max {latencies[-1] * 1000:.1f} ms")
+print(f"  errors: {len(errors)}; pairs decided twice: {len(decided) - len(set(decided))}; reconnections: {sum(r.get('reconnections', 0) for r in reports)}")
+PY
+  on_host 1 "$BIN"/clerical verify "$SERVER&schema=$schema" | sed 's/^/  /'
+}
+rounds bench_saturated 0 "$PROCESSES" "PostgreSQL, $PROCESSES processes on 3 hosts, saturated"
+rounds bench_paced "$THINK_MS" "$PROCESSES" "PostgreSQL, $PROCESSES processes on 3 hosts, paced at $THINK_MS ms"
+rounds bench_one "$THINK_MS" 1 "PostgreSQL, one reviewer over veth, paced at $THINK_MS ms (the keypress)"
+
+if [ -z "${SKIP_SQLITE:-}" ]; then
+  echo "SQLite, the same queue on this host's disk (Benchmarks/concurrency.sh):"
+  PAIRS=$PAIRS PROCESSES=$PROCESSES SECONDS_EACH=$SECONDS_EACH THINK_MS=$THINK_MS SCRATCH=$SCRATCH bash Benchmarks/concurrency.sh
+fi
