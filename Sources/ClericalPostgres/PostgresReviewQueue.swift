@@ -174,14 +174,11 @@ package final class PostgresReviewQueue {
         return .review
     }
 
-    /// Appends a decision to the chain. The chain's advisory lock (one per queue schema, taken
-    /// by `decision_chain_head()`) orders the appends: the row before is read, and this one
-    /// inserted, by one transaction at a time.
+    /// Appends a decision to the chain with `append_decision`: the chain's advisory lock (one
+    /// per queue schema) orders the appends, and the row before is read and this one inserted
+    /// and linked in one round trip, so the lock is held for that and the commit alone.
     private func appendDecision(_ pair: Int64, kind: DecisionKind, verdict: Verdict?, note: String?, shown: PatternScore?,
                                 decidedAt: String) throws(ClericalError) {
-        let previous = try one("SELECT decision_chain_head()").map { row throws(ClericalError) in
-            try row.makeRandomAccess()[0].decodeText()
-        } ?? nil
         let content = DecisionContent(pairID: pair, reviewer: reviewer, kind: kind, verdict: verdict,
                                       note: note.flatMap { $0.isEmpty ? nil : $0 }, decidedAt: decidedAt,
                                       shownMatchWeight: shown?.matchWeight, shownMatchProbability: shown?.matchProbability)
@@ -194,13 +191,8 @@ package final class PostgresReviewQueue {
         values.append(content.decidedAt)
         values.append(content.shownMatchWeight)
         values.append(content.shownMatchProbability)
-        values.append(previous)
-        values.append(content.hash(previous: previous))
-        try link.run("""
-            INSERT INTO decision (pair_id, reviewer, kind, verdict, note, decided_at, shown_match_weight,
-                                  shown_match_probability, previous_hash, hash)
-            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
-            """, values)
+        values.append(HashChain.serialised(content.chainFields))
+        try link.run("SELECT append_decision($1, $2, $3, $4, $5, $6, $7, $8, $9)", values)
     }
 
     // MARK: - Claims

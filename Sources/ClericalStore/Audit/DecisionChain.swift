@@ -39,22 +39,34 @@ package struct DecisionContent {
     }
 
     package func hash(previous: String?) -> String {
-        HashChain.link(previous: previous, [String(pairID), reviewer, kind.rawValue, verdict?.rawValue, note, decidedAt,
-                                            shownMatchWeight.map { "\($0)" }, shownMatchProbability.map { "\($0)" }])
+        HashChain.link(previous: previous, chainFields)
+    }
+
+    /// The fields the hash covers, in order, as text.
+    package var chainFields: [String?] {
+        [String(pairID), reviewer, kind.rawValue, verdict?.rawValue, note, decidedAt,
+         shownMatchWeight.map { "\($0)" }, shownMatchProbability.map { "\($0)" }]
     }
 }
 
 /// The one way a row of an append-only log is linked to the row before it: SHA-256 over the
 /// previous row's hash and the row's fields, each written length-prefixed (nil as "-;"), so no
 /// two different rows serialise alike. Decisions and reveals are chained with it.
-enum HashChain {
+package enum HashChain {
     static func link(previous: String?, _ fields: [String?]) -> String {
+        hex(SHA256.hash(data: Data((serialised([previous]) + serialised(fields)).utf8)))
+    }
+
+    /// Values as the hash reads them: each "length:value;" (length in UTF-8 bytes), nil as "-;".
+    /// PostgreSQL's `append_decision` hashes the previous hash so, followed by this text of the
+    /// fields: the same bytes, so the same hash.
+    package static func serialised(_ values: [String?]) -> String {
         var text = ""
-        for value in [previous] + fields {
+        for value in values {
             guard let value else { text += "-;"; continue }
             text += "\(value.utf8.count):\(value);"
         }
-        return hex(SHA256.hash(data: Data(text.utf8)))
+        return text
     }
 
     /// Lower-case hex, by hand: `String(format:)` per byte costs more than the hash.

@@ -318,15 +318,29 @@ package enum PostgresSchema {
         CREATE TRIGGER pattern_verdicts_follow_decisions AFTER INSERT ON decision
         FOR EACH ROW EXECUTE FUNCTION pattern_verdicts_follow()
         """,
-        // The decision chain's head, for the next decision: takes the queue's chain lock (held to
-        // commit) and then reads the last hash. As a VOLATILE function its SELECT takes a new
+        // Appends a decision to the chain in one round trip: takes the queue's chain lock (held
+        // to commit), reads the last hash, and links the row to it as HashChain.link does (SHA-256
+        // over "64:<previous>;" or "-;", then the fields as the client serialised them, which
+        // keeps Swift's own text for the doubles). As a VOLATILE function its SELECT takes a new
         // snapshot after the lock is granted, so it sees the decision the lock's last holder
-        // committed; one round trip where two statements would hold the lock for two.
+        // committed. `verify` recomputes every hash in Swift.
         """
-        CREATE FUNCTION decision_chain_head() RETURNS text LANGUAGE plpgsql VOLATILE AS $$
+        CREATE FUNCTION append_decision(p_pair bigint, p_reviewer text, p_kind text, p_verdict text, p_note text,
+                                        p_decided_at text, p_weight double precision, p_probability double precision,
+                                        p_fields text) RETURNS text LANGUAGE plpgsql VOLATILE AS $$
+        DECLARE
+            previous text;
+            linked text;
         BEGIN
             PERFORM pg_advisory_xact_lock(hashtext(current_schema() || '.decision'));
-            RETURN (SELECT hash FROM decision ORDER BY id DESC LIMIT 1);
+            previous := (SELECT hash FROM decision ORDER BY id DESC LIMIT 1);
+            linked := encode(sha256(convert_to(
+                CASE WHEN previous IS NULL THEN '-;' ELSE octet_length(previous) || ':' || previous || ';' END || p_fields,
+                'UTF8')), 'hex');
+            INSERT INTO decision (pair_id, reviewer, kind, verdict, note, decided_at, shown_match_weight,
+                                  shown_match_probability, previous_hash, hash)
+            VALUES (p_pair, p_reviewer, p_kind, p_verdict, p_note, p_decided_at, p_weight, p_probability, previous, linked);
+            RETURN linked;
         END $$
         """,
         "INSERT INTO pair_state_count (state, count) VALUES ('pending', 0), ('claimed', 0), ('decided', 0), ('disputed', 0)",
