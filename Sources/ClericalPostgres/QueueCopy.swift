@@ -43,10 +43,23 @@ public enum QueueCopy {
             // The new schema's seeded counters make way for the source's.
             try link.run("DELETE FROM pair_state_count")
             try link.run("DELETE FROM band_count")
+            // Foreign keys are checked, and secondary indexes built, once after the load rather
+            // than row by row: each is dropped and made again from its own definition.
+            var foreignKeys: [(table: String, name: String, definition: String)] = []
+            for row in try link.rows("""
+                SELECT conrelid::regclass::text, conname::text, pg_get_constraintdef(oid) FROM pg_constraint
+                WHERE contype = 'f' AND connamespace = '\(address.schema)'::regnamespace
+                """) {
+                foreignKeys.append((try PostgresQueue.text(row, 0), try PostgresQueue.text(row, 1), try PostgresQueue.text(row, 2)))
+            }
+            for key in foreignKeys { try link.run("ALTER TABLE \(key.table) DROP CONSTRAINT \(key.name)") }
+            for index in PostgresSchema.secondaryIndexes { try link.run("DROP INDEX \(index.name)") }
             try SQLiteQueueTables.read(path: path) { (table, rows) throws(ClericalError) in
                 count(rows, of: table, into: &summary)
                 try PostgresQueueTables.write(link, table: table, rows: rows)
             }
+            for index in PostgresSchema.secondaryIndexes { try link.run(index.statement) }
+            for key in foreignKeys { try link.run("ALTER TABLE \(key.table) ADD CONSTRAINT \(key.name) \(key.definition)") }
             try PostgresQueueTables.advanceSequences(link)
             try confirm(PostgresVerification.run(PostgresQueue(link: link), inTransaction: true), matches: summary, at: "\(address)")
         }

@@ -13,6 +13,15 @@ package enum PostgresSchema {
         (Array(QueueSchema.migrator.migrations.prefix(10)), throughV10),
     ]
 
+    /// The secondary indexes (name, statement): a bulk load into a new queue drops them and
+    /// builds them once at the end, instead of row by row.
+    package static var secondaryIndexes: [(name: String, statement: String)] {
+        migrations.flatMap(\.statements).compactMap { statement in
+            guard statement.hasPrefix("CREATE INDEX ") else { return nil }
+            return (String(statement.dropFirst("CREATE INDEX ".count).prefix { $0 != " " }), statement)
+        }
+    }
+
     /// Every identifier, in order: what `schema_migration` holds in a current queue.
     package static var identifiers: [String] { migrations.flatMap(\.identifiers) }
 
