@@ -41,19 +41,6 @@ for n in $(seq "$PROCESSES"); do
 done
 wait
 
-python3 - "$OUT" "$PROCESSES" <<'PY'
-import glob, json, statistics, sys
-reports = [json.load(open(f)) for f in glob.glob(f"{sys.argv[1]}/load-*.json")]
-latencies = sorted(x for r in reports for x in r["latencies"])
-verdicts = sum(r["verdicts"] for r in reports)
-elapsed = max(r["elapsed"] for r in reports)
-errors = [e for r in reports for e in r["errors"]]
-decided = [p for r in reports for p in r["decidedPairs"]]
-p99 = latencies[int(0.99 * (len(latencies) - 1))]
-print(f"  {verdicts} verdicts in {elapsed:.1f} s by {len(reports)} processes: {verdicts / elapsed:.0f} verdicts per second")
-print(f"  verdict + next claim: median {statistics.median(latencies) * 1000:.2f} ms, p99 {p99 * 1000:.2f} ms, max {latencies[-1] * 1000:.1f} ms")
-print(f"  per process: {min(r['verdicts'] for r in reports)}–{max(r['verdicts'] for r in reports)} verdicts; "
-      f"errors: {len(errors)}; pairs decided twice: {len(decided) - len(set(decided))}")
-PY
+python3 Benchmarks/load_summary.py "$OUT/load-*.json"
 done
 rm -f "$WORK"* "$OUT"/load-*.json

@@ -109,19 +109,7 @@ rounds() {
       --reviewer unused --seconds "$SECONDS_EACH" --start-at "$start_at" --think-ms "$think" --report "$OUT/pgload-$n.json" &
   done
   wait
-  python3 - "$OUT" "$label" <<'PY'
-import glob, json, statistics, sys
-reports = [json.load(open(f)) for f in glob.glob(f"{sys.argv[1]}/pgload-*.json")]
-latencies = sorted(x for r in reports for x in r["latencies"])
-verdicts = sum(r["verdicts"] for r in reports)
-elapsed = max(r["elapsed"] for r in reports)
-errors = [e for r in reports for e in r["errors"]]
-decided = [p for r in reports for p in r["decidedPairs"]]
-p99 = latencies[int(0.99 * (len(latencies) - 1))]
-print(f"{sys.argv[2]}: {verdicts} verdicts in {elapsed:.1f} s by {len(reports)} processes: {verdicts / elapsed:.0f} verdicts per second")
-print(f"  verdict + next claim: median {statistics.median(latencies) * 1000:.2f} ms, p99 {p99 * 1000:.2f} ms, max {latencies[-1] * 1000:.1f} ms")
-print(f"  errors: {len(errors)}; pairs decided twice: {len(decided) - len(set(decided))}; reconnections: {sum(r.get('reconnections', 0) for r in reports)}")
-PY
+  python3 Benchmarks/load_summary.py "$OUT/pgload-*.json" "$label"
   on_host 1 "$BIN"/clerical verify "$SERVER&schema=$schema" | sed 's/^/  /'
 }
 rounds bench_saturated 0 "$PROCESSES" "PostgreSQL, $PROCESSES processes on 3 hosts, saturated"

@@ -32,22 +32,7 @@ final class ConcurrencyTests: XCTestCase {
 
     /// Starts `processes` reviewers together and waits for them all.
     func runReviewers(_ processes: Int, extra: [String] = []) throws -> [LoadReport] {
-        let startAt = Date().timeIntervalSince1970 + 1
-        var running: [(Process, String)] = []
-        for n in 1...processes {
-            let report = folder.appendingPathComponent("load-\(n).json").path
-            let process = Process()
-            process.executableURL = Binary.productsDirectory.appendingPathComponent("clerical-load")
-            process.arguments = [queue, "--reviewer", "reviewer-\(n)", "--report", report, "--start-at", "\(startAt)"] + extra
-            process.standardOutput = FileHandle.nullDevice
-            try process.run()
-            running.append((process, report))
-        }
-        return try running.map { process, report in
-            process.waitUntilExit()
-            XCTAssertEqual(process.terminationStatus, 0)
-            return try JSONDecoder().decode(LoadReport.self, from: Data(contentsOf: URL(fileURLWithPath: report)))
-        }
+        try runLoadProcesses((1...processes).map { (queue, "reviewer-\($0)") }, folder: folder, extra: extra, as: LoadReport.self)
     }
 
     func checkEveryPairDecidedOnce(_ reports: [LoadReport], pending: Int, file: StaticString = #filePath, line: UInt = #line) throws {

@@ -214,23 +214,9 @@ final class PostgresTests: XCTestCase {
         return (queue, urls)
     }
 
+    /// One process per reviewer URL (on the server the reviewer is the role the URL logs in as).
     func runReviewers(_ urls: [String], extra: [String] = []) throws -> [LoadReport] {
-        let startAt = Date().timeIntervalSince1970 + 1
-        var running: [(Process, String)] = []
-        for (n, url) in urls.enumerated() {
-            let report = folder.appendingPathComponent("load-\(n).json").path
-            let process = Process()
-            process.executableURL = Binary.productsDirectory.appendingPathComponent("clerical-load")
-            process.arguments = [url, "--reviewer", "unused", "--report", report, "--start-at", "\(startAt)"] + extra
-            process.standardOutput = FileHandle.nullDevice
-            try process.run()
-            running.append((process, report))
-        }
-        return try running.map { process, report in
-            process.waitUntilExit()
-            XCTAssertEqual(process.terminationStatus, 0)
-            return try JSONDecoder().decode(LoadReport.self, from: Data(contentsOf: URL(fileURLWithPath: report)))
-        }
+        try runLoadProcesses(urls.map { ($0, "unused") }, folder: folder, extra: extra, as: LoadReport.self)
     }
 
     func serverCount(_ sql: String) throws -> Int {

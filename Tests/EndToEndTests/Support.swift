@@ -65,3 +65,25 @@ func temporaryFolder() -> URL {
     try! FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
     return url
 }
+
+/// Starts one `clerical-load` reviewer process per (queue, reviewer) together (each waits for a
+/// common start second, so they really contend), waits for them all, and decodes each report.
+func runLoadProcesses<Report: Decodable>(_ reviewers: [(queue: String, reviewer: String)], folder: URL,
+                                         extra: [String] = [], as report: Report.Type) throws -> [Report] {
+    let startAt = Date().timeIntervalSince1970 + 1
+    var running: [(Process, String)] = []
+    for (n, reviewer) in reviewers.enumerated() {
+        let path = folder.appendingPathComponent("load-\(n + 1).json").path
+        let process = Process()
+        process.executableURL = Binary.productsDirectory.appendingPathComponent("clerical-load")
+        process.arguments = [reviewer.queue, "--reviewer", reviewer.reviewer, "--report", path, "--start-at", "\(startAt)"] + extra
+        process.standardOutput = FileHandle.nullDevice
+        try process.run()
+        running.append((process, path))
+    }
+    return try running.map { process, path in
+        process.waitUntilExit()
+        XCTAssertEqual(process.terminationStatus, 0)
+        return try JSONDecoder().decode(Report.self, from: Data(contentsOf: URL(fileURLWithPath: path)))
+    }
+}
