@@ -31,9 +31,7 @@ public struct PostgresAddress: Sendable, Equatable, CustomStringConvertible {
     public var sslMode: SSLMode
 
     /// True for what names a PostgreSQL queue rather than a queue file.
-    public static func isURL(_ text: String) -> Bool {
-        text.hasPrefix("postgresql://") || text.hasPrefix("postgres://")
-    }
+    public static func isURL(_ text: String) -> Bool { QueueLocation.isPostgreSQL(text) }
 
     /// Reads a queue URL as libpq would, with this process's environment and password file.
     public init(url: String) throws(ClericalError) {

@@ -73,14 +73,13 @@ package final class PostgresLink: @unchecked Sendable {
         }
     }
 
-    /// Streams text-format rows into `table` with `COPY … FROM STDIN`; `produce` is called for
-    /// each chunk until it returns nil.
-    package func copy(into table: String, columns: [String], _ produce: @escaping @Sendable () throws -> ByteBuffer?) throws(ClericalError) {
+    /// Sends text-format rows into `table` with one `COPY … FROM STDIN`.
+    package func copy(into table: String, columns: [String], _ rows: ByteBuffer) throws(ClericalError) {
         let connection = self.connection, logger = self.logger
         do {
             try blocking(within: answerSeconds) {
                 try await connection.copyFrom(table: table, columns: columns, logger: logger) { writer in
-                    while let chunk = try produce() { try await writer.write(chunk) }
+                    try await writer.write(rows)
                 }
             }
         } catch let error as ClericalError {

@@ -37,13 +37,18 @@ package struct PostgresQueue: Sendable {
 
     /// Refuses (77, naming who may) unless the session's role may do `action`, as on SQLite.
     package func require(_ action: QueueAction) throws(ClericalError) {
+        if let reason = try accessRule().refusal(of: action, by: try account()) {
+            throw ClericalError(.notPermitted, "\(address): \(reason)")
+        }
+    }
+
+    /// The queue's registered reviewers, as the rule that says who may do what.
+    package func accessRule() throws(ClericalError) -> AccessRule {
         var reviewers: [String: ReviewerRole] = [:]
         for row in try link.rows("SELECT name, role FROM reviewer") {
             if let role = ReviewerRole(rawValue: try Self.text(row, 1)) { reviewers[try Self.text(row, 0)] = role }
         }
-        if let reason = AccessRule(reviewers: reviewers).refusal(of: action, by: try account()) {
-            throw ClericalError(.notPermitted, "\(address): \(reason)")
-        }
+        return AccessRule(reviewers: reviewers)
     }
 
     // MARK: - The schema

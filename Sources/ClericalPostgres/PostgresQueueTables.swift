@@ -21,9 +21,7 @@ enum PostgresQueueTables {
             }
             let rows = try link.rows(sql, binds).map { row throws(ClericalError) in try values(row, table) }
             try page(rows)
-            guard let key = table.pageKey, rows.count == SQLiteQueueTables.pageRows,
-                  let keyColumn = table.columns.firstIndex(where: { $0.name == key }),
-                  case .integer(let last) = rows[rows.count - 1][keyColumn] else { break }
+            guard let last = table.nextPage(after: rows) else { break }
             after = last
         }
     }
@@ -49,11 +47,7 @@ enum PostgresQueueTables {
             }
             text += "\n"
         }
-        let chunk = ByteBuffer(string: text)
-        let sent = Sent()
-        try link.copy(into: table.name, columns: table.columns.map(\.name)) {
-            sent.take() ? nil : chunk
-        }
+        try link.copy(into: table.name, columns: table.columns.map(\.name), ByteBuffer(string: text))
     }
 
     /// After rows were copied in with their ids: each identity column's sequence continues
@@ -106,14 +100,5 @@ enum PostgresQueueTables {
                 }
             }
         }
-    }
-}
-
-/// Hands its one chunk to COPY once.
-private final class Sent: @unchecked Sendable {
-    private var done = false
-    func take() -> Bool {
-        defer { done = true }
-        return done
     }
 }

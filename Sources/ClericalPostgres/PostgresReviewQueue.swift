@@ -12,8 +12,8 @@ import PostgresNIO
 /// pair while this one waits for the chain: a deadlock): a reviewer passes over the pattern,
 /// pair or claim another reviewer's transaction holds instead of queueing behind it, so
 /// reviewers never wait on one writer lock. What still goes one at a time is the decision
-/// chain itself: each row's hash covers the previous row's, so a verdict takes the chain's
-/// advisory lock just before its INSERT and keeps it until it commits.
+/// chain itself: each row's hash covers the previous row's, so a verdict appends to it last
+/// (`append_decision`, which takes the chain's advisory lock) and keeps the lock until it commits.
 ///
 /// The order is SQLite's (`Claims.Order`): a blind second review of a pair someone else
 /// decided; this reviewer's own live claim; the queued pattern the model is least sure of,

@@ -21,15 +21,7 @@ extension PostgresQueue {
             guard try !link.rows("SELECT 1 FROM pg_roles WHERE rolname = $1", binds).isEmpty else {
                 throw ClericalError(.usage, "\(address): no database role \(name); create it first (CREATE ROLE \"\(name)\" LOGIN PASSWORD …)")
             }
-            var roles: [String: String] = [:]
-            for row in try link.rows("SELECT name, role FROM reviewer") { roles[try Self.text(row, 0)] = try Self.text(row, 1) }
-            if roles.isEmpty && role != .supervisor {
-                throw ClericalError(.usage, "the first reviewer of a queue must be a supervisor (--role supervisor): once anyone is registered, only supervisors can add others")
-            }
-            if role != .supervisor, roles[name] == ReviewerRole.supervisor.rawValue,
-               roles.values.filter({ $0 == ReviewerRole.supervisor.rawValue }).count == 1 {
-                throw ClericalError(.usage, "\(name) is the queue's last supervisor; add another supervisor first")
-            }
+            if let reason = try accessRule().refusal(toRegister: name, as: role) { throw ClericalError(.usage, reason) }
             var row = PostgresBindings()
             row.append(name)
             row.append(role.rawValue)

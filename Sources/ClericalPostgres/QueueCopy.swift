@@ -86,7 +86,7 @@ public enum QueueCopy {
         do {
             try confirm(QueueVerification.run(queue: path), matches: summary, at: path)
         } catch {
-            removeFile(path)
+            QueueFile.remove(path: path)
             throw error
         }
         return summary
@@ -112,9 +112,5 @@ public enum QueueCopy {
               report.decisionHead == summary.decisionHead else {
             throw ClericalError(.dataError, "\(place): the copy's chains differ from the source's; nothing was copied")
         }
-    }
-
-    private static func removeFile(_ path: String) {
-        for suffix in ["", "-wal", "-shm", "-journal", "-writers"] { try? FileManager.default.removeItem(atPath: path + suffix) }
     }
 }

@@ -54,6 +54,32 @@ public struct AccessRule: Sendable, Equatable {
     }
 }
 
+extension AccessRule {
+    /// Nil when `name` may be registered as `role` (or moved to it); otherwise why not. The
+    /// first reviewer of an open queue must be a supervisor, since once anyone is registered
+    /// only supervisors manage reviewers; and the last supervisor keeps the role.
+    public func refusal(toRegister name: String, as role: ReviewerRole) -> String? {
+        if reviewers.isEmpty && role != .supervisor {
+            return "the first reviewer of a queue must be a supervisor (--role supervisor): once anyone is registered, only supervisors can add others"
+        }
+        if role != .supervisor, isLastSupervisor(name) { return Self.lastSupervisor(name) }
+        return nil
+    }
+
+    /// Nil when `name` may be removed; otherwise why not (the last supervisor stays while others are registered).
+    public func refusal(toRemove name: String) -> String? {
+        reviewers.count > 1 && isLastSupervisor(name) ? Self.lastSupervisor(name) : nil
+    }
+
+    private func isLastSupervisor(_ name: String) -> Bool {
+        reviewers[name] == .supervisor && reviewers.values.filter { $0 == .supervisor }.count == 1
+    }
+
+    private static func lastSupervisor(_ name: String) -> String {
+        "\(name) is the queue's last supervisor; add another supervisor first"
+    }
+}
+
 extension ReviewerRole {
     public var title: String {
         switch self {

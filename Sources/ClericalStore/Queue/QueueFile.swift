@@ -12,8 +12,8 @@ package enum QueueFile {
     /// - Parameter deferWAL: leave a newly created file in rollback-journal mode, for a first
     ///   bulk import that writes every page once instead of twice; call `enableWAL` after it.
     package static func open(path: String, create: Bool = false, deferWAL: Bool = false) throws(ClericalError) -> DatabaseQueue {
-        if path.hasPrefix("postgresql://") || path.hasPrefix("postgres://") {
-            throw ClericalError(.usage, "this command takes a queue file; on PostgreSQL, `clerical copy` and `clerical verify` work so far (copy the queue to a file for the rest)")
+        if QueueLocation.isPostgreSQL(path) {
+            throw ClericalError(.usage, "this command takes a queue file; on PostgreSQL, `clerical copy`, `clerical verify` and `clerical reviewers add` work so far (copy the queue to a file for the rest)")
         }
         let exists = FileManager.default.fileExists(atPath: path)
         if !exists && !create {
@@ -95,7 +95,7 @@ package enum QueueFile {
 
     /// Removes a queue file and its WAL companions: used to undo the creation of a queue
     /// whose first import failed, so a failed import leaves nothing behind.
-    static func remove(path: String) {
+    package static func remove(path: String) {
         for suffix in ["", "-wal", "-shm", "-journal", WriterTurn.suffix] {
             try? FileManager.default.removeItem(atPath: path + suffix)
         }

@@ -67,13 +67,7 @@ public enum Reviewers {
         }
         try QueueFile.using(path, writing: true) { db in
             try require(.manageReviewers, account: account, db)
-            let registered = try Int.fetchOne(db, sql: "SELECT count(*) FROM reviewer") ?? 0
-            if registered == 0 && role != .supervisor {
-                throw ClericalError(.usage, "the first reviewer of a queue must be a supervisor (--role supervisor): once anyone is registered, only supervisors can add others")
-            }
-            if try demotesLastSupervisor(db, name: name, newRole: role) {
-                throw ClericalError(.usage, "\(name) is the queue's last supervisor; add another supervisor first")
-            }
+            if let reason = try rule(db).refusal(toRegister: name, as: role) { throw ClericalError(.usage, reason) }
             try db.execute(sql: """
                 INSERT INTO reviewer (name, role, added_at) VALUES (?, ?, ?)
                 ON CONFLICT(name) DO UPDATE SET role = excluded.role
@@ -99,26 +93,16 @@ public enum Reviewers {
     public static func remove(queue path: String, name: String, by account: String) throws(ClericalError) {
         try QueueFile.using(path, writing: true) { db in
             try require(.manageReviewers, account: account, db)
-            guard try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM reviewer WHERE name = ?)", arguments: [name]) == true else {
+            let rule = try rule(db)
+            guard rule.reviewers[name] != nil else {
                 throw ClericalError(.usage, "\(name) is not a registered reviewer of \(path)")
             }
-            let others = try Int.fetchOne(db, sql: "SELECT count(*) FROM reviewer WHERE name <> ?", arguments: [name]) ?? 0
-            if others > 0, try demotesLastSupervisor(db, name: name, newRole: nil) {
-                throw ClericalError(.usage, "\(name) is the queue's last supervisor; add another supervisor first")
-            }
+            if let reason = rule.refusal(toRemove: name) { throw ClericalError(.usage, reason) }
             try db.execute(sql: "DELETE FROM reviewer WHERE name = ?", arguments: [name])
             // Their claims of every kind (review, audit, second review, adjudication) go back
             // now rather than when the leases run out.
             try Claims.release(db, .init(pair: nil, holder: name))
         }
-    }
-
-    private static func demotesLastSupervisor(_ db: Database, name: String, newRole: ReviewerRole?) throws -> Bool {
-        guard newRole != .supervisor else { return false }
-        let current = try String.fetchOne(db, sql: "SELECT role FROM reviewer WHERE name = ?", arguments: [name])
-        guard current == ReviewerRole.supervisor.rawValue else { return false }
-        let supervisors = try Int.fetchOne(db, sql: "SELECT count(*) FROM reviewer WHERE role = 'supervisor'") ?? 0
-        return supervisors == 1
     }
 
     package static func isValidName(_ name: String) -> Bool {

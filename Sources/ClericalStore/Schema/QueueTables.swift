@@ -22,6 +22,15 @@ package struct QueueTable: Sendable {
 
     package var columnList: String { columns.map(\.name).joined(separator: ", ") }
 
+    /// After a page of rows read in `pageKey` order: the key the next page starts after, or
+    /// nil when the table is done (a short page, or a table read at once).
+    package func nextPage(after rows: [[TableValue]]) -> Int64? {
+        guard let key = pageKey, rows.count == SQLiteQueueTables.pageRows,
+              let column = columns.firstIndex(where: { $0.name == key }),
+              case .integer(let last) = rows[rows.count - 1][column] else { return nil }
+        return last
+    }
+
     package static let copied: [QueueTable] = [
         table("queue_setting", [("key", .text), ("value", .text)]),
         table("comparison", [("id", .integer), ("position", .integer), ("name", .text), ("description", .text)], identity: "id"),
@@ -113,9 +122,7 @@ package enum SQLiteQueueTables {
                             rows.append(table.columns.indices.map { value(row[$0] as DatabaseValue) })
                         }
                         do throws(ClericalError) { try page(table, rows) } catch { failure = error; return }
-                        guard let key = table.pageKey, rows.count == pageRows,
-                              case .integer(let last) = rows[rows.count - 1][table.columns.firstIndex { $0.name == key }!]
-                        else { break }
+                        guard let last = table.nextPage(after: rows) else { break }
                         after = last
                     }
                 }
