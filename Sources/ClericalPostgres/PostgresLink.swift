@@ -160,6 +160,8 @@ package final class PostgresLink: @unchecked Sendable {
                 return ClericalError(.unavailable, "\(address): the connection was lost: \(message)")
             case "40001", "40P01", "55P03", "57014", "53300", "57P03":
                 return ClericalError(.tryAgain, "\(address): the server is busy, try again: \(message)")
+            case "CL075": return ClericalError(.tryAgain, "\(address): \(message)")  // the review functions' own
+            case "CL065": return ClericalError(.dataError, "\(address): \(message)")
             case "23505", "23503", "23514", "23502", "23001":
                 return ClericalError(.dataError, "\(address): \(message)")
             default:

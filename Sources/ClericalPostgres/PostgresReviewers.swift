@@ -34,6 +34,21 @@ extension PostgresQueue {
         }
     }
 
+    /// Grants every registered reviewer that is a database role the queue's privileges (after
+    /// a copy brought the reviewer table over); returns the names with no such role.
+    package func grantRegisteredReviewers() throws(ClericalError) -> [String] {
+        var withoutRole: [String] = []
+        for row in try link.rows("SELECT name, EXISTS (SELECT 1 FROM pg_roles WHERE rolname = name) FROM reviewer ORDER BY name") {
+            let name = try Self.text(row, 0)
+            if try Self.decode(row, 1, as: Bool.self), Reviewers.isValidName(name) {
+                try grantWorking(to: name)
+            } else {
+                withoutRole.append(name)
+            }
+        }
+        return withoutRole
+    }
+
     /// What a reviewer's role may do on the queue's tables: read them, take and end claims,
     /// move pairs between states (the triggers keep the counters), append to the two logs.
     private func grantWorking(to name: String) throws(ClericalError) {

@@ -16,6 +16,9 @@ public enum QueueCopy {
         public var reveals = 0
         /// The last decision's hash, on both sides.
         public var decisionHead: String?
+        /// Copied into PostgreSQL: registered reviewers with no database role of their name
+        /// (the others were granted the queue's privileges).
+        public var reviewersWithoutRole: [String] = []
     }
 
     /// Copies after checking that `account` (the OS account for a file) may copy the source.
@@ -61,6 +64,7 @@ public enum QueueCopy {
             for index in PostgresSchema.secondaryIndexes { try link.run(index.statement) }
             for key in foreignKeys { try link.run("ALTER TABLE \(key.table) ADD CONSTRAINT \(key.name) \(key.definition)") }
             try PostgresQueueTables.advanceSequences(link)
+            summary.reviewersWithoutRole = try PostgresQueue(link: link).grantRegisteredReviewers()
             try confirm(PostgresVerification.run(PostgresQueue(link: link), inTransaction: true), matches: summary, at: "\(address)")
         }
         try? link.run("ANALYZE")

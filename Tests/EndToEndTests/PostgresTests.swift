@@ -242,6 +242,75 @@ final class PostgresTests: XCTestCase {
         XCTAssertTrue(verify.stdout.contains("\(pending) decisions"), verify.stdout)
     }
 
+    /// What a reviewer decided, in order: a second review, an audit pair, or a pair of the band.
+    static func decidedInOrder(reviewer: String, schema: String? = nil) -> String {
+        let table = { (name: String) in schema.map { "\($0).\(name)" } ?? name }
+        return """
+            SELECT CASE WHEN d.kind = 'second-review' THEN 'second-review' WHEN a.pair_id IS NOT NULL THEN 'audit' ELSE 'band' END
+            FROM \(table("decision")) d LEFT JOIN \(table("audit_pair")) a ON a.pair_id = d.pair_id
+            WHERE d.reviewer = '\(reviewer)' ORDER BY d.id
+            """
+    }
+
+    func testSecondReviewsAndTheAuditComeInSQLitesOrderOnTheServer() throws {
+        // One queue worked on SQLite (first verdicts, a second-review sample, an audit), then
+        // the same queue emptied by one reviewer on each backend: the same kinds, in the same order.
+        let file = folder.appendingPathComponent("order.db").path
+        XCTAssertEqual(try Binary.importFixture(into: file).status, 0)
+        let first = try Binary.run([file, "--reviewer", "ana", "--report", folder.appendingPathComponent("ana.json").path,
+                                    "--max", "10"], tool: "clerical-load")
+        XCTAssertEqual(first.status, 0, first.stderr)
+        XCTAssertEqual(try Binary.run(["qa", "sample", file, "--count", "5"]).status, 0)
+        let audit = try Binary.run(["qa", "audit", file, "--count", "20"])
+        XCTAssertEqual(audit.status, 0, audit.stderr)
+        let queue = newQueueURL(), schema = schemas.last!
+        let role = "\(schema)_cara", password = "pw-\(UUID().uuidString.prefix(8))"
+        XCTAssertEqual(try psql("CREATE ROLE \(role) LOGIN PASSWORD '\(password)'").status, 0)
+        roles.append(role)
+        // The same reviewers on both sides: the test's own account and the server's role, and cara.
+        let me = try XCTUnwrap(URLComponents(string: server)?.user)
+        for (name, role) in [(NSUserName(), "supervisor"), (me, "supervisor"), (role, "reviewer")] {
+            let added = try Binary.run(["reviewers", "add", file, name, "--role", role])
+            XCTAssertEqual(added.status, 0, added.stderr)
+        }
+        XCTAssertEqual(try Binary.run(["copy", file, queue]).status, 0)
+        let host = URLComponents(string: server)!
+        let reviewerURL = "postgresql://\(role):\(password)@\(host.host!):\(host.port ?? 5432)\(host.path)?sslmode=disable&schema=\(schema)"
+
+        for target in [file, reviewerURL] {
+            let run = try Binary.run([target, "--reviewer", role, "--report", folder.appendingPathComponent("cara.json").path],
+                                     tool: "clerical-load")
+            XCTAssertEqual(run.status, 0, run.stderr)
+        }
+        let onFile = try sqlite(file, Self.decidedInOrder(reviewer: role))
+        let onServer = try psql(Self.decidedInOrder(reviewer: role, schema: schema)).stdout
+            .split(separator: "\n").map(String.init)
+        XCTAssertEqual(onServer, onFile, "the server hands out second reviews, audit and band pairs in SQLite's order")
+        XCTAssertEqual(Array(onServer.prefix(5)), Array(repeating: "second-review", count: 5), "second reviews come first")
+        XCTAssertEqual(onServer.filter { $0 == "audit" }.count, 20)
+        XCTAssertLessThan(try XCTUnwrap(onServer.firstIndex(of: "audit")), try XCTUnwrap(onServer.lastIndex(of: "band")),
+                          "audit pairs come in among the band's, not after them")
+        XCTAssertEqual(try serverCount("SELECT count(*) FROM \(schema).second_review WHERE state <> 'done'"), 0)
+        XCTAssertEqual(try serverCount("SELECT count(*) FROM \(schema).claim"), 0)
+        for target in [file, queue] {
+            let verify = try Binary.run(["verify", target])
+            XCTAssertEqual(verify.status, 0, verify.stdout + verify.stderr)
+        }
+        // Copied back, the server's queue reads as the file's does: disputes, counts, quality.
+        let back = folder.appendingPathComponent("back.db").path
+        XCTAssertEqual(try Binary.run(["copy", queue, back]).status, 0)
+        let onFileStatus = try statusJSON(file), backStatus = try statusJSON(back)
+        for key in ["pairs", "decisions", "quality"] {
+            XCTAssertEqual(backStatus[key] as? NSDictionary, onFileStatus[key] as? NSDictionary, key)
+        }
+    }
+
+    func sqlite(_ file: String, _ sql: String) throws -> [String] {
+        let db = try DatabaseQueue(path: file)
+        defer { try? db.close() }
+        return try db.read { try String.fetchAll($0, sql: sql) }
+    }
+
     func testLeasesRunOutOnTheServerAndNoPairIsDecidedTwice() throws {
         let (_, urls) = try serverQueueWithReviewers(4, band: "0.2:0.8")
         let schema = schemas.last!

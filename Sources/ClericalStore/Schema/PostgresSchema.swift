@@ -11,7 +11,14 @@ package enum PostgresSchema {
     /// SQLite migration appends a step here with the same identifier.
     package static let migrations: [(identifiers: [String], statements: [String])] = [
         (Array(QueueSchema.migrator.migrations.prefix(10)), throughV10),
+        (["postgres-1-review-functions"], reviewFunctions),
     ]
+
+    /// Steps with no SQLite counterpart (the review path as server functions) are named so.
+    static let serverOnlyPrefix = "postgres-"
+
+    /// The SQLite migrations the PostgreSQL schema stands for, in order.
+    package static var sqliteIdentifiers: [String] { identifiers.filter { !$0.hasPrefix(serverOnlyPrefix) } }
 
     /// The secondary indexes (name, statement): a bulk load into a new queue drops them and
     /// builds them once at the end, instead of row by row.
@@ -354,5 +361,195 @@ package enum PostgresSchema {
         """,
         "INSERT INTO pair_state_count (state, count) VALUES ('pending', 0), ('claimed', 0), ('decided', 0), ('disputed', 0)",
         "INSERT INTO band_count (in_band, count) VALUES (0, 0), (1, 0)",
+    ]
+
+    /// The review path as server functions, so that a verdict and the claim of the next pair
+    /// are one round trip (one statement, its own transaction) instead of a dozen: over a
+    /// network each round trip costs more than the work. The order is `Claims.Order`'s, as
+    /// `PostgresReviewQueue` documents; the reviewer is always `session_user`, so no role can
+    /// claim or decide as another. Errors a reviewer can meet carry their own SQLSTATE:
+    /// CL075, the pair is no longer theirs (75); CL065, the pair is not in the queue (65).
+    private static let reviewFunctions: [String] = [
+        // Claims a pair for the session's role (replacing a claim that ran out, or renewing its
+        // own): the claimed state on its row and the claim itself; returns it with its pattern's score.
+        """
+        CREATE FUNCTION take_claim(p_pair bigint, p_kind text, p_priority double precision,
+                                   p_now double precision, p_lease double precision)
+        RETURNS TABLE (claimed_pair bigint, claimed_kind text, claimed_weight double precision,
+                       claimed_probability double precision)
+        LANGUAGE plpgsql VOLATILE AS $$
+        BEGIN
+            IF p_kind = 'second-review' THEN
+                UPDATE second_review SET state = 'claimed' WHERE pair_id = p_pair AND state <> 'claimed';
+            ELSIF p_kind <> 'adjudication' THEN
+                UPDATE pair SET state = 'claimed' WHERE id = p_pair AND state <> 'claimed';
+            END IF;
+            INSERT INTO claim (pair_id, kind, reviewer, lease_expires_at, priority)
+            VALUES (p_pair, p_kind, session_user, p_now + p_lease, p_priority)
+            ON CONFLICT (pair_id) DO UPDATE SET kind = excluded.kind, reviewer = excluded.reviewer,
+                lease_expires_at = excluded.lease_expires_at, priority = excluded.priority;
+            RETURN QUERY SELECT p_pair, p_kind, t.match_weight, t.match_probability
+                FROM pair p JOIN pattern t ON t.id = p.pattern_id WHERE p.id = p_pair;
+        END $$
+        """,
+        // The next pair for the session's role, passing over `p_skipped`; no row when none is
+        // left. Every lock is taken SKIP LOCKED, so a reviewer passes over what another's
+        // transaction holds instead of queueing behind it. A queued pattern that is free but
+        // whose open pairs are all held is let go again (the block's subtransaction is rolled
+        // back, which releases its row lock), and when every queued pattern is held by others
+        // (the end of a queue) it tries again after a short pause rather than calling the queue empty.
+        """
+        CREATE FUNCTION claim_next(p_now double precision, p_lease double precision, p_skipped bigint[])
+        RETURNS TABLE (claimed_pair bigint, claimed_kind text, claimed_weight double precision,
+                       claimed_probability double precision)
+        LANGUAGE plpgsql VOLATILE AS $$
+        DECLARE
+            me text := session_user;
+            found_pair bigint; found_kind text; found_priority double precision;
+            queued_pair bigint; queued_priority double precision;
+            pattern_row record; audit_row record;
+            pause double precision := 0.0005;
+        BEGIN
+            -- A blind second review of a pair someone else decided.
+            SELECT s.pair_id INTO found_pair FROM second_review s LEFT JOIN claim c ON c.pair_id = s.pair_id
+            WHERE s.state <> 'done' AND s.first_reviewer <> me
+              AND (s.state = 'pending' OR c.reviewer = me OR c.lease_expires_at < p_now) AND NOT (s.pair_id = ANY(p_skipped))
+            ORDER BY (c.reviewer IS NOT DISTINCT FROM me) DESC, s.pair_id LIMIT 1
+            FOR NO KEY UPDATE OF s SKIP LOCKED;
+            IF found_pair IS NOT NULL THEN
+                RETURN QUERY SELECT * FROM take_claim(found_pair, 'second-review', 0, p_now, p_lease);
+                RETURN;
+            END IF;
+            -- This reviewer's own live claim.
+            SELECT c.pair_id, c.kind, c.priority INTO found_pair, found_kind, found_priority FROM claim c
+            WHERE c.reviewer = me AND c.lease_expires_at >= p_now AND c.kind IN ('review', 'audit')
+              AND NOT (c.pair_id = ANY(p_skipped))
+            ORDER BY c.priority LIMIT 1 FOR NO KEY UPDATE SKIP LOCKED;
+            IF found_pair IS NOT NULL THEN
+                RETURN QUERY SELECT * FROM take_claim(found_pair, found_kind, found_priority, p_now, p_lease);
+                RETURN;
+            END IF;
+            -- The queued pattern the model is least sure of, and its first open pair.
+            LOOP
+                BEGIN
+                    SELECT t.id, t.review_priority INTO pattern_row FROM pattern t
+                    WHERE t.in_band = 1 AND t.open_count > 0
+                    ORDER BY t.review_priority LIMIT 1 FOR NO KEY UPDATE SKIP LOCKED;
+                    IF pattern_row.id IS NOT NULL THEN
+                        queued_priority := pattern_row.review_priority;
+                        SELECT p.id INTO queued_pair FROM pair p
+                        WHERE p.pattern_id = pattern_row.id AND p.state = 'pending' AND NOT (p.id = ANY(p_skipped))
+                        ORDER BY p.id LIMIT 1 FOR NO KEY UPDATE SKIP LOCKED;
+                        IF queued_pair IS NULL AND cardinality(p_skipped) > 0 THEN
+                            -- Only pairs this session skipped are left in it: look past them.
+                            SELECT p.id, t.review_priority INTO queued_pair, queued_priority
+                            FROM pattern t JOIN pair p ON p.pattern_id = t.id
+                            WHERE t.in_band = 1 AND t.open_count > 0 AND p.state = 'pending' AND NOT (p.id = ANY(p_skipped))
+                            ORDER BY t.review_priority, p.id LIMIT 1 FOR NO KEY UPDATE OF p SKIP LOCKED;
+                        END IF;
+                        IF queued_pair IS NULL THEN
+                            RAISE EXCEPTION 'nothing to give' USING ERRCODE = 'CL001';
+                        END IF;
+                    END IF;
+                EXCEPTION WHEN SQLSTATE 'CL001' THEN
+                    queued_pair := NULL;
+                END;
+                EXIT WHEN queued_pair IS NOT NULL;
+                IF cardinality(p_skipped) = 0 THEN
+                    EXIT WHEN NOT EXISTS (SELECT 1 FROM pattern WHERE in_band = 1 AND open_count > 0);
+                ELSE
+                    EXIT WHEN NOT EXISTS (SELECT 1 FROM pattern t JOIN pair p ON p.pattern_id = t.id
+                                          WHERE t.in_band = 1 AND t.open_count > 0 AND p.state = 'pending'
+                                            AND NOT (p.id = ANY(p_skipped)));
+                END IF;
+                PERFORM pg_sleep(pause);
+                pause := least(0.02, pause * 2);
+            END LOOP;
+            -- A claim that ran out stands before the queued pair if its priority comes first.
+            SELECT c.pair_id, c.kind, c.priority INTO found_pair, found_kind, found_priority FROM claim c
+            WHERE c.lease_expires_at < p_now AND c.kind IN ('review', 'audit') AND NOT (c.pair_id = ANY(p_skipped))
+            ORDER BY c.priority LIMIT 1 FOR NO KEY UPDATE SKIP LOCKED;
+            IF found_pair IS NOT NULL AND (queued_pair IS NULL OR found_priority < queued_priority) THEN
+                RETURN QUERY SELECT * FROM take_claim(found_pair, found_kind, found_priority, p_now, p_lease);
+                RETURN;
+            END IF;
+            -- Audit pairs in among them, at the audit's share of what is offered.
+            SELECT a.id, a.share, a.offered_audit, a.offered_band INTO audit_row FROM audit a
+            WHERE EXISTS (SELECT 1 FROM audit_pair w WHERE w.audit_id = a.id AND w.offered = 0) ORDER BY a.id LIMIT 1
+            FOR NO KEY UPDATE;
+            IF audit_row.id IS NOT NULL THEN
+                IF queued_pair IS NOT NULL
+                   AND audit_row.offered_audit >= audit_row.share * (audit_row.offered_audit + audit_row.offered_band + 1) THEN
+                    UPDATE audit SET offered_band = offered_band + 1 WHERE id = audit_row.id;
+                ELSE
+                    SELECT w.pair_id INTO found_pair FROM audit_pair w JOIN pair p ON p.id = w.pair_id
+                    WHERE w.audit_id = audit_row.id AND w.offered = 0 AND p.state = 'pending' AND NOT (w.pair_id = ANY(p_skipped))
+                    ORDER BY w.pair_id LIMIT 1 FOR NO KEY UPDATE OF w, p SKIP LOCKED;
+                    IF found_pair IS NOT NULL THEN
+                        UPDATE audit_pair SET offered = 1 WHERE pair_id = found_pair;
+                        UPDATE audit SET offered_audit = offered_audit + 1 WHERE id = audit_row.id;
+                        RETURN QUERY SELECT * FROM take_claim(found_pair, 'audit', 0, p_now, p_lease);
+                        RETURN;
+                    END IF;
+                    -- Drawn pairs decided some other way are offered no more.
+                    UPDATE audit_pair SET offered = 1 WHERE audit_id = audit_row.id AND offered = 0
+                      AND pair_id IN (SELECT id FROM pair WHERE state <> 'pending');
+                    IF queued_pair IS NOT NULL THEN
+                        UPDATE audit SET offered_band = offered_band + 1 WHERE id = audit_row.id;
+                    END IF;
+                END IF;
+            END IF;
+            IF queued_pair IS NOT NULL THEN
+                RETURN QUERY SELECT * FROM take_claim(queued_pair, 'review', queued_priority, p_now, p_lease);
+            END IF;
+        END $$
+        """,
+        // Records the session's verdict on the pair it holds, claims the next, and appends the
+        // decision to the chain last (`append_decision` takes the chain's lock, held to commit).
+        // `p_kind` is the decision the client serialised `p_fields` for: a pair held for second
+        // review gives a second-review decision, any other a review one; a pair that is not the
+        // session's to decide in that way is refused.
+        """
+        CREATE FUNCTION decide_and_claim_next(p_pair bigint, p_kind text, p_verdict text, p_note text,
+                                              p_decided_at text, p_weight double precision,
+                                              p_probability double precision, p_fields text,
+                                              p_now double precision, p_lease double precision, p_skipped bigint[])
+        RETURNS TABLE (claimed_pair bigint, claimed_kind text, claimed_weight double precision,
+                       claimed_probability double precision)
+        LANGUAGE plpgsql VOLATILE AS $$
+        DECLARE
+            held record;
+            first_verdict text;
+            next_pair record;
+        BEGIN
+            SELECT p.state, c.kind AS claim_kind, c.reviewer AS holder INTO held
+            FROM pair p LEFT JOIN claim c ON c.pair_id = p.id WHERE p.id = p_pair FOR NO KEY UPDATE OF p;
+            IF NOT FOUND THEN
+                RAISE EXCEPTION 'pair % is not in the queue', p_pair USING ERRCODE = 'CL065';
+            END IF;
+            IF p_kind = 'second-review' AND held.holder = session_user AND held.claim_kind = 'second-review' THEN
+                DELETE FROM claim WHERE pair_id = p_pair;
+                UPDATE second_review SET state = 'done' WHERE pair_id = p_pair;
+                SELECT verdict INTO first_verdict FROM decision WHERE pair_id = p_pair AND kind = 'review' ORDER BY id DESC LIMIT 1;
+                IF FOUND AND first_verdict IS DISTINCT FROM p_verdict THEN
+                    UPDATE pair SET state = 'disputed' WHERE id = p_pair;
+                END IF;
+            ELSIF p_kind = 'review' AND held.state = 'claimed' AND held.holder = session_user
+                  AND held.claim_kind IN ('review', 'audit') THEN
+                DELETE FROM claim WHERE pair_id = p_pair;
+                UPDATE pair SET state = 'decided' WHERE id = p_pair;
+            ELSE
+                RAISE EXCEPTION 'pair % is no longer yours to decide (its claim expired and another reviewer took it)', p_pair
+                    USING ERRCODE = 'CL075';
+            END IF;
+            SELECT * INTO next_pair FROM claim_next(p_now, p_lease, p_skipped);
+            PERFORM append_decision(p_pair, session_user, p_kind, p_verdict, p_note, p_decided_at, p_weight,
+                                    p_probability, p_fields);
+            IF next_pair.claimed_pair IS NOT NULL THEN
+                RETURN QUERY SELECT next_pair.claimed_pair, next_pair.claimed_kind, next_pair.claimed_weight,
+                                    next_pair.claimed_probability;
+            END IF;
+        END $$
+        """,
     ]
 }

@@ -14,7 +14,8 @@ struct CopyCommand: ParsableCommand {
             The destination must be new (a file that does not exist, a schema with no tables). \
             It is written in one transaction and verified before the copy reports success, with the \
             source's decision-chain head; a copy that fails leaves nothing behind. On PostgreSQL the \
-            account is the database role you log in as.
+            account is the database role you log in as; each registered reviewer that is a database role \
+            is granted what working the queue needs.
             """)
 
     @Argument(help: "The queue to copy: a file or a postgresql:// URL.") var source: String
@@ -25,6 +26,10 @@ struct CopyCommand: ParsableCommand {
             let summary = try QueueCopy.run(from: source, to: destination, account: try Identity.current())
             let place = PostgresAddress.isURL(destination) ? "\(try PostgresAddress(url: destination))" : destination
             print("\(place): copied \(summary.rows) rows; verified: \(summary.decisions) decisions and \(summary.reveals) reveals chained, head \(summary.decisionHead ?? "none")")
+            if !summary.reviewersWithoutRole.isEmpty {
+                // The others were granted the queue's privileges; these cannot log in until they have a role.
+                print("reviewers with no database role of that name (create one, then `clerical reviewers add \(place) NAME --role …`): \(summary.reviewersWithoutRole.joined(separator: ", "))")
+            }
         }
     }
 }
