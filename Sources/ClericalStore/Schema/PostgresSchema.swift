@@ -397,7 +397,8 @@ package enum PostgresSchema {
         // transaction holds instead of queueing behind it. A queued pattern that is free but
         // whose open pairs are all held is let go again (the block's subtransaction is rolled
         // back, which releases its row lock), and when every queued pattern is held by others
-        // (the end of a queue) it tries again after a short pause rather than calling the queue empty.
+        // (the end of a queue) it tries again after a short pause, for up to a second, rather
+        // than calling the queue empty.
         """
         CREATE FUNCTION claim_next(p_now double precision, p_lease double precision, p_skipped bigint[])
         RETURNS TABLE (claimed_pair bigint, claimed_kind text, claimed_weight double precision,
@@ -409,6 +410,7 @@ package enum PostgresSchema {
             queued_pair bigint; queued_priority double precision;
             pattern_row record; audit_row record;
             pause double precision := 0.0005;
+            waited double precision := 0;
         BEGIN
             -- A blind second review of a pair someone else decided.
             SELECT s.pair_id INTO found_pair FROM second_review s LEFT JOIN claim c ON c.pair_id = s.pair_id
@@ -462,7 +464,11 @@ package enum PostgresSchema {
                                           WHERE t.in_band = 1 AND t.open_count > 0 AND p.state = 'pending'
                                             AND NOT (p.id = ANY(p_skipped)));
                 END IF;
+                -- Held patterns are let go within milliseconds; a second of waiting means
+                -- nothing is coming (or a counter is wrong): stop looking rather than spin.
+                EXIT WHEN waited > 1;
                 PERFORM pg_sleep(pause);
+                waited := waited + pause;
                 pause := least(0.02, pause * 2);
             END LOOP;
             -- A claim that ran out stands before the queued pair if its priority comes first.
