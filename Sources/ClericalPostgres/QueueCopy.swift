@@ -37,7 +37,7 @@ public enum QueueCopy {
         }
     }
 
-    private static func fileToServer(_ path: String, _ address: PostgresAddress) throws(ClericalError) -> Summary {
+    static func fileToServer(_ path: String, _ address: PostgresAddress) throws(ClericalError) -> Summary {
         let link = try PostgresLink.open(address)
         defer { link.close() }
         var summary = Summary()

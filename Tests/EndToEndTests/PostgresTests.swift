@@ -143,6 +143,59 @@ final class PostgresTests: XCTestCase {
                        "\(fileTallies.count)|\(fileTallies.reduce(0) { $0 + $1[1] })|\(fileTallies.reduce(0) { $0 + $1[2] })")
     }
 
+    // MARK: - Import
+
+    func scratchFiles() throws -> [String] {
+        try FileManager.default.contentsOfDirectory(atPath: FileManager.default.temporaryDirectory.path)
+            .filter { $0.hasPrefix("clerical-import-") }
+    }
+
+    func testImportIntoPostgreSQLMakesTheQueueAFileImportMakes() throws {
+        let queue = newQueueURL(), schema = schemas.last!
+        let before = try scratchFiles()
+        let imported = try Binary.run(["import", queue, Binary.fixture("splink5-febrl3", "predictions.csv"),
+                                       "--model", Binary.fixture("splink5-febrl3", "model.json")])
+        XCTAssertEqual(imported.status, 0, imported.stderr)
+        XCTAssertTrue(imported.stdout.contains("Created postgresql://"), imported.stdout)
+        XCTAssertEqual(try scratchFiles(), before, "the scratch file is gone")
+        let verify = try Binary.run(["verify", queue])
+        XCTAssertEqual(verify.status, 0, verify.stdout + verify.stderr)
+
+        // The same file imported into a queue file: the same queue, read back from the server.
+        let file = folder.appendingPathComponent("file.db").path
+        XCTAssertEqual(try Binary.importFixture(into: file).status, 0)
+        let back = folder.appendingPathComponent("back.db").path
+        XCTAssertEqual(try Binary.run(["copy", queue, back]).status, 0)
+        let fromServer = try statusJSON(back), fromFile = try statusJSON(file)
+        for key in ["pairs", "records", "patterns", "comparisons", "pending_by_probability", "review_band", "link_type"] {
+            XCTAssertEqual(fromServer[key] as? NSObject, fromFile[key] as? NSObject, key)
+        }
+        XCTAssertEqual(try serverCount("SELECT count(*) FROM \(schema).pair"), 6583)
+
+        // Again into the same schema: refused (73), and the queue is left as it was.
+        let again = try Binary.run(["import", queue, Binary.fixture("splink5-febrl3", "predictions.csv")])
+        XCTAssertEqual(again.status, 73, again.stderr)
+        XCTAssertTrue(again.stderr.contains("already holds tables"), again.stderr)
+        XCTAssertEqual(try serverCount("SELECT count(*) FROM \(schema).pair"), 6583)
+    }
+
+    func testABadFileImportedIntoPostgreSQLLeavesNoSchemaBehind() throws {
+        let queue = newQueueURL(), schema = schemas.last!
+        let source = try String(contentsOfFile: Binary.fixture("splink5-febrl3", "predictions.csv"), encoding: .utf8)
+        var lines = source.components(separatedBy: "\n")
+        lines[40] = lines[40].replacingOccurrences(of: ",", with: ";")  // one row with too few fields
+        let broken = folder.appendingPathComponent("broken.csv").path
+        try lines.joined(separator: "\n").write(toFile: broken, atomically: true, encoding: .utf8)
+        let before = try scratchFiles()
+        let imported = try Binary.run(["import", queue, broken, "--model", Binary.fixture("splink5-febrl3", "model.json")])
+        XCTAssertEqual(imported.status, 65, imported.stderr)
+        XCTAssertTrue(imported.stderr.contains("broken.csv:41"), imported.stderr)
+        XCTAssertEqual(imported.stderr.split(separator: "\n").count, 1, "one line")
+        XCTAssertEqual(try psql("SELECT count(*) FROM pg_namespace WHERE nspname = '\(schema)'").stdout
+            .trimmingCharacters(in: .whitespacesAndNewlines), "0", "no schema made")
+        XCTAssertEqual(try scratchFiles(), before, "the scratch file is gone")
+    }
+
     func testCopyRefusesADestinationThatIsNotNewAndLeavesItAlone() throws {
         let queue = try workedQueue()
         let server = newQueueURL()

@@ -1,5 +1,6 @@
 import ArgumentParser
 import ClericalCore
+import ClericalPostgres
 import ClericalStore
 import Foundation
 
@@ -9,11 +10,13 @@ struct ImportCommand: ParsableCommand {
         abstract: "Import Splink predictions into a review queue (created if missing).",
         discussion: """
             Pairs whose match probability lies in the review band go to review; the others are \
-            decided by the model. Every row is kept: all candidate pairs feed re-estimation.
+            decided by the model. Every row is kept: all candidate pairs feed re-estimation. \
+            Given a postgresql:// URL, the import makes a new queue in that schema (by COPY, in \
+            one transaction); adding a batch to a queue already on the server is not built yet.
             """
     )
 
-    @Argument(help: "The queue file (SQLite).") var queue: String
+    @Argument(help: "The queue: a file (SQLite), or a postgresql:// URL for a new queue on a server.") var queue: String
     @Argument(help: "Splink predictions CSV (Splink 4 or 5, with matching and intermediate columns).") var predictions: String
     @Option(help: "The Splink model JSON (linker.misc.save_model_to_json).") var model: String?
     @Option(help: ArgumentHelp("Review pairs with match probability in LOW:HIGH (default 0.05:0.95).", valueName: "LOW:HIGH"))
@@ -36,10 +39,18 @@ struct ImportCommand: ParsableCommand {
             if let reviewProbability { band = try ReviewBand.parse(probability: reviewProbability) }
             if let reviewWeight { band = try ReviewBand.parse(weight: reviewWeight) }
             let progress = ProgressBar(label: "importing \((predictions as NSString).lastPathComponent)")
-            let summary = try SplinkImporter.run(queue: queue, predictions: predictions, model: model, band: band,
-                                                 progress: progress.map { bar in { bar.update($0, of: $1) } })
+            let update = progress.map { bar in { bar.update($0, of: $1) } }
+            let summary: ImportSummary, place: String
+            if PostgresAddress.isURL(queue) {
+                let address = try PostgresAddress(url: queue)
+                summary = try PostgresImport.run(address, predictions: predictions, model: model, band: band, progress: update)
+                place = "\(address)"
+            } else {
+                summary = try SplinkImporter.run(queue: queue, predictions: predictions, model: model, band: band, progress: update)
+                place = queue
+            }
             progress?.finish()
-            print(ImportReport.text(summary, queue: queue, file: predictions))
+            print(ImportReport.text(summary, queue: place, file: predictions))
         }
     }
 }
