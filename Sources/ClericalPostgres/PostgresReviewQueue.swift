@@ -21,7 +21,7 @@ import PostgresNIO
 /// The order is SQLite's (`Claims.Order`): a blind second review of a pair someone else
 /// decided; this reviewer's own live claim; the queued pattern the model is least sure of,
 /// unless a claim that ran out stands before it; audit pairs in among them at the audit's
-/// share. Reservations are not applied on PostgreSQL yet.
+/// share; parts of the queue reserved for named reviewers, as `ReservationFilter` keeps them.
 ///
 ///     let queue = try PostgresReviewQueue(try PostgresQueue.open(address))
 ///     var pair = try queue.claimNext()

@@ -358,6 +358,57 @@ final class PostgresTests: XCTestCase {
         }
     }
 
+    func testReservationsHoldOnTheServerAsOnAFile() throws {
+        // A band kept for one reviewer, a share for another: each empties what it may, on the
+        // file and on the server, and each is given the same pairs in the same order on both.
+        let file = folder.appendingPathComponent("reserved.db").path
+        XCTAssertEqual(try Binary.importFixture(into: file, band: "0.001:0.999999").status, 0)
+        let queue = newQueueURL(), schema = schemas.last!
+        let me = try XCTUnwrap(URLComponents(string: server)?.user)
+        let host = URLComponents(string: server)!
+        var reviewerURLs: [String: String] = [:]
+        for name in ["\(schema)_band", "\(schema)_share"] {
+            let password = "pw-\(UUID().uuidString.prefix(8))"
+            XCTAssertEqual(try psql("CREATE ROLE \(name) LOGIN PASSWORD '\(password)'").status, 0)
+            roles.append(name)
+            reviewerURLs[name] = "postgresql://\(name):\(password)@\(host.host!):\(host.port ?? 5432)\(host.path)?sslmode=disable&schema=\(schema)"
+        }
+        let band = "\(schema)_band", share = "\(schema)_share"
+        for (name, role) in [(NSUserName(), "supervisor"), (me, "supervisor"), (band, "reviewer"), (share, "reviewer")] {
+            XCTAssertEqual(try Binary.run(["reviewers", "add", file, name, "--role", role]).status, 0)
+        }
+        XCTAssertEqual(try Binary.run(["reviewers", "reserve", file, band, "--band", "0.6:0.999999"]).status, 0)
+        XCTAssertEqual(try Binary.run(["reviewers", "reserve", file, share, "--share", "0.3"]).status, 0)
+        XCTAssertEqual(try Binary.run(["copy", file, queue]).status, 0)
+
+        let order = { (reviewer: String, table: String) in "SELECT pair_id FROM \(table) WHERE reviewer = '\(reviewer)' ORDER BY id" }
+        for reviewer in [share, band] {
+            for target in [file, reviewerURLs[reviewer]!] {
+                let run = try Binary.run([target, "--reviewer", reviewer, "--report", folder.appendingPathComponent("r.json").path],
+                                         tool: "clerical-load")
+                XCTAssertEqual(run.status, 0, run.stderr)
+            }
+            let onFile = try sqlite(file, order(reviewer, "decision"))
+            let onServer = try psql(order(reviewer, "\(schema).decision")).stdout.split(separator: "\n").map(String.init)
+            XCTAssertFalse(onFile.isEmpty, reviewer)
+            XCTAssertEqual(onServer, onFile, "\(reviewer) is given the same pairs in the same order on both")
+        }
+        let shareInBand = try serverCount("""
+            SELECT count(*) FROM \(schema).decision d JOIN \(schema).pair p ON p.id = d.pair_id JOIN \(schema).pattern t ON t.id = p.pattern_id
+            WHERE d.reviewer = '\(share)' AND t.match_probability >= 0.6 AND t.match_probability <= 0.999999
+            """)
+        XCTAssertEqual(shareInBand, 0, "no pair of the band kept for another reviewer")
+        let bandFirst = try serverCount("""
+            SELECT count(*) FROM (SELECT t.match_probability FROM \(schema).decision d JOIN \(schema).pair p ON p.id = d.pair_id
+            JOIN \(schema).pattern t ON t.id = p.pattern_id WHERE d.reviewer = '\(band)' ORDER BY d.id LIMIT 5) first
+            WHERE match_probability >= 0.6
+            """)
+        XCTAssertEqual(bandFirst, 5, "the band's reviewer meets the band first")
+        // What is left is kept both ways (in one's band and the other's share), on both backends alike.
+        XCTAssertEqual(try serverCount("SELECT count FROM \(schema).band_count WHERE in_band = 1"),
+                       Int(try sqlite(file, "SELECT count FROM band_count WHERE in_band = 1").first ?? ""))
+    }
+
     func sqlite(_ file: String, _ sql: String) throws -> [String] {
         let db = try DatabaseQueue(path: file)
         defer { try? db.close() }

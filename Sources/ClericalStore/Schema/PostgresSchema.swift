@@ -392,6 +392,62 @@ package enum PostgresSchema {
                 FROM pair p JOIN pattern t ON t.id = p.pattern_id WHERE p.id = p_pair;
         END $$
         """,
+        // Reservations (`ReservationFilter` on SQLite): bands of match probability and shares
+        // of pair ids (thousandths of id mod 1000) kept for named reviewers. A band kept for
+        // others is open to a reviewer who holds a band containing it.
+        """
+        CREATE FUNCTION reservation_is_mine(me text, probability double precision) RETURNS boolean
+        LANGUAGE sql STABLE AS $$
+            SELECT EXISTS (SELECT 1 FROM reservation r WHERE r.reviewer = me AND r.low IS NOT NULL
+                           AND probability >= r.low AND probability <= r.high)
+        $$
+        """,
+        """
+        CREATE FUNCTION reservation_allows(me text, probability double precision) RETURNS boolean
+        LANGUAGE sql STABLE AS $$
+            SELECT reservation_is_mine(me, probability) OR NOT EXISTS (
+                SELECT 1 FROM reservation o WHERE o.reviewer <> me AND o.low IS NOT NULL
+                  AND probability >= o.low AND probability <= o.high
+                  AND NOT EXISTS (SELECT 1 FROM reservation m WHERE m.reviewer = me AND m.low IS NOT NULL
+                                  AND m.low <= o.low AND m.high >= o.high))
+        $$
+        """,
+        """
+        CREATE FUNCTION pair_in_share(me text, pair bigint, own boolean) RETURNS boolean
+        LANGUAGE sql STABLE AS $$
+            SELECT EXISTS (SELECT 1 FROM reservation r WHERE (r.reviewer = me) = own AND r.share_from IS NOT NULL
+                           AND pair % 1000 >= r.share_from AND pair % 1000 < r.share_to)
+        $$
+        """,
+        // The first queued pair for `me` with reservations in place, in the order SQLite's
+        // `nextQueuedPair` gives: a pair of a band kept for `me`; then one of `me`'s share; then
+        // any pair not kept for someone else. Each in (pattern priority, pattern, pair) order,
+        // the pair locked SKIP LOCKED.
+        """
+        CREATE FUNCTION reserved_queued_pair(me text, p_skipped bigint[])
+        RETURNS TABLE (found_pair bigint, found_priority double precision)
+        LANGUAGE plpgsql VOLATILE AS $$
+        BEGIN
+            IF EXISTS (SELECT 1 FROM reservation WHERE reviewer = me AND low IS NOT NULL) THEN
+                RETURN QUERY SELECT p.id, t.review_priority FROM pattern t JOIN pair p ON p.pattern_id = t.id
+                    WHERE t.in_band = 1 AND t.open_count > 0 AND p.state = 'pending' AND NOT (p.id = ANY(p_skipped))
+                      AND reservation_is_mine(me, t.match_probability) AND NOT pair_in_share(me, p.id, false)
+                    ORDER BY t.review_priority, t.id, p.id LIMIT 1 FOR NO KEY UPDATE OF p SKIP LOCKED;
+                IF FOUND THEN RETURN; END IF;
+            END IF;
+            IF EXISTS (SELECT 1 FROM reservation WHERE reviewer = me AND share_from IS NOT NULL) THEN
+                RETURN QUERY SELECT p.id, t.review_priority FROM pattern t JOIN pair p ON p.pattern_id = t.id
+                    WHERE t.in_band = 1 AND t.open_count > 0 AND p.state = 'pending' AND NOT (p.id = ANY(p_skipped))
+                      AND reservation_allows(me, t.match_probability) AND pair_in_share(me, p.id, true)
+                    ORDER BY t.review_priority, t.id, p.id LIMIT 1 FOR NO KEY UPDATE OF p SKIP LOCKED;
+                IF FOUND THEN RETURN; END IF;
+            END IF;
+            RETURN QUERY SELECT p.id, t.review_priority FROM pattern t JOIN pair p ON p.pattern_id = t.id
+                WHERE t.in_band = 1 AND t.open_count > 0 AND p.state = 'pending' AND NOT (p.id = ANY(p_skipped))
+                  AND reservation_allows(me, t.match_probability) AND NOT pair_in_share(me, p.id, false)
+                ORDER BY t.review_priority, t.id, p.id LIMIT 1 FOR NO KEY UPDATE OF p SKIP LOCKED;
+        END $$
+        """,
         // The next pair for the session's role, passing over `p_skipped`; no row when none is
         // left. Every lock is taken SKIP LOCKED, so a reviewer passes over what another's
         // transaction holds instead of queueing behind it. A queued pattern that is free but
@@ -431,12 +487,16 @@ package enum PostgresSchema {
                 RETURN QUERY SELECT * FROM take_claim(found_pair, found_kind, found_priority, p_now, p_lease);
                 RETURN;
             END IF;
-            -- The queued pattern the model is least sure of, and its first open pair.
-            LOOP
+            -- The queued pattern the model is least sure of, and its first open pair; where
+            -- parts of the queue are reserved, this reviewer's own part first and never another's.
+            IF EXISTS (SELECT 1 FROM reservation) THEN
+                SELECT r.found_pair, r.found_priority INTO queued_pair, queued_priority
+                FROM reserved_queued_pair(me, p_skipped) r;
+            ELSE LOOP
                 BEGIN
                     SELECT t.id, t.review_priority INTO pattern_row FROM pattern t
                     WHERE t.in_band = 1 AND t.open_count > 0
-                    ORDER BY t.review_priority LIMIT 1 FOR NO KEY UPDATE SKIP LOCKED;
+                    ORDER BY t.review_priority, t.id LIMIT 1 FOR NO KEY UPDATE SKIP LOCKED;
                     IF pattern_row.id IS NOT NULL THEN
                         queued_priority := pattern_row.review_priority;
                         SELECT p.id INTO queued_pair FROM pair p
@@ -447,7 +507,7 @@ package enum PostgresSchema {
                             SELECT p.id, t.review_priority INTO queued_pair, queued_priority
                             FROM pattern t JOIN pair p ON p.pattern_id = t.id
                             WHERE t.in_band = 1 AND t.open_count > 0 AND p.state = 'pending' AND NOT (p.id = ANY(p_skipped))
-                            ORDER BY t.review_priority, p.id LIMIT 1 FOR NO KEY UPDATE OF p SKIP LOCKED;
+                            ORDER BY t.review_priority, t.id, p.id LIMIT 1 FOR NO KEY UPDATE OF p SKIP LOCKED;
                         END IF;
                         IF queued_pair IS NULL THEN
                             RAISE EXCEPTION 'nothing to give' USING ERRCODE = 'CL001';
@@ -470,7 +530,7 @@ package enum PostgresSchema {
                 PERFORM pg_sleep(pause);
                 waited := waited + pause;
                 pause := least(0.02, pause * 2);
-            END LOOP;
+            END LOOP; END IF;
             -- A claim that ran out stands before the queued pair if its priority comes first.
             SELECT c.pair_id, c.kind, c.priority INTO found_pair, found_kind, found_priority FROM claim c
             WHERE c.lease_expires_at < p_now AND c.kind IN ('review', 'audit') AND NOT (c.pair_id = ANY(p_skipped))
