@@ -122,6 +122,11 @@ final class PostgresTests: XCTestCase {
         XCTAssertEqual(home.status, 0, home.stderr)
 
         XCTAssertEqual(try statusJSON(back), try statusJSON(queue), "status --json is the same after the round trip")
+        XCTAssertEqual(try statusJSON(server), try statusJSON(queue),
+                       "status on the server (team figures and linkage quality included) reads as the file's")
+        let text = try Binary.run(["status", server])
+        XCTAssertEqual(text.status, 0, text.stderr)
+        XCTAssertTrue(text.stdout.hasPrefix("Queue     postgresql://"), text.stdout)
         let original = try Binary.run(["verify", queue]), onServer = try Binary.run(["verify", server]), copied = try Binary.run(["verify", back])
         for run in [original, onServer, copied] { XCTAssertEqual(run.status, 0, run.stdout + run.stderr) }
         XCTAssertEqual(head(original)?.count, 64, "verify prints the chain's head hash")
@@ -572,12 +577,12 @@ final class PostgresTests: XCTestCase {
 
         // A URL that does not read, and a command that takes files only (64).
         XCTAssertEqual(try Binary.run(["verify", server + "&sslmode=sometimes"]).status, 64)
-        let fileOnly = try Binary.run(["status", server])
+        let fileOnly = try Binary.run(["reestimate", server])
         XCTAssertEqual(fileOnly.status, 64, fileOnly.stderr)
         XCTAssertTrue(fileOnly.stderr.contains("clerical copy"), fileOnly.stderr)
     }
 
-    func testTheRoleMatrixHoldsForCopyAndVerifyOnTheServer() throws {
+    func testTheRoleMatrixHoldsForCopyVerifyAndStatusOnTheServer() throws {
         let queue = try workedQueue()
         let me = try XCTUnwrap(URLComponents(string: server).flatMap { $0.user })
         let asLead = ProcessInfo.processInfo.environment.merging(["CLERICAL_ACCOUNT": "lead"]) { $1 }
@@ -590,8 +595,10 @@ final class PostgresTests: XCTestCase {
         // On the file, the account is the OS account: the quality lead may copy it.
         let copy = try Binary.run(["copy", queue, server], environment: asLead)
         XCTAssertEqual(copy.status, 0, copy.stderr)
-        // On the server, the account is the database role: a reviewer may verify, not copy.
+        // On the server, the account is the database role: a reviewer may verify and read the status, not copy.
         XCTAssertEqual(try Binary.run(["verify", server]).status, 0)
+        let status = try Binary.run(["status", server])
+        XCTAssertEqual(status.status, 0, status.stderr)
         let back = try Binary.run(["copy", server, folder.appendingPathComponent("back.db").path])
         XCTAssertEqual(back.status, 77, back.stderr)
         XCTAssertTrue(back.stderr.contains("only a quality lead or supervisor may copy"), back.stderr)

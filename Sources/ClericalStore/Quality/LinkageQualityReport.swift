@@ -8,11 +8,13 @@ public enum LinkageQualityReport {
         try QueueFile.using(path) { db in try estimate(db) }
     }
 
-    static func estimate(_ db: Database) throws -> QualityEstimate {
-        struct PatternRow { var probability: Double; var pairs: Int; var inBand: Bool; var matches = 0; var nonMatches = 0 }
+    private struct PatternRow { var probability: Double; var pairs: Int; var inBand: Bool; var matches = 0; var nonMatches = 0 }
+
+    static func estimate(_ db: some QueueReading) throws -> QualityEstimate {
         var patterns: [Int64: PatternRow] = [:]
-        for row in try Row.fetchAll(db, sql: "SELECT id, match_probability, pair_count, in_band FROM pattern") {
-            patterns[row["id"]] = PatternRow(probability: row["match_probability"], pairs: row["pair_count"], inBand: row["in_band"])
+        for row in try db.queueRows("SELECT id, match_probability, pair_count, in_band FROM pattern") {
+            patterns[row.int64("id")] = PatternRow(probability: row.double("match_probability"), pairs: row.int("pair_count"),
+                                                   inBand: row.bool("in_band"))
         }
         var verdictByPair: [Int64: Bool] = [:]
         for labelled in try FinalVerdictQuery.all(db) where labelled.verdict != .unsure {
@@ -22,26 +24,26 @@ public enum LinkageQualityReport {
         }
         // Audit strata are keyed "audit id/stratum": each audit is a sample of its own frame.
         var frameSizes: [String: Int] = [:]
-        for row in try Row.fetchAll(db, sql: "SELECT audit_id, stratum, frame_size FROM audit_stratum") {
-            frameSizes["\(row["audit_id"] as Int64)/\(row["stratum"] as String)"] = row["frame_size"]
+        for row in try db.queueRows("SELECT audit_id, stratum, frame_size FROM audit_stratum") {
+            frameSizes["\(row.int64("audit_id"))/\(row.text("stratum"))"] = row.int("frame_size")
         }
         var verdicts: [QualityInput.AuditVerdict] = []
         var reviewedDrawn: [String: [Int64: Int]] = [:]  // stratum → pattern → drawn pairs now reviewed
-        for row in try Row.fetchAll(db, sql: """
-            SELECT a.pair_id, a.audit_id, a.stratum, p.pattern_id FROM audit_pair a JOIN pair p ON p.id = a.pair_id
+        for row in try db.queueRows("""
+            SELECT a.pair_id, a.audit_id, a.stratum, p.pattern_id FROM audit_pair a JOIN pair p ON p.id = a.pair_id ORDER BY a.pair_id
             """) {
-            let key = "\(row["audit_id"] as Int64)/\(row["stratum"] as String)"
-            let patternID: Int64 = row["pattern_id"]
-            guard let isMatch = verdictByPair[row["pair_id"]] else { continue }
+            let key = "\(row.int64("audit_id"))/\(row.text("stratum"))"
+            let patternID = row.int64("pattern_id")
+            guard let isMatch = verdictByPair[row.int64("pair_id")] else { continue }
             verdicts.append(.init(stratum: key, probability: patterns[patternID]?.probability ?? 0, isMatch: isMatch))
             reviewedDrawn[key, default: [:]][patternID, default: 0] += 1
         }
         // Each stratum stands for its frame's pairs of a pattern that are still unreviewed.
         var covered: [Int64: [String: Int]] = [:]
-        for row in try Row.fetchAll(db, sql: "SELECT audit_id, stratum, pattern_id, pairs FROM audit_frame") {
-            let key = "\(row["audit_id"] as Int64)/\(row["stratum"] as String)"
-            let patternID: Int64 = row["pattern_id"]
-            let pairs: Int = row["pairs"]
+        for row in try db.queueRows("SELECT audit_id, stratum, pattern_id, pairs FROM audit_frame") {
+            let key = "\(row.int64("audit_id"))/\(row.text("stratum"))"
+            let patternID = row.int64("pattern_id")
+            let pairs = row.int("pairs")
             covered[patternID, default: [:]][key] = pairs - (reviewedDrawn[key]?[patternID] ?? 0)
         }
         let input = QualityInput(

@@ -93,36 +93,36 @@ public final class TeamActivity {
         }
     }
 
-    func update(_ db: Database, now: Date) throws -> TeamFigures {
-        let firstVerdict = try db.makeStatement(sql: """
+    func update(_ db: some QueueReading, now: Date) throws -> TeamFigures {
+        let firstVerdict = """
             SELECT reviewer, verdict FROM decision WHERE pair_id = ? AND kind = 'review' AND id < ? ORDER BY id DESC LIMIT 1
-            """)
-        for row in try Row.fetchAll(db, sql: """
+            """
+        for row in try db.queueRows("""
             SELECT id, pair_id, reviewer, kind, verdict, decided_at FROM decision WHERE id > ? ORDER BY id
-            """, arguments: [seen]) {
-            seen = row["id"]
-            guard let verdict = (row["verdict"] as String?).flatMap(Verdict.init) else { continue }
-            let name: String = row["reviewer"]
+            """, [.integer(seen)]) {
+            seen = row.int64("id")
+            guard let verdict = row.optionalText("verdict").flatMap(Verdict.init) else { continue }
+            let name = row.text("reviewer")
             var entry = reviewers[name] ?? Reviewer()
             entry.verdicts += 1
             if verdict == .unsure { entry.unsure += 1 }
-            if let time = Self.seconds(row["decided_at"]) {
+            if let time = Self.seconds(row.text("decided_at")) {
                 entry.times.append(time)
                 if entry.times.count > 1_000 { entry.times.removeFirst(entry.times.count - 1_000) }
             }
             reviewers[name] = entry
-            if row["kind"] as String == DecisionKind.secondReview.rawValue,
-               let first = try Row.fetchOne(firstVerdict, arguments: [row["pair_id"] as Int64, seen]),
-               let firstReviewer = first["reviewer"] as String? {
+            if row.text("kind") == DecisionKind.secondReview.rawValue,
+               let first = try db.queueRow(firstVerdict, [.integer(row.int64("pair_id")), .integer(seen)]),
+               let firstReviewer = first.optionalText("reviewer") {
                 reviewers[firstReviewer, default: Reviewer()].secondReviewed += 1
-                if first["verdict"] as String? == verdict.rawValue { reviewers[firstReviewer, default: Reviewer()].secondAgreed += 1 }
+                if first.optionalText("verdict") == verdict.rawValue { reviewers[firstReviewer, default: Reviewer()].secondAgreed += 1 }
             }
         }
 
-        for row in try Row.fetchAll(db, sql: "SELECT id, reviewer, pair_id FROM reveal WHERE id > ? ORDER BY id", arguments: [seenReveal]) {
-            seenReveal = row["id"]
-            reviewers[row["reviewer"], default: Reviewer()].reveals += 1
-            reviewers[row["reviewer"], default: Reviewer()].pairsRevealed.insert(row["pair_id"])
+        for row in try db.queueRows("SELECT id, reviewer, pair_id FROM reveal WHERE id > ? ORDER BY id", [.integer(seenReveal)]) {
+            seenReveal = row.int64("id")
+            reviewers[row.text("reviewer"), default: Reviewer()].reveals += 1
+            reviewers[row.text("reviewer"), default: Reviewer()].pairsRevealed.insert(row.int64("pair_id"))
         }
 
         let nowSeconds = now.timeIntervalSince1970
@@ -151,18 +151,18 @@ public final class TeamActivity {
                                             secondsLeft: claim.leaseExpiresAt - nowSeconds))
         }
 
-        let pending = try Int.fetchOne(db, sql: "SELECT count FROM band_count WHERE in_band = 1") ?? 0
+        let pending = try db.queueRow("SELECT count FROM band_count WHERE in_band = 1")?.int("count") ?? 0
         if figures.verdictsLastHour > 0 {
             let hours = Double(pending) / Double(figures.verdictsLastHour)
             figures.hoursToFinish = hours
             figures.estimatedFinish = Timestamp.string(now.addingTimeInterval(hours * 3600))
         }
-        if let row = try Row.fetchOne(db, sql: """
+        if let row = try db.queueRow("""
             SELECT id, created_at, report FROM model_version WHERE origin = 'reestimated' ORDER BY id DESC LIMIT 1
-            """), let text = row["report"] as String?,
+            """), let text = row.optionalText("report"),
             let report = try? JSONDecoder().decode(ReestimationReport.self, from: Data(text.utf8)) {
             figures.lastReestimation = ReestimationSummary(
-                modelVersion: row["id"], createdAt: row["created_at"], lambdaBefore: report.lambdaBefore,
+                modelVersion: row.int64("id"), createdAt: row.text("created_at"), lambdaBefore: report.lambdaBefore,
                 lambdaAfter: report.lambdaAfter, largestWeightChange: report.largestWeightChange,
                 labels: report.labels.matches + report.labels.nonMatches, movedIntoReview: report.band.movedIntoReview)
         }

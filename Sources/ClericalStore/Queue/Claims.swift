@@ -119,9 +119,9 @@ enum Claims {
     }
 
     /// Every live claim, the soonest to expire first: the dashboard's list.
-    static func all(_ db: Database) throws -> [(pair: Int64, kind: String, holder: String, leaseExpiresAt: Double)] {
-        try Row.fetchAll(db, sql: "SELECT pair_id, kind, reviewer, lease_expires_at FROM claim ORDER BY lease_expires_at, pair_id").map {
-            ($0[0], $0[1], $0[2], $0[3])
+    static func all(_ db: some QueueReading) throws -> [(pair: Int64, kind: String, holder: String, leaseExpiresAt: Double)] {
+        try db.queueRows("SELECT pair_id, kind, reviewer, lease_expires_at FROM claim ORDER BY lease_expires_at, pair_id").map {
+            ($0.int64("pair_id"), $0.text("kind"), $0.text("reviewer"), $0.double("lease_expires_at"))
         }
     }
 }

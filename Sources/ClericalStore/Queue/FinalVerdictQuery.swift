@@ -15,15 +15,49 @@ enum FinalVerdictQuery {
         var kind: DecisionKind
     }
 
+    /// The latest decision of each kind for each pair, in pair order.
+    static let latestSQL = """
+        SELECT d.pair_id, p.pattern_id, d.kind, d.verdict, d.reviewer FROM decision d JOIN pair p ON p.id = d.pair_id
+        WHERE d.id IN (SELECT max(id) FROM decision GROUP BY pair_id, kind)
+        ORDER BY d.pair_id, d.kind
+        """
+
+    /// On a queue file, through a raw statement (re-estimation reads every verdict).
     static func all(_ db: Database) throws -> [Labelled] {
-        let latest = try RawStatement(db, sql: """
-            SELECT d.pair_id, p.pattern_id, d.kind, d.verdict, d.reviewer FROM decision d JOIN pair p ON p.id = d.pair_id
-            WHERE d.id IN (SELECT max(id) FROM decision GROUP BY pair_id, kind)
-            ORDER BY d.pair_id
-            """)
+        var folding = Folding()
+        try RawStatement(db, sql: latestSQL).each { row in
+            folding.add(pairID: row.int64(0), patternID: row.int64(1), kind: row.text(2), verdict: row.text(3), reviewer: row.text(4))
+        }
+        return folding.finish()
+    }
+
+    /// On either backend.
+    static func all(_ db: some QueueReading) throws -> [Labelled] {
+        var folding = Folding()
+        for row in try db.queueRows(latestSQL) {
+            folding.add(pairID: row.int64("pair_id"), patternID: row.int64("pattern_id"), kind: row.optionalText("kind"),
+                        verdict: row.optionalText("verdict"), reviewer: row.optionalText("reviewer"))
+        }
+        return folding.finish()
+    }
+
+    /// Each pair's rows in, its final verdict out (`FinalVerdict.resolve` ranks the kinds).
+    private struct Folding {
         var result: [Labelled] = []
         var current: (pairID: Int64, patternID: Int64, byKind: [DecisionKind: Verdict], reviewers: [DecisionKind: String])?
-        func flush() {
+
+        mutating func add(pairID: Int64, patternID: Int64, kind: String?, verdict: String?, reviewer: String?) {
+            if current?.pairID != pairID {
+                flush()
+                current = (pairID, patternID, [:], [:])
+            }
+            if let kind = kind.flatMap(DecisionKind.init(rawValue:)), let verdict = verdict.flatMap(Verdict.init(rawValue:)) {
+                current?.byKind[kind] = verdict
+                current?.reviewers[kind] = reviewer
+            }
+        }
+
+        mutating func flush() {
             guard let current else { return }
             if let verdict = FinalVerdict.resolve(review: current.byKind[.review], secondReview: current.byKind[.secondReview],
                                                   adjudication: current.byKind[.adjudication]) {
@@ -32,19 +66,12 @@ enum FinalVerdictQuery {
                 result.append(Labelled(pairID: current.pairID, patternID: current.patternID, verdict: verdict,
                                        decidedBy: current.reviewers[kind] ?? "", kind: kind))
             }
+            self.current = nil
         }
-        try latest.each { row in
-            let pairID = row.int64(0)
-            if current?.pairID != pairID {
-                flush()
-                current = (pairID, row.int64(1), [:], [:])
-            }
-            if let kind = row.text(2).flatMap(DecisionKind.init(rawValue:)), let verdict = row.text(3).flatMap(Verdict.init(rawValue:)) {
-                current?.byKind[kind] = verdict
-                current?.reviewers[kind] = row.text(4)
-            }
+
+        mutating func finish() -> [Labelled] {
+            flush()
+            return result
         }
-        flush()
-        return result
     }
 }

@@ -11,22 +11,24 @@ enum ModelStore {
         var levelIDs: [Int64]
     }
 
-    static func comparisons(_ db: Database) throws -> [StoredComparison] {
-        let rows = try Row.fetchAll(db, sql: """
+    static func comparisons(_ db: some QueueReading) throws -> [StoredComparison] {
+        let rows = try db.queueRows("""
             SELECT c.id AS cid, c.name, c.description, l.id AS lid, l.gamma, l.label, l.is_null, l.sql_condition
             FROM comparison c LEFT JOIN comparison_level l ON l.comparison_id = c.id
             ORDER BY c.position, l.position
             """)
         var result: [StoredComparison] = []
         for row in rows {
-            let id: Int64 = row["cid"]
+            let id = row.int64("cid")
             if result.last?.id != id {
                 result.append(StoredComparison(
-                    id: id, comparison: Comparison(name: row["name"], description: row["description"], levels: []), levelIDs: []))
+                    id: id, comparison: Comparison(name: row.text("name"), description: row.optionalText("description"), levels: []),
+                    levelIDs: []))
             }
-            if let levelID: Int64 = row["lid"] {
+            if let levelID = row.optionalInt64("lid") {
                 result[result.count - 1].comparison.levels.append(
-                    ComparisonLevel(gamma: row["gamma"], label: row["label"], isNull: row["is_null"], sqlCondition: row["sql_condition"]))
+                    ComparisonLevel(gamma: row.int("gamma"), label: row.text("label"), isNull: row.bool("is_null"),
+                                    sqlCondition: row.optionalText("sql_condition")))
                 result[result.count - 1].levelIDs.append(levelID)
             }
         }
@@ -51,8 +53,8 @@ enum ModelStore {
     }
 
     /// The newest model version, or nil for a queue that has none yet.
-    static func currentModel(_ db: Database) throws -> (id: Int64, model: FellegiSunterModel)? {
-        try model(db, where: "1")
+    static func currentModel(_ db: some QueueReading) throws -> (id: Int64, model: FellegiSunterModel)? {
+        try model(db, where: "1 = 1")
     }
 
     /// The newest model the queue was imported with (not re-estimated).
@@ -70,20 +72,21 @@ enum ModelStore {
         return current.model
     }
 
-    private static func model(_ db: Database, where condition: String) throws -> (id: Int64, model: FellegiSunterModel)? {
-        guard let version = try Row.fetchOne(db, sql: "SELECT id, lambda FROM model_version WHERE \(condition) ORDER BY id DESC LIMIT 1") else {
+    private static func model(_ db: some QueueReading, where condition: String) throws -> (id: Int64, model: FellegiSunterModel)? {
+        guard let version = try db.queueRow("SELECT id, lambda FROM model_version WHERE \(condition) ORDER BY id DESC LIMIT 1") else {
             return nil
         }
-        let versionID: Int64 = version["id"]
+        let versionID = version.int64("id")
         let stored = try comparisons(db)
         var parameters: [Int64: LevelParameters] = [:]
-        for row in try Row.fetchAll(db, sql: "SELECT comparison_level_id, m, u, weight FROM level_parameter WHERE model_version_id = ?",
-                                    arguments: [versionID]) {
-            parameters[row["comparison_level_id"]] = LevelParameters(m: row["m"], u: row["u"], weight: row["weight"])
+        for row in try db.queueRows("SELECT comparison_level_id, m, u, weight FROM level_parameter WHERE model_version_id = ?",
+                                    [.integer(versionID)]) {
+            parameters[row.int64("comparison_level_id")] = LevelParameters(m: row.optionalDouble("m"), u: row.optionalDouble("u"),
+                                                                         weight: row.double("weight"))
         }
         let model = FellegiSunterModel(
             comparisons: stored.map(\.comparison),
-            lambda: version["lambda"],
+            lambda: version.double("lambda"),
             parameters: stored.map { $0.levelIDs.map { parameters[$0] ?? .null } })
         return (versionID, model)
     }

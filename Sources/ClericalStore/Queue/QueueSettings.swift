@@ -15,10 +15,10 @@ struct QueueSettings {
     /// Review masked unless a reviewer is told otherwise (`clerical reviewers mask`).
     var maskByDefault = false
 
-    static func load(_ db: Database) throws -> QueueSettings {
+    static func load(_ db: some QueueReading) throws -> QueueSettings {
         var values: [String: String] = [:]
-        for row in try Row.fetchAll(db, sql: "SELECT key, value FROM queue_setting") {
-            values[row["key"]] = row["value"]
+        for row in try db.queueRows("SELECT key, value FROM queue_setting") {
+            values[row.text("key")] = row.optionalText("value")
         }
         var settings = QueueSettings()
         settings.linkType = values["link_type"]

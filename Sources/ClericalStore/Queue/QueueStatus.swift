@@ -78,12 +78,7 @@ public struct QueueStatus: Sendable, Equatable, Codable {
     /// Reads the status of an open queue, the team's figures included.
     static func read(_ database: DatabaseQueue, path: String) throws(ClericalError) -> QueueStatus {
         do {
-            return try database.read { db in
-                var status = try read(db, path: path)
-                status.team = try TeamActivity().update(db, now: Date())
-                status.quality = try LinkageQualityReport.estimate(db)
-                return status
-            }
+            return try database.read { db in try whole(db, path: path) }
         } catch let error as ClericalError {
             throw error
         } catch {
@@ -109,36 +104,43 @@ public struct QueueStatus: Sendable, Equatable, Codable {
         }
     }
 
-    static func counts(_ db: Database) throws -> QueueCounts {
-        QueueCounts(
-            try Row.fetchAll(db, sql: "SELECT state, count FROM pair_state_count").map { (state: $0["state"] as String, count: $0["count"] as Int) },
-            band: try Row.fetchAll(db, sql: "SELECT in_band, count FROM band_count").map { (inBand: $0["in_band"] as Bool, count: $0["count"] as Int) })
+    /// The whole status, the team's figures and linkage quality with it, read through one
+    /// snapshot of the queue on either backend (`place` is what the report calls the queue).
+    package static func whole(_ db: some QueueReading, path place: String, now: Date = Date()) throws -> QueueStatus {
+        var status = try read(db, path: place)
+        status.team = try TeamActivity().update(db, now: now)
+        status.quality = try LinkageQualityReport.estimate(db)
+        return status
     }
 
-    /// Pending pairs are the open pairs of queued patterns: a few thousand rows to read.
-    static func pendingBins(_ db: Database) throws -> [ProbabilityBin] {
+    static func counts(_ db: some QueueReading) throws -> QueueCounts {
+        QueueCounts(
+            try db.queueRows("SELECT state, count FROM pair_state_count").map { (state: $0.text("state"), count: $0.int("count")) },
+            band: try db.queueRows("SELECT in_band, count FROM band_count").map { (inBand: $0.bool("in_band"), count: $0.int("count")) })
+    }
+
+    /// Pending pairs are the open pairs of queued patterns: a few thousand rows to read, put in
+    /// tenths of probability here (a cast to integer truncates in SQLite and rounds in PostgreSQL).
+    static func pendingBins(_ db: some QueueReading) throws -> [ProbabilityBin] {
         var bins = (0..<10).map { ProbabilityBin(low: Double($0) / 10, high: Double($0 + 1) / 10, count: 0) }
-        for row in try Row.fetchAll(db, sql: """
-            SELECT min(CAST(match_probability * 10 AS INTEGER), 9) AS bin, sum(open_count) AS n
-            FROM pattern WHERE in_band = 1 GROUP BY bin
-            """) {
-            let bin: Int = row["bin"]
-            bins[max(0, bin)].count += row["n"] as Int
+        for row in try db.queueRows("SELECT match_probability, open_count FROM pattern WHERE in_band = 1 AND open_count > 0") {
+            let bin = min(Int(row.double("match_probability") * 10), 9)
+            bins[max(0, bin)].count += row.int("open_count")
         }
         return bins
     }
 
-    static func versions(_ db: Database) throws -> [ModelVersion] {
-        try Row.fetchAll(db, sql: """
+    static func versions(_ db: some QueueReading) throws -> [ModelVersion] {
+        try db.queueRows("""
             SELECT id, created_at, origin, lambda, label_count, iterations, log_likelihood, note FROM model_version ORDER BY id
             """).map { row in
-            ModelVersion(id: row["id"], createdAt: row["created_at"], origin: row["origin"], lambda: row["lambda"],
-                         labelCount: row["label_count"], iterations: row["iterations"],
-                         logLikelihood: row["log_likelihood"], note: row["note"])
+            ModelVersion(id: row.int64("id"), createdAt: row.text("created_at"), origin: row.text("origin"), lambda: row.double("lambda"),
+                         labelCount: row.optionalInt("label_count"), iterations: row.optionalInt("iterations"),
+                         logLikelihood: row.optionalDouble("log_likelihood"), note: row.optionalText("note"))
         }
     }
 
-    static func read(_ db: Database, path: String) throws -> QueueStatus {
+    static func read(_ db: some QueueReading, path: String) throws -> QueueStatus {
         let settings = try QueueSettings.load(db)
         let band: Band
         switch settings.reviewBand ?? .default {
@@ -165,12 +167,12 @@ public struct QueueStatus: Sendable, Equatable, Codable {
 
         var decisions = Decisions()
         var byReviewer: [String: ReviewerDecisions] = [:]
-        for row in try Row.fetchAll(db, sql: """
+        for row in try db.queueRows("""
             SELECT reviewer, verdict, count(*) AS n FROM decision WHERE verdict IS NOT NULL GROUP BY reviewer, verdict
             """) {
-            let reviewer: String = row["reviewer"], n: Int = row["n"]
+            let reviewer = row.text("reviewer"), n = row.int("n")
             var entry = byReviewer[reviewer] ?? ReviewerDecisions(reviewer: reviewer)
-            switch Verdict(rawValue: row["verdict"]) {
+            switch Verdict(rawValue: row.text("verdict")) {
             case .match: entry.match += n; decisions.match += n
             case .nonMatch: entry.nonMatch += n; decisions.nonMatch += n
             case .unsure: entry.unsure += n; decisions.unsure += n
@@ -188,8 +190,8 @@ public struct QueueStatus: Sendable, Equatable, Codable {
             reviewBand: band,
             pairs: pairs,
             pendingByProbability: bins,
-            records: try Int.fetchOne(db, sql: "SELECT count(*) FROM record") ?? 0,
-            patterns: try Int.fetchOne(db, sql: "SELECT count(*) FROM pattern") ?? 0,
+            records: try db.queueRow("SELECT count(*) AS n FROM record")?.int("n") ?? 0,
+            patterns: try db.queueRow("SELECT count(*) AS n FROM pattern")?.int("n") ?? 0,
             comparisons: comparisons,
             modelVersions: versions,
             decisions: decisions)

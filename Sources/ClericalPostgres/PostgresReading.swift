@@ -1,0 +1,79 @@
+import ClericalCore
+import ClericalStore
+import Foundation
+import PostgresNIO
+
+/// The reports' SQL (`QueueReading`) run on the server: `?` placeholders become `$1…`, and each
+/// cell is read as the integer, real or text SQLite would have given (a `sum` comes back as
+/// `numeric`, a flag test as `boolean`).
+extension PostgresLink: QueueReading {
+    package func queueRows(_ sql: String, _ arguments: [TableValue]) throws -> [QueueRow] {
+        var binds = PostgresBindings()
+        for argument in arguments {
+            switch argument {
+            case .null: binds.append(String?.none)
+            case .integer(let number): binds.append(number)
+            case .real(let number): binds.append(number)
+            case .text(let text): binds.append(text)
+            }
+        }
+        let found = try rows(Self.numberedPlaceholders(sql), binds)
+        guard let first = found.first else { return [] }
+        var columns: [String: Int] = [:]
+        for (index, cell) in first.makeRandomAccess().enumerated() where columns[cell.columnName] == nil {
+            columns[cell.columnName] = index
+        }
+        return try found.map { row in
+            QueueRow(columns: columns, values: try row.makeRandomAccess().map(Self.value))
+        }
+    }
+
+    /// `?` outside quoted text, numbered in order.
+    static func numberedPlaceholders(_ sql: String) -> String {
+        var numbered = "", quoted = false, next = 0
+        for character in sql {
+            if character == "'" { quoted.toggle() }
+            if character == "?" && !quoted {
+                next += 1
+                numbered += "$\(next)"
+            } else {
+                numbered.append(character)
+            }
+        }
+        return numbered
+    }
+
+    private static func value(_ cell: PostgresCell) throws(ClericalError) -> TableValue {
+        do {
+            switch cell.dataType {
+            case .int2, .int4, .int8: return try cell.decode(Int64?.self).map(TableValue.integer) ?? .null
+            case .float4, .float8: return try cell.decode(Double?.self).map(TableValue.real) ?? .null
+            case .bool: return try cell.decode(Bool?.self).map { .integer($0 ? 1 : 0) } ?? .null
+            case .numeric:
+                guard let text = try cell.decode(String?.self) else { return .null }
+                if let whole = Int64(text) { return .integer(whole) }
+                return Double(text).map(TableValue.real) ?? .text(text)
+            default: return try cell.decode(String?.self).map(TableValue.text) ?? .null
+            }
+        } catch {
+            throw ClericalError(.dataError, "\(cell.columnName) does not read: \(error)")
+        }
+    }
+}
+
+extension PostgresQueue {
+    /// The queue's status as `clerical status` gives it for a file (the team's figures and
+    /// linkage quality with it), read in one snapshot of the schema by the same code.
+    package func status(now: Date = Date()) throws(ClericalError) -> QueueStatus {
+        try require(.readStatus)
+        try link.run("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
+        defer { try? link.run("COMMIT") }
+        do {
+            return try QueueStatus.whole(link, path: "\(address)", now: now)
+        } catch let error as ClericalError {
+            throw error
+        } catch {
+            throw ClericalError(.ioError, "\(address): \(error)")
+        }
+    }
+}

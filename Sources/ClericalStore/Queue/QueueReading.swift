@@ -1,0 +1,99 @@
+import GRDB
+
+/// Reading a queue's tables on either backend with one text of SQL: the reports a supervisor
+/// or quality lead reads (status, the team's figures, linkage quality) are written once, over
+/// this, and run on a queue file (GRDB's `Database`) and on a PostgreSQL schema
+/// (`PostgresLink`). Their SQL keeps to what both dialects read alike: `?` placeholders bound
+/// in order, no SQLite-only casts or keywords.
+package protocol QueueReading {
+    /// The rows of `sql`, its `?` placeholders bound to `arguments` in order.
+    func queueRows(_ sql: String, _ arguments: [TableValue]) throws -> [QueueRow]
+}
+
+extension QueueReading {
+    func queueRows(_ sql: String) throws -> [QueueRow] { try queueRows(sql, []) }
+
+    func queueRow(_ sql: String, _ arguments: [TableValue] = []) throws -> QueueRow? { try queueRows(sql, arguments).first }
+}
+
+/// One row read through `QueueReading`, its columns by name. A NULL reads as 0 or "" from the
+/// plain getters; the optional ones tell it apart.
+package struct QueueRow {
+    let columns: [String: Int]
+    let values: [TableValue]
+
+    package init(columns: [String: Int], values: [TableValue]) {
+        self.columns = columns
+        self.values = values
+    }
+
+    package subscript(_ column: String) -> TableValue {
+        columns[column].map { values[$0] } ?? .null
+    }
+
+    func optionalInt64(_ column: String) -> Int64? {
+        switch self[column] {
+        case .integer(let value): return value
+        case .real(let value): return Int64(value)
+        case .text(let value): return Int64(value)
+        case .null: return nil
+        }
+    }
+
+    func optionalDouble(_ column: String) -> Double? {
+        switch self[column] {
+        case .integer(let value): return Double(value)
+        case .real(let value): return value
+        case .text(let value): return Double(value)
+        case .null: return nil
+        }
+    }
+
+    func optionalText(_ column: String) -> String? {
+        switch self[column] {
+        case .text(let value): return value
+        case .integer(let value): return String(value)
+        case .real(let value): return "\(value)"
+        case .null: return nil
+        }
+    }
+
+    func int64(_ column: String) -> Int64 { optionalInt64(column) ?? 0 }
+    func int(_ column: String) -> Int { Int(int64(column)) }
+    func optionalInt(_ column: String) -> Int? { optionalInt64(column).map(Int.init) }
+    func double(_ column: String) -> Double { optionalDouble(column) ?? 0 }
+    func text(_ column: String) -> String { optionalText(column) ?? "" }
+    func bool(_ column: String) -> Bool { int64(column) != 0 }
+}
+
+extension Database: QueueReading {
+    package func queueRows(_ sql: String, _ arguments: [TableValue]) throws -> [QueueRow] {
+        let statement = try cachedStatement(sql: sql)
+        let bound = StatementArguments(arguments.map { value -> (any DatabaseValueConvertible)? in
+            switch value {
+            case .null: return nil
+            case .integer(let number): return number
+            case .real(let number): return number
+            case .text(let text): return text
+            }
+        })
+        var columns: [String: Int] = [:]
+        for (index, name) in statement.columnNames.enumerated() where columns[name] == nil { columns[name] = index }
+        var rows: [QueueRow] = []
+        let cursor = try Row.fetchCursor(statement, arguments: bound)
+        while let row = try cursor.next() {
+            var values: [TableValue] = []
+            values.reserveCapacity(row.count)
+            for value in row.databaseValues {
+                switch value.storage {
+                case .null, .blob: values.append(.null)
+                case .int64(let number): values.append(.integer(number))
+                case .double(let number): values.append(.real(number))
+                case .string(let text): values.append(.text(text))
+                }
+            }
+            rows.append(QueueRow(columns: columns, values: values))
+        }
+        return rows
+    }
+}
