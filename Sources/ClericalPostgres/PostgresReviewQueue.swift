@@ -120,30 +120,10 @@ package final class PostgresReviewQueue {
     /// Hands a pair back: it goes where it came from (an audit pair waits to be offered again).
     package func release(_ pair: Int64) throws(ClericalError) {
         do {
-            try releaseOnce(pair)
+            try link.transaction { () throws(ClericalError) in try queue.endClaims(pair: pair, holder: reviewer) }
         } catch where error.status == .unavailable {
             try reconnect()
-            try releaseOnce(pair)
-        }
-    }
-
-    private func releaseOnce(_ pair: Int64) throws(ClericalError) {
-        try link.transaction { () throws(ClericalError) in
-            guard let held = try one("SELECT kind FROM claim WHERE pair_id = $1 AND reviewer = $2 FOR NO KEY UPDATE", pair, reviewer) else { return }
-            let kind = try PostgresQueue.text(held, 0)
-            switch kind {
-            case "second-review": try run("UPDATE second_review SET state = 'pending' WHERE pair_id = $1 AND state = 'claimed'", pair)
-            case "adjudication": break
-            default: try run("UPDATE pair SET state = 'pending' WHERE id = $1 AND state = 'claimed'", pair)
-            }
-            try run("DELETE FROM claim WHERE pair_id = $1", pair)
-            if kind == "audit" {
-                let reopened = try link.rows("UPDATE audit_pair SET offered = 0 WHERE pair_id = $1 AND offered = 1 RETURNING audit_id", try Self.bindings([pair]))
-                if let row = reopened.first {
-                    try run("UPDATE audit SET offered_audit = greatest(0, offered_audit - 1) WHERE id = $1",
-                            try PostgresQueue.decode(row, 0, as: Int64.self))
-                }
-            }
+            try link.transaction { () throws(ClericalError) in try queue.endClaims(pair: pair, holder: reviewer) }
         }
     }
 

@@ -231,29 +231,29 @@ public enum DashboardView {
 /// Performs the dashboard's commands: reads the figures (only what changed since the last
 /// look), ends and hands over claims as the supervisor.
 public final class DashboardSession: ScreenSession {
-    private let queue: QueueHandle
+    private let queue: any QueueWatch
     private let activity = TeamActivity()
-    private let supervisor: String
     /// The figures are read once a second.
     public let tickSeconds = 1.0
 
-    public init(queue: QueueHandle, supervisor: String) {
+    /// The dashboard of a queue file or of a queue on a server; claims are ended and handed
+    /// over as the queue's account.
+    public init(queue: any QueueWatch) {
         self.queue = queue
-        self.supervisor = supervisor
     }
 
     public func perform(_ command: DashboardCommand, whileCommitting: (@Sendable (DashboardEvent) -> Void)? = nil) -> DashboardEvent? {
         do throws(ClericalError) {
             switch command {
             case .refresh:
-                return .refreshed(try queue.live(), team: try queue.team(activity))
+                return .refreshed(try queue.live(), team: try queue.team(activity, now: Date()))
             case .refreshQuality:
-                return .qualityRefreshed(try LinkageQualityReport.estimate(queue: queue.path))
+                return .qualityRefreshed(try queue.quality())
             case let .expire(pairID):
-                try ClaimAdministration.expire(queue: queue.path, pairID: pairID, by: supervisor)
+                try queue.expireClaim(pairID)
                 return .claimChanged("Claim on pair #\(pairID) ended: the pair is back in the queue.")
             case let .reassign(pairID, name):
-                try ClaimAdministration.reassign(queue: queue.path, pairID: pairID, to: name, by: supervisor)
+                try queue.reassignClaim(pairID, to: name)
                 return .claimChanged("Pair #\(pairID) is now \(name)'s.")
             }
         } catch {
@@ -266,16 +266,20 @@ public final class DashboardSession: ScreenSession {
 @MainActor
 public enum DashboardRunner {
     public static func run(queuePath: String) throws(ClericalError) -> Int32 {
-        let account = try Identity.current()
-        try Reviewers.require(.watchDashboard, queue: queuePath, account: account)
         let queue = try QueueHandle(path: queuePath)
         defer { queue.close() }
+        return try run(queue)
+    }
+
+    /// The dashboard of an open queue, on either backend.
+    public static func run(_ queue: any QueueWatch) throws(ClericalError) -> Int32 {
+        try queue.require(.watchDashboard)
         let theme = try Theme.load(Theme.startingName)
         let terminal = try CursesTerminal(theme: theme)
         defer { terminal.end() }
-        let state = DashboardState(queueName: URL(fileURLWithPath: queuePath).lastPathComponent, supervisor: account,
+        let state = DashboardState(queueName: queue.name, supervisor: queue.account,
                                    width: terminal.size.width, height: terminal.size.height)
-        return ScreenRunner.run(ScreenLoop(DashboardApp.self, state: state, session: DashboardSession(queue: queue, supervisor: account)),
+        return ScreenRunner.run(ScreenLoop(DashboardApp.self, state: state, session: DashboardSession(queue: queue)),
                                 on: terminal, theme: theme)
     }
 }

@@ -1,5 +1,7 @@
 import ArgumentParser
 import ClericalCore
+import ClericalPostgres
+import ClericalStore
 import Foundation
 
 @main
@@ -38,4 +40,10 @@ func reportingErrors(_ body: () throws(ClericalError) -> Void) throws {
         FileHandle.standardError.write(Data("clerical: \(error)\n".utf8))
         throw ExitCode(error.status.rawValue)
     }
+}
+
+/// A queue to watch whole: a file, or a schema on a PostgreSQL server.
+func openQueueWatch(_ queue: String) throws(ClericalError) -> any QueueWatch {
+    if PostgresAddress.isURL(queue) { return try PostgresQueueHandle(try PostgresAddress(url: queue)) }
+    return try QueueHandle(path: queue)
 }

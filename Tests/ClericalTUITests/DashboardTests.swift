@@ -96,7 +96,7 @@ final class DashboardTests: XCTestCase {
         XCTAssertEqual(try bo.claimNext()?.id, pair.id, "bo now holds it")
         try ClaimAdministration.expire(queue: queuePath, pairID: pair.id, by: "sam")
         let handle = try QueueHandle(path: queuePath)
-        XCTAssertEqual(try handle.team(TeamActivity()).claims.count, 0)
+        XCTAssertEqual(try handle.team(TeamActivity(), now: Date()).claims.count, 0)
         handle.close()
         XCTAssertNotNil(try ana.claimNext(), "the pair is back in the queue")
         ana.close()
@@ -109,10 +109,10 @@ final class DashboardTests: XCTestCase {
         let ana = try ReviewQueue(path: queuePath, reviewer: "ana", leaseSeconds: 600)
         let pair = try XCTUnwrap(ana.claimNext())
         defer { ana.close() }
-        let handle = try QueueHandle(path: queuePath)
+        let handle = try QueueHandle(path: queuePath, account: "sam")
         defer { handle.close() }
         let loop = ScreenLoop(DashboardApp.self, state: DashboardState(queueName: "review.db", supervisor: "sam", width: 100, height: 30),
-                              session: DashboardSession(queue: handle, supervisor: "sam"))
+                              session: DashboardSession(queue: handle))
         loop.start()
         XCTAssertEqual(loop.state.team.claims.map(\.pairID), [pair.id])
         XCTAssertTrue(loop.frame().text().contains("pair #\(pair.id)  review  ana"))
@@ -132,10 +132,10 @@ final class DashboardTests: XCTestCase {
     /// Tab opens the linkage-quality view, read from the real queue by the session; the claim
     /// keys do nothing there; Tab goes back.
     func testTabOpensTheQualityViewFromTheQueue() throws {
-        let handle = try QueueHandle(path: queuePath)
+        let handle = try QueueHandle(path: queuePath, account: "sam")
         defer { handle.close() }
         let loop = ScreenLoop(DashboardApp.self, state: DashboardState(queueName: "review.db", supervisor: "sam", width: 120, height: 40),
-                              session: DashboardSession(queue: handle, supervisor: "sam"))
+                              session: DashboardSession(queue: handle))
         loop.start()
         loop.handle(.key(.tab))
         XCTAssertEqual(loop.state.view, .quality)

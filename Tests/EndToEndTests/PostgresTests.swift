@@ -420,6 +420,41 @@ final class PostgresTests: XCTestCase {
         return try db.read { try String.fetchAll($0, sql: sql) }
     }
 
+    func testTheDashboardFollowsReviewersOnTheServerAndExpiresAClaim() throws {
+        let (queue, urls) = try serverQueueWithReviewers(2)
+        let schema = schemas.last!
+        let dashboard = try TmuxSession("\(Binary.clerical.path) dashboard '\(queue)'")
+        XCTAssertTrue(dashboard.waitFor("clerical dashboard  postgresql://"))
+        XCTAssertTrue(dashboard.waitFor("no verdicts yet"))
+
+        // The first reviewer decides 20 pairs from another process (another database role).
+        let first = try Binary.run([urls[0], "--reviewer", "unused", "--max", "20", "--report",
+                                    folder.appendingPathComponent("first.json").path], tool: "clerical-load")
+        XCTAssertEqual(first.status, 0, first.stderr)
+        let decidedAt = Date()
+        XCTAssertTrue(dashboard.waitFor("decided 20", timeout: 3))
+        XCTAssertLessThan(Date().timeIntervalSince(decidedAt), 2.5, "seen within about a second")
+        XCTAssertTrue(dashboard.waitFor(" \("\(schema)_r1".prefix(16)) "), "the reviewer's role, in the table's 16 columns")
+
+        // The second takes a pair and sits on it: the claim shows; the supervisor ends it.
+        let sitting = Process()
+        sitting.executableURL = Binary.productsDirectory.appendingPathComponent("clerical-load")
+        sitting.arguments = [urls[1], "--reviewer", "unused", "--max", "1", "--think-ms", "60000",
+                             "--report", folder.appendingPathComponent("second.json").path]
+        try sitting.run()
+        defer { sitting.terminate(); sitting.waitUntilExit() }
+        XCTAssertTrue(dashboard.waitFor("claims (1)"))
+        XCTAssertTrue(dashboard.waitFor("review  \("\(schema)_r2".prefix(16))"))
+        dashboard.send("x")
+        XCTAssertTrue(dashboard.waitFor("ended: the pair is back in the queue"))
+        XCTAssertTrue(dashboard.waitFor("claims (0)"))
+        XCTAssertEqual(try serverCount("SELECT count(*) FROM \(schema).claim"), 0)
+        XCTAssertEqual(try serverCount("SELECT count FROM \(schema).pair_state_count WHERE state = 'claimed'"), 0,
+                       "the pair is pending again")
+        dashboard.send("q")
+        XCTAssertTrue(dashboard.waitFor("EXIT=0"))
+    }
+
     func testLeasesRunOutOnTheServerAndNoPairIsDecidedTwice() throws {
         let (_, urls) = try serverQueueWithReviewers(4, band: "0.2:0.8")
         let schema = schemas.last!

@@ -10,7 +10,7 @@ public enum LinkageQualityReport {
 
     private struct PatternRow { var probability: Double; var pairs: Int; var inBand: Bool; var matches = 0; var nonMatches = 0 }
 
-    static func estimate(_ db: some QueueReading) throws -> QualityEstimate {
+    package static func estimate(_ db: some QueueReading) throws -> QualityEstimate {
         var patterns: [Int64: PatternRow] = [:]
         for row in try db.queueRows("SELECT id, match_probability, pair_count, in_band FROM pattern") {
             patterns[row.int64("id")] = PatternRow(probability: row.double("match_probability"), pairs: row.int("pair_count"),

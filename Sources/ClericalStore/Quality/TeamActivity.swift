@@ -93,7 +93,7 @@ public final class TeamActivity {
         }
     }
 
-    func update(_ db: some QueueReading, now: Date) throws -> TeamFigures {
+    package func update(_ db: some QueueReading, now: Date) throws -> TeamFigures {
         let firstVerdict = """
             SELECT reviewer, verdict FROM decision WHERE pair_id = ? AND kind = 'review' AND id < ? ORDER BY id DESC LIMIT 1
             """

@@ -98,7 +98,7 @@ public struct QueueStatus: Sendable, Equatable, Codable {
     /// decisions is read.
     static func live(_ database: DatabaseQueue) throws(ClericalError) -> Live {
         do {
-            return try database.read { db in Live(pairs: try counts(db), pendingByProbability: try pendingBins(db), modelVersions: try versions(db)) }
+            return try database.read { db in try live(db) }
         } catch {
             throw ClericalError(.ioError, "cannot read the queue: \(QueueFile.describe(error))")
         }
@@ -111,6 +111,11 @@ public struct QueueStatus: Sendable, Equatable, Codable {
         status.team = try TeamActivity().update(db, now: now)
         status.quality = try LinkageQualityReport.estimate(db)
         return status
+    }
+
+    /// The live figures on either backend.
+    package static func live(_ db: some QueueReading) throws -> Live {
+        Live(pairs: try counts(db), pendingByProbability: try pendingBins(db), modelVersions: try versions(db))
     }
 
     static func counts(_ db: some QueueReading) throws -> QueueCounts {

@@ -1,6 +1,5 @@
 import ArgumentParser
 import ClericalCore
-import ClericalPostgres
 import ClericalStore
 
 struct StatusCommand: ParsableCommand {
@@ -13,18 +12,12 @@ struct StatusCommand: ParsableCommand {
 
     func run() throws {
         try reportingErrors { () throws(ClericalError) in
-            let status: QueueStatus
-            if PostgresAddress.isURL(queue) {
-                let server = try PostgresQueue.open(try PostgresAddress(url: queue))
-                defer { server.close() }
-                status = try server.status()
-            } else {
-                try Reviewers.require(.readStatus, queue: queue, account: try Identity.current())
-                let handle = try QueueHandle(path: queue)
-                defer { handle.close() }
-                status = try handle.status()
-            }
+            let handle = try openQueueWatch(queue)
+            defer { handle.close() }
+            try handle.require(.readStatus)
+            let status = try handle.status()
             print(json ? status.json() : status.text())
         }
     }
 }
+
