@@ -40,6 +40,10 @@ public final class PostgresQueueHandle: QueueWatch {
         try snapshot { link throws in try LinkageQualityReport.estimate(link) }
     }
 
+    public func agreement() throws(ClericalError) -> QualityReport {
+        try snapshot { link throws in try QualityReview.report(link) }
+    }
+
     public func expireClaim(_ pairID: Int64) throws(ClericalError) {
         try queue.link.transaction { () throws(ClericalError) in
             try queue.require(.manageClaims)

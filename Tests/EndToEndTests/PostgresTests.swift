@@ -127,6 +127,14 @@ final class PostgresTests: XCTestCase {
         let text = try Binary.run(["status", server])
         XCTAssertEqual(text.status, 0, text.stderr)
         XCTAssertTrue(text.stdout.hasPrefix("Queue     postgresql://"), text.stdout)
+        for report in [["qa", "quality"], ["qa", "report"]] {
+            let onFile = try Binary.run(report + [queue, "--json"]), onServer = try Binary.run(report + [server, "--json"])
+            XCTAssertEqual(onServer.status, 0, onServer.stderr)
+            XCTAssertEqual(onServer.stdout, onFile.stdout, "\(report.joined(separator: " ")) reads the same on the server")
+        }
+        let agreement = try Binary.run(["qa", "report", server, "--json"])
+        let sampled = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(agreement.stdout.utf8)) as? [String: Any])["sampled"]
+        XCTAssertEqual(sampled as? Int, 5, "the five second reviews the file had")
         let original = try Binary.run(["verify", queue]), onServer = try Binary.run(["verify", server]), copied = try Binary.run(["verify", back])
         for run in [original, onServer, copied] { XCTAssertEqual(run.status, 0, run.stdout + run.stderr) }
         XCTAssertEqual(head(original)?.count, 64, "verify prints the chain's head hash")

@@ -48,11 +48,12 @@ public struct RevealSummary: Sendable, Equatable, Codable {
 
     public var shareRevealed: Double { pairsDecided > 0 ? Double(pairsRevealed) / Double(pairsDecided) : 0 }
 
-    static func all(_ db: Database) throws -> [RevealSummary] {
-        try Row.fetchAll(db, sql: """
+    static func all(_ db: some QueueReading) throws -> [RevealSummary] {
+        try db.queueRows("""
             SELECT r.reviewer, count(*) AS reveals, count(DISTINCT r.pair_id) AS pairs,
                    (SELECT count(DISTINCT pair_id) FROM decision d WHERE d.reviewer = r.reviewer AND d.verdict IS NOT NULL) AS decided
             FROM reveal r GROUP BY r.reviewer ORDER BY r.reviewer
-            """).map { RevealSummary(reviewer: $0["reviewer"], reveals: $0["reveals"], pairsRevealed: $0["pairs"], pairsDecided: $0["decided"]) }
+            """).map { RevealSummary(reviewer: $0.text("reviewer"), reveals: $0.int("reveals"), pairsRevealed: $0.int("pairs"),
+                                     pairsDecided: $0.int("decided")) }
     }
 }

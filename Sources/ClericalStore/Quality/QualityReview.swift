@@ -120,63 +120,67 @@ public enum QualityReview {
     /// Agreement between first and second reviews, overall, by band and by first reviewer,
     /// with every dispute.
     public static func report(queue path: String) throws(ClericalError) -> QualityReport {
-        try QueueFile.using(path) { db in
-            struct Latest { var review: DisputedVerdict?; var second: DisputedVerdict?; var adjudication: Verdict? }
-            var latest: [Int64: Latest] = [:]
-            for row in try Row.fetchAll(db, sql: """
-                SELECT d.pair_id, d.reviewer, d.kind, d.verdict, d.note FROM decision d
-                WHERE d.id IN (SELECT max(id) FROM decision WHERE pair_id IN (SELECT pair_id FROM second_review) GROUP BY pair_id, kind)
-                """) {
-                guard let kind = DecisionKind(rawValue: row["kind"]), let verdict = (row["verdict"] as String?).flatMap(Verdict.init) else { continue }
-                let entry = DisputedVerdict(reviewer: row["reviewer"], kind: kind, verdict: verdict, note: row["note"])
-                let pairID: Int64 = row["pair_id"]
-                switch kind {
-                case .review: latest[pairID, default: Latest()].review = entry
-                case .secondReview: latest[pairID, default: Latest()].second = entry
-                case .adjudication: latest[pairID, default: Latest()].adjudication = verdict
-                }
+        try QueueFile.using(path) { db in try report(db) }
+    }
+
+    private struct Latest { var review: DisputedVerdict?; var second: DisputedVerdict?; var adjudication: Verdict? }
+
+    /// The report on either backend.
+    package static func report(_ db: some QueueReading) throws -> QualityReport {
+        var latest: [Int64: Latest] = [:]
+        for row in try db.queueRows("""
+            SELECT d.pair_id, d.reviewer, d.kind, d.verdict, d.note FROM decision d
+            WHERE d.id IN (SELECT max(id) FROM decision WHERE pair_id IN (SELECT pair_id FROM second_review) GROUP BY pair_id, kind)
+            """) {
+            guard let kind = DecisionKind(rawValue: row.text("kind")), let verdict = row.optionalText("verdict").flatMap(Verdict.init) else { continue }
+            let entry = DisputedVerdict(reviewer: row.text("reviewer"), kind: kind, verdict: verdict, note: row.optionalText("note"))
+            let pairID = row.int64("pair_id")
+            switch kind {
+            case .review: latest[pairID, default: Latest()].review = entry
+            case .secondReview: latest[pairID, default: Latest()].second = entry
+            case .adjudication: latest[pairID, default: Latest()].adjudication = verdict
             }
-            let strata = Dictionary(uniqueKeysWithValues: try Row.fetchAll(db, sql: "SELECT pair_id, stratum, state FROM second_review").map {
-                ($0["pair_id"] as Int64, (stratum: $0["stratum"] as String, done: ($0["state"] as String) == "done"))
-            })
-            var overall = Agreement()
-            var byBand: [String: AgreementGroup] = [:], byReviewer: [String: AgreementGroup] = [:]
-            var disputes: [Dispute] = []
-            let names = try RawStatement(db, sql: """
-                SELECT l.unique_id, r.unique_id FROM pair p JOIN record l ON l.id = p.left_record_id
-                JOIN record r ON r.id = p.right_record_id WHERE p.id = ?
-                """)
-            for (pairID, entry) in latest.sorted(by: { $0.key < $1.key }) {
-                guard let first = entry.review, let second = entry.second else { continue }
-                let final = FinalVerdict.resolve(review: first.verdict, secondReview: second.verdict, adjudication: entry.adjudication)
-                func add(_ groups: inout [String: AgreementGroup], _ name: String) {
-                    var group = groups[name] ?? AgreementGroup(name: name, agreement: Agreement(), overturned: 0, settled: 0)
-                    group.agreement.add(first: first.verdict, second: second.verdict)
-                    if let final {
-                        group.settled += 1
-                        if final != first.verdict { group.overturned += 1 }
-                    }
-                    groups[name] = group
-                }
-                overall.add(first: first.verdict, second: second.verdict)
-                let stratum = strata[pairID]?.stratum ?? "?"
-                add(&byBand, stratum.contains("–") ? stratum : "sampled by reviewer")
-                add(&byReviewer, first.reviewer)
-                if first.verdict != second.verdict {
-                    names.bind(1, pairID)
-                    let ids = try names.first { ($0.text(0) ?? "", $0.text(1) ?? "") } ?? ("", "")
-                    disputes.append(Dispute(pairID: pairID, left: ids.0, right: ids.1, first: first, second: second,
-                                            adjudicated: entry.adjudication))
-                }
-            }
-            return QualityReport(
-                overall: overall,
-                byBand: byBand.values.sorted { $0.name < $1.name },
-                byReviewer: byReviewer.values.sorted { $0.name < $1.name },
-                disputes: disputes,
-                sampled: strata.count,
-                awaitingSecondReview: strata.values.filter { !$0.done }.count,
-                reveals: try RevealSummary.all(db))
         }
+        let strata = Dictionary(uniqueKeysWithValues: try db.queueRows("SELECT pair_id, stratum, state FROM second_review").map {
+            ($0.int64("pair_id"), (stratum: $0.text("stratum"), done: $0.text("state") == "done"))
+        })
+        var overall = Agreement()
+        var byBand: [String: AgreementGroup] = [:], byReviewer: [String: AgreementGroup] = [:]
+        var disputes: [Dispute] = []
+        let names = """
+            SELECT l.unique_id AS left_id, r.unique_id AS right_id FROM pair p JOIN record l ON l.id = p.left_record_id
+            JOIN record r ON r.id = p.right_record_id WHERE p.id = ?
+            """
+        for (pairID, entry) in latest.sorted(by: { $0.key < $1.key }) {
+            guard let first = entry.review, let second = entry.second else { continue }
+            let final = FinalVerdict.resolve(review: first.verdict, secondReview: second.verdict, adjudication: entry.adjudication)
+            func add(_ groups: inout [String: AgreementGroup], _ name: String) {
+                var group = groups[name] ?? AgreementGroup(name: name, agreement: Agreement(), overturned: 0, settled: 0)
+                group.agreement.add(first: first.verdict, second: second.verdict)
+                if let final {
+                    group.settled += 1
+                    if final != first.verdict { group.overturned += 1 }
+                }
+                groups[name] = group
+            }
+            overall.add(first: first.verdict, second: second.verdict)
+            let stratum = strata[pairID]?.stratum ?? "?"
+            add(&byBand, stratum.contains("–") ? stratum : "sampled by reviewer")
+            add(&byReviewer, first.reviewer)
+            if first.verdict != second.verdict {
+                let found = try db.queueRow(names, [.integer(pairID)])
+                let ids = (found?.text("left_id") ?? "", found?.text("right_id") ?? "")
+                disputes.append(Dispute(pairID: pairID, left: ids.0, right: ids.1, first: first, second: second,
+                                        adjudicated: entry.adjudication))
+            }
+        }
+        return QualityReport(
+            overall: overall,
+            byBand: byBand.values.sorted { $0.name < $1.name },
+            byReviewer: byReviewer.values.sorted { $0.name < $1.name },
+            disputes: disputes,
+            sampled: strata.count,
+            awaitingSecondReview: strata.values.filter { !$0.done }.count,
+            reveals: try RevealSummary.all(db))
     }
 }

@@ -19,6 +19,8 @@ public protocol QueueWatch: AnyObject {
     /// The team's figures, read incrementally into `activity`.
     func team(_ activity: TeamActivity, now: Date) throws(ClericalError) -> TeamFigures
     func quality() throws(ClericalError) -> QualityEstimate
+    /// Agreement between first and second reviews (`clerical qa report`).
+    func agreement() throws(ClericalError) -> QualityReport
     /// Supervisors: ends a claim now (the pair goes back where it came from).
     func expireClaim(_ pairID: Int64) throws(ClericalError)
     /// Supervisors: hands a claim to another registered reviewer.
@@ -53,6 +55,10 @@ public final class QueueHandle: QueueWatch {
 
     public func quality() throws(ClericalError) -> QualityEstimate {
         try LinkageQualityReport.estimate(queue: path)
+    }
+
+    public func agreement() throws(ClericalError) -> QualityReport {
+        try QualityReview.report(queue: path)
     }
 
     public func expireClaim(_ pairID: Int64) throws(ClericalError) {

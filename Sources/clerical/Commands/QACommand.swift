@@ -20,13 +20,15 @@ struct QACommand: ParsableCommand {
                 and a calibration table. Matches that blocking never produced cannot be seen.
                 """)
 
-        @Argument(help: "The queue file.") var queue: String
+        @Argument(help: "The queue: a file or a postgresql:// URL.") var queue: String
         @Flag(help: "Print JSON.") var json = false
 
         func run() throws {
             try reportingErrors { () throws(ClericalError) in
-                try Reviewers.require(.readLinkageQuality, queue: queue, account: try Identity.current())
-                let estimate = try LinkageQualityReport.estimate(queue: queue)
+                let handle = try openQueueWatch(queue)
+                defer { handle.close() }
+                try handle.require(.readLinkageQuality)
+                let estimate = try handle.quality()
                 print(json ? ReportJSON.encode(estimate) : LinkageQualityText.text(estimate))
             }
         }
@@ -118,13 +120,15 @@ struct QACommand: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Agreement between first and second reviews: rate, Cohen's kappa with a 95% interval, confusion table, by band and by reviewer, and the disputes.")
 
-        @Argument(help: "The queue file.") var queue: String
+        @Argument(help: "The queue: a file or a postgresql:// URL.") var queue: String
         @Flag(help: "Print JSON.") var json = false
 
         func run() throws {
             try reportingErrors { () throws(ClericalError) in
-                try Reviewers.require(.readQualityReport, queue: queue, account: try Identity.current())
-                let report = try QualityReview.report(queue: queue)
+                let handle = try openQueueWatch(queue)
+                defer { handle.close() }
+                try handle.require(.readQualityReport)
+                let report = try handle.agreement()
                 print(json ? QualityReportText.json(report) : QualityReportText.text(report))
             }
         }
