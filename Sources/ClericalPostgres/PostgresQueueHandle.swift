@@ -47,7 +47,7 @@ public final class PostgresQueueHandle: QueueWatch {
     public func expireClaim(_ pairID: Int64) throws(ClericalError) {
         try queue.link.transaction { () throws(ClericalError) in
             try queue.require(.manageClaims)
-            try queue.endClaims(pair: pairID, holder: nil)
+            try queue.releaseClaims(.init(pair: pairID, holder: nil))
         }
     }
 
@@ -59,10 +59,7 @@ public final class PostgresQueueHandle: QueueWatch {
             if !rule.reviewers.isEmpty && rule.reviewers[reviewer] == nil {
                 throw ClericalError(.usage, "\(reviewer) is not a registered reviewer of this queue")
             }
-            var binds = PostgresBindings()
-            binds.append(reviewer)
-            binds.append(pairID)
-            try queue.link.run("UPDATE claim SET reviewer = $1 WHERE pair_id = $2", binds)
+            try queue.withStore { link throws in try Claims.reassign(link, pair: pairID, to: reviewer) }
         }
     }
 
@@ -72,43 +69,6 @@ public final class PostgresQueueHandle: QueueWatch {
     private func snapshot<T>(_ read: (PostgresLink) throws -> T) throws(ClericalError) -> T {
         try queue.link.run("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
         defer { try? queue.link.run("COMMIT") }
-        do {
-            return try read(queue.link)
-        } catch let error as ClericalError {
-            throw error
-        } catch {
-            throw ClericalError(.ioError, "\(queue.address): \(error)")
-        }
-    }
-}
-
-extension PostgresQueue {
-    /// Ends the claims on `pair` (of `holder`, or anyone's): the pair goes back where it came
-    /// from, as `Claims.release` does on a file (an audit pair waits to be offered again; an
-    /// adjudication's pair stays disputed), inside the caller's transaction.
-    package func endClaims(pair: Int64, holder: String?) throws(ClericalError) {
-        var lookup = PostgresBindings()
-        lookup.append(pair)
-        lookup.append(holder)
-        guard let held = try link.rows("""
-            SELECT kind FROM claim WHERE pair_id = $1 AND ($2::text IS NULL OR reviewer = $2::text) FOR NO KEY UPDATE
-            """, lookup).first else { return }
-        let kind = try Self.text(held, 0)
-        var binds = PostgresBindings()
-        binds.append(pair)
-        switch kind {
-        case "second-review": try link.run("UPDATE second_review SET state = 'pending' WHERE pair_id = $1 AND state = 'claimed'", binds)
-        case "adjudication": break
-        default: try link.run("UPDATE pair SET state = 'pending' WHERE id = $1 AND state = 'claimed'", binds)
-        }
-        try link.run("DELETE FROM claim WHERE pair_id = $1", binds)
-        if kind == "audit" {
-            let reopened = try link.rows("UPDATE audit_pair SET offered = 0 WHERE pair_id = $1 AND offered = 1 RETURNING audit_id", binds)
-            if let row = reopened.first {
-                var audit = PostgresBindings()
-                audit.append(try Self.decode(row, 0, as: Int64.self))
-                try link.run("UPDATE audit SET offered_audit = greatest(0, offered_audit - 1) WHERE id = $1", audit)
-            }
-        }
+        return try queue.withStore(read)
     }
 }

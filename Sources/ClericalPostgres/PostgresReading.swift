@@ -6,7 +6,11 @@ import PostgresNIO
 /// The reports' SQL (`QueueReading`) run on the server: `?` placeholders become `$1…`, and each
 /// cell is read as the integer, real or text SQLite would have given (a `sum` comes back as
 /// `numeric`, a flag test as `boolean`).
-extension PostgresLink: QueueReading {
+extension PostgresLink: QueueWriting {
+    package func queueExecute(_ sql: String, _ arguments: [TableValue]) throws {
+        _ = try queueRows(sql, arguments)
+    }
+
     package func queueRows(_ sql: String, _ arguments: [TableValue]) throws -> [QueueRow] {
         var binds = PostgresBindings()
         for argument in arguments {
@@ -68,12 +72,6 @@ extension PostgresQueue {
         try require(.readStatus)
         try link.run("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
         defer { try? link.run("COMMIT") }
-        do {
-            return try QueueStatus.whole(link, path: "\(address)", now: now)
-        } catch let error as ClericalError {
-            throw error
-        } catch {
-            throw ClericalError(.ioError, "\(address): \(error)")
-        }
+        return try withStore { link throws in try QueueStatus.whole(link, path: "\(address)", now: now) }
     }
 }

@@ -120,10 +120,10 @@ package final class PostgresReviewQueue {
     /// Hands a pair back: it goes where it came from (an audit pair waits to be offered again).
     package func release(_ pair: Int64) throws(ClericalError) {
         do {
-            try link.transaction { () throws(ClericalError) in try queue.endClaims(pair: pair, holder: reviewer) }
+            try link.transaction { () throws(ClericalError) in try queue.releaseClaims(.init(pair: pair, holder: reviewer)) }
         } catch where error.status == .unavailable {
             try reconnect()
-            try link.transaction { () throws(ClericalError) in try queue.endClaims(pair: pair, holder: reviewer) }
+            try link.transaction { () throws(ClericalError) in try queue.releaseClaims(.init(pair: pair, holder: reviewer)) }
         }
     }
 

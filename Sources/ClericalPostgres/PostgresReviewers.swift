@@ -67,3 +67,66 @@ extension PostgresQueue {
         }
     }
 }
+
+/// The rest of `clerical reviewers` on a server, through the same code as on a file
+/// (`Reviewers`, `Reservations`, `Claims.release`), each in one transaction, as the session's role.
+extension PostgresQueue {
+    package func reviewersAndReservations() throws(ClericalError) -> ([RegisteredReviewer], [Reservation]) {
+        try require(.readStatus)
+        return try withStore { link throws in (try Reviewers.list(link), try Reservations.all(link)) }
+    }
+
+    /// Unregisters `name`: its claims go back to the queue, and its role loses the queue's privileges.
+    package func removeReviewer(_ name: String) throws(ClericalError) {
+        let account = try account()
+        try link.transaction { () throws(ClericalError) in
+            try withStore { link throws in try Reviewers.remove(link, name: name, from: "\(address)", by: account) }
+            var binds = PostgresBindings()
+            binds.append(name)
+            if try !link.rows("SELECT 1 FROM pg_roles WHERE rolname = $1", binds).isEmpty, Reviewers.isValidName(name) {
+                let schema = address.schema, role = "\"\(name)\""
+                try link.run("REVOKE ALL ON ALL TABLES IN SCHEMA \(schema) FROM \(role)")
+                try link.run("REVOKE ALL ON ALL SEQUENCES IN SCHEMA \(schema) FROM \(role)")
+                try link.run("REVOKE USAGE ON SCHEMA \(schema) FROM \(role)")
+            }
+        }
+    }
+
+    package func reserve(for reviewer: String, band: ReviewBand?, share: Double?) throws(ClericalError) {
+        guard Reviewers.isValidName(reviewer) else { throw ClericalError(.usage, "\"\(reviewer)\" is not an account name") }
+        let account = try account()
+        try link.transaction { () throws(ClericalError) in
+            try withStore { link throws in try Reservations.add(link, reviewer: reviewer, band: band, share: share, by: account) }
+        }
+    }
+
+    package func unreserve(_ reviewer: String) throws(ClericalError) {
+        let account = try account()
+        try link.transaction { () throws(ClericalError) in
+            try withStore { link throws in try Reservations.remove(link, reviewer: reviewer, by: account) }
+        }
+    }
+
+    package func setMasking(on: Bool) throws(ClericalError) {
+        let account = try account()
+        try link.transaction { () throws(ClericalError) in
+            try withStore { link throws in try Reviewers.setMasking(link, on: on, by: account) }
+        }
+    }
+
+    /// Lets go of the selected claims (inside the caller's transaction), as on a file.
+    package func releaseClaims(_ selection: Claims.Selection) throws(ClericalError) {
+        try withStore { link throws in _ = try Claims.release(link, selection) }
+    }
+
+    /// Runs store code over this connection, its failures as `ClericalError`s.
+    func withStore<T>(_ body: (PostgresLink) throws -> T) throws(ClericalError) -> T {
+        do {
+            return try body(link)
+        } catch let error as ClericalError {
+            throw error
+        } catch {
+            throw ClericalError(.ioError, "\(address): \(error)")
+        }
+    }
+}

@@ -463,6 +463,51 @@ final class PostgresTests: XCTestCase {
         XCTAssertTrue(dashboard.waitFor("EXIT=0"))
     }
 
+    func testSupervisorsManageReviewersAndReservationsOnTheServer() throws {
+        let (queue, urls) = try serverQueueWithReviewers(2)
+        let schema = schemas.last!
+        let (first, second) = ("\(schema)_r1", "\(schema)_r2")
+        let listed = try Binary.run(["reviewers", "list", queue])
+        XCTAssertEqual(listed.status, 0, listed.stderr)
+        XCTAssertTrue(listed.stdout.contains(first) && listed.stdout.contains(second), listed.stdout)
+
+        XCTAssertEqual(try Binary.run(["reviewers", "reserve", queue, first, "--band", "0.6:0.999999"]).status, 0)
+        XCTAssertEqual(try Binary.run(["reviewers", "reserve", queue, second, "--share", "0.25"]).status, 0)
+        let reserved = try Binary.run(["reviewers", "list", queue]).stdout
+        XCTAssertTrue(reserved.contains("reserved for \(first): pairs with match probability 0.6:0.999999"), reserved)
+        XCTAssertTrue(reserved.contains("reserved for \(second): 25.0% of the pairs"), reserved)
+        // A reviewer may not reserve (77), nor remove anyone.
+        let refused = try Binary.run(["reviewers", "reserve", urls[1], second, "--share", "0.5"])
+        XCTAssertEqual(refused.status, 77, refused.stderr)
+        XCTAssertEqual(try Binary.run(["reviewers", "remove", urls[1], first]).status, 77)
+
+        // The first reviewer's claim goes back when it is removed, and its role loses the queue.
+        let holding = Process()
+        holding.executableURL = Binary.productsDirectory.appendingPathComponent("clerical-load")
+        holding.arguments = [urls[0], "--reviewer", "unused", "--max", "1", "--think-ms", "60000",
+                             "--report", folder.appendingPathComponent("r1.json").path]
+        try holding.run()
+        defer { holding.terminate(); holding.waitUntilExit() }
+        let deadline = Date().addingTimeInterval(10)
+        while try serverCount("SELECT count(*) FROM \(schema).claim WHERE reviewer = '\(first)'") == 0, Date() < deadline { usleep(50_000) }
+        XCTAssertEqual(try serverCount("SELECT count(*) FROM \(schema).claim WHERE reviewer = '\(first)'"), 1)
+        let removed = try Binary.run(["reviewers", "remove", queue, first])
+        XCTAssertEqual(removed.status, 0, removed.stderr)
+        XCTAssertEqual(try serverCount("SELECT count(*) FROM \(schema).claim"), 0, "its claim went back to the queue")
+        XCTAssertEqual(try serverCount("SELECT count FROM \(schema).pair_state_count WHERE state = 'claimed'"), 0)
+        let locked = try Binary.run([urls[0], "--reviewer", "unused", "--max", "1", "--report",
+                                     folder.appendingPathComponent("r1b.json").path], tool: "clerical-load")
+        let report = try JSONDecoder().decode(LoadReport.self, from: Data(contentsOf: folder.appendingPathComponent("r1b.json")))
+        XCTAssertEqual(report.verdicts, 0, locked.stderr)
+        XCTAssertTrue(report.errors.first?.contains("permission denied") ?? false, "\(report.errors)")
+
+        XCTAssertEqual(try Binary.run(["reviewers", "unreserve", queue, first]).status, 0)
+        XCTAssertFalse(try Binary.run(["reviewers", "list", queue]).stdout.contains("reserved for \(first)"))
+        XCTAssertEqual(try Binary.run(["reviewers", "mask", queue, "on"]).status, 0)
+        XCTAssertEqual(try psql("SELECT value FROM \(schema).queue_setting WHERE key = 'mask_by_default'").stdout
+            .trimmingCharacters(in: .whitespacesAndNewlines), "on")
+    }
+
     func testLeasesRunOutOnTheServerAndNoPairIsDecidedTwice() throws {
         let (_, urls) = try serverQueueWithReviewers(4, band: "0.2:0.8")
         let schema = schemas.last!

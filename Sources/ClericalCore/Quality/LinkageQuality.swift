@@ -201,7 +201,9 @@ public enum LinkageQuality {
             }
             modelBasedPart(pattern.probability, Double(rest))
         }
-        for (stratum, cells) in sample {
+        // In stratum order: sums of doubles in a dictionary's order would differ in their last
+        // bits from one process to the next.
+        for (stratum, cells) in sample.sorted(by: { $0.key < $1.key }) {
             guard let covered = coveredByStratum[stratum], covered > 0 else { continue }
             let n = Double(cells.count)
             var counts = [0.0, 0.0, 0.0, 0.0]  // TP, FP, FN, TN

@@ -13,7 +13,7 @@ import GRDB
 ///
 /// Statements come from `prepare`: the review queue passes its cache of prepared statements
 /// (these run on every keypress); other callers prepare them afresh.
-enum Claims {
+package enum Claims {
     enum Kind: String {
         case review
         /// A pair drawn by an audit of the model's decisions, claimed like a review.
@@ -38,9 +38,14 @@ enum Claims {
     }
 
     /// Who holds a claim on which pair: `holder` nil means whoever holds it.
-    struct Selection {
+    package struct Selection {
         var pair: Int64?
         var holder: String?
+
+        package init(pair: Int64?, holder: String?) {
+            self.pair = pair
+            self.holder = holder
+        }
     }
 
     /// Claims `pair` for `holder` until `until` (seconds since 1970), replacing any claim on it
@@ -80,32 +85,35 @@ enum Claims {
     /// Lets go of the selected claims of every kind: each pair goes back where it came from.
     /// Returns the pairs released.
     @discardableResult
-    static func release(_ db: Database, _ selection: Selection) throws -> [Int64] {
-        let claims = try Row.fetchAll(db, sql: """
-            SELECT pair_id, kind FROM claim WHERE (?1 IS NULL OR pair_id = ?1) AND (?2 IS NULL OR reviewer = ?2)
-            """, arguments: [selection.pair, selection.holder])
+    package static func release(_ db: some QueueWriting, _ selection: Selection) throws -> [Int64] {
+        // On either backend (a supervisor on a server expires claims through this too).
+        var conditions: [String] = [], arguments: [TableValue] = []
+        if let pair = selection.pair { conditions.append("pair_id = ?"); arguments.append(.integer(pair)) }
+        if let holder = selection.holder { conditions.append("reviewer = ?"); arguments.append(.text(holder)) }
+        let claims = try db.queueRows("""
+            SELECT pair_id, kind FROM claim\(conditions.isEmpty ? "" : " WHERE " + conditions.joined(separator: " AND "))
+            """, arguments)
         for claim in claims {
-            let pair: Int64 = claim["pair_id"]
-            switch Kind(rawValue: claim["kind"]) {
+            let pair = claim.int64("pair_id")
+            switch Kind(rawValue: claim.text("kind")) {
             case .review?, .audit?, nil:
-                try db.execute(sql: "UPDATE pair SET state = 'pending' WHERE id = ? AND state = 'claimed'", arguments: [pair])
+                try db.queueExecute("UPDATE pair SET state = 'pending' WHERE id = ? AND state = 'claimed'", [.integer(pair)])
             case .secondReview?:
-                try db.execute(sql: "UPDATE second_review SET state = 'pending' WHERE pair_id = ? AND state = 'claimed'", arguments: [pair])
+                try db.queueExecute("UPDATE second_review SET state = 'pending' WHERE pair_id = ? AND state = 'claimed'", [.integer(pair)])
             case .adjudication?:
                 break  // the pair stays disputed, for the next quality lead
             }
-            try db.execute(sql: "DELETE FROM claim WHERE pair_id = ?", arguments: [pair])
+            try db.queueExecute("DELETE FROM claim WHERE pair_id = ?", [.integer(pair)])
             // An audit pair handed back waits to be offered again, and its offer does not count.
-            if claim["kind"] == Kind.audit.rawValue {
-                try db.execute(sql: "UPDATE audit_pair SET offered = 0 WHERE pair_id = ? AND offered = 1", arguments: [pair])
-                if db.changesCount > 0 {
-                    try db.execute(sql: """
-                        UPDATE audit SET offered_audit = max(0, offered_audit - 1) WHERE id = (SELECT audit_id FROM audit_pair WHERE pair_id = ?)
-                        """, arguments: [pair])
-                }
+            if claim.text("kind") == Kind.audit.rawValue,
+               let offered = try db.queueRow("SELECT audit_id FROM audit_pair WHERE pair_id = ? AND offered = 1", [.integer(pair)]) {
+                try db.queueExecute("UPDATE audit_pair SET offered = 0 WHERE pair_id = ?", [.integer(pair)])
+                try db.queueExecute("""
+                    UPDATE audit SET offered_audit = CASE WHEN offered_audit > 0 THEN offered_audit - 1 ELSE 0 END WHERE id = ?
+                    """, [.integer(offered.int64("audit_id"))])
             }
         }
-        return claims.map { $0["pair_id"] }
+        return claims.map { $0.int64("pair_id") }
     }
 
     /// Moves the lease of `holder`'s claim on `pair` to `until` (seconds since 1970).
@@ -114,8 +122,8 @@ enum Claims {
     }
 
     /// Hands whatever claim there is on `pair` to `holder`, lease unchanged.
-    static func reassign(_ db: Database, pair: Int64, to holder: String) throws {
-        try db.execute(sql: "UPDATE claim SET reviewer = ? WHERE pair_id = ?", arguments: [holder, pair])
+    package static func reassign(_ db: some QueueWriting, pair: Int64, to holder: String) throws {
+        try db.queueExecute("UPDATE claim SET reviewer = ? WHERE pair_id = ?", [.text(holder), .integer(pair)])
     }
 
     /// Every live claim, the soonest to expire first: the dashboard's list.

@@ -10,6 +10,13 @@ package protocol QueueReading {
     func queueRows(_ sql: String, _ arguments: [TableValue]) throws -> [QueueRow]
 }
 
+/// Writing a queue's tables on either backend with one text of SQL, inside the caller's
+/// transaction: what a supervisor changes (reviewers, reservations, claims handed back) is
+/// written once, over this, for a file and for a server.
+package protocol QueueWriting: QueueReading {
+    func queueExecute(_ sql: String, _ arguments: [TableValue]) throws
+}
+
 extension QueueReading {
     func queueRows(_ sql: String) throws -> [QueueRow] { try queueRows(sql, []) }
 
@@ -66,10 +73,13 @@ package struct QueueRow {
     func bool(_ column: String) -> Bool { int64(column) != 0 }
 }
 
-extension Database: QueueReading {
-    package func queueRows(_ sql: String, _ arguments: [TableValue]) throws -> [QueueRow] {
-        let statement = try cachedStatement(sql: sql)
-        let bound = StatementArguments(arguments.map { value -> (any DatabaseValueConvertible)? in
+extension Database: QueueWriting {
+    package func queueExecute(_ sql: String, _ arguments: [TableValue]) throws {
+        try execute(sql: sql, arguments: Self.bound(arguments))
+    }
+
+    static func bound(_ arguments: [TableValue]) -> StatementArguments {
+        StatementArguments(arguments.map { value -> (any DatabaseValueConvertible)? in
             switch value {
             case .null: return nil
             case .integer(let number): return number
@@ -77,6 +87,11 @@ extension Database: QueueReading {
             case .text(let text): return text
             }
         })
+    }
+
+    package func queueRows(_ sql: String, _ arguments: [TableValue]) throws -> [QueueRow] {
+        let statement = try cachedStatement(sql: sql)
+        let bound = Self.bound(arguments)
         var columns: [String: Int] = [:]
         for (index, name) in statement.columnNames.enumerated() where columns[name] == nil { columns[name] = index }
         var rows: [QueueRow] = []

@@ -38,7 +38,7 @@ struct QueueSettings {
         return settings
     }
 
-    func save(_ db: Database) throws {
+    func save(_ db: some QueueWriting) throws {
         let values: [(String, String?)] = [
             ("link_type", linkType),
             ("review_band", reviewBand?.description),
@@ -49,8 +49,8 @@ struct QueueSettings {
             ("mask_by_default", maskByDefault ? "on" : "off"),
         ]
         for case let (key, value?) in values {
-            try db.execute(sql: "INSERT INTO queue_setting (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
-                           arguments: [key, value])
+            try db.queueExecute("INSERT INTO queue_setting (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+                                [.text(key), .text(value)])
         }
     }
 }

@@ -27,47 +27,52 @@ public struct Reservation: Sendable, Equatable {
 public enum Reservations {
     public static func add(queue path: String, reviewer: String, band: ReviewBand?, share: Double?, by account: String) throws(ClericalError) {
         guard Reviewers.isValidName(reviewer) else { throw ClericalError(.usage, "\"\(reviewer)\" is not an account name") }
-        try QueueFile.using(path, writing: true) { db in
-            try Reviewers.require(.manageClaims, account: account, db)
-            let rule = try Reviewers.rule(db)
-            if !rule.reviewers.isEmpty && rule.reviewers[reviewer] == nil {
-                throw ClericalError(.usage, "\(reviewer) is not a registered reviewer of this queue")
+        try QueueFile.using(path, writing: true) { db in try add(db, reviewer: reviewer, band: band, share: share, by: account) }
+    }
+
+    /// On either backend, inside the caller's transaction.
+    package static func add(_ db: some QueueWriting, reviewer: String, band: ReviewBand?, share: Double?, by account: String) throws {
+        try Reviewers.require(.manageClaims, account: account, db)
+        let rule = try Reviewers.rule(db)
+        if !rule.reviewers.isEmpty && rule.reviewers[reviewer] == nil {
+            throw ClericalError(.usage, "\(reviewer) is not a registered reviewer of this queue")
+        }
+        if case let .probability(low, high)? = band {
+            try db.queueExecute("INSERT INTO reservation (reviewer, low, high, created_at) VALUES (?, ?, ?, ?)",
+                                [.text(reviewer), .real(low), .real(high), .text(Timestamp.now())])
+        } else if let share {
+            // Shares never overlap: each takes the next free thousandths.
+            let used = try db.queueRow("SELECT coalesce(max(share_to), 0) AS used FROM reservation WHERE share_to IS NOT NULL")?.int("used") ?? 0
+            let size = Int((share * 1000).rounded())
+            guard size >= 1, used + size <= 1000 else {
+                throw ClericalError(.usage, "--share \(share): only \(Double(1000 - used) / 10)% of the queue is left to reserve")
             }
-            if case let .probability(low, high)? = band {
-                try db.execute(sql: "INSERT INTO reservation (reviewer, low, high, created_at) VALUES (?, ?, ?, ?)",
-                               arguments: [reviewer, low, high, Timestamp.now()])
-            } else if let share {
-                // Shares never overlap: each takes the next free thousandths.
-                let used = try Int.fetchOne(db, sql: "SELECT coalesce(max(share_to), 0) FROM reservation WHERE share_to IS NOT NULL") ?? 0
-                let size = Int((share * 1000).rounded())
-                guard size >= 1, used + size <= 1000 else {
-                    throw ClericalError(.usage, "--share \(share): only \(Double(1000 - used) / 10)% of the queue is left to reserve")
-                }
-                try db.execute(sql: "INSERT INTO reservation (reviewer, share_from, share_to, created_at) VALUES (?, ?, ?, ?)",
-                               arguments: [reviewer, used, used + size, Timestamp.now()])
-            } else {
-                throw ClericalError(.usage, "reserve a band (--band LOW:HIGH, match probability) or a share (--share F)")
-            }
+            try db.queueExecute("INSERT INTO reservation (reviewer, share_from, share_to, created_at) VALUES (?, ?, ?, ?)",
+                                [.text(reviewer), .integer(Int64(used)), .integer(Int64(used + size)), .text(Timestamp.now())])
+        } else {
+            throw ClericalError(.usage, "reserve a band (--band LOW:HIGH, match probability) or a share (--share F)")
         }
     }
 
     public static func remove(queue path: String, reviewer: String, by account: String) throws(ClericalError) {
-        try QueueFile.using(path, writing: true) { db in
-            try Reviewers.require(.manageClaims, account: account, db)
-            try db.execute(sql: "DELETE FROM reservation WHERE reviewer = ?", arguments: [reviewer])
-        }
+        try QueueFile.using(path, writing: true) { db in try remove(db, reviewer: reviewer, by: account) }
+    }
+
+    package static func remove(_ db: some QueueWriting, reviewer: String, by account: String) throws {
+        try Reviewers.require(.manageClaims, account: account, db)
+        try db.queueExecute("DELETE FROM reservation WHERE reviewer = ?", [.text(reviewer)])
     }
 
     public static func list(queue path: String) throws(ClericalError) -> [Reservation] {
         try QueueFile.using(path) { db in try all(db) }
     }
 
-    static func all(_ db: Database) throws -> [Reservation] {
-        try Row.fetchAll(db, sql: "SELECT reviewer, low, high, share_from, share_to FROM reservation ORDER BY id").map { row in
-            if let low: Double = row["low"], let high: Double = row["high"] {
-                return Reservation(reviewer: row["reviewer"], part: .band(low: low, high: high))
+    package static func all(_ db: some QueueReading) throws -> [Reservation] {
+        try db.queueRows("SELECT reviewer, low, high, share_from, share_to FROM reservation ORDER BY id").map { row in
+            if let low = row.optionalDouble("low"), let high = row.optionalDouble("high") {
+                return Reservation(reviewer: row.text("reviewer"), part: .band(low: low, high: high))
             }
-            return Reservation(reviewer: row["reviewer"], part: .share(from: row["share_from"], to: row["share_to"]))
+            return Reservation(reviewer: row.text("reviewer"), part: .share(from: row.int("share_from"), to: row.int("share_to")))
         }
     }
 }

@@ -31,15 +31,15 @@ public struct RegisteredReviewer: Sendable, Equatable, Codable {
 ///
 ///     try Reviewers.require(.reestimate, queue: "queue.db", account: try Identity.current())
 public enum Reviewers {
-    static func rule(_ db: Database) throws -> AccessRule {
+    static func rule(_ db: some QueueReading) throws -> AccessRule {
         var reviewers: [String: ReviewerRole] = [:]
-        for row in try Row.fetchAll(db, sql: "SELECT name, role FROM reviewer") {
-            if let role = ReviewerRole(rawValue: row["role"]) { reviewers[row["name"]] = role }
+        for row in try db.queueRows("SELECT name, role FROM reviewer") {
+            if let role = ReviewerRole(rawValue: row.text("role")) { reviewers[row.text("name")] = role }
         }
         return AccessRule(reviewers: reviewers)
     }
 
-    static func require(_ action: QueueAction, account: String, _ db: Database) throws {
+    package static func require(_ action: QueueAction, account: String, _ db: some QueueReading) throws {
         if let reason = try rule(db).refusal(of: action, by: account) {
             throw ClericalError(.notPermitted, reason)
         }
@@ -51,10 +51,12 @@ public enum Reviewers {
     }
 
     public static func list(queue path: String) throws(ClericalError) -> [RegisteredReviewer] {
-        try QueueFile.using(path) { db in
-            try Row.fetchAll(db, sql: "SELECT name, role, added_at FROM reviewer ORDER BY name").map {
-                RegisteredReviewer(name: $0["name"], role: ReviewerRole(rawValue: $0["role"]) ?? .reviewer, addedAt: $0["added_at"])
-            }
+        try QueueFile.using(path) { db in try list(db) }
+    }
+
+    package static func list(_ db: some QueueReading) throws -> [RegisteredReviewer] {
+        try db.queueRows("SELECT name, role, added_at FROM reviewer ORDER BY name").map {
+            RegisteredReviewer(name: $0.text("name"), role: ReviewerRole(rawValue: $0.text("role")) ?? .reviewer, addedAt: $0.text("added_at"))
         }
     }
 
@@ -77,12 +79,14 @@ public enum Reviewers {
 
     /// Makes masked review the queue's default, or not (supervisors).
     public static func setMasking(queue path: String, on: Bool, by account: String) throws(ClericalError) {
-        try QueueFile.using(path, writing: true) { db in
-            try require(.manageReviewers, account: account, db)
-            var settings = try QueueSettings.load(db)
-            settings.maskByDefault = on
-            try settings.save(db)
-        }
+        try QueueFile.using(path, writing: true) { db in try setMasking(db, on: on, by: account) }
+    }
+
+    package static func setMasking(_ db: some QueueWriting, on: Bool, by account: String) throws {
+        try require(.manageReviewers, account: account, db)
+        var settings = try QueueSettings.load(db)
+        settings.maskByDefault = on
+        try settings.save(db)
     }
 
     /// Whether the queue reviews masked by default.
@@ -91,18 +95,20 @@ public enum Reviewers {
     }
 
     public static func remove(queue path: String, name: String, by account: String) throws(ClericalError) {
-        try QueueFile.using(path, writing: true) { db in
-            try require(.manageReviewers, account: account, db)
-            let rule = try rule(db)
-            guard rule.reviewers[name] != nil else {
-                throw ClericalError(.usage, "\(name) is not a registered reviewer of \(path)")
-            }
-            if let reason = rule.refusal(toRemove: name) { throw ClericalError(.usage, reason) }
-            try db.execute(sql: "DELETE FROM reviewer WHERE name = ?", arguments: [name])
-            // Their claims of every kind (review, audit, second review, adjudication) go back
-            // now rather than when the leases run out.
-            try Claims.release(db, .init(pair: nil, holder: name))
+        try QueueFile.using(path, writing: true) { db in try remove(db, name: name, from: path, by: account) }
+    }
+
+    package static func remove(_ db: some QueueWriting, name: String, from place: String, by account: String) throws {
+        try require(.manageReviewers, account: account, db)
+        let rule = try rule(db)
+        guard rule.reviewers[name] != nil else {
+            throw ClericalError(.usage, "\(name) is not a registered reviewer of \(place)")
         }
+        if let reason = rule.refusal(toRemove: name) { throw ClericalError(.usage, reason) }
+        try db.queueExecute("DELETE FROM reviewer WHERE name = ?", [.text(name)])
+        // Their claims of every kind (review, audit, second review, adjudication) go back
+        // now rather than when the leases run out.
+        try Claims.release(db, .init(pair: nil, holder: name))
     }
 
     package static func isValidName(_ name: String) -> Bool {

@@ -39,32 +39,48 @@ struct ReviewersCommand: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Supervisors: make masked review the queue's default (on), or not (off).",
             discussion: "With it on, every clerical review session of the queue masks values as --mask does; reviewers reveal what they need with r and R, and every reveal is logged.")
-        @Argument(help: "The queue file.") var queue: String
+        @Argument(help: "The queue file, or a postgresql:// URL.") var queue: String
         @Argument(help: "on or off.") var setting: MaskSetting
 
         func run() throws {
             try reportingErrors { () throws(ClericalError) in
-                try Reviewers.setMasking(queue: queue, on: setting == .on, by: try Identity.current())
-                print(setting == .on ? "\(queue): review is masked by default" : "\(queue): review shows values in full by default")
+                var place = queue
+                if let server = try onServer(queue) {
+                    defer { server.close() }
+                    try server.setMasking(on: setting == .on)
+                    place = "\(server.address)"
+                } else {
+                    try Reviewers.setMasking(queue: queue, on: setting == .on, by: try Identity.current())
+                }
+                print(setting == .on ? "\(place): review is masked by default" : "\(place): review shows values in full by default")
             }
         }
     }
 
     struct List: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "List the registered accounts and their roles.")
-        @Argument(help: "The queue file.") var queue: String
+        @Argument(help: "The queue file, or a postgresql:// URL.") var queue: String
 
         func run() throws {
             try reportingErrors { () throws(ClericalError) in
-                try Reviewers.require(.readStatus, queue: queue, account: try Identity.current())
-                let reviewers = try Reviewers.list(queue: queue)
+                let reviewers: [RegisteredReviewer], reservations: [Reservation], place: String
+                if let server = try onServer(queue) {
+                    defer { server.close() }
+                    (reviewers, reservations) = try server.reviewersAndReservations()
+                    place = "\(server.address)"
+                } else {
+                    try Reviewers.require(.readStatus, queue: queue, account: try Identity.current())
+                    (reviewers, reservations, place) = (try Reviewers.list(queue: queue), try Reservations.list(queue: queue), queue)
+                }
                 if reviewers.isEmpty {
-                    print("\(queue) has no registered reviewers: it is open to every account")
+                    print("\(place) has no registered reviewers: it is open to every account")
                 }
                 for reviewer in reviewers {
-                    print("\(reviewer.name.padding(toLength: 20, withPad: " ", startingAt: 0)) \(reviewer.role.rawValue.padding(toLength: 13, withPad: " ", startingAt: 0)) added \(reviewer.addedAt)")
+                    // Padded to a column, never cut: a long role name is still the whole name.
+                    let name = reviewer.name.padding(toLength: max(20, reviewer.name.count), withPad: " ", startingAt: 0)
+                    print("\(name) \(reviewer.role.rawValue.padding(toLength: 13, withPad: " ", startingAt: 0)) added \(reviewer.addedAt)")
                 }
-                for reservation in try Reservations.list(queue: queue) {
+                for reservation in reservations {
                     print("reserved for \(reservation.description)")
                 }
             }
@@ -73,13 +89,20 @@ struct ReviewersCommand: ParsableCommand {
 
     struct Remove: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Unregister an account; its claims go back to the queue.")
-        @Argument(help: "The queue file.") var queue: String
-        @Argument(help: "The account name.") var name: String
+        @Argument(help: "The queue file, or a postgresql:// URL.") var queue: String
+        @Argument(help: "The account name (on PostgreSQL, the role, which loses its privileges on the queue).") var name: String
 
         func run() throws {
             try reportingErrors { () throws(ClericalError) in
-                try Reviewers.remove(queue: queue, name: name, by: try Identity.current())
-                print("\(name) is no longer a reviewer of \(queue)")
+                var place = queue
+                if let server = try onServer(queue) {
+                    defer { server.close() }
+                    try server.removeReviewer(name)
+                    place = "\(server.address)"
+                } else {
+                    try Reviewers.remove(queue: queue, name: name, by: try Identity.current())
+                }
+                print("\(name) is no longer a reviewer of \(place)")
             }
         }
     }
@@ -88,7 +111,7 @@ struct ReviewersCommand: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Supervisors: keep part of the queue for a reviewer (a probability band, or a share).",
             discussion: "Others pass the reserved part over; the reviewer meets it first. Undo with `reviewers unreserve`.")
-        @Argument(help: "The queue file.") var queue: String
+        @Argument(help: "The queue file, or a postgresql:// URL.") var queue: String
         @Argument(help: "The account name.") var name: String
         @Option(help: ArgumentHelp("Pairs whose match probability lies in LOW:HIGH.", valueName: "LOW:HIGH")) var band: String?
         @Option(help: "A share of the pending pairs, in (0, 1].") var share: Double?
@@ -101,7 +124,12 @@ struct ReviewersCommand: ParsableCommand {
         func run() throws {
             try reportingErrors { () throws(ClericalError) in
                 let parsed = try band.map { text throws(ClericalError) in try ReviewBand.parse(probability: text) }
-                try Reservations.add(queue: queue, reviewer: name, band: parsed, share: share, by: try Identity.current())
+                if let server = try onServer(queue) {
+                    defer { server.close() }
+                    try server.reserve(for: name, band: parsed, share: share)
+                } else {
+                    try Reservations.add(queue: queue, reviewer: name, band: parsed, share: share, by: try Identity.current())
+                }
                 print("Reserved for \(name): " + (band.map { "pairs with match probability \($0)" } ?? "\(share! * 100)% of the pairs"))
             }
         }
@@ -109,14 +137,24 @@ struct ReviewersCommand: ParsableCommand {
 
     struct Unreserve: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Supervisors: end every reservation of a reviewer.")
-        @Argument(help: "The queue file.") var queue: String
+        @Argument(help: "The queue file, or a postgresql:// URL.") var queue: String
         @Argument(help: "The account name.") var name: String
 
         func run() throws {
             try reportingErrors { () throws(ClericalError) in
-                try Reservations.remove(queue: queue, reviewer: name, by: try Identity.current())
+                if let server = try onServer(queue) {
+                    defer { server.close() }
+                    try server.unreserve(name)
+                } else {
+                    try Reservations.remove(queue: queue, reviewer: name, by: try Identity.current())
+                }
                 print("Nothing is reserved for \(name) any more")
             }
         }
     }
+}
+
+/// The queue on a PostgreSQL server when `queue` is a URL; nil for a file.
+private func onServer(_ queue: String) throws(ClericalError) -> PostgresQueue? {
+    PostgresAddress.isURL(queue) ? try PostgresQueue.open(try PostgresAddress(url: queue)) : nil
 }
