@@ -44,6 +44,10 @@ public final class PostgresQueueHandle: QueueWatch {
         try snapshot { link throws in try QualityReview.report(link) }
     }
 
+    public func export(_ what: QueueExport) throws(ClericalError) -> ExportText {
+        try snapshot { link throws in try Exports.text(what, from: link, queue: name) }
+    }
+
     public func expireClaim(_ pairID: Int64) throws(ClericalError) {
         try queue.link.transaction { () throws(ClericalError) in
             try queue.require(.manageClaims)

@@ -35,7 +35,7 @@ final class ExportTests: XCTestCase {
 
     func testLabelsRoundTripAsSplinksLabelsTable() throws {
         let standing = try decidedQueue(.splink5Dedupe)
-        let summary = try Exports.labels(queue: path, to: output("labels.csv"), includeUnsure: false)
+        let summary = try Exports.write(.labels(includeUnsure: false), queue: path, to: output("labels.csv"))
         let rows = try parseCSV(output("labels.csv"))
         XCTAssertEqual(rows[0], ["unique_id_l", "unique_id_r", "clerical_match_score"])
         var expected = Set<[String]>()
@@ -46,7 +46,7 @@ final class ExportTests: XCTestCase {
         XCTAssertEqual(Set(rows.dropFirst()), expected)
         XCTAssertEqual(summary.rows, expected.count)
 
-        _ = try Exports.labels(queue: path, to: output("labels.csv"), includeUnsure: true)
+        _ = try Exports.write(.labels(includeUnsure: true), queue: path, to: output("labels.csv"))
         let withUnsure = try parseCSV(output("labels.csv"))
         XCTAssertEqual(withUnsure.count, rows.count + 1)
         XCTAssertTrue(withUnsure.contains([standing[2].pair.left.uniqueID, standing[2].pair.right.uniqueID, "0.5"]))
@@ -54,7 +54,7 @@ final class ExportTests: XCTestCase {
 
     func testLabelsOfALinkJobNameTheSourceDatasets() throws {
         let standing = try decidedQueue(.splink5Link)
-        _ = try Exports.labels(queue: path, to: output("labels.csv"), includeUnsure: false)
+        _ = try Exports.write(.labels(includeUnsure: false), queue: path, to: output("labels.csv"))
         let rows = try parseCSV(output("labels.csv"))
         XCTAssertEqual(rows[0], ["source_dataset_l", "unique_id_l", "source_dataset_r", "unique_id_r", "clerical_match_score"])
         let first = try XCTUnwrap(standing.first)
@@ -71,7 +71,7 @@ final class ExportTests: XCTestCase {
         try db.close()
         XCTAssertEqual(stored.count, 8)
 
-        _ = try Exports.decisions(queue: path, to: output("decisions.csv"))
+        _ = try Exports.write(.decisions(try Exports.DecisionFormat(path: output("decisions.csv"))), queue: path, to: output("decisions.csv"))
         let csv = try parseCSV(output("decisions.csv"))
         XCTAssertEqual(csv[0], Exports.decisionColumns)
         XCTAssertEqual(csv.count - 1, stored.count)
@@ -85,7 +85,7 @@ final class ExportTests: XCTestCase {
             XCTAssertEqual(field["shown_match_weight"].flatMap(Double.init), decision["shown_match_weight"] as Double?)
         }
 
-        _ = try Exports.decisions(queue: path, to: output("decisions.jsonl"))
+        _ = try Exports.write(.decisions(try Exports.DecisionFormat(path: output("decisions.jsonl"))), queue: path, to: output("decisions.jsonl"))
         let lines = try String(contentsOfFile: output("decisions.jsonl"), encoding: .utf8).split(separator: "\n")
         XCTAssertEqual(lines.count, stored.count)
         for (line, decision) in zip(lines, stored) {
@@ -96,7 +96,7 @@ final class ExportTests: XCTestCase {
             // Numbers read with Swift's exact parser: Foundation's JSON reader rounds on Linux.
             XCTAssertEqual(exactNumber(String(line), ["shown_match_probability"]), decision["shown_match_probability"] as Double?)
         }
-        XCTAssertThrowsError(try Exports.decisions(queue: path, to: output("decisions.txt"))) { error in
+        XCTAssertThrowsError(try Exports.write(.decisions(try Exports.DecisionFormat(path: output("decisions.txt"))), queue: path, to: output("decisions.txt"))) { error in
             XCTAssertEqual((error as? ClericalError)?.status, .usage)
         }
     }
@@ -104,7 +104,7 @@ final class ExportTests: XCTestCase {
     func testTheModelExportKeepsEveryKeyAndWritesTheReestimatedM() throws {
         _ = try decidedQueue(.splink5Dedupe)
         _ = try XCTUnwrap(Reestimation.run(queue: path, request: ReestimationRequest()))
-        _ = try Exports.model(queue: path, to: output("model.json"), includeU: false, includeLambda: false)
+        _ = try Exports.write(.model(includeU: false, includeLambda: false), queue: path, to: output("model.json"))
 
         let imported = try jsonObject(Fixture.splink5Dedupe.model)
         let exported = try jsonObject(output("model.json"))
@@ -135,7 +135,7 @@ final class ExportTests: XCTestCase {
             }
         }
 
-        _ = try Exports.model(queue: path, to: output("model-u.json"), includeU: true, includeLambda: true)
+        _ = try Exports.write(.model(includeU: true, includeLambda: true), queue: path, to: output("model-u.json"))
         let withU = try jsonObject(output("model-u.json"))
         let withUText = try String(contentsOfFile: output("model-u.json"), encoding: .utf8)
         XCTAssertEqual(exactNumber(withUText, ["probability_two_random_records_match"]), current.lambda)
@@ -153,7 +153,7 @@ final class ExportTests: XCTestCase {
         try model.write(toFile: modelPath, atomically: true, encoding: .utf8)
         _ = try SplinkImporter.run(queue: path, predictions: Fixture.splink5Dedupe.predictions, model: modelPath)
         _ = try XCTUnwrap(Reestimation.run(queue: path, request: ReestimationRequest()))
-        _ = try Exports.model(queue: path, to: output("model.json"), includeU: true, includeLambda: true)
+        _ = try Exports.write(.model(includeU: true, includeLambda: true), queue: path, to: output("model.json"))
         let exported = try String(contentsOfFile: output("model.json"), encoding: .utf8)
         XCTAssertTrue(exported.contains("\"x_site_specific\": {\"owner\": \"linkage team\", \"ids\": [1, 2.50]}"))
         XCTAssertEqual(exported.components(separatedBy: "\"x_reviewed\": null").count, model.components(separatedBy: "\"x_reviewed\": null").count)
@@ -162,7 +162,7 @@ final class ExportTests: XCTestCase {
 
     func testAQueueWithoutAModelJSONHasNoModelToExport() throws {
         _ = try SplinkImporter.run(queue: path, predictions: Fixture.splink5Dedupe.predictions)
-        XCTAssertThrowsError(try Exports.model(queue: path, to: output("model.json"), includeU: false, includeLambda: false)) { error in
+        XCTAssertThrowsError(try Exports.write(.model(includeU: false, includeLambda: false), queue: path, to: output("model.json"))) { error in
             XCTAssertEqual((error as? ClericalError)?.status, .dataError)
         }
         XCTAssertFalse(FileManager.default.fileExists(atPath: output("model.json")))

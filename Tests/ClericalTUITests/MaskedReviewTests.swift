@@ -106,7 +106,7 @@ final class MaskedReviewTests: XCTestCase {
         XCTAssertEqual(try QueueVerification.run(queue: queuePath).reveals, 3)
         // The decisions export carries what was revealed before each verdict; the agreement report counts it.
         let log = folder.appendingPathComponent("decisions.csv").path
-        _ = try Exports.decisions(queue: queuePath, to: log)
+        _ = try Exports.write(.decisions(try Exports.DecisionFormat(path: log)), queue: queuePath, to: log)
         let exported = try String(contentsOfFile: log, encoding: .utf8).split(separator: "\n")
         XCTAssertTrue(exported[0].hasSuffix(",revealed"))
         XCTAssertTrue(exported[1].hasSuffix(",\(pair.fields[firstField]);\(pair.fields[ReviewView.fieldRows(pair)[1]]);*"), "\(exported[1])")

@@ -95,7 +95,7 @@ final class ReviewScreenTests: XCTestCase {
             if width == 120 {
                 screen.press([.character("m")])
                 let log = folder.appendingPathComponent("decisions.csv").path
-                _ = try Exports.decisions(queue: queuePath, to: log)
+                _ = try Exports.write(.decisions(try Exports.DecisionFormat(path: log)), queue: queuePath, to: log)
                 let last = try XCTUnwrap(String(contentsOfFile: log, encoding: .utf8).split(separator: "\n").last)
                 // …,verdict,note,decided_at,shown_match_weight,shown_match_probability,revealed
                 let fields = last.split(separator: ",", omittingEmptySubsequences: false)

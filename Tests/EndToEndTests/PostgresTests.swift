@@ -156,6 +156,43 @@ final class PostgresTests: XCTestCase {
                        "\(fileTallies.count)|\(fileTallies.reduce(0) { $0 + $1[1] })|\(fileTallies.reduce(0) { $0 + $1[2] })")
     }
 
+    // MARK: - Export
+
+    func testEveryExportFromTheServerIsTheFilesByteForByte() throws {
+        let queue = try workedQueue()
+        // A re-estimated model, so the model export writes m that differ from the imported ones.
+        let reestimate = try Binary.run(["reestimate", queue])
+        XCTAssertEqual(reestimate.status, 0, reestimate.stderr)
+        let server = newQueueURL()
+        let copy = try Binary.run(["copy", queue, server])
+        XCTAssertEqual(copy.status, 0, copy.stderr)
+
+        let exports: [(arguments: [String], file: String)] = [
+            (["labels"], "labels.csv"), (["labels", "--include-unsure"], "labels-unsure.csv"),
+            (["links"], "links.csv"), (["links", "--clusters"], "clusters.csv"),
+            (["model"], "model.json"), (["model", "--include-u", "--include-lambda"], "model-u.json"),
+            (["decisions"], "decisions.csv"), (["decisions"], "decisions.jsonl"),
+        ]
+        for export in exports {
+            let fromFile = folder.appendingPathComponent("file-" + export.file).path
+            let fromServer = folder.appendingPathComponent("server-" + export.file).path
+            let onFile = try Binary.run(["export"] + [export.arguments[0], queue, fromFile] + export.arguments.dropFirst())
+            let onServer = try Binary.run(["export"] + [export.arguments[0], server, fromServer] + export.arguments.dropFirst())
+            let name = export.arguments.joined(separator: " ") + " → " + export.file
+            XCTAssertEqual(onFile.status, 0, "\(name): \(onFile.stderr)")
+            XCTAssertEqual(onServer.status, 0, "\(name): \(onServer.stderr)")
+            XCTAssertEqual(onServer.stdout.replacingOccurrences(of: fromServer, with: "OUT"),
+                           onFile.stdout.replacingOccurrences(of: fromFile, with: "OUT"), "\(name): the same summary line")
+            let fileText = try String(contentsOfFile: fromFile, encoding: .utf8)
+            XCTAssertGreaterThan(fileText.split(separator: "\n").count, 1, "\(name) has rows")
+            XCTAssertEqual(try String(contentsOfFile: fromServer, encoding: .utf8), fileText, "\(name) is the same on the server")
+        }
+
+        let refused = try Binary.run(["export", "decisions", server, folder.appendingPathComponent("d.txt").path])
+        XCTAssertEqual(refused.status, 64, "an output that names no format is a usage error")
+        XCTAssertTrue(refused.stderr.contains(".csv or .jsonl"), refused.stderr)
+    }
+
     // MARK: - Import
 
     func scratchFiles() throws -> [String] {

@@ -21,6 +21,8 @@ public protocol QueueWatch: AnyObject {
     func quality() throws(ClericalError) -> QualityEstimate
     /// Agreement between first and second reviews (`clerical qa report`).
     func agreement() throws(ClericalError) -> QualityReport
+    /// What `clerical export` writes, read in one snapshot (the caller checks `.export`).
+    func export(_ what: QueueExport) throws(ClericalError) -> ExportText
     /// Supervisors: ends a claim now (the pair goes back where it came from).
     func expireClaim(_ pairID: Int64) throws(ClericalError)
     /// Supervisors: hands a claim to another registered reviewer.
@@ -59,6 +61,14 @@ public final class QueueHandle: QueueWatch {
 
     public func agreement() throws(ClericalError) -> QualityReport {
         try QualityReview.report(queue: path)
+    }
+
+    public func export(_ what: QueueExport) throws(ClericalError) -> ExportText {
+        do {
+            return try database.read { db in try Exports.text(what, from: db, queue: path) }
+        } catch {
+            throw ReviewQueue.clericalError(error, path: path)
+        }
     }
 
     public func expireClaim(_ pairID: Int64) throws(ClericalError) {

@@ -20,14 +20,13 @@ struct ExportCommand: ParsableCommand {
                 in (cluster_id, source_dataset, unique_id, as Splink's clustering writes them).
                 """)
 
-        @Argument(help: "The queue file.") var queue: String
+        @Argument(help: "The queue file, or a postgresql:// URL.") var queue: String
         @Argument(help: "The CSV file to write.") var output: String
         @Flag(help: "Write every record with its cluster id instead of the links.") var clusters = false
 
         func run() throws {
             try reportingErrors { () throws(ClericalError) in
-                try Reviewers.require(.export, queue: queue, account: try Identity.current())
-                report(try Exports.links(queue: queue, to: output, clusters: clusters), what: clusters ? "records" : "links")
+                report(try export(.links(clusters: clusters), from: queue, to: output), what: clusters ? "records" : "links")
             }
         }
     }
@@ -36,14 +35,13 @@ struct ExportCommand: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Splink's labels table (register_labels_table): final verdicts, match 1.0, non-match 0.0.")
 
-        @Argument(help: "The queue file.") var queue: String
+        @Argument(help: "The queue file, or a postgresql:// URL.") var queue: String
         @Argument(help: "The CSV file to write.") var output: String
         @Flag(help: "Write unsure verdicts too, as 0.5.") var includeUnsure = false
 
         func run() throws {
             try reportingErrors { () throws(ClericalError) in
-                try Reviewers.require(.export, queue: queue, account: try Identity.current())
-                report(try Exports.labels(queue: queue, to: output, includeUnsure: includeUnsure), what: "labels")
+                report(try export(.labels(includeUnsure: includeUnsure), from: queue, to: output), what: "labels")
             }
         }
     }
@@ -56,15 +54,14 @@ struct ExportCommand: ParsableCommand {
                 are not Splink's random-pair u and λ, so they are written only when asked.
                 """)
 
-        @Argument(help: "The queue file.") var queue: String
+        @Argument(help: "The queue file, or a postgresql:// URL.") var queue: String
         @Argument(help: "The JSON file to write.") var output: String
         @Flag(help: "Write the re-estimated u as well (candidate-pair u).") var includeU = false
         @Flag(help: "Write the re-estimated λ as probability_two_random_records_match.") var includeLambda = false
 
         func run() throws {
             try reportingErrors { () throws(ClericalError) in
-                try Reviewers.require(.export, queue: queue, account: try Identity.current())
-                report(try Exports.model(queue: queue, to: output, includeU: includeU, includeLambda: includeLambda),
+                report(try export(.model(includeU: includeU, includeLambda: includeLambda), from: queue, to: output),
                        what: "comparisons")
             }
         }
@@ -75,16 +72,25 @@ struct ExportCommand: ParsableCommand {
             abstract: "Every decision row: pair, reviewer, kind, verdict, note, time, and the score shown.",
             discussion: "The format follows the file name: .csv or .jsonl. Undo rows have no verdict.")
 
-        @Argument(help: "The queue file.") var queue: String
+        @Argument(help: "The queue file, or a postgresql:// URL.") var queue: String
         @Argument(help: "The .csv or .jsonl file to write.") var output: String
 
         func run() throws {
             try reportingErrors { () throws(ClericalError) in
-                try Reviewers.require(.export, queue: queue, account: try Identity.current())
-                report(try Exports.decisions(queue: queue, to: output), what: "decisions")
+                let format = try Exports.DecisionFormat(path: output)
+                report(try export(.decisions(format), from: queue, to: output), what: "decisions")
             }
         }
     }
+}
+
+/// Reads `what` from the queue (a file or a server's schema) in one snapshot, for an account
+/// that may export, and writes it to `output` atomically.
+private func export(_ what: QueueExport, from queue: String, to output: String) throws(ClericalError) -> ExportSummary {
+    let handle = try openQueueWatch(queue)
+    defer { handle.close() }
+    try handle.require(.export)
+    return try Exports.write(try handle.export(what), to: output)
 }
 
 private func report(_ summary: ExportSummary, what: String) {
