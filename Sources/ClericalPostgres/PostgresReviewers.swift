@@ -30,7 +30,7 @@ extension PostgresQueue {
                 INSERT INTO reviewer (name, role, added_at) VALUES ($1, $2, $3)
                 ON CONFLICT (name) DO UPDATE SET role = excluded.role
                 """, row)
-            try grantWorking(to: name)
+            try grantWorking(to: name, as: role)
         }
     }
 
@@ -38,10 +38,10 @@ extension PostgresQueue {
     /// a copy brought the reviewer table over); returns the names with no such role.
     package func grantRegisteredReviewers() throws(ClericalError) -> [String] {
         var withoutRole: [String] = []
-        for row in try link.rows("SELECT name, EXISTS (SELECT 1 FROM pg_roles WHERE rolname = name) FROM reviewer ORDER BY name") {
+        for row in try link.rows("SELECT name, EXISTS (SELECT 1 FROM pg_roles WHERE rolname = name), role FROM reviewer ORDER BY name") {
             let name = try Self.text(row, 0)
             if try Self.decode(row, 1, as: Bool.self), Reviewers.isValidName(name) {
-                try grantWorking(to: name)
+                try grantWorking(to: name, as: ReviewerRole(rawValue: try Self.text(row, 2)) ?? .reviewer)
             } else {
                 withoutRole.append(name)
             }
@@ -50,8 +50,9 @@ extension PostgresQueue {
     }
 
     /// What a reviewer's role may do on the queue's tables: read them, take and end claims,
-    /// move pairs between states (the triggers keep the counters), append to the two logs.
-    private func grantWorking(to name: String) throws(ClericalError) {
+    /// move pairs between states (the triggers keep the counters), append to the two logs; a
+    /// quality lead also samples pairs for second review.
+    private func grantWorking(to name: String, as reviewerRole: ReviewerRole) throws(ClericalError) {
         let schema = address.schema, role = "\"\(name)\""
         for statement in [
             "GRANT USAGE ON SCHEMA \(schema) TO \(role)",
@@ -62,6 +63,7 @@ extension PostgresQueue {
             "GRANT UPDATE ON pair, pattern, pair_state_count, band_count, second_review, audit, audit_pair TO \(role)",
             "GRANT INSERT, UPDATE ON pattern_verdicts TO \(role)",
             "REVOKE UPDATE, DELETE, TRUNCATE ON decision, reveal FROM \(role)",
+            (reviewerRole == .qualityLead ? "GRANT INSERT ON second_review TO " : "REVOKE INSERT ON second_review FROM ") + role,
         ] {
             try link.run(statement)
         }
@@ -111,6 +113,14 @@ extension PostgresQueue {
         let account = try account()
         try link.transaction { () throws(ClericalError) in
             try withStore { link throws in try Reviewers.setMasking(link, on: on, by: account) }
+        }
+    }
+
+    /// `clerical qa sample` on the server: the file's sampling, in one transaction, by a quality lead.
+    package func sample(_ request: SampleRequest) throws(ClericalError) -> SampleSummary {
+        try link.transaction { () throws(ClericalError) in
+            try require(.sample)
+            return try withStore { link throws in try QualityReview.sample(link, request) }
         }
     }
 

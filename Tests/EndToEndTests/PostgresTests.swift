@@ -193,6 +193,57 @@ final class PostgresTests: XCTestCase {
         XCTAssertTrue(refused.stderr.contains(".csv or .jsonl"), refused.stderr)
     }
 
+    func testAQualityLeadSamplesForSecondReviewOnTheServerAsOnTheFile() throws {
+        let file = folder.appendingPathComponent("sample.db").path
+        XCTAssertEqual(try Binary.importFixture(into: file).status, 0)
+        let load = try Binary.run([file, "--reviewer", "ana", "--report", folder.appendingPathComponent("ana.json").path,
+                                   "--max", "60"], tool: "clerical-load")
+        XCTAssertEqual(load.status, 0, load.stderr)
+        let queue = newQueueURL(), schema = schemas.last!
+        let password = "pw-\(UUID().uuidString.prefix(8))"
+        let lead = "\(schema)_lead", reviewer = "\(schema)_rex"
+        for role in [lead, reviewer] {
+            XCTAssertEqual(try psql("CREATE ROLE \(role) LOGIN PASSWORD '\(password)'").status, 0)
+            roles.append(role)
+        }
+        let me = try XCTUnwrap(URLComponents(string: server)?.user)
+        for (name, role) in [(NSUserName(), "supervisor"), (me, "supervisor"), (lead, "quality-lead"), (reviewer, "reviewer"), ("ana", "reviewer")] {
+            let added = try Binary.run(["reviewers", "add", file, name, "--role", role])
+            XCTAssertEqual(added.status, 0, added.stderr)
+        }
+        XCTAssertEqual(try Binary.run(["copy", file, queue]).status, 0)
+        let host = URLComponents(string: server)!
+        func asRole(_ role: String) -> String {
+            "postgresql://\(role):\(password)@\(host.host!):\(host.port ?? 5432)\(host.path)?sslmode=disable&schema=\(schema)"
+        }
+
+        let refused = try Binary.run(["qa", "sample", asRole(reviewer), "--count", "8"])
+        XCTAssertEqual(refused.status, 77, "a reviewer may not sample: \(refused.stderr)")
+        XCTAssertTrue(refused.stderr.contains("only a quality lead may sample"), refused.stderr)
+        XCTAssertEqual(try serverCount("SELECT count(*) FROM \(schema).second_review"), 0, "the refusal wrote nothing")
+
+        // The file's own account is a supervisor, so the file is sampled with its lead opened up.
+        XCTAssertEqual(try Binary.run(["reviewers", "add", file, NSUserName(), "--role", "quality-lead"]).status, 0)
+        let onFile = try Binary.run(["qa", "sample", file, "--count", "8", "--seed", "7"])
+        let onServer = try Binary.run(["qa", "sample", asRole(lead), "--count", "8", "--seed", "7"])
+        XCTAssertEqual(onFile.status, 0, onFile.stderr)
+        XCTAssertEqual(onServer.status, 0, onServer.stderr)
+        XCTAssertEqual(onServer.stdout, onFile.stdout, "the same summary, stratum by stratum")
+        let picked = "SELECT pair_id || ' ' || first_reviewer || ' ' || stratum || ' ' || state FROM second_review ORDER BY pair_id"
+        let serverRows = try psql("SET search_path TO \(schema); " + picked).stdout.split(separator: "\n").map(String.init)
+        XCTAssertEqual(serverRows.count, 8)
+        XCTAssertEqual(serverRows, try sqlite(file, picked), "the server samples the pairs the file samples with the same seed")
+
+        // The sampled pairs come first to the next reviewer, blind, and are done once reviewed.
+        let second = try Binary.run([asRole(reviewer), "--reviewer", reviewer, "--report", folder.appendingPathComponent("rex.json").path,
+                                     "--max", "8"], tool: "clerical-load")
+        XCTAssertEqual(second.status, 0, second.stderr)
+        XCTAssertEqual(try serverCount("SELECT count(*) FROM \(schema).decision WHERE kind = 'second-review'"), 8)
+        XCTAssertEqual(try serverCount("SELECT count(*) FROM \(schema).second_review WHERE state = 'done'"), 8)
+        let verify = try Binary.run(["verify", queue])
+        XCTAssertEqual(verify.status, 0, verify.stdout + verify.stderr)
+    }
+
     // MARK: - Import
 
     func scratchFiles() throws -> [String] {

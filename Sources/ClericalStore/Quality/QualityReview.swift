@@ -72,43 +72,44 @@ public enum QualityReview {
     /// Picks decided pairs for a blind second review by a different reviewer, in proportion
     /// to each stratum's size (largest remainders make the count exact), at random within it.
     public static func sample(queue path: String, _ request: SampleRequest) throws(ClericalError) -> SampleSummary {
-        try QueueFile.using(path, writing: true) { db in
-            // The standing first verdicts not sampled before.
-            let candidates = try Row.fetchAll(db, sql: """
-                SELECT d.pair_id, d.reviewer, d.shown_match_probability FROM decision d
-                WHERE d.id IN (SELECT max(id) FROM decision WHERE kind = 'review' GROUP BY pair_id)
-                  AND d.verdict IS NOT NULL
-                  AND NOT EXISTS (SELECT 1 FROM second_review s WHERE s.pair_id = d.pair_id)
-                ORDER BY d.pair_id
-                """).map { row -> (pairID: Int64, reviewer: String, stratum: String) in
-                let probability: Double? = row["shown_match_probability"]
-                let stratum = request.stratify == .reviewer ? row["reviewer"] as String : bandName(probability)
-                return (row["pair_id"], row["reviewer"], stratum)
-            }
-            var summary = SampleSummary(eligible: candidates.count)
-            let wanted: Int
-            switch request.size {
-            case .fraction(let f): wanted = Int((Double(candidates.count) * f).rounded())
-            case .count(let n): wanted = min(n, candidates.count)
-            }
-            guard wanted > 0 else { return summary }
-            let strata = Dictionary(grouping: candidates, by: \.stratum)
-            let allocation = StratifiedAllocation.proportional(
-                sizes: strata.mapValues(\.count), total: wanted)
-            var random = SeededGenerator(seed: request.seed)
-            let insert = try db.makeStatement(sql: """
-                INSERT INTO second_review (pair_id, first_reviewer, stratum, sampled_at, state) VALUES (?, ?, ?, ?, 'pending')
-                """)
-            let now = Timestamp.now()
-            for stratum in strata.keys.sorted() {
-                let members = strata[stratum]!.shuffled(using: &random).prefix(allocation[stratum] ?? 0)
-                for member in members {
-                    try insert.execute(arguments: [member.pairID, member.reviewer, stratum, now])
-                }
-                summary.byStratum[stratum] = members.count
-            }
-            return summary
+        try QueueFile.using(path, writing: true) { db in try sample(db, request) }
+    }
+
+    /// The sample on either backend, inside the caller's transaction.
+    package static func sample(_ db: some QueueWriting, _ request: SampleRequest) throws -> SampleSummary {
+        // The standing first verdicts not sampled before.
+        let candidates = try db.queueRows("""
+            SELECT d.pair_id, d.reviewer, d.shown_match_probability FROM decision d
+            WHERE d.id IN (SELECT max(id) FROM decision WHERE kind = 'review' GROUP BY pair_id)
+              AND d.verdict IS NOT NULL
+              AND NOT EXISTS (SELECT 1 FROM second_review s WHERE s.pair_id = d.pair_id)
+            ORDER BY d.pair_id
+            """).map { row -> (pairID: Int64, reviewer: String, stratum: String) in
+            let stratum = request.stratify == .reviewer ? row.text("reviewer") : bandName(row.optionalDouble("shown_match_probability"))
+            return (row.int64("pair_id"), row.text("reviewer"), stratum)
         }
+        var summary = SampleSummary(eligible: candidates.count)
+        let wanted: Int
+        switch request.size {
+        case .fraction(let f): wanted = Int((Double(candidates.count) * f).rounded())
+        case .count(let n): wanted = min(n, candidates.count)
+        }
+        guard wanted > 0 else { return summary }
+        let strata = Dictionary(grouping: candidates, by: \.stratum)
+        let allocation = StratifiedAllocation.proportional(
+            sizes: strata.mapValues(\.count), total: wanted)
+        var random = SeededGenerator(seed: request.seed)
+        let now = Timestamp.now()
+        for stratum in strata.keys.sorted() {
+            let members = strata[stratum]!.shuffled(using: &random).prefix(allocation[stratum] ?? 0)
+            for member in members {
+                try db.queueExecute("""
+                    INSERT INTO second_review (pair_id, first_reviewer, stratum, sampled_at, state) VALUES (?, ?, ?, ?, 'pending')
+                    """, [.integer(member.pairID), .text(member.reviewer), .text(stratum), .text(now)])
+            }
+            summary.byStratum[stratum] = members.count
+        }
+        return summary
     }
 
     static func bandName(_ probability: Double?) -> String {

@@ -1,5 +1,6 @@
 import ArgumentParser
 import ClericalCore
+import ClericalPostgres
 import ClericalStore
 import Foundation
 
@@ -88,7 +89,7 @@ struct QACommand: ParsableCommand {
                 (clerical review --adjudicate).
                 """)
 
-        @Argument(help: "The queue file.") var queue: String
+        @Argument(help: "The queue file, or a postgresql:// URL.") var queue: String
         @Option(help: "Sample this share of the decided pairs.") var fraction: Double?
         @Option(help: "Sample this many decided pairs.") var count: Int?
         @Option(help: "Stratify by band (match probability shown, in tenths) or reviewer (the first reviewer).")
@@ -103,11 +104,18 @@ struct QACommand: ParsableCommand {
 
         func run() throws {
             try reportingErrors { () throws(ClericalError) in
-                try Reviewers.require(.sample, queue: queue, account: try Identity.current())
                 var request = SampleRequest(size: fraction.map { .fraction($0) } ?? .count(count!))
                 request.stratify = stratify
                 request.seed = seed
-                let summary = try QualityReview.sample(queue: queue, request)
+                let summary: SampleSummary
+                if PostgresAddress.isURL(queue) {
+                    let server = try PostgresQueue.open(try PostgresAddress(url: queue))
+                    defer { server.close() }
+                    summary = try server.sample(request)
+                } else {
+                    try Reviewers.require(.sample, queue: queue, account: try Identity.current())
+                    summary = try QualityReview.sample(queue: queue, request)
+                }
                 print("Sampled \(summary.picked) of \(summary.eligible) decided pairs for blind second review, by \(stratify.rawValue):")
                 for (stratum, n) in summary.byStratum.sorted(by: { $0.key < $1.key }) {
                     print("  \(stratum.padding(toLength: 24, withPad: " ", startingAt: 0)) \(n)")
