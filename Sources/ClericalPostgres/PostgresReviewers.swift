@@ -49,9 +49,12 @@ extension PostgresQueue {
         return withoutRole
     }
 
+    /// The tables a quality lead writes besides a reviewer's: the second-review sample and audits.
+    private static let qualityLeadTables = "second_review, audit, audit_stratum, audit_frame, audit_pair"
+
     /// What a reviewer's role may do on the queue's tables: read them, take and end claims,
     /// move pairs between states (the triggers keep the counters), append to the two logs; a
-    /// quality lead also samples pairs for second review.
+    /// quality lead also samples pairs for second review and draws audits.
     private func grantWorking(to name: String, as reviewerRole: ReviewerRole) throws(ClericalError) {
         let schema = address.schema, role = "\"\(name)\""
         for statement in [
@@ -63,7 +66,7 @@ extension PostgresQueue {
             "GRANT UPDATE ON pair, pattern, pair_state_count, band_count, second_review, audit, audit_pair TO \(role)",
             "GRANT INSERT, UPDATE ON pattern_verdicts TO \(role)",
             "REVOKE UPDATE, DELETE, TRUNCATE ON decision, reveal FROM \(role)",
-            (reviewerRole == .qualityLead ? "GRANT INSERT ON second_review TO " : "REVOKE INSERT ON second_review FROM ") + role,
+            (reviewerRole == .qualityLead ? "GRANT INSERT ON \(Self.qualityLeadTables) TO " : "REVOKE INSERT ON \(Self.qualityLeadTables) FROM ") + role,
         ] {
             try link.run(statement)
         }
@@ -121,6 +124,15 @@ extension PostgresQueue {
         try link.transaction { () throws(ClericalError) in
             try require(.sample)
             return try withStore { link throws in try QualityReview.sample(link, request) }
+        }
+    }
+
+    /// `clerical qa audit` on the server: the file's draw, in one transaction, by a quality lead.
+    package func drawAudit(_ request: AuditRequest) throws(ClericalError) -> AuditSummary {
+        let account = try account()
+        return try link.transaction { () throws(ClericalError) in
+            try require(.audit)
+            return try withStore { link throws in try QualityAudit.draw(link, request, by: account) }
         }
     }
 

@@ -193,7 +193,7 @@ final class PostgresTests: XCTestCase {
         XCTAssertTrue(refused.stderr.contains(".csv or .jsonl"), refused.stderr)
     }
 
-    func testAQualityLeadSamplesForSecondReviewOnTheServerAsOnTheFile() throws {
+    func testAQualityLeadSamplesAndAuditsOnTheServerAsOnTheFile() throws {
         let file = folder.appendingPathComponent("sample.db").path
         XCTAssertEqual(try Binary.importFixture(into: file).status, 0)
         let load = try Binary.run([file, "--reviewer", "ana", "--report", folder.appendingPathComponent("ana.json").path,
@@ -234,12 +234,38 @@ final class PostgresTests: XCTestCase {
         XCTAssertEqual(serverRows.count, 8)
         XCTAssertEqual(serverRows, try sqlite(file, picked), "the server samples the pairs the file samples with the same seed")
 
-        // The sampled pairs come first to the next reviewer, blind, and are done once reviewed.
+        // An audit drawn with the same seed is the same draw: strata, frame, pairs, probabilities.
+        XCTAssertEqual(try Binary.run(["qa", "audit", asRole(reviewer), "--count", "20"]).status, 77, "a reviewer may not draw an audit")
+        let auditOnFile = try Binary.run(["qa", "audit", file, "--count", "20", "--seed", "3", "--share", "0.5"])
+        let auditOnServer = try Binary.run(["qa", "audit", asRole(lead), "--count", "20", "--seed", "3", "--share", "0.5"])
+        XCTAssertEqual(auditOnFile.status, 0, auditOnFile.stderr)
+        XCTAssertEqual(auditOnServer.status, 0, auditOnServer.stderr)
+        XCTAssertEqual(auditOnServer.stdout, auditOnFile.stdout)
+        for table in [
+            // Probabilities to 12 places: the two backends print a double's digits differently.
+            """
+            SELECT pair_id || ' ' || stratum || ' ' || CAST(round(inclusion_probability * 1e12) AS bigint) || ' '
+                   || CAST(round(drawn_probability * 1e12) AS bigint) FROM audit_pair ORDER BY pair_id
+            """,
+            "SELECT stratum || ' ' || frame_size || ' ' || sample_size FROM audit_stratum ORDER BY stratum",
+            "SELECT stratum || ' ' || pattern_id || ' ' || pairs FROM audit_frame ORDER BY stratum, pattern_id",
+            "SELECT design || ' ' || share || ' ' || seed FROM audit",
+        ] {
+            let rows = try psql("SET search_path TO \(schema); " + table).stdout.split(separator: "\n").map(String.init)
+            XCTAssertFalse(rows.isEmpty, table)
+            XCTAssertEqual(rows, try sqlite(file, table), table)
+        }
+        XCTAssertEqual(try psql("SELECT created_by FROM \(schema).audit").stdout.trimmingCharacters(in: .whitespacesAndNewlines), lead,
+                       "the audit is the lead's, as the server knows the session")
+
+        // The sampled pairs come first to the next reviewer, blind, and are done once reviewed;
+        // then the audit's pairs come in among the band's.
         let second = try Binary.run([asRole(reviewer), "--reviewer", reviewer, "--report", folder.appendingPathComponent("rex.json").path,
-                                     "--max", "8"], tool: "clerical-load")
+                                     "--max", "30"], tool: "clerical-load")
         XCTAssertEqual(second.status, 0, second.stderr)
         XCTAssertEqual(try serverCount("SELECT count(*) FROM \(schema).decision WHERE kind = 'second-review'"), 8)
         XCTAssertEqual(try serverCount("SELECT count(*) FROM \(schema).second_review WHERE state = 'done'"), 8)
+        XCTAssertGreaterThan(try serverCount("SELECT count(*) FROM \(schema).audit_pair WHERE offered = 1"), 0, "audit pairs were offered")
         let verify = try Binary.run(["verify", queue])
         XCTAssertEqual(verify.status, 0, verify.stdout + verify.stderr)
     }

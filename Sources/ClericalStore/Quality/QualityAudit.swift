@@ -39,19 +39,21 @@ public enum QualityAudit {
         try QueueFile.using(path, writing: true) { db in try draw(db, request, by: account) }
     }
 
-    static func draw(_ db: Database, _ request: AuditRequest, by account: String) throws -> AuditSummary {
+    /// The draw on either backend, inside the caller's transaction.
+    package static func draw(_ db: some QueueWriting, _ request: AuditRequest, by account: String) throws -> AuditSummary {
         // The frame: pending pairs of patterns outside the band, not in an audit already.
         var frame: [String: [(pairID: Int64, probability: Double)]] = [:]
         var framePatterns: [String: [Int64: Int]] = [:]
         var eligible = 0
-        try RawStatement(db, sql: """
+        for row in try db.queueRows("""
             SELECT p.id, t.match_probability, p.pattern_id FROM pair p JOIN pattern t ON t.id = p.pattern_id
             WHERE p.state = 'pending' AND t.in_band = 0 AND NOT EXISTS (SELECT 1 FROM audit_pair a WHERE a.pair_id = p.id)
             ORDER BY p.id
-            """).each { row in
-            let stratum = AuditBands.stratum(row.double(1), request.stratify)
-            frame[stratum, default: []].append((row.int64(0), row.double(1)))
-            framePatterns[stratum, default: [:]][row.int64(2), default: 0] += 1
+            """) {
+            let probability = row.double("match_probability")
+            let stratum = AuditBands.stratum(probability, request.stratify)
+            frame[stratum, default: []].append((row.int64("id"), probability))
+            framePatterns[stratum, default: [:]][row.int64("pattern_id"), default: 0] += 1
             eligible += 1
         }
         let wanted: Int
@@ -69,30 +71,31 @@ public enum QualityAudit {
         // At least two per stratum, so each has an error rate with a variance, and the small
         // strata near the review band (where a model's confident mistakes sit) are sampled.
         let allocation = StratifiedAllocation.proportional(sizes: frame.mapValues(\.count), total: wanted, minimum: 2)
-        try db.execute(sql: "INSERT INTO audit (created_at, created_by, design, share, seed) VALUES (?, ?, ?, ?, ?)",
-                       arguments: [Timestamp.now(), account, request.stratify == .band ? "band" : "simple", request.share,
-                                   Int64(bitPattern: request.seed)])
-        let auditID = db.lastInsertedRowID
+        guard let auditID = try db.queueRow("""
+            INSERT INTO audit (created_at, created_by, design, share, seed) VALUES (?, ?, ?, ?, ?) RETURNING id
+            """, [.text(Timestamp.now()), .text(account), .text(request.stratify == .band ? "band" : "simple"), .real(request.share),
+                  .integer(Int64(bitPattern: request.seed))])?.optionalInt64("id") else {
+            throw ClericalError(.ioError, "the audit's row was not written")
+        }
         var random = SeededGenerator(seed: request.seed)
-        let stratum = try db.makeStatement(sql: "INSERT INTO audit_stratum (audit_id, stratum, frame_size, sample_size) VALUES (?, ?, ?, ?)")
-        let pair = try db.makeStatement(sql: """
-            INSERT INTO audit_pair (pair_id, audit_id, stratum, inclusion_probability, drawn_probability) VALUES (?, ?, ?, ?, ?)
-            """)
-        let framePattern = try db.makeStatement(sql: "INSERT INTO audit_frame (audit_id, stratum, pattern_id, pairs) VALUES (?, ?, ?, ?)")
         var summary = AuditSummary(auditID: auditID, eligible: eligible, drawn: 0, strata: [:])
         for name in frame.keys.sorted() {
-            for (patternID, pairs) in framePatterns[name] ?? [:] {
-                try framePattern.execute(arguments: [auditID, name, patternID, pairs])
+            for (patternID, pairs) in (framePatterns[name] ?? [:]).sorted(by: { $0.key < $1.key }) {
+                try db.queueExecute("INSERT INTO audit_frame (audit_id, stratum, pattern_id, pairs) VALUES (?, ?, ?, ?)",
+                                    [.integer(auditID), .text(name), .integer(patternID), .integer(Int64(pairs))])
             }
             let members = frame[name]!
             let n = allocation[name] ?? 0
-            try stratum.execute(arguments: [auditID, name, members.count, n])
+            try db.queueExecute("INSERT INTO audit_stratum (audit_id, stratum, frame_size, sample_size) VALUES (?, ?, ?, ?)",
+                                [.integer(auditID), .text(name), .integer(Int64(members.count)), .integer(Int64(n))])
             summary.strata[name] = (members.count, n)
             guard n > 0 else { continue }
             // Drawn in random order; offered in pair order, which is as random (the draw decides).
             let inclusion = Double(n) / Double(members.count)
             for member in members.shuffled(using: &random).prefix(n) {
-                try pair.execute(arguments: [member.pairID, auditID, name, inclusion, member.probability])
+                try db.queueExecute("""
+                    INSERT INTO audit_pair (pair_id, audit_id, stratum, inclusion_probability, drawn_probability) VALUES (?, ?, ?, ?, ?)
+                    """, [.integer(member.pairID), .integer(auditID), .text(name), .real(inclusion), .real(member.probability)])
             }
             summary.drawn += n
         }

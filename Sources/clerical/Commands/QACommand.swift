@@ -48,7 +48,7 @@ struct QACommand: ParsableCommand {
                 is an ordinary review decision.
                 """)
 
-        @Argument(help: "The queue file.") var queue: String
+        @Argument(help: "The queue file, or a postgresql:// URL.") var queue: String
         @Option(help: "Draw this many pairs.") var count: Int?
         @Option(help: "Draw this share of the eligible pairs, in (0, 1].") var fraction: Double?
         @Option(help: "none (simple random) or band (decision side × probability band).") var stratify: AuditStratification = .band
@@ -64,13 +64,20 @@ struct QACommand: ParsableCommand {
 
         func run() throws {
             try reportingErrors { () throws(ClericalError) in
-                let account = try Identity.current()
-                try Reviewers.require(.audit, queue: queue, account: account)
                 var request = AuditRequest(size: fraction.map { .fraction($0) } ?? .count(count!))
                 request.stratify = stratify
                 request.share = share
                 request.seed = seed
-                let summary = try QualityAudit.draw(queue: queue, request, by: account)
+                let summary: AuditSummary
+                if PostgresAddress.isURL(queue) {
+                    let server = try PostgresQueue.open(try PostgresAddress(url: queue))
+                    defer { server.close() }
+                    summary = try server.drawAudit(request)
+                } else {
+                    let account = try Identity.current()
+                    try Reviewers.require(.audit, queue: queue, account: account)
+                    summary = try QualityAudit.draw(queue: queue, request, by: account)
+                }
                 print("Audit \(summary.auditID): drew \(summary.drawn) of the \(summary.eligible) pairs the model decided on its own, offered as \(share) of what reviewers meet:")
                 for (stratum, sizes) in summary.strata.sorted(by: { $0.key < $1.key }) {
                     print("  \(stratum.padding(toLength: 24, withPad: " ", startingAt: 0)) \(sizes.sample) of \(sizes.frame)")
