@@ -94,6 +94,16 @@ final class PostgresTests: XCTestCase {
         return copy
     }
 
+    /// A queue file of the fixture in which ana has given `count` first verdicts.
+    func fileWithFirstVerdicts(_ name: String, count: Int) throws -> String {
+        let file = folder.appendingPathComponent(name).path
+        XCTAssertEqual(try Binary.importFixture(into: file).status, 0)
+        let load = try Binary.run([file, "--reviewer", "ana", "--report", folder.appendingPathComponent("ana.json").path,
+                                   "--max", String(count)], tool: "clerical-load")
+        XCTAssertEqual(load.status, 0, load.stderr)
+        return file
+    }
+
     func decisions(in queue: String) throws -> Int {
         let db = try DatabaseQueue(path: queue)
         defer { try? db.close() }
@@ -194,11 +204,7 @@ final class PostgresTests: XCTestCase {
     }
 
     func testAQualityLeadSamplesAndAuditsOnTheServerAsOnTheFile() throws {
-        let file = folder.appendingPathComponent("sample.db").path
-        XCTAssertEqual(try Binary.importFixture(into: file).status, 0)
-        let load = try Binary.run([file, "--reviewer", "ana", "--report", folder.appendingPathComponent("ana.json").path,
-                                   "--max", "60"], tool: "clerical-load")
-        XCTAssertEqual(load.status, 0, load.stderr)
+        let file = try fileWithFirstVerdicts("sample.db", count: 60)
         let queue = newQueueURL(), schema = schemas.last!
         let password = "pw-\(UUID().uuidString.prefix(8))"
         let lead = "\(schema)_lead", reviewer = "\(schema)_rex"
@@ -435,11 +441,7 @@ final class PostgresTests: XCTestCase {
     func testSecondReviewsAndTheAuditComeInSQLitesOrderOnTheServer() throws {
         // One queue worked on SQLite (first verdicts, a second-review sample, an audit), then
         // the same queue emptied by one reviewer on each backend: the same kinds, in the same order.
-        let file = folder.appendingPathComponent("order.db").path
-        XCTAssertEqual(try Binary.importFixture(into: file).status, 0)
-        let first = try Binary.run([file, "--reviewer", "ana", "--report", folder.appendingPathComponent("ana.json").path,
-                                    "--max", "10"], tool: "clerical-load")
-        XCTAssertEqual(first.status, 0, first.stderr)
+        let file = try fileWithFirstVerdicts("order.db", count: 10)
         XCTAssertEqual(try Binary.run(["qa", "sample", file, "--count", "5"]).status, 0)
         let audit = try Binary.run(["qa", "audit", file, "--count", "20"])
         XCTAssertEqual(audit.status, 0, audit.stderr)
