@@ -42,6 +42,11 @@ func reportingErrors(_ body: () throws(ClericalError) -> Void) throws {
     }
 }
 
+/// The queue on a PostgreSQL server when `queue` is a URL; nil for a file.
+func onServer(_ queue: String) throws(ClericalError) -> PostgresQueue? {
+    PostgresAddress.isURL(queue) ? try PostgresQueue.open(try PostgresAddress(url: queue)) : nil
+}
+
 /// A queue to watch whole: a file, or a schema on a PostgreSQL server.
 func openQueueWatch(_ queue: String) throws(ClericalError) -> any QueueWatch {
     if PostgresAddress.isURL(queue) { return try PostgresQueueHandle(try PostgresAddress(url: queue)) }

@@ -53,7 +53,9 @@ public enum Exports {
 
     /// Reads `what` from the queue file at `path` in one snapshot, then writes it to `output`.
     public static func write(_ what: QueueExport, queue path: String, to output: String) throws(ClericalError) -> ExportSummary {
-        try write(try QueueFile.using(path) { db in try text(what, from: db, queue: path) }, to: output)
+        let queue = try QueueHandle(path: path)
+        defer { queue.close() }
+        return try write(try queue.export(what), to: output)
     }
 
     // MARK: - Labels
@@ -70,7 +72,7 @@ public enum Exports {
             ? ["\(dataset)_l", "\(uniqueID)_l", "\(dataset)_r", "\(uniqueID)_r", "clerical_match_score"]
             : ["\(uniqueID)_l", "\(uniqueID)_r", "clerical_match_score"])
         let labelled = try FinalVerdictQuery.all(db)
-        let sides = try pairSides(db, of: Set(labelled.map(\.pairID)))
+        let sides = labelled.isEmpty ? [:] : try decidedPairSides(db)
         var rows = 0
         for label in labelled {
             let score: String
@@ -89,16 +91,15 @@ public enum Exports {
         return ExportText(text: text, rows: rows, note: nil)
     }
 
-    /// The two records' source datasets and ids of the pairs in `wanted`, by pair id.
-    private static func pairSides(_ db: some QueueReading, of wanted: Set<Int64>)
+    /// The two records' source datasets and ids of every pair with a decision, by pair id.
+    private static func decidedPairSides(_ db: some QueueReading)
         throws -> [Int64: (leftDataset: String, leftID: String, rightDataset: String, rightID: String)] {
-        guard !wanted.isEmpty else { return [:] }
         var sides: [Int64: (leftDataset: String, leftID: String, rightDataset: String, rightID: String)] = [:]
         for row in try db.queueRows("""
             SELECT p.id, l.source_dataset AS l_dataset, l.unique_id AS l_id, r.source_dataset AS r_dataset, r.unique_id AS r_id
             FROM pair p JOIN record l ON l.id = p.left_record_id JOIN record r ON r.id = p.right_record_id
             WHERE p.id IN (SELECT pair_id FROM decision)
-            """) where wanted.contains(row.int64("id")) {
+            """) {
             sides[row.int64("id")] = (row.text("l_dataset"), row.text("l_id"), row.text("r_dataset"), row.text("r_id"))
         }
         return sides

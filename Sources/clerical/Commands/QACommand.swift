@@ -69,8 +69,7 @@ struct QACommand: ParsableCommand {
                 request.share = share
                 request.seed = seed
                 let summary: AuditSummary
-                if PostgresAddress.isURL(queue) {
-                    let server = try PostgresQueue.open(try PostgresAddress(url: queue))
+                if let server = try onServer(queue) {
                     defer { server.close() }
                     summary = try server.drawAudit(request)
                 } else {
@@ -115,8 +114,7 @@ struct QACommand: ParsableCommand {
                 request.stratify = stratify
                 request.seed = seed
                 let summary: SampleSummary
-                if PostgresAddress.isURL(queue) {
-                    let server = try PostgresQueue.open(try PostgresAddress(url: queue))
+                if let server = try onServer(queue) {
                     defer { server.close() }
                     summary = try server.sample(request)
                 } else {

@@ -154,7 +154,3 @@ struct ReviewersCommand: ParsableCommand {
     }
 }
 
-/// The queue on a PostgreSQL server when `queue` is a URL; nil for a file.
-private func onServer(_ queue: String) throws(ClericalError) -> PostgresQueue? {
-    PostgresAddress.isURL(queue) ? try PostgresQueue.open(try PostgresAddress(url: queue)) : nil
-}
