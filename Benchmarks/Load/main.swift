@@ -96,7 +96,8 @@ enum Backend {
             return try queue.decideAndClaimNext(pair.id, verdict, note: nil, shown: pair.score).1
                 .map { Work(id: $0.id, kind: $0.kind.rawValue, score: $0.score) }
         case .server(let queue):
-            return try queue.decideAndClaimNext(PostgresReviewQueue.Claimed(id: pair.id, kind: pair.kind, score: pair.score), verdict, shown: pair.score).map { Work(id: $0.id, kind: $0.kind, score: $0.score) }
+            return try queue.decideAndClaimNext(PostgresReviewQueue.Claimed(id: pair.id, kind: pair.kind, score: pair.score), verdict, shown: pair.score).next
+                .map { Work(id: $0.id, kind: $0.kind, score: $0.score) }
         }
     }
 

@@ -25,7 +25,7 @@ import PostgresNIO
 ///
 ///     let queue = try PostgresReviewQueue(try PostgresQueue.open(address))
 ///     var pair = try queue.claimNext()
-///     while let current = pair { pair = try queue.decideAndClaimNext(current, .match, shown: current.score) }
+///     while let current = pair { pair = try queue.decideAndClaimNext(current, .match, shown: current.score).next }
 package final class PostgresReviewQueue {
     /// A claimed pair: what a reviewer needs to decide it.
     package struct Claimed: Sendable, Equatable {
@@ -49,8 +49,8 @@ package final class PostgresReviewQueue {
     /// A claim or a verdict takes milliseconds; one with no answer in this long is taken for a
     /// lost connection, and made again.
     static let answerSeconds = 5.0
-    let leaseSeconds: Double
-    private var link: PostgresLink { queue.link }
+    package let leaseSeconds: Double
+    package var link: PostgresLink { queue.link }
 
     package init(_ queue: PostgresQueue, leaseSeconds: Double = 120) throws(ClericalError) {
         self.queue = queue
@@ -83,22 +83,38 @@ package final class PostgresReviewQueue {
     /// pair claimed with it is this reviewer's own live claim, which the next claim returns; if
     /// not, the transaction runs again. Either way it returns only once the verdict is durable.
     package func decideAndClaimNext(_ pair: Claimed, _ verdict: Verdict, note: String? = nil, shown: PatternScore?,
-                                    excluding skipped: Set<Int64> = []) throws(ClericalError) -> Claimed? {
+                                    excluding skipped: Set<Int64> = []) throws(ClericalError) -> (saved: OwnVerdict, next: Claimed?) {
         let decidedAt = Timestamp.string(Date())
+        let saved = OwnVerdict(pairID: pair.id, verdict: verdict, note: note.flatMap { $0.isEmpty ? nil : $0 }, decidedAt: decidedAt)
         do {
-            return try decideAndClaim(pair, verdict, note: note, shown: shown, decidedAt: decidedAt, excluding: skipped)
+            return (saved, try decideAndClaim(pair, verdict, note: note, shown: shown, decidedAt: decidedAt, excluding: skipped))
         } catch where error.status == .unavailable {
             try reconnect()
-            if try one("SELECT 1 FROM decision WHERE pair_id = $1 AND reviewer = $2 AND decided_at = $3", pair.id, reviewer, decidedAt) != nil {
-                return try claimNext(excluding: skipped)
-            }
+            if try committed(pair: pair.id, at: decidedAt) { return (saved, try claimNext(excluding: skipped)) }
             return try decideAndClaimNext(pair, verdict, note: note, shown: shown, excluding: skipped)
+        }
+    }
+
+    /// Whether this reviewer's decision row on `pair` stamped `decidedAt` is on the server: after
+    /// a lost connection, whether the write in flight committed.
+    package func committed(pair: Int64, at decidedAt: String) throws(ClericalError) -> Bool {
+        try one("SELECT 1 FROM decision WHERE pair_id = $1 AND reviewer = $2 AND decided_at = $3", pair, reviewer, decidedAt) != nil
+    }
+
+    /// Runs `body` (a read, or a write that is safe to run again) and, if the connection is
+    /// lost on the way, runs it once more on a new one.
+    package func retrying<T>(_ body: () throws(ClericalError) -> T) throws(ClericalError) -> T {
+        do {
+            return try body()
+        } catch where error.status == .unavailable {
+            try reconnect()
+            return try body()
         }
     }
 
     /// A new connection after the old one was lost: tries with growing pauses (50 ms to 2 s)
     /// for about a minute, then gives up with the server unreachable (69).
-    private func reconnect() throws(ClericalError) {
+    package func reconnect() throws(ClericalError) {
         var pause = 0.05, waited = 0.0, attempt = 0
         queue.close()
         while true {
@@ -140,22 +156,40 @@ package final class PostgresReviewQueue {
     private func decideAndClaim(_ pair: Claimed, _ verdict: Verdict, note: String?, shown: PatternScore?,
                                 decidedAt: String, excluding skipped: Set<Int64>) throws(ClericalError) -> Claimed? {
         let kind: DecisionKind = pair.kind == "second-review" ? .secondReview : .review
-        let content = DecisionContent(pairID: pair.id, reviewer: reviewer, kind: kind, verdict: verdict,
+        var values = decisionValues(pair.id, kind, verdict, note: note, decidedAt: decidedAt, shown: shown)
+        values.append(Date().timeIntervalSince1970)
+        values.append(leaseSeconds)
+        values.append(Array(skipped))
+        return try claimed(try link.rows("SELECT * FROM decide_and_claim_next($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)", values))
+    }
+
+    /// Appends this reviewer's decision on `pair` to the chain (`append_decision`), last in the
+    /// caller's transaction: it takes the chain's lock, held until the commit. A nil verdict
+    /// withdraws (undo).
+    package func appendDecision(_ pair: Int64, _ kind: DecisionKind, _ verdict: Verdict?, note: String?, decidedAt: String,
+                                shown: PatternScore?) throws(ClericalError) {
+        try link.run("SELECT append_decision($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+                     decisionValues(pair, kind, verdict, note: note, decidedAt: decidedAt, shown: shown, withReviewer: true))
+    }
+
+    /// A decision's fields as the server functions take them, with the client's serialisation
+    /// of them for the hash (`HashChain.serialised`), so the hash is the one SQLite would write.
+    private func decisionValues(_ pair: Int64, _ kind: DecisionKind, _ verdict: Verdict?, note: String?, decidedAt: String,
+                                shown: PatternScore?, withReviewer: Bool = false) -> PostgresBindings {
+        let content = DecisionContent(pairID: pair, reviewer: reviewer, kind: kind, verdict: verdict,
                                       note: note.flatMap { $0.isEmpty ? nil : $0 }, decidedAt: decidedAt,
                                       shownMatchWeight: shown?.matchWeight, shownMatchProbability: shown?.matchProbability)
         var values = PostgresBindings()
-        values.append(pair.id)
+        values.append(pair)
+        if withReviewer { values.append(reviewer) }
         values.append(kind.rawValue)
-        values.append(verdict.rawValue)
+        values.append(verdict?.rawValue)
         values.append(content.note)
         values.append(content.decidedAt)
         values.append(content.shownMatchWeight)
         values.append(content.shownMatchProbability)
         values.append(HashChain.serialised(content.chainFields))
-        values.append(Date().timeIntervalSince1970)
-        values.append(leaseSeconds)
-        values.append(Array(skipped))
-        return try claimed(try link.rows("SELECT * FROM decide_and_claim_next($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)", values))
+        return values
     }
 
     private func claimed(_ rows: [PostgresRow]) throws(ClericalError) -> Claimed? {

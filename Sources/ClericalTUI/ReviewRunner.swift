@@ -23,15 +23,42 @@ public enum ReviewRunner {
         }
         let queue = try ReviewQueue(path: queuePath, reviewer: account, mode: adjudicate ? .adjudicate : .review)
         defer { queue.close() }
+        return try run(queue, name: URL(fileURLWithPath: queuePath).lastPathComponent, theme: theme, blind: blind,
+                       masked: masks, byRecord: byRecord)
+    }
+
+    /// `clerical review URL`: pair by pair on a queue on a server, opened by the caller as its
+    /// session role (`work`; the caller closes it). `watchConnection` is handed the call to make
+    /// each time the connection is lost and tried again (the attempt, from 1): the screen then
+    /// says it is reconnecting until the work in flight is done.
+    public static func run(server work: any ReviewWork, name: String, themeName: String?, blind: Bool, masked: Bool,
+                           watchConnection: (@escaping (Int) -> Void) -> Void)
+        throws(ClericalError) -> (status: Int32, summary: ReviewSummary) {
+        let theme = try Theme.load(themeName ?? Theme.startingName)
+        return try run(work, name: name, theme: theme, blind: blind, masked: masked, byRecord: false, watchConnection: watchConnection)
+    }
+
+    private static func run(_ queue: any ReviewWork, name: String, theme: Theme, blind: Bool, masked: Bool, byRecord: Bool,
+                            watchConnection: (@escaping (Int) -> Void) -> Void = { _ in })
+        throws(ClericalError) -> (status: Int32, summary: ReviewSummary) {
         let terminal = try CursesTerminal(theme: theme)
         defer { terminal.end() }
         let size = terminal.size
-        var state = ReviewState(queueName: URL(fileURLWithPath: queuePath).lastPathComponent, reviewer: queue.reviewer,
+        var state = ReviewState(queueName: name, reviewer: queue.reviewer,
                                 width: size.width, height: size.height, blind: blind, themeName: theme.name)
-        state.masked = masks
+        state.masked = masked
         state.byRecord = byRecord
         let session = ReviewSession(queue: queue)
-        let status = ScreenRunner.run(ScreenLoop(ReviewApp.self, state: state, session: session), on: terminal, theme: theme)
+        let loop = ScreenLoop(ReviewApp.self, state: state, session: session)
+        watchConnection { attempt in
+            // Called on this thread, inside the call that lost its connection.
+            MainActor.assumeIsolated {
+                var shown = loop.state
+                shown.message = StatusMessage(text: "Connection to the server lost: reconnecting (attempt \(attempt))…", role: .warning)
+                terminal.draw(ReviewApp.render(shown))
+            }
+        }
+        let status = ScreenRunner.run(loop, on: terminal, theme: theme)
         return (status, session.summary())
     }
 }

@@ -703,6 +703,95 @@ final class PostgresTests: XCTestCase {
         XCTAssertEqual(try Binary.run(["verify", queue]).status, 0)
     }
 
+    // MARK: - The review screen
+
+    func testAReviewerWorksTheServerQueueOnTheScreenAsOnAFile() throws {
+        let (queue, urls) = try serverQueueWithReviewers(1)
+        let schema = schemas.last!, role = "\(schema)_r1"
+        let screen = try TmuxSession("\(Binary.clerical.path) review '\(urls[0])'")
+        XCTAssertTrue(screen.waitFor("also pairs with"), "the context panel, read from the server")
+        XCTAssertTrue(screen.capture().contains("reviewer \(role.prefix(12))"), screen.capture())
+        screen.send("m")
+        XCTAssertTrue(screen.waitFor("Saved: match"))
+        let first = try serverCount("SELECT pair_id FROM \(schema).decision ORDER BY id LIMIT 1")
+        screen.send("n")
+        XCTAssertTrue(screen.waitFor("Saved: non-match"))
+        // Undo withdraws the latest verdict and brings its pair back into hand.
+        screen.send("z")
+        XCTAssertTrue(screen.waitFor("Undone: your verdict on pair #"))
+        let undone = try serverCount("SELECT pair_id FROM \(schema).decision ORDER BY id DESC LIMIT 1")
+        XCTAssertEqual(try serverCount("SELECT count(*) FROM \(schema).claim WHERE pair_id = \(undone) AND reviewer = '\(role)'"), 1)
+        // Back to the first verdict, changed: a correction appended, not an edit.
+        screen.send("h")
+        XCTAssertTrue(screen.waitFor("Your verdict: match"))
+        screen.send("u")
+        XCTAssertTrue(screen.waitFor("Changed: pair #\(first) is now unsure"))
+        screen.send("l")  // forward, back to the pair in hand
+        XCTAssertTrue(screen.waitFor("s skip"))
+        // The server drops the screen's connection: the next verdict reconnects and is saved.
+        XCTAssertGreaterThan(try serverCount("SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE usename = '\(role)'"), 0)
+        screen.send("n")
+        XCTAssertTrue(screen.waitFor("Saved: non-match"))
+        screen.send("q")
+        XCTAssertTrue(screen.waitFor("EXIT=0"))
+        XCTAssertTrue(screen.capture().contains("This session: "), screen.capture())
+
+        let rows = try psql("SELECT reviewer || ' ' || kind || ' ' || coalesce(verdict, '-') FROM \(schema).decision ORDER BY id").stdout
+        XCTAssertEqual(rows.split(separator: "\n").map(String.init), [
+            "\(role) review match", "\(role) review non-match", "\(role) review -", "\(role) review unsure", "\(role) review non-match",
+        ])
+        XCTAssertEqual(try serverCount("SELECT count(*) FROM \(schema).claim"), 0, "quitting hands the pair in hand back")
+        XCTAssertEqual(try serverCount("SELECT count FROM \(schema).pair_state_count WHERE state = 'decided'"), 2)
+        // The chain is the one a file would hold: verify passes on the server and on a copy back.
+        let onServer = try Binary.run(["verify", queue])
+        XCTAssertEqual(onServer.status, 0, onServer.stderr)
+        let back = folder.appendingPathComponent("back.db").path
+        XCTAssertEqual(try Binary.run(["copy", queue, back]).status, 0)
+        let me = try XCTUnwrap(URLComponents(string: server)?.user)  // the supervisor the copy keeps
+        let onFile = try Binary.run(["verify", back], environment: ["CLERICAL_ACCOUNT": me])
+        XCTAssertEqual(onFile.status, 0, onFile.stderr)
+        XCTAssertEqual(head(onFile), head(onServer))
+    }
+
+    func testMaskedReviewOnTheServerLogsEveryRevealInItsChain() throws {
+        let (queue, urls) = try serverQueueWithReviewers(1)
+        let schema = schemas.last!, role = "\(schema)_r1"
+        let screen = try TmuxSession("\(Binary.clerical.path) review '\(urls[0])' --mask")
+        XCTAssertTrue(screen.waitFor("also pairs with"))
+        screen.send("R")
+        XCTAssertTrue(screen.waitFor("Revealed the whole pair (logged)"))
+        screen.send("m")
+        XCTAssertTrue(screen.waitFor("Saved: match"))
+        screen.send("q")
+        XCTAssertTrue(screen.waitFor("EXIT=0"))
+        XCTAssertEqual(try psql("SELECT reviewer || ' ' || coalesce(field, '*') FROM \(schema).reveal").stdout
+            .trimmingCharacters(in: .whitespacesAndNewlines), "\(role) *")
+        let verify = try Binary.run(["verify", queue])
+        XCTAssertEqual(verify.status, 0, verify.stderr)
+        XCTAssertTrue(verify.stdout.contains("1 decisions and 1 reveals chained") || verify.stdout.contains("1 decision and 1 reveal chained"),
+                      verify.stdout)
+    }
+
+    func testTheScreenOnTheServerRefusesWhatItCannotDoYetAndWhoMayNotReview() throws {
+        let (queue, urls) = try serverQueueWithReviewers(1)
+        for flag in ["--by-record", "--adjudicate"] {
+            let refused = try Binary.run(["review", urls[0], flag])
+            XCTAssertEqual(refused.status, 64, refused.stderr)
+            XCTAssertTrue(refused.stderr.contains("\(flag) works on a queue file"), refused.stderr)
+        }
+        // A database role that is not a registered reviewer logs in, and is refused before any screen.
+        let schema = schemas.last!, stranger = "\(schema)_x", password = "pw-\(UUID().uuidString.prefix(8))"
+        XCTAssertEqual(try psql("CREATE ROLE \(stranger) LOGIN PASSWORD '\(password)'; GRANT USAGE ON SCHEMA \(schema) TO \(stranger); GRANT SELECT ON ALL TABLES IN SCHEMA \(schema) TO \(stranger)").status, 0)
+        roles.append(stranger)
+        let host = URLComponents(string: server)!
+        let strangerURL = "postgresql://\(stranger):\(password)@\(host.host!):\(host.port ?? 5432)\(host.path)?sslmode=disable&schema=\(schema)"
+        let refused = try Binary.run(["review", strangerURL])
+        XCTAssertEqual(refused.status, 77, refused.stderr)
+        XCTAssertEqual(refused.stderr.split(separator: "\n").count, 1, refused.stderr)
+        XCTAssertEqual(try serverCount("SELECT count(*) FROM \(schema).claim"), 0)
+        _ = queue
+    }
+
     // MARK: - Verify
 
     func testAnEditMadeWithPsqlIsCaughtByVerify() throws {

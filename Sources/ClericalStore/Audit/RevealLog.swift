@@ -23,11 +23,14 @@ package struct RevealContent {
         HashChain.link(previous: previous, [String(pairID), reviewer, field, revealedAt])
     }
 
-    func append(_ db: Database) throws {
-        let previous = try String.fetchOne(db, sql: "SELECT hash FROM reveal ORDER BY id DESC LIMIT 1")
-        try db.execute(sql: """
+    /// Appends the row to the chain, in the caller's transaction (on a server, one that holds
+    /// the chain's lock).
+    package func append(_ db: some QueueWriting) throws {
+        let previous = try db.queueRow("SELECT hash FROM reveal ORDER BY id DESC LIMIT 1")?.optionalText("hash")
+        try db.queueExecute("""
             INSERT INTO reveal (pair_id, reviewer, field, revealed_at, previous_hash, hash) VALUES (?, ?, ?, ?, ?, ?)
-            """, arguments: [pairID, reviewer, field, revealedAt, previous, hash(previous: previous)])
+            """, [.integer(pairID), .text(reviewer), field.map(TableValue.text) ?? .null, .text(revealedAt),
+                  previous.map(TableValue.text) ?? .null, .text(hash(previous: previous))])
     }
 }
 

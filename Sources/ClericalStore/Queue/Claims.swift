@@ -69,7 +69,7 @@ package enum Claims {
     }
 
     /// The claim on `pair`, if there is one.
-    static func held(_ prepare: Prepare, pair: Int64) throws -> (kind: Kind, holder: String)? {
+    static func held<Statement: QueryStatement>(_ prepare: (String) throws -> Statement, pair: Int64) throws -> (kind: Kind, holder: String)? {
         let query = try prepare("SELECT kind, reviewer FROM claim WHERE pair_id = ?")
         query.bind(1, pair)
         return try query.first { row in (Kind(rawValue: row.text(0) ?? "") ?? .review, row.text(1) ?? "") }
@@ -117,8 +117,9 @@ package enum Claims {
     }
 
     /// Moves the lease of `holder`'s claim on `pair` to `until` (seconds since 1970).
-    static func renew(_ db: Database, pair: Int64, holder: String, until: Double) throws {
-        try db.execute(sql: "UPDATE claim SET lease_expires_at = ? WHERE pair_id = ? AND reviewer = ?", arguments: [until, pair, holder])
+    package static func renew(_ db: some QueueWriting, pair: Int64, holder: String, until: Double) throws {
+        try db.queueExecute("UPDATE claim SET lease_expires_at = ? WHERE pair_id = ? AND reviewer = ?",
+                            [.real(until), .integer(pair), .text(holder)])
     }
 
     /// Hands whatever claim there is on `pair` to `holder`, lease unchanged.

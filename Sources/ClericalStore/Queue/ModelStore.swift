@@ -3,7 +3,7 @@ import Foundation
 import GRDB
 
 /// Reads and writes the model's structure and versions. All SQL about models lives here.
-enum ModelStore {
+package enum ModelStore {
     struct StoredComparison {
         var id: Int64
         var comparison: Comparison
@@ -53,7 +53,7 @@ enum ModelStore {
     }
 
     /// The newest model version, or nil for a queue that has none yet.
-    static func currentModel(_ db: some QueueReading) throws -> (id: Int64, model: FellegiSunterModel)? {
+    package static func currentModel(_ db: some QueueReading) throws -> (id: Int64, model: FellegiSunterModel)? {
         try model(db, where: "1 = 1")
     }
 

@@ -38,7 +38,7 @@ package struct QueueRow {
         columns[column].map { values[$0] } ?? .null
     }
 
-    func optionalInt64(_ column: String) -> Int64? {
+    package func optionalInt64(_ column: String) -> Int64? {
         switch self[column] {
         case .integer(let value): return value
         case .real(let value): return Int64(value)
@@ -47,7 +47,7 @@ package struct QueueRow {
         }
     }
 
-    func optionalDouble(_ column: String) -> Double? {
+    package func optionalDouble(_ column: String) -> Double? {
         switch self[column] {
         case .integer(let value): return Double(value)
         case .real(let value): return value
@@ -56,7 +56,7 @@ package struct QueueRow {
         }
     }
 
-    func optionalText(_ column: String) -> String? {
+    package func optionalText(_ column: String) -> String? {
         switch self[column] {
         case .text(let value): return value
         case .integer(let value): return String(value)
@@ -65,12 +65,12 @@ package struct QueueRow {
         }
     }
 
-    func int64(_ column: String) -> Int64 { optionalInt64(column) ?? 0 }
-    func int(_ column: String) -> Int { Int(int64(column)) }
-    func optionalInt(_ column: String) -> Int? { optionalInt64(column).map(Int.init) }
-    func double(_ column: String) -> Double { optionalDouble(column) ?? 0 }
-    func text(_ column: String) -> String { optionalText(column) ?? "" }
-    func bool(_ column: String) -> Bool { int64(column) != 0 }
+    package func int64(_ column: String) -> Int64 { optionalInt64(column) ?? 0 }
+    package func int(_ column: String) -> Int { Int(int64(column)) }
+    package func optionalInt(_ column: String) -> Int? { optionalInt64(column).map(Int.init) }
+    package func double(_ column: String) -> Double { optionalDouble(column) ?? 0 }
+    package func text(_ column: String) -> String { optionalText(column) ?? "" }
+    package func bool(_ column: String) -> Bool { int64(column) != 0 }
 }
 
 extension Database: QueueWriting {

@@ -13,18 +13,12 @@ import GRDB
 /// a verdict it is read on a second, read-only connection while the commit waits for the disk
 /// (`ContextReader`), with that verdict put in by hand, since the reader sees the queue as it
 /// was before the commit; elsewhere it is read just after the write.
-struct ContextLoader {
-    let prepare: Claims.Prepare
+struct ContextLoader<Statement: QueryStatement> {
+    let prepare: (String) throws -> Statement
     let fieldCount: Int
 
     /// A verdict being committed while the context is read: what the reader cannot see yet.
-    struct OwnVerdict {
-        var pair: Int64
-        var verdict: Verdict
-        var reviewer: String
-    }
-
-    func load(_ pairID: Int64, own: OwnVerdict? = nil) throws -> PairContext {
+    func load(_ pairID: Int64, own: CommittingVerdict? = nil) throws -> PairContext {
         let query = try prepare("""
             SELECT p.left_record_id, p.right_record_id, p.pattern_id, t.pair_count, p.state FROM pair p JOIN pattern t ON t.id = p.pattern_id WHERE p.id = ?
             """)
@@ -47,17 +41,19 @@ struct ContextLoader {
     }
 
     /// The record's other candidate pairs, most probable first, and its accepted matches.
-    private func candidates(of record: Int64, besides pair: Int64, own: OwnVerdict?) throws
+    private func candidates(of record: Int64, besides pair: Int64, own: CommittingVerdict?) throws
         -> (shown: [PairContext.Candidate], links: [PairContext.Link]) {
         let query = try prepare("""
             SELECT p.id, p.state, t.match_probability, t.in_band, p.right_record_id FROM pair p JOIN pattern t ON t.id = p.pattern_id
-            WHERE p.left_record_id = ?1 AND p.id <> ?2
+            WHERE p.left_record_id = ? AND p.id <> ?
             UNION ALL
             SELECT p.id, p.state, t.match_probability, t.in_band, p.left_record_id FROM pair p JOIN pattern t ON t.id = p.pattern_id
-            WHERE p.right_record_id = ?1 AND p.id <> ?2
+            WHERE p.right_record_id = ? AND p.id <> ?
             """)
         query.bind(1, record)
         query.bind(2, pair)
+        query.bind(3, record)
+        query.bind(4, pair)
         var all: [(pair: Int64, state: String, probability: Double, inBand: Bool, other: Int64)] = []
         try query.each { all.append(($0.int64(0), $0.text(1) ?? "", $0.double(2), $0.int64(3) == 1, $0.int64(4))) }
         all.sort { ($0.probability, $1.pair) > ($1.probability, $0.pair) }
@@ -140,6 +136,13 @@ struct ContextLoader {
     }
 }
 
+/// A verdict being committed while the context is read: what the reader cannot see yet.
+struct CommittingVerdict {
+    var pair: Int64
+    var verdict: Verdict
+    var reviewer: String
+}
+
 extension PairContext.History {
     mutating func add(_ verdict: Verdict, _ count: Int) {
         switch verdict {
@@ -164,7 +167,7 @@ final class ContextReader: @unchecked Sendable {  // used by one thread at a tim
         self.fieldCount = fieldCount
     }
 
-    func context(_ pairID: Int64, own: ContextLoader.OwnVerdict?) throws -> PairContext {
+    func context(_ pairID: Int64, own: CommittingVerdict?) throws -> PairContext {
         try lock.withLock {
             if database == nil {
                 var configuration = Configuration()
@@ -200,7 +203,7 @@ extension ReviewQueue {
         return pair
     }
 
-    func contextLoader(_ db: Database) -> ContextLoader {
-        ContextLoader(prepare: prepare(db), fieldCount: fieldNames.count)
+    func contextLoader(_ db: Database) -> ContextLoader<RawStatement> {
+        ContextLoader(prepare: prepare(db), fieldCount: evidence.fieldNames.count)
     }
 }

@@ -16,6 +16,16 @@ public struct QueueCounts: Sendable, Equatable, Codable {
     /// Open pairs outside the band: the model's decision stands.
     public var decidedByModel = 0
 
+    /// From the two counter tables the triggers keep, in one query.
+    package static func read<Statement: QueryStatement>(_ prepare: (String) throws -> Statement) throws -> QueueCounts {
+        var rows: [(state: String, count: Int)] = []
+        var band: [(inBand: Bool, count: Int)] = []
+        try prepare("SELECT state, count, NULL FROM pair_state_count UNION ALL SELECT NULL, count, in_band FROM band_count").each { row in
+            if row.isNull(0) { band.append((row.int64(2) == 1, Int(row.int64(1)))) } else { rows.append((row.text(0) ?? "", Int(row.int64(1)))) }
+        }
+        return QueueCounts(rows, band: band)
+    }
+
     enum CodingKeys: String, CodingKey {
         case total, claimed, decided, disputed
         case awaitingReview = "pending"
@@ -86,15 +96,11 @@ public final class ReviewQueue {
     /// How long a claim lasts without renewal; the screen renews it while the pair is shown.
     public let leaseSeconds: Double
     let database: DatabaseQueue
-    var fieldNames: [String] = []
-    var model: FellegiSunterModel
+    /// The fields and the model a pair's evidence is shown with.
+    var evidence: PairEvidence
     /// The model version the evidence comes from; a re-estimation (here or in another
     /// process) makes a newer one, and the next pair shown uses it.
     var modelVersionID: Int64 = 0
-    var fieldIndicesByComparison: [[Int]] = []
-    /// Per comparison, per gamma: what the screen shows of that level. Built once, so
-    /// loading a pair is a few lookups.
-    var levelsByComparison: [[Int: (label: String, kind: LevelKind, weight: Double)]] = []
     /// Prepared statements of the keypress path, by SQL; they live as long as the connection.
     var statements: [String: RawStatement] = [:]
     /// Orders this process's writes with other reviewer processes' (see `WriterTurn`).
@@ -115,6 +121,7 @@ public final class ReviewQueue {
         self.leaseSeconds = leaseSeconds
         database = try QueueFile.open(path: path)
         writerTurn = WriterTurn(queuePath: path)
+        let fieldNames: [String], model: FellegiSunterModel
         do {
             (fieldNames, modelVersionID, model) = try database.read { db in
                 guard let current = try ModelStore.currentModel(db) else {
@@ -126,19 +133,7 @@ public final class ReviewQueue {
             throw Self.clericalError(error, path: path)
         }
         contextReader = ContextReader(path: path, fieldCount: fieldNames.count)
-        fieldIndicesByComparison = model.comparisons.map { comparison in
-            fieldNames.indices.filter { comparison.uses(field: fieldNames[$0]) }
-        }
-        prepareEvidence()
-    }
-
-    func prepareEvidence() {
-        levelsByComparison = model.comparisons.enumerated().map { k, comparison in
-            Dictionary(uniqueKeysWithValues: comparison.levels.map { level in
-                (level.gamma, (level.label, comparison.kind(gamma: level.gamma),
-                               model.parameters(comparison: k, gamma: level.gamma)?.weight ?? 0))
-            })
-        }
+        evidence = PairEvidence(fieldNames: fieldNames, model: model)
     }
 
     /// Refreshes the rarely changing lookups when a second has passed since the last time.
@@ -159,8 +154,7 @@ public final class ReviewQueue {
         let newest = try statement(db, "SELECT max(id) FROM model_version").first { $0.int64(0) } ?? modelVersionID
         guard newest != modelVersionID, let current = try ModelStore.currentModel(db) else { return }
         modelVersionID = current.id
-        model = current.model
-        prepareEvidence()
+        evidence = evidence.with(current.model)
     }
 
     /// Set by each verdict: the queue re-estimates automatically and enough verdicts have
@@ -196,14 +190,7 @@ public final class ReviewQueue {
         try access { db in try self.counts(db) }
     }
 
-    func counts(_ db: Database) throws -> QueueCounts {
-        var rows: [(state: String, count: Int)] = []
-        var band: [(inBand: Bool, count: Int)] = []
-        try statement(db, "SELECT state, count, NULL FROM pair_state_count UNION ALL SELECT NULL, count, in_band FROM band_count").each { row in
-            if row.isNull(0) { band.append((row.int64(2) == 1, Int(row.int64(1)))) } else { rows.append((row.text(0) ?? "", Int(row.int64(1)))) }
-        }
-        return QueueCounts(rows, band: band)
-    }
+    func counts(_ db: Database) throws -> QueueCounts { try QueueCounts.read(prepare(db)) }
 
     /// The pair with its records, the evidence under the current model, and this
     /// reviewer's latest verdict and note on it.
@@ -217,18 +204,7 @@ public final class ReviewQueue {
 
     /// This reviewer's standing verdicts (withdrawn ones left out), newest first.
     public func recentVerdicts(limit: Int = 200) throws(ClericalError) -> [OwnVerdict] {
-        try access { db in
-            try Row.fetchAll(db, sql: """
-                SELECT d.pair_id, d.verdict, d.note, d.decided_at FROM decision d
-                WHERE d.reviewer = ? AND d.kind = 'review'
-                  AND d.id = (SELECT max(id) FROM decision WHERE pair_id = d.pair_id AND reviewer = d.reviewer AND kind = 'review')
-                  AND d.verdict IS NOT NULL
-                ORDER BY d.id DESC LIMIT ?
-                """, arguments: [reviewer, limit]).map { row in
-                OwnVerdict(pairID: row["pair_id"], verdict: Verdict(rawValue: row["verdict"])!, note: row["note"],
-                            decidedAt: row["decided_at"])
-            }
-        }
+        try access { db in try self.pairLoader(db).recentVerdicts(limit: limit) }
     }
 
     // MARK: - Internals

@@ -91,7 +91,12 @@ public enum Reviewers {
 
     /// Whether the queue reviews masked by default.
     public static func masksByDefault(queue path: String) throws(ClericalError) -> Bool {
-        try QueueFile.using(path) { db in try QueueSettings.load(db).maskByDefault }
+        try QueueFile.using(path) { db in try masksByDefault(db) }
+    }
+
+    /// Whether the queue's reviewers work masked unless they choose otherwise.
+    package static func masksByDefault(_ db: some QueueReading) throws -> Bool {
+        try QueueSettings.load(db).maskByDefault
     }
 
     public static func remove(queue path: String, name: String, by account: String) throws(ClericalError) {

@@ -4,7 +4,7 @@ import GRDBSQLite
 /// A prepared statement bound and read through the SQLite C API: the import's hot loop runs
 /// a few million of these, and the review screen a dozen per keypress, where GRDB's
 /// per-statement bookkeeping would cost more than the SQL.
-package struct RawStatement {
+package struct RawStatement: QueryStatement {
     let handle: OpaquePointer
     let connection: OpaquePointer
 
@@ -65,7 +65,7 @@ package struct RawStatement {
         return result
     }
 
-    func bind(_ index: Int32, _ text: String?) {
+    package func bind(_ index: Int32, _ text: String?) {
         if let text { bind(index, copying: text) } else { bindNull(index) }
     }
 
@@ -85,7 +85,7 @@ package struct RawStatement {
     }
 
     /// Runs a query and reads every row.
-    func each(_ read: (RawRow) throws -> Void) throws {
+    package func each(_ read: (RawRow) throws -> Void) throws {
         defer { sqlite3_reset(handle) }
         var code = sqlite3_step(handle)
         while code == SQLITE_ROW {
@@ -102,12 +102,12 @@ package struct RawStatement {
 }
 
 /// The current row of a `RawStatement`.
-package struct RawRow {
+package struct RawRow: QueryRow {
     let handle: OpaquePointer
 
-    func int64(_ column: Int32) -> Int64 { sqlite3_column_int64(handle, column) }
-    func double(_ column: Int32) -> Double { sqlite3_column_double(handle, column) }
-    func isNull(_ column: Int32) -> Bool { sqlite3_column_type(handle, column) == SQLITE_NULL }
+    package func int64(_ column: Int32) -> Int64 { sqlite3_column_int64(handle, column) }
+    package func double(_ column: Int32) -> Double { sqlite3_column_double(handle, column) }
+    package func isNull(_ column: Int32) -> Bool { sqlite3_column_type(handle, column) == SQLITE_NULL }
 
     package func text(_ column: Int32) -> String? {
         guard let bytes = sqlite3_column_text(handle, column) else { return nil }

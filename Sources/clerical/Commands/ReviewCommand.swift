@@ -1,5 +1,6 @@
 import ArgumentParser
 import ClericalCore
+import ClericalPostgres
 import ClericalTUI
 import Foundation
 
@@ -8,7 +9,7 @@ struct ReviewCommand: ParsableCommand {
         commandName: "review",
         abstract: "Review pairs in the terminal: m match, n non-match, u unsure, ? for every key.")
 
-    @Argument(help: "The queue file.") var queue: String
+    @Argument(help: "The queue file, or a queue URL (postgresql://user@host/db?schema=NAME).") var queue: String
     @Option(help: ArgumentHelp("A built-in theme (\(Theme.builtInNames.joined(separator: ", "))) or a theme file.", valueName: "NAME|FILE"))
     var theme: String?
     @Flag(help: "Hide the model's evidence (scores, weights, levels) to avoid anchoring on them.") var blind = false
@@ -30,9 +31,24 @@ struct ReviewCommand: ParsableCommand {
             if let summary { print(ReviewSummaryText.line(summary)) }
         }
         try runningScreen { () throws(ClericalError) in
-            let run = try ReviewRunner.run(queuePath: queue, themeName: theme, blind: blind, masked: masked, byRecord: byRecord, adjudicate: adjudicate)
+            let run = PostgresAddress.isURL(queue)
+                ? try onServer(queue, theme: theme, blind: blind, masked: masked, byRecord: byRecord, adjudicate: adjudicate)
+                : try ReviewRunner.run(queuePath: queue, themeName: theme, blind: blind, masked: masked, byRecord: byRecord, adjudicate: adjudicate)
             if run.status != 129 { summary = run.summary }
             return run.status
         }
+    }
+
+    /// Pair by pair on a server, as the database role that logs in (who must be a reviewer).
+    @MainActor
+    private static func onServer(_ url: String, theme: String?, blind: Bool, masked: Bool, byRecord: Bool, adjudicate: Bool)
+        throws(ClericalError) -> (status: Int32, summary: ReviewSummary) {
+        if byRecord || adjudicate {
+            throw ClericalError(.usage, "\(byRecord ? "--by-record" : "--adjudicate") works on a queue file for now; on a server, review pair by pair")
+        }
+        let work = try PostgresReviewWork(url: url)
+        defer { work.close() }
+        return try ReviewRunner.run(server: work, name: work.name, themeName: theme, blind: blind,
+                                    masked: masked || work.masksByDefault) { notify in work.onReconnecting = notify }
     }
 }

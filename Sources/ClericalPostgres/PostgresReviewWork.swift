@@ -1,0 +1,271 @@
+import ClericalCore
+import ClericalStore
+import Foundation
+
+/// The review screen's work on a PostgreSQL queue (`clerical review URL`): the claims and
+/// verdicts of `PostgresReviewQueue` (one round trip per verdict, a lost connection made again),
+/// each pair loaded with its evidence and context by the file's own code (`PairLoader` over
+/// `ReadingStatement`), and the rest of what the screen does (correct, undo, jump, renew,
+/// reveal) as short transactions that end, like every verdict, with the decision appended to
+/// the chain. The reviewer is the database role that logged in.
+///
+/// A write that may have committed before a lost connection is looked up before it runs again
+/// (a verdict, an undo); a read, a renewal or a hand-back is simply run again.
+public final class PostgresReviewWork: ReviewWork {
+    private let claims: PostgresReviewQueue
+    private var evidence: PairEvidence
+    private var modelVersionID: Int64
+    private var auditsExist = false
+    private var lastLookups = Date.distantPast
+    /// The kind of claim (review, audit, second-review) on each pair this session holds: the
+    /// decision a verdict on it records.
+    private var held: [Int64: String] = [:]
+
+    public var reviewer: String { claims.reviewer }
+    public var leaseSeconds: Double { claims.leaseSeconds }
+    /// A server queue re-estimates only when asked (`clerical reestimate`).
+    public var reestimationIsDue: Bool { false }
+    public var path: String { "\(claims.queue.address)" }
+    /// The queue as the screen's header names it: database and schema.
+    public var name: String { "\(claims.queue.address.database)/\(claims.queue.address.schema)" }
+    /// Told each time the connection is lost and a new one is being tried (the attempt, from 1).
+    public var onReconnecting: ((Int) -> Void)? {
+        get { claims.onReconnecting }
+        set { claims.onReconnecting = newValue }
+    }
+    /// Whether the queue's reviewers work masked unless they choose otherwise.
+    public let masksByDefault: Bool
+
+    /// Opens the queue at `url` for its session role, which must be allowed to review (77).
+    public init(url: String, leaseSeconds: Double = 120) throws(ClericalError) {
+        let queue = try PostgresQueue.open(try PostgresAddress(url: url))
+        do {
+            claims = try PostgresReviewQueue(queue, leaseSeconds: leaseSeconds)
+            let link = queue.link
+            let (fields, settings, current) = try queue.withStore { link throws in
+                (try link.queueRows("SELECT name FROM field ORDER BY position", []).map { $0.text("name") },
+                 try Reviewers.masksByDefault(link), try ModelStore.currentModel(link))
+            }
+            guard let current else {
+                throw ClericalError(.dataError, "\(link.address): the queue has no model yet; import predictions first")
+            }
+            masksByDefault = settings
+            modelVersionID = current.id
+            evidence = PairEvidence(fieldNames: fields, model: current.model)
+        } catch let error as ClericalError {
+            queue.close()
+            throw error
+        } catch {
+            queue.close()
+            throw ClericalError(.ioError, "\(queue.address): \(error)")
+        }
+    }
+
+    public func close() { claims.close() }
+
+    // MARK: - Reading
+
+    public func counts() throws(ClericalError) -> QueueCounts {
+        try claims.retrying { () throws(ClericalError) in
+            let link = claims.link
+            return try reading { try QueueCounts.read { ReadingStatement(link, sql: $0) } }
+        }
+    }
+
+    public func pair(_ id: Int64) throws(ClericalError) -> ReviewPair {
+        try claims.retrying { () throws(ClericalError) in try load(id, kind: .review, withVerdict: true) }
+    }
+
+    public func recentVerdicts(limit: Int) throws(ClericalError) -> [OwnVerdict] {
+        try claims.retrying { () throws(ClericalError) in
+            let loader = try loader()
+            return try reading { try loader.recentVerdicts(limit: limit) }
+        }
+    }
+
+    // MARK: - Claims and verdicts
+
+    public func claimNext(excluding skipped: Set<Int64>) throws(ClericalError) -> ReviewPair? {
+        try shown(try claims.claimNext(excluding: skipped))
+    }
+
+    public func decideAndClaimNext(_ pairID: Int64, _ verdict: Verdict, note: String?, shown score: PatternScore?,
+                                   excluding skipped: Set<Int64>,
+                                   whileCommitting: (@Sendable ((OwnVerdict, ReviewPair?, QueueCounts)) -> Void)?)
+        throws(ClericalError) -> (OwnVerdict, ReviewPair?, QueueCounts) {
+        // The next pair's context is read after the commit: the round trip, not a disk, is what waits.
+        let pair = PostgresReviewQueue.Claimed(id: pairID, kind: held[pairID] ?? "review", score: score ?? PatternScore(matchWeight: 0))
+        let (saved, next) = try claims.decideAndClaimNext(pair, verdict, note: note, shown: score, excluding: skipped)
+        held[pairID] = nil
+        return (saved, try shown(next), try counts())
+    }
+
+    /// A verdict on a pair this reviewer holds, or a correction of their standing verdict on a
+    /// pair they decided: the pair's row locked, the claim ended, the decision appended last.
+    @discardableResult
+    public func decide(_ pairID: Int64, _ verdict: Verdict, note: String?, shown: PatternScore?) throws(ClericalError) -> OwnVerdict {
+        let decidedAt = Timestamp.string(Date())
+        let saved = OwnVerdict(pairID: pairID, verdict: verdict, note: note.flatMap { $0.isEmpty ? nil : $0 }, decidedAt: decidedAt)
+        try once(pair: pairID, at: decidedAt) { () throws(ClericalError) in
+            try transaction { link throws in
+                guard let place = try link.queueRows("""
+                    SELECT p.state, c.reviewer, c.kind FROM pair p LEFT JOIN claim c ON c.pair_id = p.id WHERE p.id = ? FOR NO KEY UPDATE OF p
+                    """, [.integer(pairID)]).first else {
+                    throw ClericalError(.dataError, "pair \(pairID) is not in the queue")
+                }
+                let state = place.text("state"), kind = place.text("kind")
+                if state == PairState.claimed.rawValue, place.text("reviewer") == reviewer, kind == "review" || kind == "audit" {
+                    try link.queueExecute("DELETE FROM claim WHERE pair_id = ?", [.integer(pairID)])
+                    try link.queueExecute("UPDATE pair SET state = 'decided' WHERE id = ?", [.integer(pairID)])
+                } else if try state != PairState.decided.rawValue || !hasStandingVerdict(link, pairID) {
+                    throw ClericalError(.tryAgain, "pair \(pairID) is no longer yours to decide (its claim expired and another reviewer took it)")
+                }
+                try claims.appendDecision(pairID, .review, verdict, note: note, decidedAt: decidedAt, shown: shown)
+            }
+        }
+        held[pairID] = nil
+        return saved
+    }
+
+    /// Withdraws this reviewer's latest standing verdict (a decision row with no verdict) and
+    /// claims the pair again, so it comes straight back.
+    public func undoLast() throws(ClericalError) -> ReviewPair? {
+        let decidedAt = Timestamp.string(Date())
+        var undone: Int64?
+        try claims.retrying { () throws(ClericalError) in
+            let loader = try loader()
+            undone = try reading { try loader.recentVerdicts(limit: 1).first?.pairID }
+        }
+        guard let pairID = undone else { return nil }
+        try once(pair: pairID, at: decidedAt) { () throws(ClericalError) in
+            try transaction { link throws in
+                _ = try link.queueRows("SELECT id FROM pair WHERE id = ? FOR NO KEY UPDATE", [.integer(pairID)])
+                // A second review someone holds on it goes back to their list; the pair is this reviewer's again.
+                try Claims.release(link, .init(pair: pairID, holder: nil))
+                _ = try link.queueRows("SELECT * FROM take_claim(?, 'review', 0, ?, ?)",
+                                       [.integer(pairID), .real(Date().timeIntervalSince1970), .real(leaseSeconds)])
+                try claims.appendDecision(pairID, .review, nil, note: nil, decidedAt: decidedAt, shown: nil)
+            }
+        }
+        held[pairID] = "review"
+        return try pair(pairID)
+    }
+
+    public func jump(from current: Int64, to target: Int64) throws(ClericalError) -> ReviewPair {
+        try claims.retrying { () throws(ClericalError) in
+            try transaction { link throws in
+                guard let open = try link.queueRows("""
+                    SELECT t.review_priority FROM pair p JOIN pattern t ON t.id = p.pattern_id
+                    WHERE p.id = ? AND p.state = 'pending' AND t.in_band = 1 FOR NO KEY UPDATE OF p SKIP LOCKED
+                    """, [.integer(target)]).first else {
+                    throw ClericalError(.tryAgain, "pair #\(target) is no longer pending: someone has claimed or decided it")
+                }
+                try Claims.release(link, .init(pair: current, holder: reviewer))
+                _ = try link.queueRows("SELECT * FROM take_claim(?, 'review', ?, ?, ?)",
+                                       [.integer(target), .real(open.double("review_priority")), .real(Date().timeIntervalSince1970), .real(leaseSeconds)])
+            }
+        }
+        held[current] = nil
+        held[target] = "review"
+        return try load(target, kind: .review, withVerdict: false)
+    }
+
+    public func release(_ pairID: Int64) throws(ClericalError) {
+        try claims.release(pairID)
+        held[pairID] = nil
+    }
+
+    public func renewLease(_ pairID: Int64) throws(ClericalError) {
+        try claims.retrying { () throws(ClericalError) in
+            try transaction { link throws in
+                try Claims.renew(link, pair: pairID, holder: reviewer, until: Date().timeIntervalSince1970 + leaseSeconds)
+            }
+        }
+    }
+
+    /// One row of the reveal log, committed before the values show; the log's lock orders its
+    /// chain as `append_decision`'s orders the decisions'.
+    public func reveal(_ pairID: Int64, field: String?) throws(ClericalError) {
+        let content = RevealContent(pairID: pairID, reviewer: reviewer, field: field, revealedAt: Timestamp.string(Date()))
+        try claims.retrying { () throws(ClericalError) in
+            try transaction { link throws in
+                try link.run("SELECT pg_advisory_xact_lock(hashtext(current_schema() || '.reveal'))")
+                try content.append(link)
+            }
+        }
+    }
+
+    // MARK: - Loading
+
+    /// A claimed pair as the screen shows it: a pair claimed for review or audit has no
+    /// standing verdict of its own; a second review shows no first verdict.
+    private func shown(_ claimed: PostgresReviewQueue.Claimed?) throws(ClericalError) -> ReviewPair? {
+        guard let claimed else { return nil }
+        held[claimed.id] = claimed.kind
+        return try claims.retrying { () throws(ClericalError) in
+            claimed.kind == "second-review" ? try load(claimed.id, kind: .secondReview, withVerdict: false)
+                : try load(claimed.id, kind: .review, withVerdict: false)
+        }
+    }
+
+    private func load(_ id: Int64, kind: DecisionKind, withVerdict: Bool) throws(ClericalError) -> ReviewPair {
+        let loader = try loader()
+        return try reading {
+            var pair = try loader.load(id, kind: kind, withVerdict: withVerdict)
+            pair.context = try loader.context(id)
+            return pair
+        }
+    }
+
+    /// The loader over this connection, with the model version and whether audits exist looked
+    /// up at most once a second (a re-estimation makes a newer model; the next pair uses it).
+    private func loader() throws(ClericalError) -> PairLoader<ReadingStatement<PostgresLink>> {
+        let link = claims.link
+        if Date().timeIntervalSince(lastLookups) >= 1 {
+            let (newest, audits, current) = try reading {
+                let row = try link.queueRows("SELECT (SELECT max(id) FROM model_version) AS newest, (SELECT count(*) FROM audit) AS audits", []).first
+                let newest = row?.optionalInt64("newest") ?? modelVersionID
+                let audits = (row?.int64("audits") ?? 0) > 0
+                return (newest, audits, newest == modelVersionID ? nil : try ModelStore.currentModel(link))
+            }
+            if let current, newest != modelVersionID {
+                modelVersionID = current.id
+                evidence = evidence.with(current.model)
+            }
+            auditsExist = audits
+            lastLookups = Date()
+        }
+        return PairLoader(prepare: { ReadingStatement(link, sql: $0) }, evidence: evidence, reviewer: reviewer, auditsExist: auditsExist)
+    }
+
+    // MARK: - Transactions
+
+    /// Store code reading over this connection, its failures as `ClericalError`s.
+    private func reading<T>(_ body: () throws -> T) throws(ClericalError) -> T {
+        try claims.queue.withStore { _ throws in try body() }
+    }
+
+    /// Store code writing over this connection, in one transaction.
+    private func transaction(_ body: (PostgresLink) throws -> Void) throws(ClericalError) {
+        try claims.link.transaction { () throws(ClericalError) in try claims.queue.withStore(body) }
+    }
+
+    /// Runs a write that appends this reviewer's decision stamped `decidedAt`; if the
+    /// connection is lost, runs it again only if that decision did not commit.
+    private func once(pair: Int64, at decidedAt: String, _ write: () throws(ClericalError) -> Void) throws(ClericalError) {
+        do {
+            try write()
+        } catch where error.status == .unavailable {
+            try claims.reconnect()
+            if try claims.committed(pair: pair, at: decidedAt) { return }
+            try write()
+        }
+    }
+
+    private func hasStandingVerdict(_ link: PostgresLink, _ pairID: Int64) throws -> Bool {
+        let latest = try link.queueRows("""
+            SELECT verdict FROM decision WHERE pair_id = ? AND reviewer = ? AND kind = 'review' ORDER BY id DESC LIMIT 1
+            """, [.integer(pairID), .text(reviewer)]).first
+        return latest?.optionalText("verdict") != nil
+    }
+}

@@ -1,0 +1,141 @@
+import ClericalCore
+
+/// What showing a pair needs from the model and the fields, built once per model version: per
+/// comparison, the fields it reads, and per gamma the level's label, kind and weight, so loading
+/// a pair is a few lookups.
+package struct PairEvidence {
+    package let fieldNames: [String]
+    package let model: FellegiSunterModel
+    private let fieldIndicesByComparison: [[Int]]
+    private let levelsByComparison: [[Int: (label: String, kind: LevelKind, weight: Double)]]
+
+    package init(fieldNames: [String], model: FellegiSunterModel) {
+        self.fieldNames = fieldNames
+        self.model = model
+        fieldIndicesByComparison = model.comparisons.map { comparison in
+            fieldNames.indices.filter { comparison.uses(field: fieldNames[$0]) }
+        }
+        levelsByComparison = model.comparisons.enumerated().map { k, comparison in
+            Dictionary(uniqueKeysWithValues: comparison.levels.map { level in
+                (level.gamma, (level.label, comparison.kind(gamma: level.gamma),
+                               model.parameters(comparison: k, gamma: level.gamma)?.weight ?? 0))
+            })
+        }
+    }
+
+    /// The same fields under a newer model version.
+    package func with(_ model: FellegiSunterModel) -> PairEvidence { PairEvidence(fieldNames: fieldNames, model: model) }
+
+    /// How each comparison of a pattern reads.
+    func evidence(_ gammas: [Int]) -> [ComparisonEvidence] {
+        var evidence: [ComparisonEvidence] = []
+        evidence.reserveCapacity(model.comparisons.count)
+        for (k, comparison) in model.comparisons.enumerated() where k < gammas.count {
+            let gamma = gammas[k]
+            let level = levelsByComparison[k][gamma]
+            evidence.append(ComparisonEvidence(
+                name: comparison.name, gamma: gamma, label: level?.label ?? "γ = \(gamma)",
+                kind: level?.kind ?? .missing, weight: level?.weight ?? 0, fieldIndices: fieldIndicesByComparison[k]))
+        }
+        return evidence
+    }
+}
+
+/// Loading a pair with its records, its comparison evidence, the reviewer's latest verdict on
+/// it and, for an adjudicator, the verdicts in dispute; and what surrounds it (`ContextLoader`).
+/// One text for both backends: the queue file reads through its prepared statements, a server
+/// through `ReadingStatement`.
+package struct PairLoader<Statement: QueryStatement> {
+    let prepare: (String) throws -> Statement
+    let evidence: PairEvidence
+    let reviewer: String
+    /// Whether any audit was drawn (an audit pair is marked for the reviewer's own count only).
+    let auditsExist: Bool
+
+    package init(prepare: @escaping (String) throws -> Statement, evidence: PairEvidence, reviewer: String, auditsExist: Bool) {
+        self.prepare = prepare
+        self.evidence = evidence
+        self.reviewer = reviewer
+        self.auditsExist = auditsExist
+    }
+
+    package func load(_ id: Int64, kind: DecisionKind = .review, withVerdict: Bool = true) throws -> ReviewPair {
+        let fieldCount = evidence.fieldNames.count
+        let query = try prepare("""
+            SELECT t.gammas, t.match_weight, l.source_dataset, l.unique_id, l.field_values,
+                   r.source_dataset, r.unique_id, r.field_values
+            FROM pair p JOIN pattern t ON t.id = p.pattern_id
+            JOIN record l ON l.id = p.left_record_id JOIN record r ON r.id = p.right_record_id
+            WHERE p.id = ?
+            """)
+        query.bind(1, id)
+        guard let row = try query.first({ row in
+            (gammas: row.text(0) ?? "", weight: row.double(1),
+             left: ReviewRecord(sourceDataset: row.text(2) ?? "", uniqueID: row.text(3) ?? "",
+                                values: ReviewQueue.values(row.text(4) ?? "[]", count: fieldCount)),
+             right: ReviewRecord(sourceDataset: row.text(5) ?? "", uniqueID: row.text(6) ?? "",
+                                 values: ReviewQueue.values(row.text(7) ?? "[]", count: fieldCount)))
+        }) else {
+            throw ClericalError(.dataError, "pair \(id) is not in the queue")
+        }
+        let latestQuery = try prepare("""
+            SELECT verdict, note FROM decision WHERE pair_id = ? AND reviewer = ? AND kind = 'review' ORDER BY id DESC LIMIT 1
+            """)
+        latestQuery.bind(1, id)
+        latestQuery.bind(2, reviewer)
+        let latest = !withVerdict || kind != .review ? nil : try latestQuery.first { (verdict: $0.text(0).flatMap(Verdict.init(rawValue:)), note: $0.text(1)) }
+        var pair = ReviewPair(
+            id: id, fields: evidence.fieldNames, left: row.left, right: row.right,
+            evidence: evidence.evidence(PatternKey.gammas(row.gammas)), priorWeight: evidence.model.priorWeight,
+            score: PatternScore(matchWeight: row.weight),
+            verdict: kind == .review ? latest?.verdict : nil, note: kind == .review ? latest?.note : nil)
+        pair.kind = kind
+        if auditsExist, kind == .review {
+            let audited = try prepare("SELECT EXISTS (SELECT 1 FROM audit_pair WHERE pair_id = ?)")
+            audited.bind(1, id)
+            pair.isAudit = try audited.first { $0.int64(0) == 1 } ?? false
+        }
+        if kind == .adjudication {
+            // What the adjudicator settles: the latest verdict of each earlier review.
+            let disputed = try prepare("""
+                SELECT reviewer, kind, verdict, note FROM decision
+                WHERE id IN (SELECT max(id) FROM decision WHERE pair_id = ? AND kind IN ('review', 'second-review') GROUP BY kind)
+                  AND verdict IS NOT NULL
+                ORDER BY id
+                """)
+            disputed.bind(1, id)
+            var verdicts: [DisputedVerdict] = []
+            try disputed.each { row in
+                guard let kind = row.text(1).flatMap(DecisionKind.init(rawValue:)), let verdict = row.text(2).flatMap(Verdict.init(rawValue:))
+                else { return }
+                verdicts.append(DisputedVerdict(reviewer: row.text(0) ?? "", kind: kind, verdict: verdict, note: row.text(3)))
+            }
+            pair.disputedVerdicts = verdicts
+        }
+        return pair
+    }
+
+    /// This reviewer's standing verdicts (withdrawn ones left out), newest first.
+    package func recentVerdicts(limit: Int) throws -> [OwnVerdict] {
+        let query = try prepare("""
+            SELECT d.pair_id, d.verdict, d.note, d.decided_at FROM decision d
+            WHERE d.reviewer = ? AND d.kind = 'review'
+              AND d.id = (SELECT max(id) FROM decision WHERE pair_id = d.pair_id AND reviewer = d.reviewer AND kind = 'review')
+              AND d.verdict IS NOT NULL
+            ORDER BY d.id DESC LIMIT ?
+            """)
+        query.bind(1, reviewer)
+        query.bind(2, Int64(limit))
+        var verdicts: [OwnVerdict] = []
+        try query.each { row in
+            guard let verdict = row.text(1).flatMap(Verdict.init(rawValue:)) else { return }
+            verdicts.append(OwnVerdict(pairID: row.int64(0), verdict: verdict, note: row.text(2), decidedAt: row.text(3) ?? ""))
+        }
+        return verdicts
+    }
+
+    /// What surrounds the pair: its records' other candidates, their links, the pattern's history.
+    package func context(_ id: Int64) throws -> PairContext {
+        try ContextLoader(prepare: prepare, fieldCount: evidence.fieldNames.count).load(id)
+    }
+}
