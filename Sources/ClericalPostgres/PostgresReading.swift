@@ -75,3 +75,46 @@ extension PostgresQueue {
         return try withStore { link throws in try QueueStatus.whole(link, path: "\(address)", now: now) }
     }
 }
+
+extension PostgresQueue {
+    /// `clerical reestimate URL`, as on a file: the pattern tallies and verdicts read in one
+    /// read-only snapshot, the EM run with no transaction open, and the new model version and
+    /// every pattern's score written in one transaction (the scores a few statements of many
+    /// patterns each). A quality lead's role is granted what that writes.
+    package func reestimate(_ request: ReestimationRequest) throws(ClericalError) -> ReestimationReport {
+        try require(.reestimate)
+        let started = ContinuousClock.now
+        try link.run("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
+        let snapshot: Reestimation.Snapshot
+        do {
+            snapshot = try withStore { link throws in try Reestimation.snapshot(link) }
+            try link.run("COMMIT")
+        } catch {
+            try? link.run("ROLLBACK")
+            throw error
+        }
+        let estimate = Reestimation.estimate(snapshot, request: request)
+        return try link.transaction { () throws(ClericalError) in
+            try withStore { link throws in try Reestimation.store(link, estimate, snapshot: snapshot, request: request, started: started) }
+        }
+    }
+}
+
+extension PostgresQueue {
+    /// `clerical import-labels URL LABELS.csv`, as on a file (`LabelImport`), in one
+    /// transaction: the decisions join the chain under its lock (`append_decision`'s), taken
+    /// once every pair is marked, and a bad row leaves the queue as it was.
+    package func importLabels(_ labelsPath: String, reviewer: String?) throws(ClericalError) -> (summary: LabelImportSummary, reviewer: String) {
+        try require(.importLabels)
+        let name: String
+        if let reviewer { name = reviewer } else { name = try account() }
+        let summary = try link.transaction { () throws(ClericalError) in
+            try withStore { link throws in
+                try LabelImport.read(labels: labelsPath, into: link, reviewer: name) {
+                    try link.run("SELECT pg_advisory_xact_lock(hashtext(current_schema() || '.decision'))")
+                }
+            }
+        }
+        return (summary, name)
+    }
+}

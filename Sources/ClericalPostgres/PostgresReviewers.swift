@@ -49,12 +49,13 @@ extension PostgresQueue {
         return withoutRole
     }
 
-    /// The tables a quality lead writes besides a reviewer's: the second-review sample and audits.
-    private static let qualityLeadTables = "second_review, audit, audit_stratum, audit_frame, audit_pair"
+    /// The tables a quality lead writes besides a reviewer's: the second-review sample, audits,
+    /// and re-estimation's model versions (whose report it also updates).
+    private static let qualityLeadTables = "second_review, audit, audit_stratum, audit_frame, audit_pair, model_version, level_parameter"
 
     /// What a reviewer's role may do on the queue's tables: read them, take and end claims,
     /// move pairs between states (the triggers keep the counters), append to the two logs; a
-    /// quality lead also samples pairs for second review and draws audits.
+    /// quality lead also samples pairs for second review, draws audits and re-estimates.
     private func grantWorking(to name: String, as reviewerRole: ReviewerRole) throws(ClericalError) {
         let schema = address.schema, role = "\"\(name)\""
         for statement in [
@@ -67,6 +68,7 @@ extension PostgresQueue {
             "GRANT INSERT, UPDATE ON pattern_verdicts TO \(role)",
             "REVOKE UPDATE, DELETE, TRUNCATE ON decision, reveal FROM \(role)",
             (reviewerRole == .qualityLead ? "GRANT INSERT ON \(Self.qualityLeadTables) TO " : "REVOKE INSERT ON \(Self.qualityLeadTables) FROM ") + role,
+            (reviewerRole == .qualityLead ? "GRANT UPDATE ON model_version TO " : "REVOKE UPDATE ON model_version FROM ") + role,
         ] {
             try link.run(statement)
         }

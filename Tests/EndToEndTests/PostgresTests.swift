@@ -703,6 +703,118 @@ final class PostgresTests: XCTestCase {
         XCTAssertEqual(try Binary.run(["verify", queue]).status, 0)
     }
 
+    // MARK: - Re-estimation
+
+    func testReestimationOnTheServerKeepsTheModelAndScoresTheFileWould() throws {
+        let file = try fileWithFirstVerdicts("reestimate.db", count: 120)
+        let queue = newQueueURL(), schema = schemas.last!
+        let password = "pw-\(UUID().uuidString.prefix(8))", lead = "\(schema)_lead"
+        XCTAssertEqual(try psql("CREATE ROLE \(lead) LOGIN PASSWORD '\(password)'").status, 0)
+        roles.append(lead)
+        let me = try XCTUnwrap(URLComponents(string: server)?.user)
+        // The file's own account ends a quality lead, to re-estimate the file alike.
+        for (name, role) in [(NSUserName(), "supervisor"), (me, "supervisor"), (lead, "quality-lead"), ("ana", "reviewer"),
+                             (NSUserName(), "quality-lead")] {
+            let added = try Binary.run(["reviewers", "add", file, name, "--role", role])
+            XCTAssertEqual(added.status, 0, added.stderr)
+        }
+        XCTAssertEqual(try Binary.run(["copy", file, queue]).status, 0)
+        let host = URLComponents(string: server)!
+        let asLead = "postgresql://\(lead):\(password)@\(host.host!):\(host.port ?? 5432)\(host.path)?sslmode=disable&schema=\(schema)"
+
+        let refused = try Binary.run(["reestimate", queue])
+        XCTAssertEqual(refused.status, 77, "a supervisor may not re-estimate: \(refused.stderr)")
+        XCTAssertEqual(try serverCount("SELECT count(*) FROM \(schema).model_version"), 1, "the refusal wrote nothing")
+        let automatic = try Binary.run(["reestimate", asLead, "--every", "50"])
+        XCTAssertEqual(automatic.status, 64, automatic.stderr)
+
+        let onFile = try Binary.run(["reestimate", file, "--json"])
+        let onServer = try Binary.run(["reestimate", asLead, "--json"])
+        XCTAssertEqual(onFile.status, 0, onFile.stderr)
+        XCTAssertEqual(onServer.status, 0, onServer.stderr)
+        func report(_ run: ClericalRun) throws -> NSDictionary {
+            let object = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(run.stdout.utf8)) as? [String: Any])
+            let copy = NSMutableDictionary(dictionary: object)
+            copy.removeObject(forKey: "seconds")
+            return copy
+        }
+        XCTAssertEqual(try report(onServer), try report(onFile), "the same models weighed, the same kept, the same levels")
+        // Every pattern scored, banded and ordered bit for bit as on the file (float8's text is exact).
+        let serverScores = try psql("""
+            SET search_path TO \(schema); SELECT match_weight || ' ' || match_probability || ' ' || review_priority || ' ' || in_band FROM pattern ORDER BY id
+            """).stdout.split(separator: "\n").map { $0.split(separator: " ").map { Double($0)! } }
+        let database = try DatabaseQueue(path: file)
+        let fileScores = try database.read { db in
+            try Row.fetchAll(db, sql: "SELECT match_weight, match_probability, review_priority, in_band FROM pattern ORDER BY id").map { row in
+                [row[0] as Double, row[1] as Double, row[2] as Double, Double(row[3] as Int)]
+            }
+        }
+        try database.close()
+        XCTAssertGreaterThan(fileScores.count, 1000)
+        XCTAssertEqual(serverScores.count, fileScores.count)
+        let differing = zip(serverScores, fileScores).enumerated().first { $0.element.0 != $0.element.1 }
+        XCTAssertNil(differing, "pattern \(differing.map { String($0.offset) } ?? ""): \(String(describing: differing?.element))")
+        XCTAssertEqual(try serverCount("SELECT count FROM \(schema).band_count WHERE in_band = 1"),
+                       Int(try sqlite(file, "SELECT count FROM band_count WHERE in_band = 1").first ?? "") ?? -2)
+        XCTAssertEqual(try serverCount("SELECT max(id) FROM \(schema).model_version"), 2)
+        let verify = try Binary.run(["verify", queue])
+        XCTAssertEqual(verify.status, 0, verify.stderr)
+    }
+
+    func testLabelsImportIntoTheServerAsIntoTheFileAndABadRowLeavesItAlone() throws {
+        let first = try fileWithFirstVerdicts("first.db", count: 25)
+        let labels = folder.appendingPathComponent("labels.csv").path
+        XCTAssertEqual(try Binary.run(["export", "labels", first, labels]).status, 0)
+        var lines = try String(contentsOfFile: labels, encoding: .utf8).split(separator: "\n").map(String.init)
+        XCTAssertEqual(lines[0], "unique_id_l,unique_id_r,clerical_match_score")
+        lines.append("no-such-record,rec-944-org,1")  // counted, never invented
+        try (lines.joined(separator: "\n") + "\n").write(toFile: labels, atomically: true, encoding: .utf8)
+
+        let file = folder.appendingPathComponent("target.db").path
+        XCTAssertEqual(try Binary.importFixture(into: file).status, 0)
+        let queue = newQueueURL(), schema = schemas.last!
+        let password = "pw-\(UUID().uuidString.prefix(8))", lead = "\(schema)_lead", reviewer = "\(schema)_rex"
+        for role in [lead, reviewer] {
+            XCTAssertEqual(try psql("CREATE ROLE \(role) LOGIN PASSWORD '\(password)'").status, 0)
+            roles.append(role)
+        }
+        let me = try XCTUnwrap(URLComponents(string: server)?.user)
+        for (name, role) in [(NSUserName(), "supervisor"), (me, "supervisor"), (lead, "quality-lead"), (reviewer, "reviewer"),
+                             (NSUserName(), "quality-lead")] {
+            XCTAssertEqual(try Binary.run(["reviewers", "add", file, name, "--role", role]).status, 0)
+        }
+        XCTAssertEqual(try Binary.run(["copy", file, queue]).status, 0)
+        let host = URLComponents(string: server)!
+        func asRole(_ role: String) -> String {
+            "postgresql://\(role):\(password)@\(host.host!):\(host.port ?? 5432)\(host.path)?sslmode=disable&schema=\(schema)"
+        }
+
+        let refused = try Binary.run(["import-labels", asRole(reviewer), labels])
+        XCTAssertEqual(refused.status, 77, refused.stderr)
+        let bad = folder.appendingPathComponent("bad.csv").path
+        try "unique_id_l,unique_id_r,clerical_match_score\nrec-944-dup-1,rec-944-org,1\nrec-187-dup-2,rec-187-org,yes\n"
+            .write(toFile: bad, atomically: true, encoding: .utf8)
+        let badRun = try Binary.run(["import-labels", asRole(lead), bad])
+        XCTAssertEqual(badRun.status, 65, badRun.stderr)
+        XCTAssertTrue(badRun.stderr.contains("bad.csv:3:27: clerical_match_score is \"yes\""), badRun.stderr)
+        XCTAssertEqual(try serverCount("SELECT count(*) FROM \(schema).decision"), 0, "the first good row was not kept either")
+        XCTAssertEqual(try serverCount("SELECT count FROM \(schema).pair_state_count WHERE state = 'decided'"), 0)
+
+        let onFile = try Binary.run(["import-labels", file, labels, "--reviewer", "splink-tool"])
+        let onServer = try Binary.run(["import-labels", asRole(lead), labels, "--reviewer", "splink-tool"])
+        XCTAssertEqual(onFile.status, 0, onFile.stderr)
+        XCTAssertEqual(onServer.status, 0, onServer.stderr)
+        XCTAssertEqual(onServer.stdout, onFile.stdout)
+        XCTAssertTrue(onServer.stdout.contains("1 not in the queue"), onServer.stdout)
+        let fromFile = folder.appendingPathComponent("from-file.csv").path, fromServer = folder.appendingPathComponent("from-server.csv").path
+        XCTAssertEqual(try Binary.run(["export", "labels", file, fromFile]).status, 0)
+        XCTAssertEqual(try Binary.run(["export", "labels", asRole(lead), fromServer]).status, 0)
+        XCTAssertEqual(try String(contentsOfFile: fromServer, encoding: .utf8), try String(contentsOfFile: fromFile, encoding: .utf8))
+        XCTAssertEqual(try serverCount("SELECT count(*) FROM \(schema).decision WHERE reviewer = 'splink-tool'"), lines.count - 2)
+        let verify = try Binary.run(["verify", queue])
+        XCTAssertEqual(verify.status, 0, verify.stderr)
+    }
+
     // MARK: - The review screen
 
     func testAReviewerWorksTheServerQueueOnTheScreenAsOnAFile() throws {

@@ -83,41 +83,36 @@ package enum HashChain {
 }
 
 /// Appends review decisions to the hash chain, each linked to the one before.
-struct DecisionAppender {
-    let db: Database
+struct DecisionAppender<Store: QueueWriting> {
+    let db: Store
     let reviewer: String
     private var previous: String?
-    private let insert: RawStatement
 
-    init(_ db: Database, reviewer: String) throws {
+    /// Starts from the chain's head; on a server the caller holds the chain's lock.
+    init(_ db: Store, reviewer: String) throws {
         self.db = db
         self.reviewer = reviewer
-        previous = try String.fetchOne(db, sql: "SELECT hash FROM decision ORDER BY id DESC LIMIT 1")
-        insert = try RawStatement(db, sql: Self.insertSQL)
+        previous = try db.queueRow("SELECT hash FROM decision ORDER BY id DESC LIMIT 1")?.optionalText("hash")
     }
-
-    /// The one INSERT of a decision row, for the review queue too.
-    static let insertSQL = """
-        INSERT INTO decision (pair_id, reviewer, kind, verdict, note, decided_at, shown_match_weight,
-                              shown_match_probability, previous_hash, hash)
-        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-        """
 
     mutating func append(pairID: Int64, verdict: Verdict, note: String?) throws {
         let content = DecisionContent(pairID: pairID, reviewer: reviewer, kind: .review, verdict: verdict, note: note,
                                       decidedAt: Timestamp.now(), shownMatchWeight: nil, shownMatchProbability: nil)
         let hash = content.hash(previous: previous)
-        insert.bind(1, pairID)
-        insert.bind(2, reviewer)
-        insert.bind(3, DecisionKind.review.rawValue)
-        insert.bind(4, verdict.rawValue)
-        insert.bind(5, note)
-        insert.bind(6, content.decidedAt)
-        insert.bindNull(7)
-        insert.bindNull(8)
-        insert.bind(9, previous)
-        insert.bind(10, hash)
-        try insert.step()
+        try db.queueExecute(DecisionAppenderSQL.insert, [
+            .integer(pairID), .text(reviewer), .text(DecisionKind.review.rawValue), .text(verdict.rawValue),
+            note.map(TableValue.text) ?? .null, .text(content.decidedAt), .null, .null,
+            previous.map(TableValue.text) ?? .null, .text(hash),
+        ])
         previous = hash
     }
+}
+
+/// The one INSERT of a decision row, for the review queue too.
+enum DecisionAppenderSQL {
+    static let insert = """
+        INSERT INTO decision (pair_id, reviewer, kind, verdict, note, decided_at, shown_match_weight,
+                              shown_match_probability, previous_hash, hash)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+        """
 }

@@ -77,10 +77,17 @@ package enum Claims {
 
     /// Ends the claim on `pair` because its verdict is recorded: the decision sets the states.
     static func end(_ prepare: Prepare, pair: Int64) throws {
-        let delete = try prepare("DELETE FROM claim WHERE pair_id = ?")
+        let delete = try prepare(endSQL)
         delete.bind(1, pair)
         try delete.step()
     }
+
+    /// The same inside a transaction on either backend (a label import on a server).
+    static func end(_ db: some QueueWriting, pair: Int64) throws {
+        try db.queueExecute(endSQL, [.integer(pair)])
+    }
+
+    private static let endSQL = "DELETE FROM claim WHERE pair_id = ?"
 
     /// Lets go of the selected claims of every kind: each pair goes back where it came from.
     /// Returns the pairs released.

@@ -58,7 +58,7 @@ package enum ModelStore {
     }
 
     /// The newest model the queue was imported with (not re-estimated).
-    static func importedModel(_ db: Database) throws -> FellegiSunterModel? {
+    static func importedModel(_ db: some QueueReading) throws -> FellegiSunterModel? {
         try model(db, where: "origin <> 'reestimated'")?.model
     }
 
@@ -94,26 +94,31 @@ package enum ModelStore {
     enum Origin: String { case splinkJSON = "splink-json", predictions, reestimated }
 
     @discardableResult
-    static func insertModelVersion(_ db: Database, _ model: FellegiSunterModel, origin: Origin,
+    static func insertModelVersion(_ db: some QueueWriting, _ model: FellegiSunterModel, origin: Origin,
                                    splinkJSON: String? = nil, note: String? = nil,
                                    labelCount: Int? = nil, iterations: Int? = nil, logLikelihood: Double? = nil,
                                    decisionWatermark: Int64? = nil, report: String? = nil,
                                    kind: ModelKind? = nil, correction: InteractionCorrection? = nil) throws -> Int64 {
         let correctionJSON = try correction.map { String(decoding: try JSONEncoder().encode($0), as: UTF8.self) }
-        try db.execute(sql: """
+        func text(_ value: String?) -> TableValue { value.map(TableValue.text) ?? .null }
+        func number(_ value: Double?) -> TableValue { value.map(TableValue.real) ?? .null }
+        func whole(_ value: Int?) -> TableValue { value.map { .integer(Int64($0)) } ?? .null }
+        // RETURNING gives the new id on both backends.
+        let inserted = try db.queueRow("""
             INSERT INTO model_version (created_at, origin, lambda, label_count, iterations, log_likelihood, splink_json, note,
                                        decision_watermark, report, kind, correction)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-            """, arguments: [Timestamp.now(), origin.rawValue, model.lambda, labelCount, iterations, logLikelihood, splinkJSON, note,
-                              decisionWatermark, report, kind?.rawValue, correctionJSON])
-        let versionID = db.lastInsertedRowID
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id
+            """, [.text(Timestamp.now()), .text(origin.rawValue), .real(model.lambda), whole(labelCount), whole(iterations),
+                  number(logLikelihood), text(splinkJSON), text(note), decisionWatermark.map(TableValue.integer) ?? .null,
+                  text(report), text(kind?.rawValue), text(correctionJSON)])
+        guard let versionID = inserted?.optionalInt64("id") else { throw ClericalError(.ioError, "a model version was not stored") }
         let stored = try comparisons(db)
         for (k, comparison) in stored.enumerated() {
             for (i, levelID) in comparison.levelIDs.enumerated() {
                 let parameters = model.parameters(comparison: k, gamma: comparison.comparison.levels[i].gamma) ?? .null
-                try db.execute(sql: """
+                try db.queueExecute("""
                     INSERT INTO level_parameter (model_version_id, comparison_level_id, m, u, weight) VALUES (?, ?, ?, ?, ?)
-                    """, arguments: [versionID, levelID, parameters.m, parameters.u, parameters.weight])
+                    """, [.integer(versionID), .integer(levelID), number(parameters.m), number(parameters.u), .real(parameters.weight)])
             }
         }
         return versionID

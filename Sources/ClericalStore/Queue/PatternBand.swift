@@ -20,16 +20,13 @@ enum PatternBand {
     /// the review queue, and gives each its review priority. A queued pattern whose score
     /// leaves the band stays queued unless `decideOutsideBand`.
     @discardableResult
-    static func rescore(_ db: Database, with scorer: (any PatternScoring)?, band: ReviewBand, decideOutsideBand: Bool) throws -> Moves {
+    static func rescore(_ db: some QueueWriting, with scorer: (any PatternScoring)?, band: ReviewBand, decideOutsideBand: Bool) throws -> Moves {
         var moves = Moves()
-        let patterns = try Row.fetchAll(db, sql: "SELECT id, gammas, in_band, open_count, served, match_weight FROM pattern")
-        let update = try RawStatement(db, sql: """
-            UPDATE pattern SET match_weight = ?, match_probability = ?, in_band = ?, review_priority = ? WHERE id = ?
-            """)
-        for pattern in patterns {
-            let score = scorer?.score(gammas: PatternKey.gammas(pattern["gammas"])) ?? PatternScore(matchWeight: pattern["match_weight"])
-            let wasInBand: Bool = pattern["in_band"]
-            let open: Int = pattern["open_count"]
+        var updates: [TableValue] = []
+        for pattern in try db.queueRows("SELECT id, gammas, in_band, open_count, served, match_weight FROM pattern") {
+            let score = scorer?.score(gammas: PatternKey.gammas(pattern.text("gammas"))) ?? PatternScore(matchWeight: pattern.double("match_weight"))
+            let wasInBand = pattern.bool("in_band")
+            let open = pattern.int("open_count")
             let inside = band.contains(matchWeight: score.matchWeight, matchProbability: score.matchProbability)
             if inside && !wasInBand { moves.movedIntoReview += open }
             if !inside && wasInBand {
@@ -37,13 +34,28 @@ enum PatternBand {
                 if decideOutsideBand { moves.decidedByModel += open }
             }
             let inBand = inside || (wasInBand && !decideOutsideBand)
-            update.bind(1, score.matchWeight)
-            update.bind(2, score.matchProbability)
-            update.bind(3, Int64(inBand ? 1 : 0))
-            update.bind(4, ReviewPriority.of(probability: score.matchProbability, rankInPattern: pattern["served"]))
-            update.bind(5, pattern["id"] as Int64)
-            try update.step()
+            updates += [.integer(pattern.int64("id")), .real(score.matchWeight), .real(score.matchProbability), .integer(inBand ? 1 : 0),
+                        .real(ReviewPriority.of(probability: score.matchProbability, rankInPattern: pattern.int("served")))]
         }
+        try write(updates, db)
         return moves
+    }
+
+    /// Up to `rowsPerStatement` patterns' scores per UPDATE, from a VALUES list (its columns
+    /// are column1… on both backends): a few statements for thousands of patterns, where one
+    /// per pattern would be thousands of round trips to a server.
+    private static func write(_ updates: [TableValue], _ db: some QueueWriting) throws {
+        let width = 5, rowsPerStatement = 500
+        var offset = 0
+        while offset < updates.count {
+            let rows = min(rowsPerStatement, (updates.count - offset) / width)
+            let values = Array(repeating: "(CAST(? AS bigint), CAST(? AS double precision), CAST(? AS double precision), CAST(? AS bigint), CAST(? AS double precision))",
+                               count: rows).joined(separator: ", ")
+            try db.queueExecute("""
+                UPDATE pattern SET match_weight = v.column2, match_probability = v.column3, in_band = v.column4, review_priority = v.column5
+                FROM (VALUES \(values)) AS v WHERE pattern.id = v.column1
+                """, Array(updates[offset..<(offset + rows * width)]))
+            offset += rows * width
+        }
     }
 }

@@ -118,11 +118,12 @@ public enum Reestimation {
     }
 
     /// True when the queue asks for automatic re-estimation and enough verdicts have come in.
-    static func isDue(_ db: Database) throws -> Bool {
+    static func isDue(_ db: some QueueReading) throws -> Bool {
         guard let every = try QueueSettings.load(db).reestimateEvery else { return false }
-        let watermark = try Int64.fetchOne(db, sql: "SELECT decision_watermark FROM model_version ORDER BY id DESC LIMIT 1") ?? 0
-        let since = try Int.fetchOne(db, sql: "SELECT count(*) FROM decision WHERE id > ? AND verdict IS NOT NULL",
-                                     arguments: [watermark]) ?? 0
+        let watermark = try db.queueRow("SELECT decision_watermark FROM model_version ORDER BY id DESC LIMIT 1")?
+            .optionalInt64("decision_watermark") ?? 0
+        let since = try db.queueRow("SELECT count(*) AS since FROM decision WHERE id > ? AND verdict IS NOT NULL",
+                                    [.integer(watermark)])?.int("since") ?? 0
         return since >= every
     }
 
@@ -145,7 +146,8 @@ public enum Reestimation {
         }
     }
 
-    private struct Snapshot {
+    /// What a re-estimation reads, in one consistent look at the queue.
+    package struct Snapshot {
         var versionID: Int64
         var model: FellegiSunterModel
         var patternIDs: [Int64]
@@ -163,11 +165,47 @@ public enum Reestimation {
     static func run(_ database: DatabaseQueue, request: ReestimationRequest) throws -> ReestimationReport? {
         let started = ContinuousClock.now
         guard let snapshot = try database.read({ db in try takeSnapshot(db, onlyIfDue: request.onlyIfDue) }) else { return nil }
+        let estimate = self.estimate(snapshot, request: request)
+        return try database.writeWithoutTransaction { db -> ReestimationReport? in
+            var report: ReestimationReport?
+            try db.inTransaction(.immediate) {
+                if request.onlyIfDue {
+                    let newest = try Int64.fetchOne(db, sql: "SELECT max(id) FROM model_version")
+                    guard newest == snapshot.versionID, try isDue(db) else { return .rollback }
+                }
+                report = try store(db, estimate, snapshot: snapshot, request: request, started: started)
+                return .commit
+            }
+            return report
+        }
+    }
 
+    /// The same on a server: `snapshot` read in one read-only transaction, `store` written in
+    /// another (the caller's), with the EM between them holding no lock.
+    package static func snapshot(_ db: some QueueReading) throws -> Snapshot {
+        guard let snapshot = try takeSnapshot(db, onlyIfDue: false) else {
+            throw ClericalError(.dataError, "the queue has no model yet; import predictions first")
+        }
+        return snapshot
+    }
+
+    /// The models weighed and the one kept, from a snapshot: no database.
+    package struct Estimate {
+        fileprivate var selection: ModelSelection
+        fileprivate var scorer: any PatternScoring
+        fileprivate var thresholds: ThresholdSuggestion
+        fileprivate var changedDecision: Int
+        fileprivate var interactions: [ReestimationReport.Interaction]
+        fileprivate var start: FellegiSunterModel
+        /// What the model version stores: the independent model's m, u and λ, except when the
+        /// imported model is kept.
+        fileprivate var stored: FellegiSunterModel
+    }
+
+    package static func estimate(_ snapshot: Snapshot, request: ReestimationRequest) -> Estimate {
         let start = snapshot.model.withStartingProbabilities(from: snapshot.tallies)
         let selection = ModelSelection.run(imported: snapshot.imported, start: start, tallies: snapshot.tallies,
                                            labelled: snapshot.labelledPairs, request: request.model, options: request.options)
-        let result = selection.independent
         let scorer = selection.scorer(imported: snapshot.imported)
         let scores = snapshot.tallies.map { scorer.score(gammas: $0.gammas) }
         let thresholds = ThresholdSuggestion.suggest(
@@ -188,68 +226,63 @@ public enum Reestimation {
                                                second: levelName(term.second!, term.secondGamma!), bits: bits)
             }
             : []
-        // What the model version stores: the independent model's m, u and λ, except when the
-        // imported model is kept.
-        let stored = selection.chosen == .imported ? snapshot.imported : result.model
+        return Estimate(selection: selection, scorer: scorer, thresholds: thresholds, changedDecision: changedDecision,
+                        interactions: interactions, start: start,
+                        stored: selection.chosen == .imported ? snapshot.imported : selection.independent.model)
+    }
 
-        return try database.writeWithoutTransaction { db -> ReestimationReport? in
-            var report: ReestimationReport?
-            try db.inTransaction(.immediate) {
-                if request.onlyIfDue {
-                    let newest = try Int64.fetchOne(db, sql: "SELECT max(id) FROM model_version")
-                    guard newest == snapshot.versionID, try isDue(db) else { return .rollback }
-                }
-                let labelCount = snapshot.labels.matches + snapshot.labels.nonMatches
-                let note: String
-                switch selection.chosen {
-                case .imported: note = "kept the imported model: \(selection.reason)"
-                case .independent: note = (selection.conditional ? "fitted over the candidate set; " : "") + (request.options.fixU ? "re-estimated m and λ from the queue (u kept)" : "re-estimated m, u and λ from the queue") + "; independent model: \(selection.reason)"
-                case .dependent: note = (selection.conditional ? "fitted over the candidate set; " : "") + "re-estimated m, u and λ, with a correction learned from verdicts; dependent model: \(selection.reason)"
-                }
-                let versionID = try ModelStore.insertModelVersion(
-                    db, stored, origin: .reestimated, note: note,
-                    labelCount: labelCount, iterations: result.iterations, logLikelihood: result.logLikelihood,
-                    decisionWatermark: snapshot.watermark, kind: selection.chosen,
-                    correction: selection.chosen == .dependent ? selection.correction : nil)
-                let moved = try PatternBand.rescore(db, with: scorer, band: snapshot.band,
-                                                    decideOutsideBand: request.decideOutsideBand)
-                var moves = ReestimationReport.BandMoves(band: snapshot.band.description)
-                moves.movedIntoReview = moved.movedIntoReview
-                moves.leftReview = moved.leftReview
-                moves.decidedByModel = moved.decidedByModel
-
-                var levels: [ReestimationReport.Level] = []
-                for (k, comparison) in start.comparisons.enumerated() {
-                    for (i, level) in comparison.levels.enumerated() where !level.isNull {
-                        levels.append(.init(comparison: comparison.name, label: level.label, gamma: level.gamma,
-                                            before: snapshot.model.parameters[k][i], after: stored.parameters[k][i]))
-                    }
-                }
-                var finished = ReestimationReport(
-                    modelVersion: versionID, previousModelVersion: snapshot.versionID,
-                    lambdaBefore: snapshot.model.lambda, lambdaAfter: stored.lambda,
-                    iterations: result.iterations, converged: result.converged, logLikelihood: result.logLikelihood,
-                    fixedU: request.options.fixU, labels: snapshot.labels,
-                    pairs: snapshot.tallies.reduce(0) { $0 + $1.total }, patterns: snapshot.tallies.count,
-                    levels: levels, band: moves, thresholds: thresholds,
-                    seconds: (ContinuousClock.now - started).seconds)
-                finished.model = selection.chosen
-                finished.modelReason = selection.reason
-                finished.heldOutLogLoss = selection.heldOutLogLoss.isEmpty ? nil : selection.heldOutLogLoss
-                finished.conditionalOnCandidates = selection.chosen == .imported ? nil : selection.conditional
-                finished.interactions = interactions
-                finished.pairsChangedDecision = changedDecision
-                let json = String(decoding: try JSONEncoder().encode(finished), as: UTF8.self)
-                try db.execute(sql: "UPDATE model_version SET report = ? WHERE id = ?", arguments: [json, versionID])
-                report = finished
-                return .commit
-            }
-            return report
+    /// Writes the estimate, in the caller's transaction: the new model version with its report,
+    /// and every pattern re-scored.
+    package static func store(_ db: some QueueWriting, _ estimate: Estimate, snapshot: Snapshot, request: ReestimationRequest,
+                              started: ContinuousClock.Instant) throws -> ReestimationReport {
+        let selection = estimate.selection, result = selection.independent, stored = estimate.stored
+        let labelCount = snapshot.labels.matches + snapshot.labels.nonMatches
+        let note: String
+        switch selection.chosen {
+        case .imported: note = "kept the imported model: \(selection.reason)"
+        case .independent: note = (selection.conditional ? "fitted over the candidate set; " : "") + (request.options.fixU ? "re-estimated m and λ from the queue (u kept)" : "re-estimated m, u and λ from the queue") + "; independent model: \(selection.reason)"
+        case .dependent: note = (selection.conditional ? "fitted over the candidate set; " : "") + "re-estimated m, u and λ, with a correction learned from verdicts; dependent model: \(selection.reason)"
         }
+        let versionID = try ModelStore.insertModelVersion(
+            db, stored, origin: .reestimated, note: note,
+            labelCount: labelCount, iterations: result.iterations, logLikelihood: result.logLikelihood,
+            decisionWatermark: snapshot.watermark, kind: selection.chosen,
+            correction: selection.chosen == .dependent ? selection.correction : nil)
+        let moved = try PatternBand.rescore(db, with: estimate.scorer, band: snapshot.band,
+                                            decideOutsideBand: request.decideOutsideBand)
+        var moves = ReestimationReport.BandMoves(band: snapshot.band.description)
+        moves.movedIntoReview = moved.movedIntoReview
+        moves.leftReview = moved.leftReview
+        moves.decidedByModel = moved.decidedByModel
+
+        var levels: [ReestimationReport.Level] = []
+        for (k, comparison) in estimate.start.comparisons.enumerated() {
+            for (i, level) in comparison.levels.enumerated() where !level.isNull {
+                levels.append(.init(comparison: comparison.name, label: level.label, gamma: level.gamma,
+                                    before: snapshot.model.parameters[k][i], after: stored.parameters[k][i]))
+            }
+        }
+        var finished = ReestimationReport(
+            modelVersion: versionID, previousModelVersion: snapshot.versionID,
+            lambdaBefore: snapshot.model.lambda, lambdaAfter: stored.lambda,
+            iterations: result.iterations, converged: result.converged, logLikelihood: result.logLikelihood,
+            fixedU: request.options.fixU, labels: snapshot.labels,
+            pairs: snapshot.tallies.reduce(0) { $0 + $1.total }, patterns: snapshot.tallies.count,
+            levels: levels, band: moves, thresholds: estimate.thresholds,
+            seconds: (ContinuousClock.now - started).seconds)
+        finished.model = selection.chosen
+        finished.modelReason = selection.reason
+        finished.heldOutLogLoss = selection.heldOutLogLoss.isEmpty ? nil : selection.heldOutLogLoss
+        finished.conditionalOnCandidates = selection.chosen == .imported ? nil : selection.conditional
+        finished.interactions = estimate.interactions
+        finished.pairsChangedDecision = estimate.changedDecision
+        let json = String(decoding: try JSONEncoder().encode(finished), as: UTF8.self)
+        try db.queueExecute("UPDATE model_version SET report = ? WHERE id = ?", [.text(json), .integer(versionID)])
+        return finished
     }
 
     /// `labelled`: the final verdicts, when the caller has read them already.
-    private static func takeSnapshot(_ db: Database, onlyIfDue: Bool, labelled: [FinalVerdictQuery.Labelled]? = nil) throws -> Snapshot? {
+    private static func takeSnapshot(_ db: some QueueReading, onlyIfDue: Bool, labelled: [FinalVerdictQuery.Labelled]? = nil) throws -> Snapshot? {
         if onlyIfDue, try !isDue(db) { return nil }
         guard let current = try ModelStore.currentModel(db) else {
             throw ClericalError(.dataError, "the queue has no model yet; import predictions first")
@@ -258,11 +291,11 @@ public enum Reestimation {
         var tallies: [PatternTally] = []
         var indexByPattern: [Int64: Int] = [:]
         var currentProbabilities: [Double] = []
-        for row in try Row.fetchAll(db, sql: "SELECT id, gammas, pair_count, match_probability FROM pattern ORDER BY id") {
-            indexByPattern[row["id"]] = tallies.count
-            patternIDs.append(row["id"])
-            tallies.append(PatternTally(gammas: PatternKey.gammas(row["gammas"]), unlabelled: row["pair_count"]))
-            currentProbabilities.append(row["match_probability"])
+        for row in try db.queueRows("SELECT id, gammas, pair_count, match_probability FROM pattern ORDER BY id") {
+            indexByPattern[row.int64("id")] = tallies.count
+            patternIDs.append(row.int64("id"))
+            tallies.append(PatternTally(gammas: PatternKey.gammas(row.text("gammas")), unlabelled: row.int("pair_count")))
+            currentProbabilities.append(row.double("match_probability"))
         }
         var labels = ReestimationReport.Labels()
         var labelledPairs: [LabelledPair] = []
@@ -286,7 +319,7 @@ public enum Reestimation {
         let settings = try QueueSettings.load(db)
         return Snapshot(
             versionID: current.id, model: current.model, patternIDs: patternIDs, tallies: tallies, labels: labels,
-            watermark: try Int64.fetchOne(db, sql: "SELECT max(id) FROM decision") ?? 0,
+            watermark: try db.queueRow("SELECT max(id) AS newest FROM decision")?.optionalInt64("newest") ?? 0,
             band: settings.reviewBand ?? .default,
             imported: try ModelStore.importedModel(db) ?? current.model,
             labelledPairs: labelledPairs, currentProbabilities: currentProbabilities)

@@ -136,7 +136,7 @@ extension ReviewQueue {
         let content = DecisionContent(pairID: pairID, reviewer: reviewer, kind: kind, verdict: verdict,
                                       note: note.flatMap { $0.isEmpty ? nil : $0 }, decidedAt: Timestamp.now(),
                                       shownMatchWeight: shown?.matchWeight, shownMatchProbability: shown?.matchProbability)
-        let insert = try statement(db, DecisionAppender.insertSQL)
+        let insert = try statement(db, DecisionAppenderSQL.insert)
         insert.bind(1, pairID)
         insert.bind(2, reviewer)
         insert.bind(3, content.kind.rawValue)

@@ -1,5 +1,6 @@
 import ArgumentParser
 import ClericalCore
+import ClericalPostgres
 import ClericalStore
 
 struct ImportLabelsCommand: ParsableCommand {
@@ -14,17 +15,24 @@ struct ImportLabelsCommand: ParsableCommand {
             names its file, line and column, and the queue is left as it was.
             """)
 
-    @Argument(help: "The queue file.") var queue: String
+    @Argument(help: "The queue file, or a queue URL (postgresql://user@host/db?schema=NAME).") var queue: String
     @Argument(help: ArgumentHelp("The labels table.", valueName: "LABELS.csv")) var labels: String
     @Option(help: "The reviewer the decisions are recorded under.") var reviewer: String?
 
     func run() throws {
         try reportingErrors { () throws(ClericalError) in
-            let account = try Identity.current()
-            try Reviewers.require(.importLabels, queue: queue, account: account)
-            let summary = try LabelImport.run(queue: queue, labels: labels, reviewer: reviewer ?? account)
+            let summary: LabelImportSummary, recordedAs: String
+            if let server = try onServer(queue) {
+                defer { server.close() }
+                (summary, recordedAs) = try server.importLabels(labels, reviewer: reviewer)
+            } else {
+                let account = try Identity.current()
+                try Reviewers.require(.importLabels, queue: queue, account: account)
+                summary = try LabelImport.run(queue: queue, labels: labels, reviewer: reviewer ?? account)
+                recordedAs = reviewer ?? account
+            }
             print("\(summary.rows) labels read: \(summary.matches) match, \(summary.nonMatches) non-match, \(summary.unsure) unsure "
-                  + "recorded as \(reviewer ?? account)'s review decisions; \(summary.notInQueue) not in the queue (skipped)")
+                  + "recorded as \(recordedAs)'s review decisions; \(summary.notInQueue) not in the queue (skipped)")
         }
     }
 }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import ClericalCore
+import ClericalPostgres
 import ClericalStore
 
 struct ReestimateCommand: ParsableCommand {
@@ -18,7 +19,7 @@ struct ReestimateCommand: ParsableCommand {
             N verdicts, in the background of whoever is reviewing.
             """)
 
-    @Argument(help: "The queue file.") var queue: String
+    @Argument(help: "The queue file, or a queue URL (postgresql://user@host/db?schema=NAME).") var queue: String
     @Flag(help: "Print the report as JSON.") var json = false
     @Option(help: "Stop after this many EM iterations.") var maxIterations = 100
     @Option(help: "Converged when no m, u or λ moves more than this.") var tolerance = 1e-6
@@ -51,7 +52,12 @@ struct ReestimateCommand: ParsableCommand {
 
     func run() throws {
         try reportingErrors { () throws(ClericalError) in
-            try Reviewers.require(.reestimate, queue: queue, account: try Identity.current())
+            let server = try onServer(queue)
+            defer { server?.close() }
+            if server != nil, every != nil {
+                throw ClericalError(.usage, "--every works on a queue file: on a server, re-estimate with `clerical reestimate URL` when you choose")
+            }
+            if server == nil { try Reviewers.require(.reestimate, queue: queue, account: try Identity.current()) }
             if let every {
                 try Reestimation.setAutomatic(queue: queue, every: every)
                 print(every == 0 ? "\(queue): automatic re-estimation is off"
@@ -65,7 +71,9 @@ struct ReestimateCommand: ParsableCommand {
             request.targetMissedMatchRate = targetMissedMatchRate
             request.decideOutsideBand = decideOutsideBand
             request.model = model
-            guard let report = try Reestimation.run(queue: queue, request: request) else { return }
+            let found: ReestimationReport?
+            if let server { found = try server.reestimate(request) } else { found = try Reestimation.run(queue: queue, request: request) }
+            guard let report = found else { return }
             print(json ? report.json() : report.text())
         }
     }
