@@ -35,12 +35,18 @@ public final class PostgresReviewWork: ReviewWork {
     }
     /// Whether the queue's reviewers work masked unless they choose otherwise.
     public let masksByDefault: Bool
+    /// Settling disputes (`--adjudicate`): a quality lead's claims on disputed pairs, whose
+    /// verdicts are final, instead of the review queue.
+    public let adjudicating: Bool
 
-    /// Opens the queue at `url` for its session role, which must be allowed to review (77).
-    public init(url: String, leaseSeconds: Double = 120) throws(ClericalError) {
+    /// Opens the queue at `url` for its session role, which must be allowed to review (or,
+    /// `adjudicate`, to adjudicate: 77 otherwise).
+    public init(url: String, leaseSeconds: Double = 120, adjudicate: Bool = false) throws(ClericalError) {
         let queue = try PostgresQueue.open(try PostgresAddress(url: url))
+        adjudicating = adjudicate
         do {
             claims = try PostgresReviewQueue(queue, leaseSeconds: leaseSeconds)
+            if adjudicate { try queue.require(.adjudicate) }
             let link = queue.link
             let (fields, settings, current) = try queue.withStore { link throws in
                 (try link.queueRows("SELECT name FROM field ORDER BY position", []).map { $0.text("name") },
@@ -86,13 +92,35 @@ public final class PostgresReviewWork: ReviewWork {
     // MARK: - Claims and verdicts
 
     public func claimNext(excluding skipped: Set<Int64>) throws(ClericalError) -> ReviewPair? {
-        try shown(try claims.claimNext(excluding: skipped))
+        if adjudicating { return try nextDispute(excluding: skipped) }
+        return try shown(try claims.claimNext(excluding: skipped))
     }
 
     public func decideAndClaimNext(_ pairID: Int64, _ verdict: Verdict, note: String?, shown score: PatternScore?,
                                    excluding skipped: Set<Int64>,
                                    whileCommitting: (@Sendable ((OwnVerdict, ReviewPair?, QueueCounts)) -> Void)?)
         throws(ClericalError) -> (OwnVerdict, ReviewPair?, QueueCounts) {
+        if adjudicating {
+            let decidedAt = Timestamp.string(Date())
+            var next: Int64?
+            try once(pair: pairID, at: decidedAt) { () throws(ClericalError) in
+                try transaction { link throws in
+                    try settle(link, pairID)
+                    next = try claimDispute(link, excluding: skipped)
+                    try claims.appendDecision(pairID, .adjudication, verdict, note: note, decidedAt: decidedAt, shown: score)
+                }
+            }
+            held[pairID] = nil
+            let saved = OwnVerdict(pairID: pairID, verdict: verdict, note: note.flatMap { $0.isEmpty ? nil : $0 }, decidedAt: decidedAt)
+            var shown: ReviewPair?
+            if let id = next {
+                held[id] = "adjudication"
+                shown = try claims.retrying { () throws(ClericalError) in try load(id, kind: .adjudication, withVerdict: false) }
+            } else {
+                shown = try nextDispute(excluding: skipped)  // after a lost connection, its own claim comes first
+            }
+            return (saved, shown, try counts())
+        }
         // The next pair's context is read after the commit: the round trip, not a disk, is what waits.
         let pair = PostgresReviewQueue.Claimed(id: pairID, kind: held[pairID] ?? "review", score: score ?? PatternScore(matchWeight: 0))
         let (saved, next) = try claims.decideAndClaimNext(pair, verdict, note: note, shown: score, excluding: skipped)
@@ -108,11 +136,12 @@ public final class PostgresReviewWork: ReviewWork {
         let saved = OwnVerdict(pairID: pairID, verdict: verdict, note: note.flatMap { $0.isEmpty ? nil : $0 }, decidedAt: decidedAt)
         try once(pair: pairID, at: decidedAt) { () throws(ClericalError) in
             try transaction { link throws in
-                guard let place = try link.queueRows("""
-                    SELECT p.state, c.reviewer, c.kind FROM pair p LEFT JOIN claim c ON c.pair_id = p.id WHERE p.id = ? FOR NO KEY UPDATE OF p
-                    """, [.integer(pairID)]).first else {
-                    throw ClericalError(.dataError, "pair \(pairID) is not in the queue")
+                if adjudicating {
+                    try settle(link, pairID)
+                    try claims.appendDecision(pairID, .adjudication, verdict, note: note, decidedAt: decidedAt, shown: shown)
+                    return
                 }
+                let place = try heldRow(link, pairID)
                 let state = place.text("state"), kind = place.text("kind")
                 if state == PairState.claimed.rawValue, place.text("reviewer") == reviewer, kind == "review" || kind == "audit" {
                     try link.queueExecute("DELETE FROM claim WHERE pair_id = ?", [.integer(pairID)])
@@ -193,6 +222,55 @@ public final class PostgresReviewWork: ReviewWork {
                 try content.append(link)
             }
         }
+    }
+
+    // MARK: - Adjudication
+
+    /// The next disputed pair for this quality lead (their own claim first), claimed.
+    private func nextDispute(excluding skipped: Set<Int64>) throws(ClericalError) -> ReviewPair? {
+        var claimed: Int64?
+        try claims.retrying { () throws(ClericalError) in
+            try transaction { link throws in claimed = try claimDispute(link, excluding: skipped) }
+        }
+        guard let claimed else { return nil }
+        held[claimed] = "adjudication"
+        return try claims.retrying { () throws(ClericalError) in try load(claimed, kind: .adjudication, withVerdict: false) }
+    }
+
+    /// Claims a disputed pair in the caller's transaction, in `Claims.Order`'s order for
+    /// adjudication: this reviewer's own claim first, then any unclaimed or expired one.
+    private func claimDispute(_ link: PostgresLink, excluding skipped: Set<Int64>) throws -> Int64? {
+        let now = Date().timeIntervalSince1970
+        let exclusion = skipped.isEmpty ? "" : " AND p.id NOT IN (\(skipped.sorted().map(String.init).joined(separator: ", ")))"
+        guard let found = try link.queueRows("""
+            SELECT p.id FROM pair p LEFT JOIN claim c ON c.pair_id = p.id
+            WHERE p.state = 'disputed' AND (c.pair_id IS NULL OR c.reviewer = ? OR c.lease_expires_at < ?)\(exclusion)
+            ORDER BY (c.reviewer IS NOT DISTINCT FROM ?) DESC, p.id LIMIT 1 FOR NO KEY UPDATE OF p SKIP LOCKED
+            """, [.text(reviewer), .real(now), .text(reviewer)]).first else { return nil }
+        let pair = found.int64("id")
+        _ = try link.queueRows("SELECT * FROM take_claim(?, 'adjudication', 0, ?, ?)", [.integer(pair), .real(now), .real(leaseSeconds)])
+        return pair
+    }
+
+    /// Ends this quality lead's adjudication claim on a disputed pair, which is decided by the
+    /// verdict about to be appended; refused (75) when the claim is no longer theirs.
+    private func settle(_ link: PostgresLink, _ pairID: Int64) throws {
+        let place = try heldRow(link, pairID)
+        guard place.text("state") == PairState.disputed.rawValue, place.text("reviewer") == reviewer, place.text("kind") == "adjudication" else {
+            throw ClericalError(.tryAgain, "pair \(pairID) is no longer yours to adjudicate (its claim expired and someone else took it)")
+        }
+        try Claims.end(link, pair: pairID)
+        try link.queueExecute("UPDATE pair SET state = 'decided' WHERE id = ?", [.integer(pairID)])
+    }
+
+    /// The pair's state and the claim on it, the pair's row locked to the end of the transaction.
+    private func heldRow(_ link: PostgresLink, _ pairID: Int64) throws -> QueueRow {
+        guard let place = try link.queueRows("""
+            SELECT p.state, c.reviewer, c.kind FROM pair p LEFT JOIN claim c ON c.pair_id = p.id WHERE p.id = ? FOR NO KEY UPDATE OF p
+            """, [.integer(pairID)]).first else {
+            throw ClericalError(.dataError, "pair \(pairID) is not in the queue")
+        }
+        return place
     }
 
     // MARK: - Loading

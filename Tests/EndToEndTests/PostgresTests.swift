@@ -884,13 +884,77 @@ final class PostgresTests: XCTestCase {
                       verify.stdout)
     }
 
+    /// Blind second review to adjudication on the server, each person at a screen of their own:
+    /// ana reviews, the lead samples, bo second-reviews in his normal flow, the lead adjudicates.
+    func testSecondReviewAndAdjudicationOnTheServerScreens() throws {
+        let fixtures = Binary.checkout.appendingPathComponent("Tests/ClericalTUITests/Fixtures")
+        let file = folder.appendingPathComponent("five.db").path
+        XCTAssertEqual(try Binary.run(["import", file, fixtures.appendingPathComponent("predictions.csv").path,
+                                       "--model", fixtures.appendingPathComponent("model.json").path, "--review-probability", "0:1"]).status, 0)
+        let queue = newQueueURL(), schema = schemas.last!
+        let password = "pw-\(UUID().uuidString.prefix(8))"
+        let ana = "\(schema)_a", bo = "\(schema)_b", lead = "\(schema)_q"
+        for role in [ana, bo, lead] {
+            XCTAssertEqual(try psql("CREATE ROLE \(role) LOGIN PASSWORD '\(password)'").status, 0)
+            roles.append(role)
+        }
+        let me = try XCTUnwrap(URLComponents(string: server)?.user)
+        for (name, role) in [(NSUserName(), "supervisor"), (me, "supervisor"), (ana, "reviewer"), (bo, "reviewer"), (lead, "quality-lead")] {
+            XCTAssertEqual(try Binary.run(["reviewers", "add", file, name, "--role", role]).status, 0)
+        }
+        XCTAssertEqual(try Binary.run(["copy", file, queue]).status, 0)
+        let host = URLComponents(string: server)!
+        func asRole(_ role: String) -> String {
+            "postgresql://\(role):\(password)@\(host.host!):\(host.port ?? 5432)\(host.path)?sslmode=disable&schema=\(schema)"
+        }
+        let first = try Binary.run([asRole(ana), "--reviewer", "unused", "--report", folder.appendingPathComponent("ana.json").path],
+                                   tool: "clerical-load")
+        XCTAssertEqual(first.status, 0, first.stderr)
+        let matches = try serverCount("SELECT count(*) FROM \(schema).decision WHERE kind = 'review' AND verdict = 'match'")
+        XCTAssertGreaterThan(matches, 0, "the fixture has pairs the model leans to match")
+        let sample = try Binary.run(["qa", "sample", asRole(lead), "--count", "5", "--stratify", "reviewer", "--seed", "4"])
+        XCTAssertEqual(sample.status, 0, sample.stderr)
+
+        let second = try TmuxSession("\(Binary.clerical.path) review '\(asRole(bo))'")
+        for _ in 0..<5 {
+            XCTAssertTrue(second.waitFor("SECOND REVIEW"))
+            XCTAssertFalse(second.capture().contains("match weight"), "blind")
+            second.send("n")
+            XCTAssertTrue(second.waitFor("Saved: non-match"))
+        }
+        XCTAssertTrue(second.waitFor("Nothing left to review"))
+        second.send("q")
+        XCTAssertTrue(second.waitFor("EXIT=0"))
+        XCTAssertEqual(try serverCount("SELECT count(*) FROM \(schema).pair WHERE state = 'disputed'"), matches)
+
+        let adjudication = try TmuxSession("\(Binary.clerical.path) review '\(asRole(lead))' --adjudicate")
+        for _ in 0..<matches {
+            XCTAssertTrue(adjudication.waitFor("ADJUDICATION"))
+            XCTAssertTrue(adjudication.waitFor("1st \(ana.prefix(10))"))
+            adjudication.send("m")
+            XCTAssertTrue(adjudication.waitFor("Saved: match"))
+        }
+        XCTAssertTrue(adjudication.waitFor("Nothing left to review"))
+        adjudication.send("q")
+        XCTAssertTrue(adjudication.waitFor("EXIT=0"))
+        XCTAssertEqual(try serverCount("SELECT count(*) FROM \(schema).decision WHERE kind = 'adjudication' AND reviewer = '\(lead)'"), matches)
+        XCTAssertEqual(try serverCount("SELECT count(*) FROM \(schema).pair WHERE state = 'disputed'"), 0)
+        XCTAssertEqual(try serverCount("SELECT count(*) FROM \(schema).claim"), 0)
+        let labels = folder.appendingPathComponent("labels.csv").path
+        XCTAssertEqual(try Binary.run(["export", "labels", asRole(lead), labels]).status, 0)
+        let rows = try String(contentsOfFile: labels, encoding: .utf8).split(separator: "\n").dropFirst()
+        XCTAssertEqual(rows.filter { $0.hasSuffix(",1.0") }.count, matches, "adjudicated matches count as matches")
+        let verify = try Binary.run(["verify", queue])
+        XCTAssertEqual(verify.status, 0, verify.stderr)
+    }
+
     func testTheScreenOnTheServerRefusesWhatItCannotDoYetAndWhoMayNotReview() throws {
         let (queue, urls) = try serverQueueWithReviewers(1)
-        for flag in ["--by-record", "--adjudicate"] {
-            let refused = try Binary.run(["review", urls[0], flag])
-            XCTAssertEqual(refused.status, 64, refused.stderr)
-            XCTAssertTrue(refused.stderr.contains("\(flag) works on a queue file"), refused.stderr)
-        }
+        let byRecord = try Binary.run(["review", urls[0], "--by-record"])
+        XCTAssertEqual(byRecord.status, 64, byRecord.stderr)
+        XCTAssertTrue(byRecord.stderr.contains("--by-record works on a queue file"), byRecord.stderr)
+        let adjudicate = try Binary.run(["review", urls[0], "--adjudicate"])
+        XCTAssertEqual(adjudicate.status, 77, "a reviewer may not adjudicate: \(adjudicate.stderr)")
         // A database role that is not a registered reviewer logs in, and is refused before any screen.
         let schema = schemas.last!, stranger = "\(schema)_x", password = "pw-\(UUID().uuidString.prefix(8))"
         XCTAssertEqual(try psql("CREATE ROLE \(stranger) LOGIN PASSWORD '\(password)'; GRANT USAGE ON SCHEMA \(schema) TO \(stranger); GRANT SELECT ON ALL TABLES IN SCHEMA \(schema) TO \(stranger)").status, 0)

@@ -83,7 +83,7 @@ package enum Claims {
     }
 
     /// The same inside a transaction on either backend (a label import on a server).
-    static func end(_ db: some QueueWriting, pair: Int64) throws {
+    package static func end(_ db: some QueueWriting, pair: Int64) throws {
         try db.queueExecute(endSQL, [.integer(pair)])
     }
 

@@ -43,10 +43,10 @@ struct ReviewCommand: ParsableCommand {
     @MainActor
     private static func onServer(_ url: String, theme: String?, blind: Bool, masked: Bool, byRecord: Bool, adjudicate: Bool)
         throws(ClericalError) -> (status: Int32, summary: ReviewSummary) {
-        if byRecord || adjudicate {
-            throw ClericalError(.usage, "\(byRecord ? "--by-record" : "--adjudicate") works on a queue file for now; on a server, review pair by pair")
+        if byRecord {
+            throw ClericalError(.usage, "--by-record works on a queue file for now; on a server, review pair by pair")
         }
-        let work = try PostgresReviewWork(url: url)
+        let work = try PostgresReviewWork(url: url, adjudicate: adjudicate)
         defer { work.close() }
         return try ReviewRunner.run(server: work, name: work.name, themeName: theme, blind: blind,
                                     masked: masked || work.masksByDefault) { notify in work.onReconnecting = notify }
