@@ -2,35 +2,121 @@ import ClericalCore
 import ClericalStore
 import Foundation
 
-/// `clerical import URL PREDICTIONS`: a new queue in a PostgreSQL schema, from Splink output.
-/// The rows are read, checked and made into records, patterns and pairs by the importer a queue
+/// `clerical import URL PREDICTIONS`: Splink output into a queue in a PostgreSQL schema. The
+/// rows are read, checked and made into records, patterns and pairs by the importer a queue
 /// file has (`SplinkImporter`, with its line-and-column messages), into a scratch file, and then
-/// moved into the new schema by `COPY` in one transaction (`QueueCopy`), verified before it
-/// commits. A failed import leaves neither a schema nor the scratch file behind.
+/// moved to the server by `COPY` in one transaction. A failed import leaves the server as it
+/// was and no scratch file behind.
 ///
-/// Adding a batch to a queue already on the server is not built: the schema must be new.
+/// - A new schema gets the whole queue (`QueueCopy`), verified before it commits.
+/// - A queue already there gets a batch: the queue is copied into the scratch file (one
+///   snapshot, while reviewers go on working), the batch imported into that copy, and what the
+///   import added (records, patterns, pairs, the batch, and the counts it changed) moved back.
+///   Reviewers change pair states and claims meanwhile, never records, patterns or scores,
+///   so the additions and increments apply to the queue as it then stands; an import or
+///   re-estimation that got there first is refused (75) and nothing is written.
 ///
 ///     let summary = try PostgresImport.run(address, predictions: "predictions.csv", model: "model.json")
 public enum PostgresImport {
     public static func run(_ address: PostgresAddress, predictions: String, model: String? = nil, band: ReviewBand? = nil,
                            progress: SplinkImporter.Progress? = nil) throws(ClericalError) -> ImportSummary {
-        try refuseExistingQueue(address)
         let scratch = FileManager.default.temporaryDirectory
             .appendingPathComponent("clerical-import-\(UUID().uuidString).db").path
         defer { QueueFile.remove(path: scratch) }
+        if try holdsTables(address) {
+            return try addBatch(address, scratch: scratch, predictions: predictions, model: model, band: band, progress: progress)
+        }
         var summary = try SplinkImporter.run(queue: scratch, predictions: predictions, model: model, band: band, progress: progress)
         _ = try QueueCopy.fileToServer(scratch, address)
         summary.createdQueue = true
         return summary
     }
 
-    /// Before the file is read: a schema that already holds tables is refused (73), as `copy` would.
-    private static func refuseExistingQueue(_ address: PostgresAddress) throws(ClericalError) {
+    private static func holdsTables(_ address: PostgresAddress) throws(ClericalError) -> Bool {
         let link = try PostgresLink.open(address)
         defer { link.close() }
         let tables = try link.rows("SELECT count(*)::bigint FROM pg_tables WHERE schemaname = '\(address.schema)'")
-        guard let row = tables.first, try PostgresQueue.decode(row, 0, as: Int64.self) == 0 else {
-            throw ClericalError(.cannotCreate, "\(address): schema \(address.schema) already holds tables; adding a batch to a queue on PostgreSQL is not built yet: import into a new schema")
+        guard let row = tables.first else { return false }
+        return try PostgresQueue.decode(row, 0, as: Int64.self) > 0
+    }
+
+    /// The largest id of each table an import adds to: where its additions start.
+    private struct Extent: Equatable {
+        var record: Int64, pattern: Int64, pair: Int64, batch: Int64, model: Int64
+
+        static let sql = """
+            SELECT (SELECT coalesce(max(id), 0) FROM record) AS record, (SELECT coalesce(max(id), 0) FROM pattern) AS pattern,
+                   (SELECT coalesce(max(id), 0) FROM pair) AS pair, (SELECT coalesce(max(id), 0) FROM import_batch) AS batch,
+                   (SELECT coalesce(max(id), 0) FROM model_version) AS model
+            """
+
+        init(_ db: any QueueReading) throws {
+            let row = try db.queueRows(Self.sql, []).first
+            record = row?.int64("record") ?? 0
+            pattern = row?.int64("pattern") ?? 0
+            pair = row?.int64("pair") ?? 0
+            batch = row?.int64("batch") ?? 0
+            model = row?.int64("model") ?? 0
         }
+    }
+
+    private static func addBatch(_ address: PostgresAddress, scratch: String, predictions: String, model: String?, band: ReviewBand?,
+                                 progress: SplinkImporter.Progress?) throws(ClericalError) -> ImportSummary {
+        let queue = try PostgresQueue.open(address)
+        defer { queue.close() }
+        try queue.require(.importPairs)
+        _ = try QueueCopy.serverToFile(queue, scratch)
+        let before = try QueueFile.reading(scratch) { db in try Extent(db) }
+        let summary = try SplinkImporter.run(queue: scratch, predictions: predictions, model: model, band: band, progress: progress)
+        let (grown, entered) = try QueueFile.reading(scratch) { db in
+            (try db.queueRows("""
+                SELECT pattern_id, count(*) AS added FROM pair WHERE id > ? AND pattern_id <= ? GROUP BY pattern_id ORDER BY pattern_id
+                """, [.integer(before.pair), .integer(before.pattern)]).map { (pattern: $0.int64("pattern_id"), added: $0.int64("added")) },
+             try db.queueRows("SELECT id FROM pattern WHERE id <= ? AND in_band = 1 ORDER BY id", [.integer(before.pattern)]).map { $0.int64("id") })
+        }
+        let link = queue.link
+        try link.transaction { () throws(ClericalError) in
+            // One import at a time; the queue must still be the one the batch was read into.
+            try link.run("LOCK TABLE import_batch IN EXCLUSIVE MODE")
+            guard try queue.withStore({ link throws in try Extent(link) }) == before else {
+                throw ClericalError(.tryAgain, "\(address): the queue changed while the batch was read (another import or a re-estimation came first); nothing was added: import it again")
+            }
+            var newInBand: [Int64: Int64] = [:], newPairs: Int64 = 0
+            try SQLiteQueueTables.read(path: scratch, after: [
+                "model_version": ("id", before.model), "level_parameter": ("model_version_id", before.model),
+                "import_batch": ("id", before.batch), "record": ("id", before.record),
+                "pattern": ("id", before.pattern), "pair": ("id", before.pair),
+            ]) { (table, rows) throws(ClericalError) in
+                if table.name == "pattern" {
+                    let inBand = table.columns.firstIndex { $0.name == "in_band" }!, open = table.columns.firstIndex { $0.name == "open_count" }!
+                    for row in rows {
+                        if case .integer(let flag) = row[inBand], case .integer(let count) = row[open] { newInBand[flag, default: 0] += count }
+                    }
+                }
+                if table.name == "pair" { newPairs += Int64(rows.count) }
+                try PostgresQueueTables.write(link, table: table, rows: rows)
+            }
+            try queue.withStore { link throws in
+                // The batch's pairs in patterns the queue had: counted there (a trigger follows
+                // the open count into the band counts).
+                for (pattern, added) in grown {
+                    try link.queueExecute("UPDATE pattern SET pair_count = pair_count + ?, open_count = open_count + ? WHERE id = ?",
+                                          [.integer(added), .integer(added), .integer(pattern)])
+                }
+                // Patterns a wider band given with the batch brought into review.
+                for pattern in entered {
+                    try link.queueExecute("UPDATE pattern SET in_band = 1 WHERE id = ? AND in_band = 0", [.integer(pattern)])
+                }
+                // New patterns' open pairs and the new pending pairs, counted once (the triggers
+                // follow updates, not these inserts), band first as the commit-time trigger does.
+                for (flag, count) in newInBand.sorted(by: { $0.key < $1.key }) where count != 0 {
+                    try link.queueExecute("UPDATE band_count SET count = count + ? WHERE in_band = ?", [.integer(count), .integer(flag)])
+                }
+                try link.queueExecute("UPDATE pair_state_count SET count = count + ? WHERE state = 'pending'", [.integer(newPairs)])
+            }
+            try PostgresQueueTables.advanceSequences(link)
+        }
+        try? link.run("ANALYZE")
+        return summary
     }
 }

@@ -71,7 +71,7 @@ public enum QueueCopy {
         return summary
     }
 
-    private static func serverToFile(_ queue: PostgresQueue, _ path: String) throws(ClericalError) -> Summary {
+    static func serverToFile(_ queue: PostgresQueue, _ path: String) throws(ClericalError) -> Summary {
         var summary = Summary()
         do {
             try PostgresQueueTables.snapshot(queue.link) {

@@ -304,12 +304,68 @@ final class PostgresTests: XCTestCase {
             XCTAssertEqual(fromServer[key] as? NSObject, fromFile[key] as? NSObject, key)
         }
         XCTAssertEqual(try serverCount("SELECT count(*) FROM \(schema).pair"), 6583)
+    }
 
-        // Again into the same schema: refused (73), and the queue is left as it was.
-        let again = try Binary.run(["import", queue, Binary.fixture("splink5-febrl3", "predictions.csv")])
-        XCTAssertEqual(again.status, 73, again.stderr)
-        XCTAssertTrue(again.stderr.contains("already holds tables"), again.stderr)
+    /// A second batch into a queue already on the server, while a reviewer works it: the same
+    /// records, patterns and pairs a file gets from the same two batches, every counter exact.
+    func testABatchAddsToAQueueOnTheServerAsToAFile() throws {
+        let lines = try String(contentsOfFile: Binary.fixture("splink5-febrl3", "predictions.csv"), encoding: .utf8)
+            .split(separator: "\n", omittingEmptySubsequences: true).map(String.init)
+        let header = lines[0], rows = Array(lines.dropFirst())
+        func write(_ name: String, _ part: ArraySlice<String>) throws -> String {
+            let path = folder.appendingPathComponent(name).path
+            try ([header] + part).joined(separator: "\n").appending("\n").write(toFile: path, atomically: true, encoding: .utf8)
+            return path
+        }
+        // The second batch repeats 500 of the first's rows: duplicates, counted and skipped.
+        let first = try write("first.csv", rows[..<4000]), second = try write("second.csv", rows[3500...])
+        let model = Binary.fixture("splink5-febrl3", "model.json")
+        let queue = newQueueURL(), schema = schemas.last!
+        let file = folder.appendingPathComponent("file.db").path
+        for place in [queue, file] {
+            let created = try Binary.run(["import", place, first, "--model", model, "--review-probability", "0.001:0.999999"])
+            XCTAssertEqual(created.status, 0, created.stderr)
+            XCTAssertTrue(created.stdout.hasPrefix("Created"), created.stdout)
+        }
+        let load = try Binary.run([queue, "--reviewer", "unused", "--max", "30", "--report", folder.appendingPathComponent("r.json").path],
+                                  tool: "clerical-load")
+        XCTAssertEqual(load.status, 0, load.stderr)
+        let onServer = try Binary.run(["import", queue, second])
+        let onFile = try Binary.run(["import", file, second])
+        XCTAssertEqual(onServer.status, 0, onServer.stderr)
+        XCTAssertEqual(onFile.status, 0, onFile.stderr)
+        XCTAssertTrue(onServer.stdout.hasPrefix("Updated postgresql://"), onServer.stdout)
+        XCTAssertEqual(onServer.stdout.split(separator: "\n").dropFirst(), onFile.stdout.split(separator: "\n").dropFirst(),
+                       "the same rows added, duplicates and new patterns")
         XCTAssertEqual(try serverCount("SELECT count(*) FROM \(schema).pair"), 6583)
+        XCTAssertEqual(try serverCount("SELECT count(*) FROM \(schema).decision"), 30, "the reviewer's verdicts stand")
+
+        let same = "SELECT string_agg(id || ':' || gammas || ':' || pair_count, ',' ORDER BY id) FROM pattern"
+        XCTAssertEqual(try psql("SET search_path TO \(schema); " + same).stdout.trimmingCharacters(in: .whitespacesAndNewlines),
+                       try sqlite(file, "SELECT group_concat(x, ',') FROM (SELECT id || ':' || gammas || ':' || pair_count AS x FROM pattern ORDER BY id)").first)
+        // Every counter agrees with a count of the rows.
+        for (kept, counted) in [
+            ("SELECT count(*) FROM pattern t WHERE open_count <> (SELECT count(*) FROM pair p WHERE p.pattern_id = t.id AND p.state = 'pending')", "0"),
+            ("SELECT count(*) FROM pair_state_count c WHERE count <> (SELECT count(*) FROM pair p WHERE p.state = c.state)", "0"),
+            ("SELECT count(*) FROM band_count b WHERE count <> (SELECT coalesce(sum(open_count), 0) FROM pattern t WHERE t.in_band = b.in_band)", "0"),
+        ] {
+            XCTAssertEqual(try psql("SET search_path TO \(schema); " + kept).stdout.trimmingCharacters(in: .whitespacesAndNewlines), counted, kept)
+        }
+        let verify = try Binary.run(["verify", queue])
+        XCTAssertEqual(verify.status, 0, verify.stderr)
+        // A bad batch gets its line and leaves the queue on the server as it was.
+        var broken = rows[..<50].map { $0 }
+        broken[20] = broken[20].replacingOccurrences(of: ",", with: ";")
+        let bad = try write("bad.csv", broken[...])
+        let refused = try Binary.run(["import", queue, bad])
+        XCTAssertEqual(refused.status, 65, refused.stderr)
+        XCTAssertTrue(refused.stderr.contains("bad.csv:22"), refused.stderr)
+        XCTAssertEqual(try serverCount("SELECT count(*) FROM \(schema).import_batch"), 2)
+        XCTAssertEqual(try serverCount("SELECT count(*) FROM \(schema).pair"), 6583)
+        // The queue goes on: the next reviewer claims from the new pairs too.
+        let more = try Binary.run([queue, "--reviewer", "unused", "--max", "10", "--report", folder.appendingPathComponent("s.json").path],
+                                  tool: "clerical-load")
+        XCTAssertEqual(more.status, 0, more.stderr)
     }
 
     func testABadFileImportedIntoPostgreSQLLeavesNoSchemaBehind() throws {

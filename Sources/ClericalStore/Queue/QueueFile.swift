@@ -13,7 +13,7 @@ package enum QueueFile {
     ///   bulk import that writes every page once instead of twice; call `enableWAL` after it.
     package static func open(path: String, create: Bool = false, deferWAL: Bool = false) throws(ClericalError) -> DatabaseQueue {
         if QueueLocation.isPostgreSQL(path) {
-            throw ClericalError(.usage, "this command takes a queue file; on PostgreSQL, `import` (a new queue), `copy`, `verify`, `review`, `reestimate`, `import-labels`, `status`, `dashboard`, `export`, `qa quality`, `qa report`, `qa sample`, `qa audit` and `reviewers` work so far; for the rest, `clerical copy` the queue to a file")
+            throw ClericalError(.usage, "this command takes a queue file; on PostgreSQL, `import`, `copy`, `verify`, `review`, `reestimate`, `import-labels`, `status`, `dashboard`, `export`, `qa quality`, `qa report`, `qa sample`, `qa audit` and `reviewers` work so far; for the rest, `clerical copy` the queue to a file")
         }
         let exists = FileManager.default.fileExists(atPath: path)
         if !exists && !create {
@@ -83,6 +83,12 @@ package enum QueueFile {
         } catch {
             throw ReviewQueue.clericalError(error, path: path)
         }
+    }
+
+    /// Reads a queue file through `QueueReading`, for code that holds no GRDB handle (a
+    /// server's import reads what it added to its scratch copy).
+    package static func reading<T>(_ path: String, _ body: (any QueueReading) throws -> T) throws(ClericalError) -> T {
+        try using(path) { db in try body(db) }
     }
 
     /// Puts the queue in WAL mode (a no-op when it already is): readers never block the writer.

@@ -133,6 +133,43 @@ package enum SQLiteQueueTables {
         if let failure { throw failure }
     }
 
+    /// The rows of `tables` (each with the column and the value its rows come after) in the
+    /// queue file, in `QueueTable.copied` order, a page at a time: what an import added to a
+    /// copy of a queue, to be moved into the original.
+    package static func read(path: String, after starts: [String: (column: String, after: Int64)],
+                             _ page: (QueueTable, [[TableValue]]) throws(ClericalError) -> Void) throws(ClericalError) {
+        let database = try QueueFile.open(path: path)
+        defer { try? database.close() }
+        var failure: ClericalError?
+        do {
+            try database.read { db in
+                for table in QueueTable.copied {
+                    guard let start = starts[table.name] else { continue }
+                    // Paged only on a unique key; other tables (a model's level parameters) are small.
+                    let paged = start.column == table.identity || start.column == table.pageKey
+                    var after = start.after
+                    while true {
+                        let statement = try db.cachedStatement(sql: """
+                            SELECT \(table.columnList) FROM \(table.name) WHERE \(start.column) > ? ORDER BY \(start.column)\(paged ? " LIMIT \(pageRows)" : "")
+                            """)
+                        var rows: [[TableValue]] = []
+                        let cursor = try Row.fetchCursor(statement, arguments: [after])
+                        while let row = try cursor.next() {
+                            rows.append(table.columns.indices.map { value(row[$0] as DatabaseValue) })
+                        }
+                        do throws(ClericalError) { try page(table, rows) } catch { failure = error; return }
+                        guard paged, rows.count == pageRows, let column = table.columns.firstIndex(where: { $0.name == start.column }),
+                              case .integer(let last) = rows[rows.count - 1][column] else { break }
+                        after = last
+                    }
+                }
+            }
+        } catch {
+            throw ReviewQueue.clericalError(error, path: path)
+        }
+        if let failure { throw failure }
+    }
+
     /// Creates a queue file at `path` holding the rows `source` gives for each table, in one
     /// transaction; on any error the new file is removed, so a failed copy leaves nothing.
     package static func write(path: String, _ source: (QueueTable, (_ rows: [[TableValue]]) throws -> Void) throws -> Void) throws(ClericalError) {
