@@ -224,6 +224,119 @@ public final class PostgresReviewWork: ReviewWork {
         }
     }
 
+    // MARK: - One record at a time
+
+    /// Claims the next record with its pending candidates in the band: the pair the queue
+    /// offers next (a second review or an audit pair stays on its own), then the record's
+    /// other open candidates, most probable first, those no other transaction holds.
+    public func claimNextGroup(excluding skipped: Set<Int64>) throws(ClericalError) -> RecordGroup? {
+        guard let seed = try claimNext(excluding: skipped) else { return nil }
+        guard held[seed.id] == "review" else { return RecordGroup(record: seed.left, candidates: [seed]) }
+        var more: [Int64] = []
+        try claims.retrying { () throws(ClericalError) in
+            more = []
+            try transaction { link throws in
+                let now = Date().timeIntervalSince1970
+                let exclusion = skipped.isEmpty ? "" : " AND p.id NOT IN (\(skipped.sorted().map(String.init).joined(separator: ", ")))"
+                for row in try link.queueRows("""
+                    SELECT p.id, t.review_priority FROM pair p JOIN pattern t ON t.id = p.pattern_id
+                    WHERE (p.left_record_id = (SELECT left_record_id FROM pair WHERE id = ?) OR p.right_record_id = (SELECT left_record_id FROM pair WHERE id = ?))
+                      AND p.id <> ? AND p.state = 'pending' AND t.in_band = 1\(exclusion)
+                    ORDER BY t.match_probability DESC, p.id LIMIT ? FOR NO KEY UPDATE OF p SKIP LOCKED
+                    """, [.integer(seed.id), .integer(seed.id), .integer(seed.id), .integer(Int64(ReviewQueue.groupLimit - 1))]) {
+                    _ = try link.queueRows("SELECT * FROM take_claim(?, 'review', ?, ?, ?)",
+                                           [.integer(row.int64("id")), .real(row.double("review_priority")), .real(now), .real(leaseSeconds)])
+                    more.append(row.int64("id"))
+                }
+            }
+        }
+        var candidates = [seed]
+        for pair in more {
+            held[pair] = "review"
+            candidates.append(try claims.retrying { () throws(ClericalError) in try load(pair, kind: .review, withVerdict: false) })
+        }
+        return RecordGroup(record: seed.left, candidates: candidates)
+    }
+
+    /// The group's verdicts in one transaction (`match` a match; the others non-matches when
+    /// `othersAreNonMatches`, else handed back), the decisions appended last; then the next group.
+    public func decideGroup(_ group: [Int64], match: Int64?, othersAreNonMatches: Bool, excluding skipped: Set<Int64>)
+        throws(ClericalError) -> (decided: [OwnVerdict], next: RecordGroup?, counts: QueueCounts) {
+        let decidedAt = Timestamp.string(Date())
+        let verdicts: [(pair: Int64, verdict: Verdict)] = group.compactMap { pair in
+            pair == match ? (pair, .match) : (othersAreNonMatches ? (pair, .nonMatch) : nil)
+        }
+        let write = { () throws(ClericalError) in
+            try self.transaction { link throws in
+                for pair in group where !verdicts.contains(where: { $0.pair == pair }) {
+                    try Claims.release(link, .init(pair: pair, holder: self.reviewer))
+                }
+                for (pair, _) in verdicts {
+                    let place = try self.heldRow(link, pair)
+                    guard place.text("state") == PairState.claimed.rawValue, place.text("reviewer") == self.reviewer else {
+                        throw ClericalError(.tryAgain, "pair \(pair) is no longer yours to decide (its claim expired and another reviewer took it)")
+                    }
+                    try Claims.end(link, pair: pair)
+                    try link.queueExecute("UPDATE pair SET state = 'decided' WHERE id = ?", [.integer(pair)])
+                }
+                for (pair, verdict) in verdicts {
+                    try self.claims.appendDecision(pair, .review, verdict, note: nil, decidedAt: decidedAt, shown: nil)
+                }
+            }
+        }
+        if let first = verdicts.first { try once(pair: first.pair, at: decidedAt, write) } else { try claims.retrying(write) }
+        for pair in group { held[pair] = nil }
+        let decided = verdicts.map { OwnVerdict(pairID: $0.pair, verdict: $0.verdict, note: nil, decidedAt: decidedAt) }
+        return (decided, try claimNextGroup(excluding: skipped), try counts())
+    }
+
+    /// Takes a decided group back in one transaction: each of `decided` withdrawn and claimed
+    /// again, the group in hand (`releasing`) handed back.
+    public func undoGroup(_ decided: [Int64], record: ReviewRecord, releasing: [Int64]) throws(ClericalError) -> RecordGroup {
+        let decidedAt = Timestamp.string(Date())
+        let write = { () throws(ClericalError) in
+            try self.transaction { link throws in
+                for pair in releasing where !decided.contains(pair) {
+                    try Claims.release(link, .init(pair: pair, holder: self.reviewer))
+                }
+                for pair in decided {
+                    try Claims.release(link, .init(pair: pair, holder: nil))
+                    _ = try link.queueRows("SELECT * FROM take_claim(?, 'review', 0, ?, ?)",
+                                           [.integer(pair), .real(Date().timeIntervalSince1970), .real(self.leaseSeconds)])
+                }
+                for pair in decided {
+                    try self.claims.appendDecision(pair, .review, nil, note: nil, decidedAt: decidedAt, shown: nil)
+                }
+            }
+        }
+        if let first = decided.first { try once(pair: first, at: decidedAt, write) } else { try claims.retrying(write) }
+        for pair in releasing { held[pair] = nil }
+        var candidates: [ReviewPair] = []
+        for pair in decided {
+            held[pair] = "review"
+            candidates.append(try claims.retrying { () throws(ClericalError) in try load(pair, kind: .review, withVerdict: false) })
+        }
+        return RecordGroup(record: record, candidates: candidates)
+    }
+
+    public func releaseGroup(_ group: [Int64]) throws(ClericalError) {
+        try claims.retrying { () throws(ClericalError) in
+            try transaction { link throws in
+                for pair in group { try Claims.release(link, .init(pair: pair, holder: reviewer)) }
+            }
+        }
+        for pair in group { held[pair] = nil }
+    }
+
+    public func renewGroup(_ group: [Int64]) throws(ClericalError) {
+        try claims.retrying { () throws(ClericalError) in
+            try transaction { link throws in
+                let until = Date().timeIntervalSince1970 + leaseSeconds
+                for pair in group { try Claims.renew(link, pair: pair, holder: reviewer, until: until) }
+            }
+        }
+    }
+
     // MARK: - Adjudication
 
     /// The next disputed pair for this quality lead (their own claim first), claimed.

@@ -16,26 +16,30 @@ public enum ReviewRunner {
         let account = try Identity.current()
         try Reviewers.require(adjudicate ? .adjudicate : .review, queue: queuePath, account: account)
         let masks = try masked ? true : Reviewers.masksByDefault(queue: queuePath)
-        if byRecord && (masks || adjudicate) {
-            // One record against many candidates has no pair to mask against, nor a dispute to settle.
-            throw ClericalError(.usage, masks ? "--by-record cannot be masked (the queue masks by default, or --mask was given): review pair by pair"
-                                              : "--by-record and --adjudicate cannot be combined: disputes are settled pair by pair")
-        }
+        try checkByRecord(byRecord, masked: masks, adjudicate: adjudicate)
         let queue = try ReviewQueue(path: queuePath, reviewer: account, mode: adjudicate ? .adjudicate : .review)
         defer { queue.close() }
         return try run(queue, name: URL(fileURLWithPath: queuePath).lastPathComponent, theme: theme, blind: blind,
                        masked: masks, byRecord: byRecord)
     }
 
-    /// `clerical review URL`: pair by pair on a queue on a server, opened by the caller as its
-    /// session role (`work`; the caller closes it). `watchConnection` is handed the call to make
-    /// each time the connection is lost and tried again (the attempt, from 1): the screen then
-    /// says it is reconnecting until the work in flight is done.
+    /// `clerical review URL`: a queue on a server, opened by the caller as its session role
+    /// (`work`; the caller closes it; `adjudicate` says how). `watchConnection` is handed the
+    /// call to make each time the connection is lost and tried again (the attempt, from 1): the
+    /// screen then says it is reconnecting until the work in flight is done.
     public static func run(server work: any ReviewWork, name: String, themeName: String?, blind: Bool, masked: Bool,
-                           watchConnection: (@escaping (Int) -> Void) -> Void)
+                           byRecord: Bool, adjudicate: Bool, watchConnection: (@escaping (Int) -> Void) -> Void)
         throws(ClericalError) -> (status: Int32, summary: ReviewSummary) {
         let theme = try Theme.load(themeName ?? Theme.startingName)
-        return try run(work, name: name, theme: theme, blind: blind, masked: masked, byRecord: false, watchConnection: watchConnection)
+        try checkByRecord(byRecord, masked: masked, adjudicate: adjudicate)
+        return try run(work, name: name, theme: theme, blind: blind, masked: masked, byRecord: byRecord, watchConnection: watchConnection)
+    }
+
+    /// One record against many candidates has no pair to mask against, nor a dispute to settle.
+    private static func checkByRecord(_ byRecord: Bool, masked: Bool, adjudicate: Bool) throws(ClericalError) {
+        guard byRecord && (masked || adjudicate) else { return }
+        throw ClericalError(.usage, masked ? "--by-record cannot be masked (the queue masks by default, or --mask was given): review pair by pair"
+                                           : "--by-record and --adjudicate cannot be combined: disputes are settled pair by pair")
     }
 
     private static func run(_ queue: any ReviewWork, name: String, theme: Theme, blind: Bool, masked: Bool, byRecord: Bool,

@@ -5,7 +5,7 @@ import Foundation
 /// Performs the review screen's commands against the queue and turns each result into an
 /// event. Every write has committed (durably) by the time its event is returned.
 public final class ReviewSession: ScreenSession {
-    /// The queue, a file or a server; review by record needs a file (`RecordReviewWork`).
+    /// The queue, a file or a server.
     public let queue: any ReviewWork
     private let reestimation = BackgroundReestimation()
     private let openedAt = Date()
@@ -74,30 +74,30 @@ public final class ReviewSession: ScreenSession {
         case let .load(pairID):
             return attempt { () throws(ClericalError) in .loaded(try queue.pair(pairID)) }
         case let .claimGroup(skipped):
-            return attempt { () throws(ClericalError) in .groupClaimed(try byRecord().claimNextGroup(excluding: skipped), try queue.counts()) }
+            return attempt { () throws(ClericalError) in .groupClaimed(try queue.claimNextGroup(excluding: skipped), try queue.counts()) }
         case let .decideGroup(pairs, match, others, skipped):
             return attempt { () throws(ClericalError) in
-                let (decided, next, counts) = try byRecord().decideGroup(pairs, match: match, othersAreNonMatches: others, excluding: skipped)
+                let (decided, next, counts) = try queue.decideGroup(pairs, match: match, othersAreNonMatches: others, excluding: skipped)
                 verdictTimes += decided.map { _ in Date() }
                 if queue.reestimationIsDue { reestimation.start(queue: queue.path) }
                 return .groupDecided(decided, next: next, counts)
             }
         case let .undoGroup(decided, releasing):
             return attempt { () throws(ClericalError) in
-                let group = try byRecord().undoGroup(decided.pairs, record: decided.record, releasing: releasing)
+                let group = try queue.undoGroup(decided.pairs, record: decided.record, releasing: releasing)
                 verdictTimes.removeLast(min(verdictTimes.count, decided.pairs.count))
                 return .groupUndone(group, try queue.counts())
             }
         case let .skipGroup(pairs, skipped):
             return attempt { () throws(ClericalError) in
-                try byRecord().releaseGroup(pairs)
-                return .groupClaimed(try byRecord().claimNextGroup(excluding: skipped), try queue.counts())
+                try queue.releaseGroup(pairs)
+                return .groupClaimed(try queue.claimNextGroup(excluding: skipped), try queue.counts())
             }
         case let .renewGroup(pairs):
-            try? byRecord().renewGroup(pairs)
+            try? queue.renewGroup(pairs)
             return nil
         case let .releaseGroup(pairs):
-            try? byRecord().releaseGroup(pairs)
+            try? queue.releaseGroup(pairs)
             return nil
         case let .reveal(pairID, field, fieldName):
             return attempt { () throws(ClericalError) in
@@ -112,14 +112,6 @@ public final class ReviewSession: ScreenSession {
             reestimation.wait()
             return nil
         }
-    }
-
-    /// The queue as review by record works it: a queue file.
-    private func byRecord() throws(ClericalError) -> any RecordReviewWork {
-        guard let groups = queue as? any RecordReviewWork else {
-            throw ClericalError(.usage, "\(queue.path): review by record works on a queue file; review this queue pair by pair")
-        }
-        return groups
     }
 
     private func attempt(_ body: () throws(ClericalError) -> ReviewEvent) -> ReviewEvent {

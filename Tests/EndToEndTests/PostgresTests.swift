@@ -1004,11 +1004,42 @@ final class PostgresTests: XCTestCase {
         XCTAssertEqual(verify.status, 0, verify.stderr)
     }
 
-    func testTheScreenOnTheServerRefusesWhatItCannotDoYetAndWhoMayNotReview() throws {
+    /// One record with all its candidates on the server: claimed together, decided in one
+    /// transaction, undone together, handed back on quit.
+    func testReviewByRecordOnTheServerWithUndo() throws {
+        let fixtures = Binary.checkout.appendingPathComponent("Tests/ClericalTUITests/Fixtures")
+        let file = folder.appendingPathComponent("candidates.db").path
+        XCTAssertEqual(try Binary.run(["import", file, fixtures.appendingPathComponent("candidates.csv").path,
+                                       "--model", fixtures.appendingPathComponent("model.json").path, "--review-probability", "0:1"]).status, 0)
+        let queue = newQueueURL(), schema = schemas.last!
+        XCTAssertEqual(try Binary.run(["copy", file, queue]).status, 0)
+        let tmux = try TmuxSession("\(Binary.clerical.path) review '\(queue)' --by-record")
+        XCTAssertTrue(tmux.waitFor("1 candidate"))
+        XCTAssertTrue(tmux.capture().contains("CUS-0000103"))
+        tmux.send("1"); XCTAssertTrue(tmux.waitFor("3 candidates"))
+        XCTAssertTrue(tmux.capture().contains("CUS-0000101"))
+        XCTAssertEqual(try serverCount("SELECT count(*) FROM \(schema).claim"), 3, "the record's candidates, claimed together")
+        tmux.send("2"); XCTAssertTrue(tmux.waitFor("Candidate 2 is the match"))
+        tmux.send("Enter"); XCTAssertTrue(tmux.waitFor("Saved: 1 match, 2 non-matches"))
+        tmux.send("z"); XCTAssertTrue(tmux.waitFor("Undone: the verdicts on CUS-0000101"))
+        tmux.send("q"); XCTAssertTrue(tmux.waitFor("EXIT=0"))
+        let rows = try psql("SELECT pair_id || ' ' || coalesce(verdict, '-') FROM \(schema).decision ORDER BY id").stdout
+            .split(separator: "\n").map { $0.split(separator: " ") }
+        XCTAssertEqual(rows.map { String($0[1]) }, ["match", "non-match", "match", "non-match", "-", "-", "-"])
+        XCTAssertEqual(Set(rows.suffix(3).map { String($0[0]) }), ["1", "2", "3"], "the whole group withdrawn")
+        XCTAssertEqual(try psql("SELECT string_agg(state, ',' ORDER BY id) FROM \(schema).pair WHERE id IN (1, 2, 3)").stdout
+            .trimmingCharacters(in: .whitespacesAndNewlines), "pending,pending,pending", "taken back, then handed back on quit")
+        XCTAssertEqual(try serverCount("SELECT count(*) FROM \(schema).claim"), 0)
+        XCTAssertTrue(tmux.capture().contains("This session: 1 verdict"), tmux.capture())
+        let verify = try Binary.run(["verify", queue])
+        XCTAssertEqual(verify.status, 0, verify.stderr)
+    }
+
+    func testTheScreenOnTheServerRefusesWhoMayNotReviewOrAdjudicate() throws {
         let (queue, urls) = try serverQueueWithReviewers(1)
-        let byRecord = try Binary.run(["review", urls[0], "--by-record"])
+        let byRecord = try Binary.run(["review", urls[0], "--by-record", "--mask"])
         XCTAssertEqual(byRecord.status, 64, byRecord.stderr)
-        XCTAssertTrue(byRecord.stderr.contains("--by-record works on a queue file"), byRecord.stderr)
+        XCTAssertTrue(byRecord.stderr.contains("--by-record cannot be masked"), byRecord.stderr)
         let adjudicate = try Binary.run(["review", urls[0], "--adjudicate"])
         XCTAssertEqual(adjudicate.status, 77, "a reviewer may not adjudicate: \(adjudicate.stderr)")
         // A database role that is not a registered reviewer logs in, and is refused before any screen.

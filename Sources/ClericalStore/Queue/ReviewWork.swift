@@ -43,16 +43,9 @@ public protocol ReviewWork: AnyObject {
     /// Logs, before the values show, that this reviewer revealed `field` (nil: the whole pair).
     func reveal(_ pairID: Int64, field: String?) throws(ClericalError)
     func close()
-}
 
-extension ReviewWork {
-    public func recentVerdicts() throws(ClericalError) -> [OwnVerdict] { try recentVerdicts(limit: 200) }
-    public func claimNext() throws(ClericalError) -> ReviewPair? { try claimNext(excluding: []) }
-}
-
-/// Review one record at a time, with all its pending candidates claimed, decided and undone
-/// together (`clerical review --by-record`): on a queue file.
-public protocol RecordReviewWork: ReviewWork {
+    // One record at a time, with all its pending candidates claimed, decided and undone
+    // together (`clerical review --by-record`).
     func claimNextGroup(excluding skipped: Set<Int64>) throws(ClericalError) -> RecordGroup?
     func decideGroup(_ group: [Int64], match: Int64?, othersAreNonMatches: Bool, excluding skipped: Set<Int64>)
         throws(ClericalError) -> (decided: [OwnVerdict], next: RecordGroup?, counts: QueueCounts)
@@ -61,4 +54,9 @@ public protocol RecordReviewWork: ReviewWork {
     func renewGroup(_ group: [Int64]) throws(ClericalError)
 }
 
-extension ReviewQueue: RecordReviewWork {}
+extension ReviewWork {
+    public func recentVerdicts() throws(ClericalError) -> [OwnVerdict] { try recentVerdicts(limit: 200) }
+    public func claimNext() throws(ClericalError) -> ReviewPair? { try claimNext(excluding: []) }
+}
+
+extension ReviewQueue: ReviewWork {}

@@ -39,16 +39,13 @@ struct ReviewCommand: ParsableCommand {
         }
     }
 
-    /// Pair by pair on a server, as the database role that logs in (who must be a reviewer).
+    /// On a server, as the database role that logs in (who must be a reviewer).
     @MainActor
     private static func onServer(_ url: String, theme: String?, blind: Bool, masked: Bool, byRecord: Bool, adjudicate: Bool)
         throws(ClericalError) -> (status: Int32, summary: ReviewSummary) {
-        if byRecord {
-            throw ClericalError(.usage, "--by-record works on a queue file for now; on a server, review pair by pair")
-        }
         let work = try PostgresReviewWork(url: url, adjudicate: adjudicate)
         defer { work.close() }
-        return try ReviewRunner.run(server: work, name: work.name, themeName: theme, blind: blind,
-                                    masked: masked || work.masksByDefault) { notify in work.onReconnecting = notify }
+        return try ReviewRunner.run(server: work, name: work.name, themeName: theme, blind: blind, masked: masked || work.masksByDefault,
+                                    byRecord: byRecord, adjudicate: adjudicate) { notify in work.onReconnecting = notify }
     }
 }
