@@ -5,7 +5,7 @@
 // a lost connection is made again: `reconnections` in the report).
 //
 //   clerical-load QUEUE --reviewer NAME [--max N] [--seconds S] [--lease L] [--linger P]
-//                       [--think-ms T] [--start-at UNIX_TIME] [--acks] --report OUT.json
+//                       [--think-ms T] [--start-at UNIX_TIME] [--acks] [--screen] --report OUT.json
 //
 // It works the queue as `clerical review` does, through ReviewQueue: claim a pair with a lease,
 // decide it (match when the model says p ≥ 0.5) and claim the next one in the same
@@ -14,6 +14,11 @@
 // process may take the pair. With --think-ms T it looks at each pair for T ms before
 // deciding, as a (very fast) person would. With --acks it prints `PAIR KIND VERDICT` on stdout the
 // moment each verdict is committed (one write, no buffer), so the crash harness
+// (Benchmarks/Crash) knows every verdict acknowledged before it kills the process. With --screen
+// on a URL it works through PostgresReviewWork, as `clerical review URL` does: each pair loaded
+// with its records, evidence and context panel, as ReviewQueue loads them on a file (without
+// it, through PostgresReviewQueue: the claims and verdicts alone).
+//
 // (Benchmarks/Crash) knows every verdict acknowledged before it kills the process. The report: verdicts given, pairs lost to expired leases, the
 // time of each verdict-and-next-claim, and every error (there should be none).
 import ClericalCore
@@ -42,7 +47,8 @@ let linger = Double(option("--linger") ?? "") ?? 0
 let startAt = Double(option("--start-at") ?? "") ?? 0
 let thinkMilliseconds = Double(option("--think-ms") ?? "") ?? 0
 let printAcks = arguments.contains("--acks")
-arguments.removeAll { $0 == "--acks" }
+let asScreen = arguments.contains("--screen")
+arguments.removeAll { $0 == "--acks" || $0 == "--screen" }
 guard let queuePath = arguments.first else { fail("no queue file given") }
 
 struct LoadReport: Codable {
@@ -65,35 +71,48 @@ struct Work {
     var score: PatternScore
 }
 
-/// The queue file through `ReviewQueue`, or a PostgreSQL queue (QUEUE a postgresql:// URL)
-/// through `PostgresReviewQueue`, where the reviewer is the role the URL logs in as.
+/// The queue as the review screen works it (`ReviewWork`: a file through `ReviewQueue`, or with
+/// --screen a PostgreSQL queue through `PostgresReviewWork`), or a PostgreSQL queue through
+/// `PostgresReviewQueue` alone. On a server the reviewer is the role the URL logs in as.
 enum Backend {
-    case file(ReviewQueue)
+    case work(any ReviewWork)
     case server(PostgresReviewQueue)
 
     static func open(_ queue: String, reviewer: String, lease: Double) throws(ClericalError) -> Backend {
+        if PostgresAddress.isURL(queue), asScreen { return .work(try PostgresReviewWork(url: queue, leaseSeconds: lease)) }
         if PostgresAddress.isURL(queue) {
             return .server(try PostgresReviewQueue(try PostgresQueue.open(try PostgresAddress(url: queue)), leaseSeconds: lease))
         }
-        return .file(try ReviewQueue(path: queue, reviewer: reviewer, leaseSeconds: lease))
+        return .work(try ReviewQueue(path: queue, reviewer: reviewer, leaseSeconds: lease))
     }
 
     var reviewer: String? {
-        if case .server(let queue) = self { return queue.reviewer }
-        return nil
+        switch self {
+        case .server(let queue): return queue.reviewer
+        case .work(let work as PostgresReviewWork): return work.reviewer
+        case .work: return nil
+        }
+    }
+
+    var reconnections: Int {
+        switch self {
+        case .server(let queue): return queue.reconnections
+        case .work(let work as PostgresReviewWork): return work.reconnections
+        case .work: return 0
+        }
     }
 
     func claimNext() throws(ClericalError) -> Work? {
         switch self {
-        case .file(let queue): return try queue.claimNext().map { Work(id: $0.id, kind: $0.kind.rawValue, score: $0.score) }
+        case .work(let queue): return try queue.claimNext().map { Work(id: $0.id, kind: $0.kind.rawValue, score: $0.score) }
         case .server(let queue): return try queue.claimNext().map { Work(id: $0.id, kind: $0.kind, score: $0.score) }
         }
     }
 
     func decideAndClaimNext(_ pair: Work, _ verdict: Verdict) throws(ClericalError) -> Work? {
         switch self {
-        case .file(let queue):
-            return try queue.decideAndClaimNext(pair.id, verdict, note: nil, shown: pair.score).1
+        case .work(let queue):
+            return try queue.decideAndClaimNext(pair.id, verdict, note: nil, shown: pair.score, excluding: [], whileCommitting: nil).1
                 .map { Work(id: $0.id, kind: $0.kind.rawValue, score: $0.score) }
         case .server(let queue):
             return try queue.decideAndClaimNext(PostgresReviewQueue.Claimed(id: pair.id, kind: pair.kind, score: pair.score), verdict, shown: pair.score).next
@@ -103,14 +122,14 @@ enum Backend {
 
     func release(_ pair: Int64) throws(ClericalError) {
         switch self {
-        case .file(let queue): try queue.release(pair)
+        case .work(let queue): try queue.release(pair)
         case .server(let queue): try queue.release(pair)
         }
     }
 
     func close() {
         switch self {
-        case .file(let queue): queue.close()
+        case .work(let queue): queue.close()
         case .server(let queue): queue.close()
         }
     }
@@ -147,7 +166,7 @@ do {
         }
     }
     if let unfinished = pair { try queue.release(unfinished.id) }
-    if case .server(let server) = queue { report.reconnections = server.reconnections }
+    report.reconnections = queue.reconnections
 } catch {
     report.errors.append("\(error)")
 }

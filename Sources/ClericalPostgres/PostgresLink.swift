@@ -1,4 +1,5 @@
 import ClericalCore
+import ClericalStore
 import Dispatch
 import Foundation
 import Logging
@@ -74,6 +75,37 @@ package final class PostgresLink: @unchecked Sendable {
             return try waiting(within: answerSeconds, for: answer).rows
         } catch {
             throw failure(error)
+        }
+    }
+
+    /// Statements prepared on this connection (`PREPARE`), their names by their SQL.
+    private var prepared: [String: String] = [:]
+
+    /// Runs a statement prepared once on this connection: the review screen's reads, a handful
+    /// per keypress, where planning each anew costs more than running it (on the 6,583-pair
+    /// queue, 0.4–0.5 ms to plan a candidates query that runs in 0.03–0.16 ms). `PREPARE` once,
+    /// then `EXECUTE` with the values written as constants (integers, reals, quoted text), which
+    /// the server takes as the types it inferred when it prepared: so every parameter must
+    /// stand where its type is plain from the SQL (a column compared, a LIMIT).
+    package func preparedRows(_ sql: String, _ values: [TableValue]) throws(ClericalError) -> [PostgresRow] {
+        let name: String
+        if let known = prepared[sql] {
+            name = known
+        } else {
+            name = "clerical_read_\(prepared.count + 1)"
+            try run("PREPARE \(name) AS \(sql)")
+            prepared[sql] = name
+        }
+        return try rows("EXECUTE \(name)" + (values.isEmpty ? "" : "(\(values.map(Self.constant).joined(separator: ", ")))"))
+    }
+
+    /// A value as an SQL constant (standard-conforming strings: only the quote is doubled).
+    private static func constant(_ value: TableValue) -> String {
+        switch value {
+        case .null: return "NULL"
+        case .integer(let number): return String(number)
+        case .real(let number): return number.isFinite ? "\(number)" : (number.isNaN ? "'NaN'" : (number > 0 ? "'Infinity'" : "'-Infinity'"))
+        case .text(let text): return "'" + text.replacingOccurrences(of: "\u{0}", with: "").replacingOccurrences(of: "'", with: "''") + "'"
         }
     }
 

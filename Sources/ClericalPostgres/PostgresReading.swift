@@ -21,7 +21,15 @@ extension PostgresLink: QueueWriting {
             case .text(let text): binds.append(text)
             }
         }
-        let found = try rows(Self.numberedPlaceholders(sql), binds)
+        return try Self.queueRows(try rows(Self.numberedPlaceholders(sql), binds))
+    }
+
+    /// The review screen's reads, each statement prepared once on this connection.
+    package func queuePreparedRows(_ sql: String, _ arguments: [TableValue]) throws -> [QueueRow] {
+        try Self.queueRows(try preparedRows(Self.numberedPlaceholders(sql), arguments))
+    }
+
+    private static func queueRows(_ found: [PostgresRow]) throws -> [QueueRow] {
         guard let first = found.first else { return [] }
         var columns: [String: Int] = [:]
         for (index, cell) in first.makeRandomAccess().enumerated() where columns[cell.columnName] == nil {

@@ -33,6 +33,8 @@ public final class PostgresReviewWork: ReviewWork {
         get { claims.onReconnecting }
         set { claims.onReconnecting = newValue }
     }
+    /// Connections lost and made again.
+    public var reconnections: Int { claims.reconnections }
     /// Whether the queue's reviewers work masked unless they choose otherwise.
     public let masksByDefault: Bool
     /// Settling disputes (`--adjudicate`): a quality lead's claims on disputed pairs, whose

@@ -129,4 +129,63 @@ final class ContextPanelTests: XCTestCase {
         XCTAssertEqual(screen.state.live?.id, 2)
         XCTAssertTrue(screen.state.message?.text.contains("no longer pending") ?? false, "\(String(describing: screen.state.message))")
     }
+
+    /// A record with more candidates than the panel shows: the most probable shown, in order,
+    /// each with its state (claimed by whom), and a match decided far down the list still
+    /// listed as a link, all read in the loader's three statements.
+    func testAHubShowsItsMostProbableCandidatesAndEveryLink() throws {
+        let lines = try String(contentsOf: ReviewScreenTests.fixtures.appendingPathComponent("candidates.csv"), encoding: .utf8)
+            .split(whereSeparator: \.isNewline).map(String.init)
+        let header = lines[0].split(separator: ",", omittingEmptySubsequences: false).map(String.init)
+        let template = lines[1].split(separator: ",", omittingEmptySubsequences: false).map(String.init)
+        func column(_ name: String) -> Int { header.firstIndex(of: name)! }
+        var rows = [lines[0]]
+        for n in 1...14 {
+            var row = template
+            row[column("unique_id_l")] = "HUB"
+            row[column("unique_id_r")] = String(format: "C%02d", n)
+            row[column("gamma_date_of_birth")] = ["3", "1", "0", "-1"][n % 4]
+            row[column("gamma_postcode")] = ["1", "0"][n % 2]
+            rows.append(row.joined(separator: ","))
+        }
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("clerical-hub-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let csv = folder.appendingPathComponent("hub.csv"), path = folder.appendingPathComponent("hub.db").path
+        try (rows.joined(separator: "\n") + "\n").write(to: csv, atomically: true, encoding: .utf8)
+        try SplinkImporter.run(queue: path, predictions: csv.path, model: ReviewScreenTests.fixtures.appendingPathComponent("model.json").path,
+                               band: .probability(low: 0, high: 1))
+
+        // Independently: HUB's candidates, most probable first (ties by pair id).
+        let database = try DatabaseQueue(path: path)
+        let ranked = try database.read { db in
+            try Row.fetchAll(db, sql: "SELECT p.id, t.match_probability FROM pair p JOIN pattern t ON t.id = p.pattern_id")
+                .map { (id: $0[0] as Int64, probability: $0[1] as Double) }
+        }.sorted { ($0.probability, $1.id) > ($1.probability, $0.id) }
+        try database.close()
+        XCTAssertEqual(ranked.count, 14)
+        guard ranked.count == 14 else { return }
+        let shownPair = ranked[0].id, last = ranked[13].id, held = ranked[2].id
+
+        // bo decides the least probable candidate a match; cy holds the third.
+        let bo = try ReviewQueue(path: path, reviewer: "bo"), cy = try ReviewQueue(path: path, reviewer: "cy")
+        defer { bo.close(); cy.close() }
+        let boHand = try XCTUnwrap(try bo.claimNext())
+        if boHand.id != last { _ = try bo.jump(from: boHand.id, to: last) }
+        try bo.decide(last, .match, note: nil, shown: nil)
+        let cyHand = try XCTUnwrap(try cy.claimNext())
+        if cyHand.id != held { _ = try cy.jump(from: cyHand.id, to: held) }
+
+        let ana = try ReviewQueue(path: path, reviewer: "ana")
+        defer { ana.close() }
+        let context = try ana.pair(shownPair).context
+        let expected = ranked.filter { $0.id != shownPair }.prefix(PairContext.candidatesPerRecord)
+        XCTAssertEqual(context.left.map(\.pairID), expected.map(\.id), "the most probable, in order")
+        XCTAssertEqual(context.left.map(\.probability), expected.map(\.probability))
+        XCTAssertEqual(context.left.first { $0.pairID == held }?.state, .claimed(by: "cy"))
+        XCTAssertFalse(context.left.contains { $0.pairID == last }, "beyond the panel")
+        XCTAssertEqual(context.links.map(\.reviewer), ["bo"], "yet its match is a link")
+        XCTAssertEqual(context.links.first?.record, "HUB")
+        XCTAssertEqual(context.links.first?.linkedTo.uniqueID.hasPrefix("C"), true)
+    }
 }

@@ -21,8 +21,8 @@ package protocol QueryRow {
     func text(_ column: Int32) -> String?
 }
 
-/// A `QueryStatement` over `QueueReading`: its `?` placeholders (or `?N`) bound in order and
-/// run when read, each read one query.
+/// A `QueryStatement` over `QueueReading`: its `?` placeholders bound in order and run when
+/// read, each read one query, of a statement the server prepares once.
 package final class ReadingStatement<Reading: QueueReading>: QueryStatement {
     private let reading: Reading
     private let sql: String
@@ -43,11 +43,11 @@ package final class ReadingStatement<Reading: QueueReading>: QueryStatement {
     }
 
     package func first<T>(_ read: (Row) throws -> T) throws -> T? {
-        try reading.queueRows(sql, arguments).first.map { try read(Row(values: $0.values)) }
+        try reading.queuePreparedRows(sql, arguments).first.map { try read(Row(values: $0.values)) }
     }
 
     package func each(_ read: (Row) throws -> Void) throws {
-        for row in try reading.queueRows(sql, arguments) { try read(Row(values: row.values)) }
+        for row in try reading.queuePreparedRows(sql, arguments) { try read(Row(values: row.values)) }
     }
 
     package struct Row: QueryRow {

@@ -8,6 +8,13 @@ import GRDB
 package protocol QueueReading {
     /// The rows of `sql`, its `?` placeholders bound to `arguments` in order.
     func queueRows(_ sql: String, _ arguments: [TableValue]) throws -> [QueueRow]
+    /// The same for a statement run again and again (the review screen's reads): a server
+    /// prepares it once. Its parameters stand where their types are plain from the SQL.
+    func queuePreparedRows(_ sql: String, _ arguments: [TableValue]) throws -> [QueueRow]
+}
+
+extension QueueReading {
+    package func queuePreparedRows(_ sql: String, _ arguments: [TableValue]) throws -> [QueueRow] { try queueRows(sql, arguments) }
 }
 
 /// Writing a queue's tables on either backend with one text of SQL, inside the caller's

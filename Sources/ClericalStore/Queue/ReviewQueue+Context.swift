@@ -17,58 +17,91 @@ struct ContextLoader<Statement: QueryStatement> {
     let prepare: (String) throws -> Statement
     let fieldCount: Int
 
-    /// A verdict being committed while the context is read: what the reader cannot see yet.
+    /// Three statements in all, whatever the records' candidates: the pair's place (its
+    /// records, pattern, the pattern's tally and its own standing verdict), then each record's
+    /// candidates with what is shown of them. On a server each is a round trip.
     func load(_ pairID: Int64, own: CommittingVerdict? = nil) throws -> PairContext {
         let query = try prepare("""
-            SELECT p.left_record_id, p.right_record_id, p.pattern_id, t.pair_count, p.state FROM pair p JOIN pattern t ON t.id = p.pattern_id WHERE p.id = ?
+            SELECT p.left_record_id, p.right_record_id, p.pattern_id, t.pair_count, p.state, l.unique_id, r.unique_id,
+                   v.matches, v.non_matches, v.unsure,
+                   CASE WHEN p.state = 'decided' OR p.state = 'disputed'
+                        THEN (SELECT d.verdict FROM decision d WHERE d.pair_id = p.id ORDER BY d.id DESC LIMIT 1) END
+            FROM pair p JOIN pattern t ON t.id = p.pattern_id
+            JOIN record l ON l.id = p.left_record_id JOIN record r ON r.id = p.right_record_id
+            LEFT JOIN pattern_verdicts v ON v.pattern_id = p.pattern_id
+            WHERE p.id = ?
             """)
         query.bind(1, pairID)
-        guard let place = try query.first({ (left: $0.int64(0), right: $0.int64(1), pattern: $0.int64(2), pairs: Int($0.int64(3)), state: $0.text(4) ?? "") })
-        else { return PairContext() }
-        let left = try candidates(of: place.left, besides: pairID, own: own)
-        let right = try candidates(of: place.right, besides: pairID, own: own)
-        var history = try self.history(pattern: place.pattern, pairs: place.pairs)
+        guard let place = try query.first({ row in
+            (left: row.int64(0), right: row.int64(1), pattern: row.int64(2), leftID: row.text(5) ?? "", rightID: row.text(6) ?? "",
+             history: PairContext.History(pairs: Int(row.int64(3)), matches: Int(row.int64(7)), nonMatches: Int(row.int64(8)),
+                                          unsure: Int(row.int64(9))),
+             standing: row.text(10).flatMap(Verdict.init(rawValue:)))
+        }) else { return PairContext() }
+        let left = try candidates(of: place.left, uniqueID: place.leftID, besides: pairID, own: own)
+        let right = try candidates(of: place.right, uniqueID: place.rightID, besides: pairID, own: own)
+        var history = place.history
         // The pair shown is not its own history (a verdict of yours being browsed).
-        if place.state == PairState.decided.rawValue || place.state == PairState.disputed.rawValue,
-           let standing = try standingVerdict(pairID) {
-            history.add(standing, -1)
-        }
+        if let standing = place.standing { history.add(standing, -1) }
         // A verdict still committing: in the tally only if the reader sees the queue after it.
-        if let own, try patternID(own.pair) == place.pattern, try !isDecided(own.pair) {
+        if let own, let committing = try pairState(own.pair), committing.pattern == place.pattern,
+           committing.state != PairState.decided.rawValue, committing.state != PairState.disputed.rawValue {
             history.add(own.verdict, 1)
         }
         return PairContext(left: left.shown, right: right.shown, links: left.links + right.links, history: history)
     }
 
-    /// The record's other candidate pairs, most probable first, and its accepted matches.
-    private func candidates(of record: Int64, besides pair: Int64, own: CommittingVerdict?) throws
+    /// The record's other candidate pairs, most probable first, and its accepted matches: one
+    /// statement, which ranks them and reads the other record, the claim's holder and the
+    /// standing verdict only for those shown or decided (a record may have hundreds).
+    private func candidates(of record: Int64, uniqueID recordID: String, besides pair: Int64, own: CommittingVerdict?) throws
         -> (shown: [PairContext.Candidate], links: [PairContext.Link]) {
         let query = try prepare("""
-            SELECT p.id, p.state, t.match_probability, t.in_band, p.right_record_id FROM pair p JOIN pattern t ON t.id = p.pattern_id
-            WHERE p.left_record_id = ? AND p.id <> ?
-            UNION ALL
-            SELECT p.id, p.state, t.match_probability, t.in_band, p.left_record_id FROM pair p JOIN pattern t ON t.id = p.pattern_id
-            WHERE p.right_record_id = ? AND p.id <> ?
+            SELECT c.id, c.state, c.match_probability, c.in_band, c.rank, r.source_dataset, r.unique_id, r.field_values, k.reviewer,
+                   CASE WHEN c.state = 'decided' THEN (SELECT d.reviewer FROM decision d WHERE d.pair_id = c.id AND d.verdict IS NOT NULL
+                                                      ORDER BY d.id DESC LIMIT 1) END,
+                   CASE WHEN c.state = 'decided' THEN (SELECT d.verdict FROM decision d WHERE d.pair_id = c.id AND d.verdict IS NOT NULL
+                                                      ORDER BY d.id DESC LIMIT 1) END
+            FROM (SELECT u.id, u.state, u.match_probability, u.in_band, u.other,
+                         row_number() OVER (ORDER BY u.match_probability DESC, u.id) AS rank
+                  FROM (SELECT p.id, p.state, t.match_probability, t.in_band, p.right_record_id AS other
+                        FROM pair p JOIN pattern t ON t.id = p.pattern_id WHERE p.left_record_id = ? AND p.id <> ?
+                        UNION ALL
+                        SELECT p.id, p.state, t.match_probability, t.in_band, p.left_record_id
+                        FROM pair p JOIN pattern t ON t.id = p.pattern_id WHERE p.right_record_id = ? AND p.id <> ?) u) c
+            LEFT JOIN record r ON r.id = c.other
+            LEFT JOIN claim k ON k.pair_id = c.id AND c.state = 'claimed'
+            WHERE c.rank <= ? OR c.state = 'decided' OR c.id = ?
+            ORDER BY c.rank
             """)
         query.bind(1, record)
         query.bind(2, pair)
         query.bind(3, record)
         query.bind(4, pair)
-        var all: [(pair: Int64, state: String, probability: Double, inBand: Bool, other: Int64)] = []
-        try query.each { all.append(($0.int64(0), $0.text(1) ?? "", $0.double(2), $0.int64(3) == 1, $0.int64(4))) }
-        all.sort { ($0.probability, $1.pair) > ($1.probability, $0.pair) }
-
+        query.bind(5, Int64(PairContext.candidatesPerRecord))
+        query.bind(6, own?.pair ?? -1)
         var shown: [PairContext.Candidate] = []
         var links: [PairContext.Link] = []
-        let recordID = try uniqueID(record)
-        for (index, candidate) in all.enumerated() {
-            let isOwn = candidate.pair == own?.pair
-            let isShown = index < PairContext.candidatesPerRecord
-            guard isShown || candidate.state == PairState.decided.rawValue || isOwn else { continue }
-            let state = try own.flatMap { isOwn ? .decided(by: $0.reviewer, $0.verdict) : nil }
-                ?? self.state(candidate.pair, candidate.state, inBand: candidate.inBand, probability: candidate.probability)
-            let other = try self.record(candidate.other)
-            if isShown { shown.append(.init(pairID: candidate.pair, other: other, probability: candidate.probability, state: state)) }
+        try query.each { row in
+            let candidate = row.int64(0), probability = row.double(2)
+            let state: PairContext.State
+            if let own, candidate == own.pair {
+                state = .decided(by: own.reviewer, own.verdict)
+            } else {
+                switch PairState(rawValue: row.text(1) ?? "") {
+                case .claimed?: state = .claimed(by: row.text(8) ?? "")
+                case .decided?:
+                    // The standing verdict: the latest decision row (an undo would have reopened the pair).
+                    if let verdict = row.text(10).flatMap(Verdict.init(rawValue:)) { state = .decided(by: row.text(9) ?? "", verdict) } else { state = .pending }
+                case .disputed?: state = .disputed
+                default: state = row.int64(3) == 1 ? .pending : .decidedByModel(match: probability >= 0.5)
+                }
+            }
+            let other = ReviewRecord(sourceDataset: row.text(5) ?? "", uniqueID: row.text(6) ?? "",
+                                     values: ReviewQueue.values(row.text(7) ?? "[]", count: fieldCount))
+            if row.int64(4) <= Int64(PairContext.candidatesPerRecord) {
+                shown.append(.init(pairID: candidate, other: other, probability: probability, state: state))
+            }
             if case let .decided(reviewer, .match) = state {
                 links.append(.init(record: recordID, linkedTo: other, reviewer: reviewer))
             }
@@ -76,63 +109,11 @@ struct ContextLoader<Statement: QueryStatement> {
         return (shown, links)
     }
 
-    private func state(_ pair: Int64, _ state: String, inBand: Bool, probability: Double) throws -> PairContext.State {
-        switch PairState(rawValue: state) {
-        case .claimed?:
-            return .claimed(by: try Claims.held(prepare, pair: pair)?.holder ?? "")
-        case .decided?:
-            // The standing verdict: the latest decision row (an undo would have reopened the pair).
-            let latest = try prepare("SELECT reviewer, verdict FROM decision WHERE pair_id = ? AND verdict IS NOT NULL ORDER BY id DESC LIMIT 1")
-            latest.bind(1, pair)
-            let found = try latest.first { (reviewer: $0.text(0) ?? "", verdict: $0.text(1).flatMap(Verdict.init(rawValue:))) }
-            guard let found, let verdict = found.verdict else { return .pending }
-            return .decided(by: found.reviewer, verdict)
-        case .disputed?:
-            return .disputed
-        default:
-            return inBand ? .pending : .decidedByModel(match: probability >= 0.5)
-        }
-    }
-
-    private func record(_ id: Int64) throws -> ReviewRecord {
-        let query = try prepare("SELECT source_dataset, unique_id, field_values FROM record WHERE id = ?")
-        query.bind(1, id)
-        return try query.first {
-            ReviewRecord(sourceDataset: $0.text(0) ?? "", uniqueID: $0.text(1) ?? "", values: ReviewQueue.values($0.text(2) ?? "[]", count: fieldCount))
-        } ?? ReviewRecord(sourceDataset: "", uniqueID: "", values: [])
-    }
-
-    private func uniqueID(_ id: Int64) throws -> String {
-        let query = try prepare("SELECT unique_id FROM record WHERE id = ?")
-        query.bind(1, id)
-        return try query.first { $0.text(0) ?? "" } ?? ""
-    }
-
-    private func patternID(_ pair: Int64) throws -> Int64? {
-        let query = try prepare("SELECT pattern_id FROM pair WHERE id = ?")
+    /// A pair's pattern and state, as this reader sees them.
+    private func pairState(_ pair: Int64) throws -> (pattern: Int64, state: String)? {
+        let query = try prepare("SELECT pattern_id, state FROM pair WHERE id = ?")
         query.bind(1, pair)
-        return try query.first { $0.int64(0) }
-    }
-
-    /// How the reviewed pairs of a pattern were judged: one row, kept by a trigger.
-    private func history(pattern: Int64, pairs: Int) throws -> PairContext.History {
-        let query = try prepare("SELECT matches, non_matches, unsure FROM pattern_verdicts WHERE pattern_id = ?")
-        query.bind(1, pattern)
-        return try query.first { PairContext.History(pairs: pairs, matches: Int($0.int64(0)), nonMatches: Int($0.int64(1)), unsure: Int($0.int64(2))) }
-            ?? PairContext.History(pairs: pairs, matches: 0, nonMatches: 0, unsure: 0)
-    }
-
-    /// The pair's latest decision row's verdict, if it has one.
-    private func standingVerdict(_ pair: Int64) throws -> Verdict? {
-        let query = try prepare("SELECT verdict FROM decision WHERE pair_id = ? ORDER BY id DESC LIMIT 1")
-        query.bind(1, pair)
-        return try query.first { $0.text(0).flatMap(Verdict.init(rawValue:)) } ?? nil
-    }
-
-    private func isDecided(_ pair: Int64) throws -> Bool {
-        let query = try prepare("SELECT state FROM pair WHERE id = ?")
-        query.bind(1, pair)
-        return try query.first { $0.text(0) == PairState.decided.rawValue || $0.text(0) == PairState.disputed.rawValue } ?? false
+        return try query.first { ($0.int64(0), $0.text(1) ?? "") }
     }
 }
 

@@ -16,7 +16,7 @@ struct ImportCommand: ParsableCommand {
             """
     )
 
-    @Argument(help: "The queue: a file (SQLite), or a postgresql:// URL for a new queue on a server.") var queue: String
+    @Argument(help: "The queue: a file (SQLite), or a postgresql:// URL (a new queue on a server, or one to add a batch to).") var queue: String
     @Argument(help: "Splink predictions CSV (Splink 4 or 5, with matching and intermediate columns).") var predictions: String
     @Option(help: "The Splink model JSON (linker.misc.save_model_to_json).") var model: String?
     @Option(help: ArgumentHelp("Review pairs with match probability in LOW:HIGH (default 0.05:0.95).", valueName: "LOW:HIGH"))

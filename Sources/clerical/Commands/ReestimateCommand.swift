@@ -52,11 +52,11 @@ struct ReestimateCommand: ParsableCommand {
 
     func run() throws {
         try reportingErrors { () throws(ClericalError) in
-            let server = try onServer(queue)
-            defer { server?.close() }
-            if server != nil, every != nil {
+            if PostgresAddress.isURL(queue), every != nil {
                 throw ClericalError(.usage, "--every works on a queue file: on a server, re-estimate with `clerical reestimate URL` when you choose")
             }
+            let server = try onServer(queue)
+            defer { server?.close() }
             if server == nil { try Reviewers.require(.reestimate, queue: queue, account: try Identity.current()) }
             if let every {
                 try Reestimation.setAutomatic(queue: queue, every: every)
