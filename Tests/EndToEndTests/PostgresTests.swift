@@ -218,9 +218,8 @@ final class PostgresTests: XCTestCase {
             XCTAssertEqual(added.status, 0, added.stderr)
         }
         XCTAssertEqual(try Binary.run(["copy", file, queue]).status, 0)
-        let host = URLComponents(string: server)!
         func asRole(_ role: String) -> String {
-            "postgresql://\(role):\(password)@\(host.host!):\(host.port ?? 5432)\(host.path)?sslmode=disable&schema=\(schema)"
+            roleURL(role, password: password, schema: schema)
         }
 
         let refused = try Binary.run(["qa", "sample", asRole(reviewer), "--count", "8"])
@@ -436,7 +435,6 @@ final class PostgresTests: XCTestCase {
         let me = try XCTUnwrap(URLComponents(string: server)?.user)
         let added = try Binary.run(["reviewers", "add", queue, me, "--role", "supervisor"])
         XCTAssertEqual(added.status, 0, added.stderr)
-        let host = URLComponents(string: server)!
         var urls: [String] = []
         for n in 1...count {
             let role = "\(schema)_r\(n)", password = "pw-\(UUID().uuidString.prefix(8))"
@@ -444,7 +442,7 @@ final class PostgresTests: XCTestCase {
             roles.append(role)
             let registered = try Binary.run(["reviewers", "add", queue, role, "--role", "reviewer"])
             XCTAssertEqual(registered.status, 0, registered.stderr)
-            urls.append("postgresql://\(role):\(password)@\(host.host!):\(host.port ?? 5432)\(host.path)?sslmode=disable&schema=\(schema)")
+            urls.append(roleURL(role, password: password, schema: schema))
         }
         return (queue, urls)
     }
@@ -452,6 +450,12 @@ final class PostgresTests: XCTestCase {
     /// One process per reviewer URL (on the server the reviewer is the role the URL logs in as).
     func runReviewers(_ urls: [String], extra: [String] = []) throws -> [LoadReport] {
         try runLoadProcesses(urls.map { ($0, "unused") }, folder: folder, extra: extra)
+    }
+
+    /// The queue URL that logs in as `role`.
+    func roleURL(_ role: String, password: String, schema: String) -> String {
+        let host = URLComponents(string: server)!
+        return "postgresql://\(role):\(password)@\(host.host!):\(host.port ?? 5432)\(host.path)?sslmode=disable&schema=\(schema)"
     }
 
     func serverCount(_ sql: String) throws -> Int {
@@ -512,8 +516,7 @@ final class PostgresTests: XCTestCase {
             XCTAssertEqual(added.status, 0, added.stderr)
         }
         XCTAssertEqual(try Binary.run(["copy", file, queue]).status, 0)
-        let host = URLComponents(string: server)!
-        let reviewerURL = "postgresql://\(role):\(password)@\(host.host!):\(host.port ?? 5432)\(host.path)?sslmode=disable&schema=\(schema)"
+        let reviewerURL = roleURL(role, password: password, schema: schema)
 
         for target in [file, reviewerURL] {
             let run = try Binary.run([target, "--reviewer", role, "--report", folder.appendingPathComponent("cara.json").path],
@@ -550,13 +553,12 @@ final class PostgresTests: XCTestCase {
         XCTAssertEqual(try Binary.importFixture(into: file, band: "0.001:0.999999").status, 0)
         let queue = newQueueURL(), schema = schemas.last!
         let me = try XCTUnwrap(URLComponents(string: server)?.user)
-        let host = URLComponents(string: server)!
         var reviewerURLs: [String: String] = [:]
         for name in ["\(schema)_band", "\(schema)_share"] {
             let password = "pw-\(UUID().uuidString.prefix(8))"
             XCTAssertEqual(try psql("CREATE ROLE \(name) LOGIN PASSWORD '\(password)'").status, 0)
             roles.append(name)
-            reviewerURLs[name] = "postgresql://\(name):\(password)@\(host.host!):\(host.port ?? 5432)\(host.path)?sslmode=disable&schema=\(schema)"
+            reviewerURLs[name] = roleURL(name, password: password, schema: schema)
         }
         let band = "\(schema)_band", share = "\(schema)_share"
         for (name, role) in [(NSUserName(), "supervisor"), (me, "supervisor"), (band, "reviewer"), (share, "reviewer")] {
@@ -775,8 +777,7 @@ final class PostgresTests: XCTestCase {
             XCTAssertEqual(added.status, 0, added.stderr)
         }
         XCTAssertEqual(try Binary.run(["copy", file, queue]).status, 0)
-        let host = URLComponents(string: server)!
-        let asLead = "postgresql://\(lead):\(password)@\(host.host!):\(host.port ?? 5432)\(host.path)?sslmode=disable&schema=\(schema)"
+        let asLead = roleURL(lead, password: password, schema: schema)
 
         let refused = try Binary.run(["reestimate", queue])
         XCTAssertEqual(refused.status, 77, "a supervisor may not re-estimate: \(refused.stderr)")
@@ -840,9 +841,8 @@ final class PostgresTests: XCTestCase {
             XCTAssertEqual(try Binary.run(["reviewers", "add", file, name, "--role", role]).status, 0)
         }
         XCTAssertEqual(try Binary.run(["copy", file, queue]).status, 0)
-        let host = URLComponents(string: server)!
         func asRole(_ role: String) -> String {
-            "postgresql://\(role):\(password)@\(host.host!):\(host.port ?? 5432)\(host.path)?sslmode=disable&schema=\(schema)"
+            roleURL(role, password: password, schema: schema)
         }
 
         let refused = try Binary.run(["import-labels", asRole(reviewer), labels])
@@ -940,13 +940,35 @@ final class PostgresTests: XCTestCase {
                       verify.stdout)
     }
 
+    /// A queue file of one of the screen tests' fixtures, every pair in the review band.
+    func screenFixture(_ predictions: String) throws -> String {
+        let fixtures = Binary.checkout.appendingPathComponent("Tests/ClericalTUITests/Fixtures")
+        let file = folder.appendingPathComponent("\(predictions).db").path
+        let imported = try Binary.run(["import", file, fixtures.appendingPathComponent(predictions).path,
+                                       "--model", fixtures.appendingPathComponent("model.json").path, "--review-probability", "0:1"])
+        XCTAssertEqual(imported.status, 0, imported.stderr)
+        return file
+    }
+
+    /// Works `pairs` pairs at a screen, each shown with `each`, decided with `key`, then quits
+    /// once nothing is left.
+    func work(_ screen: TmuxSession, pairs: Int, each: String, key: String, saved: String, checking: () -> Void,
+              file: StaticString = #filePath, line: UInt = #line) {
+        for _ in 0..<pairs {
+            XCTAssertTrue(screen.waitFor(each, file: file, line: line), file: file, line: line)
+            checking()
+            screen.send(key)
+            XCTAssertTrue(screen.waitFor(saved, file: file, line: line), file: file, line: line)
+        }
+        XCTAssertTrue(screen.waitFor("Nothing left to review", file: file, line: line), file: file, line: line)
+        screen.send("q")
+        XCTAssertTrue(screen.waitFor("EXIT=0", file: file, line: line), file: file, line: line)
+    }
+
     /// Blind second review to adjudication on the server, each person at a screen of their own:
     /// ana reviews, the lead samples, bo second-reviews in his normal flow, the lead adjudicates.
     func testSecondReviewAndAdjudicationOnTheServerScreens() throws {
-        let fixtures = Binary.checkout.appendingPathComponent("Tests/ClericalTUITests/Fixtures")
-        let file = folder.appendingPathComponent("five.db").path
-        XCTAssertEqual(try Binary.run(["import", file, fixtures.appendingPathComponent("predictions.csv").path,
-                                       "--model", fixtures.appendingPathComponent("model.json").path, "--review-probability", "0:1"]).status, 0)
+        let file = try screenFixture("predictions.csv")
         let queue = newQueueURL(), schema = schemas.last!
         let password = "pw-\(UUID().uuidString.prefix(8))"
         let ana = "\(schema)_a", bo = "\(schema)_b", lead = "\(schema)_q"
@@ -959,9 +981,8 @@ final class PostgresTests: XCTestCase {
             XCTAssertEqual(try Binary.run(["reviewers", "add", file, name, "--role", role]).status, 0)
         }
         XCTAssertEqual(try Binary.run(["copy", file, queue]).status, 0)
-        let host = URLComponents(string: server)!
         func asRole(_ role: String) -> String {
-            "postgresql://\(role):\(password)@\(host.host!):\(host.port ?? 5432)\(host.path)?sslmode=disable&schema=\(schema)"
+            roleURL(role, password: password, schema: schema)
         }
         let first = try Binary.run([asRole(ana), "--reviewer", "unused", "--report", folder.appendingPathComponent("ana.json").path],
                                    tool: "clerical-load")
@@ -972,27 +993,15 @@ final class PostgresTests: XCTestCase {
         XCTAssertEqual(sample.status, 0, sample.stderr)
 
         let second = try TmuxSession("\(Binary.clerical.path) review '\(asRole(bo))'")
-        for _ in 0..<5 {
-            XCTAssertTrue(second.waitFor("SECOND REVIEW"))
+        work(second, pairs: 5, each: "SECOND REVIEW", key: "n", saved: "Saved: non-match") {
             XCTAssertFalse(second.capture().contains("match weight"), "blind")
-            second.send("n")
-            XCTAssertTrue(second.waitFor("Saved: non-match"))
         }
-        XCTAssertTrue(second.waitFor("Nothing left to review"))
-        second.send("q")
-        XCTAssertTrue(second.waitFor("EXIT=0"))
         XCTAssertEqual(try serverCount("SELECT count(*) FROM \(schema).pair WHERE state = 'disputed'"), matches)
 
         let adjudication = try TmuxSession("\(Binary.clerical.path) review '\(asRole(lead))' --adjudicate")
-        for _ in 0..<matches {
-            XCTAssertTrue(adjudication.waitFor("ADJUDICATION"))
+        work(adjudication, pairs: matches, each: "ADJUDICATION", key: "m", saved: "Saved: match") {
             XCTAssertTrue(adjudication.waitFor("1st \(ana.prefix(10))"))
-            adjudication.send("m")
-            XCTAssertTrue(adjudication.waitFor("Saved: match"))
         }
-        XCTAssertTrue(adjudication.waitFor("Nothing left to review"))
-        adjudication.send("q")
-        XCTAssertTrue(adjudication.waitFor("EXIT=0"))
         XCTAssertEqual(try serverCount("SELECT count(*) FROM \(schema).decision WHERE kind = 'adjudication' AND reviewer = '\(lead)'"), matches)
         XCTAssertEqual(try serverCount("SELECT count(*) FROM \(schema).pair WHERE state = 'disputed'"), 0)
         XCTAssertEqual(try serverCount("SELECT count(*) FROM \(schema).claim"), 0)
@@ -1007,10 +1016,7 @@ final class PostgresTests: XCTestCase {
     /// One record with all its candidates on the server: claimed together, decided in one
     /// transaction, undone together, handed back on quit.
     func testReviewByRecordOnTheServerWithUndo() throws {
-        let fixtures = Binary.checkout.appendingPathComponent("Tests/ClericalTUITests/Fixtures")
-        let file = folder.appendingPathComponent("candidates.db").path
-        XCTAssertEqual(try Binary.run(["import", file, fixtures.appendingPathComponent("candidates.csv").path,
-                                       "--model", fixtures.appendingPathComponent("model.json").path, "--review-probability", "0:1"]).status, 0)
+        let file = try screenFixture("candidates.csv")
         let queue = newQueueURL(), schema = schemas.last!
         XCTAssertEqual(try Binary.run(["copy", file, queue]).status, 0)
         let tmux = try TmuxSession("\(Binary.clerical.path) review '\(queue)' --by-record")
@@ -1046,8 +1052,7 @@ final class PostgresTests: XCTestCase {
         let schema = schemas.last!, stranger = "\(schema)_x", password = "pw-\(UUID().uuidString.prefix(8))"
         XCTAssertEqual(try psql("CREATE ROLE \(stranger) LOGIN PASSWORD '\(password)'; GRANT USAGE ON SCHEMA \(schema) TO \(stranger); GRANT SELECT ON ALL TABLES IN SCHEMA \(schema) TO \(stranger)").status, 0)
         roles.append(stranger)
-        let host = URLComponents(string: server)!
-        let strangerURL = "postgresql://\(stranger):\(password)@\(host.host!):\(host.port ?? 5432)\(host.path)?sslmode=disable&schema=\(schema)"
+        let strangerURL = roleURL(stranger, password: password, schema: schema)
         let refused = try Binary.run(["review", strangerURL])
         XCTAssertEqual(refused.status, 77, refused.stderr)
         XCTAssertEqual(refused.stderr.split(separator: "\n").count, 1, refused.stderr)

@@ -101,42 +101,10 @@ package enum SQLiteQueueTables {
     package static let pageRows = 20_000
 
     /// Reads the queue file's tables in `QueueTable.copied` order, a page of rows at a time,
-    /// in one read transaction (a consistent snapshot while reviewers go on working).
-    package static func read(path: String, _ page: (QueueTable, [[TableValue]]) throws(ClericalError) -> Void) throws(ClericalError) {
-        let database = try QueueFile.open(path: path)
-        defer { try? database.close() }
-        var failure: ClericalError?
-        do {
-            try database.read { db in
-                for table in QueueTable.copied {
-                    var after = Int64.min
-                    while true {
-                        let sql = table.pageKey.map {
-                            "SELECT \(table.columnList) FROM \(table.name) WHERE \($0) > ? ORDER BY \($0) LIMIT \(pageRows)"
-                        } ?? "SELECT \(table.columnList) FROM \(table.name)"
-                        let statement = try db.cachedStatement(sql: sql)
-                        let arguments: StatementArguments = table.pageKey == nil ? [] : [after]
-                        var rows: [[TableValue]] = []
-                        let cursor = try Row.fetchCursor(statement, arguments: arguments)
-                        while let row = try cursor.next() {
-                            rows.append(table.columns.indices.map { value(row[$0] as DatabaseValue) })
-                        }
-                        do throws(ClericalError) { try page(table, rows) } catch { failure = error; return }
-                        guard let last = table.nextPage(after: rows) else { break }
-                        after = last
-                    }
-                }
-            }
-        } catch {
-            throw ReviewQueue.clericalError(error, path: path)
-        }
-        if let failure { throw failure }
-    }
-
-    /// The rows of `tables` (each with the column and the value its rows come after) in the
-    /// queue file, in `QueueTable.copied` order, a page at a time: what an import added to a
-    /// copy of a queue, to be moved into the original.
-    package static func read(path: String, after starts: [String: (column: String, after: Int64)],
+    /// in one read transaction (a consistent snapshot while reviewers go on working). With
+    /// `starts`, only those tables, each from the rows after a value of a column: what an
+    /// import added to a copy of a queue, to be moved into the original.
+    package static func read(path: String, after starts: [String: (column: String, after: Int64)]? = nil,
                              _ page: (QueueTable, [[TableValue]]) throws(ClericalError) -> Void) throws(ClericalError) {
         let database = try QueueFile.open(path: path)
         defer { try? database.close() }
@@ -144,22 +112,24 @@ package enum SQLiteQueueTables {
         do {
             try database.read { db in
                 for table in QueueTable.copied {
-                    guard let start = starts[table.name] else { continue }
-                    // Paged only on a unique key; other tables (a model's level parameters) are small.
-                    let paged = start.column == table.identity || start.column == table.pageKey
-                    var after = start.after
+                    var column = table.pageKey, after = Int64.min
+                    if let starts {
+                        guard let start = starts[table.name] else { continue }
+                        (column, after) = (start.column, start.after)
+                    }
+                    // Paged only on a unique key; other tables are small.
+                    let paged = column != nil && (column == table.identity || column == table.pageKey)
+                    let index = table.columns.firstIndex { $0.name == column }
                     while true {
-                        let statement = try db.cachedStatement(sql: """
-                            SELECT \(table.columnList) FROM \(table.name) WHERE \(start.column) > ? ORDER BY \(start.column)\(paged ? " LIMIT \(pageRows)" : "")
-                            """)
+                        let statement = try db.cachedStatement(sql: "SELECT \(table.columnList) FROM \(table.name)"
+                            + (column.map { " WHERE \($0) > ? ORDER BY \($0)" } ?? "") + (paged ? " LIMIT \(pageRows)" : ""))
                         var rows: [[TableValue]] = []
-                        let cursor = try Row.fetchCursor(statement, arguments: [after])
+                        let cursor = try Row.fetchCursor(statement, arguments: column == nil ? [] : [after])
                         while let row = try cursor.next() {
                             rows.append(table.columns.indices.map { value(row[$0] as DatabaseValue) })
                         }
                         do throws(ClericalError) { try page(table, rows) } catch { failure = error; return }
-                        guard paged, rows.count == pageRows, let column = table.columns.firstIndex(where: { $0.name == start.column }),
-                              case .integer(let last) = rows[rows.count - 1][column] else { break }
+                        guard paged, rows.count == pageRows, let index, case .integer(let last) = rows[rows.count - 1][index] else { break }
                         after = last
                     }
                 }
