@@ -11,6 +11,7 @@
 #   32 reviewer processes, saturated           ≥ 1,500 verdicts/s
 #   32 reviewer processes, paced at 40 ms      p99 verdict → next claim < 20 ms
 #   one reviewer over the veth link            median verdict → next claim ≤ 3 ms (the keypress)
+#     (and the same at the review screen, each pair loaded with its context: clerical-load --screen)
 #   clerical import of 1,000,000 pairs        ≤ 1.5× psql \copy of the same CSV into a plain table
 # (and, beside it, `clerical copy` of the queue file already imported: every table by COPY).
 set -euo pipefail
@@ -95,7 +96,7 @@ PY
 
 # --- reviewers: 32 roles, three hosts ----------------------------------------------------------
 rounds() {
-  local schema=$1 think=$2 processes=$3 label=$4
+  local schema=$1 think=$2 processes=$3 label=$4 extra=${5:-}
   on_host 1 "$BIN"/clerical copy "$BASE" "$SERVER&schema=$schema" >/dev/null
   on_host 1 "$BIN"/clerical reviewers add "$SERVER&schema=$schema" postgres --role supervisor >/dev/null
   for n in $(seq "$processes"); do
@@ -107,7 +108,7 @@ rounds() {
   start_at=$(python3 -c "import time; print(time.time() + 2)")
   for n in $(seq "$processes"); do
     on_host $(( (n - 1) % 3 + 1 )) "$BIN"/clerical-load "postgresql://bench_r$n@$SERVER_IP:$PORT/postgres?sslmode=disable&schema=$schema" \
-      --reviewer unused --seconds "$SECONDS_EACH" --start-at "$start_at" --think-ms "$think" --report "$OUT/pgload-$n.json" &
+      --reviewer unused --seconds "$SECONDS_EACH" --start-at "$start_at" --think-ms "$think" --report "$OUT/pgload-$n.json" $extra &
   done
   wait
   python3 Benchmarks/load_summary.py "$OUT/pgload-*.json" "$label"
@@ -116,6 +117,9 @@ rounds() {
 rounds bench_saturated 0 "$PROCESSES" "PostgreSQL, $PROCESSES processes on 3 hosts, saturated"
 rounds bench_paced "$THINK_MS" "$PROCESSES" "PostgreSQL, $PROCESSES processes on 3 hosts, paced at $THINK_MS ms"
 rounds bench_one "$THINK_MS" 1 "PostgreSQL, one reviewer over veth, paced at $THINK_MS ms (the keypress)"
+# The same through the review screen's own path: each pair loaded with its records, evidence and
+# context panel, as `clerical review URL` (and ReviewQueue on a file) loads it.
+rounds bench_screen "$THINK_MS" 1 "PostgreSQL, one reviewer over veth at the review screen (pair and context loaded), paced at $THINK_MS ms" --screen
 
 if [ -z "${SKIP_SQLITE:-}" ]; then
   echo "SQLite, the same queue on this host's disk (Benchmarks/concurrency.sh):"
