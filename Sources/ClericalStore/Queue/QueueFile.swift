@@ -13,7 +13,7 @@ package enum QueueFile {
     ///   bulk import that writes every page once instead of twice; call `enableWAL` after it.
     package static func open(path: String, create: Bool = false, deferWAL: Bool = false) throws(ClericalError) -> DatabaseQueue {
         if QueueLocation.isPostgreSQL(path) {
-            throw ClericalError(.usage, "this command takes a queue file; on PostgreSQL, `import`, `copy`, `verify`, `review`, `reestimate`, `import-labels`, `status`, `dashboard`, `export`, `qa quality`, `qa report`, `qa sample`, `qa audit` and `reviewers` work so far; for the rest, `clerical copy` the queue to a file")
+            throw ClericalError(.usage, "this takes a queue file, not a URL: `clerical copy` the queue to a file to run it there")
         }
         let exists = FileManager.default.fileExists(atPath: path)
         if !exists && !create {
