@@ -17,9 +17,9 @@ struct ContextLoader<Statement: QueryStatement> {
     let prepare: (String) throws -> Statement
     let fieldCount: Int
 
-    /// Three statements in all, whatever the records' candidates: the pair's place (its
-    /// records, pattern, the pattern's tally and its own standing verdict), then each record's
-    /// candidates with what is shown of them. On a server each is a round trip.
+    /// Five statements for most pairs, however many candidates the records have: the pair's
+    /// place (its records, pattern, the pattern's tally and its own standing verdict), then for
+    /// each record its candidates and what is shown of them. On a server each is a round trip.
     func load(_ pairID: Int64, own: CommittingVerdict? = nil) throws -> PairContext {
         let query = try prepare("""
             SELECT p.left_record_id, p.right_record_id, p.pattern_id, t.pair_count, p.state, l.unique_id, r.unique_id,
@@ -51,56 +51,77 @@ struct ContextLoader<Statement: QueryStatement> {
         return PairContext(left: left.shown, right: right.shown, links: left.links + right.links, history: history)
     }
 
-    /// The record's other candidate pairs, most probable first, and its accepted matches: one
-    /// statement, which ranks them and reads the other record, the claim's holder and the
-    /// standing verdict only for those shown or decided (a record may have hundreds).
+    /// The record's other candidate pairs, most probable first, and its accepted matches: every
+    /// candidate's pair, state and score in one statement (a record may have hundreds); then,
+    /// for the few shown and the decided ones (links, however far down), the other record, the
+    /// claim's holder and the standing verdict, ten pairs a statement.
     private func candidates(of record: Int64, uniqueID recordID: String, besides pair: Int64, own: CommittingVerdict?) throws
         -> (shown: [PairContext.Candidate], links: [PairContext.Link]) {
         let query = try prepare("""
-            SELECT c.id, c.state, c.match_probability, c.in_band, c.rank, r.source_dataset, r.unique_id, r.field_values, k.reviewer,
-                   CASE WHEN c.state = 'decided' THEN (SELECT d.reviewer FROM decision d WHERE d.pair_id = c.id AND d.verdict IS NOT NULL
-                                                      ORDER BY d.id DESC LIMIT 1) END,
-                   CASE WHEN c.state = 'decided' THEN (SELECT d.verdict FROM decision d WHERE d.pair_id = c.id AND d.verdict IS NOT NULL
-                                                      ORDER BY d.id DESC LIMIT 1) END
-            FROM (SELECT u.id, u.state, u.match_probability, u.in_band, u.other,
-                         row_number() OVER (ORDER BY u.match_probability DESC, u.id) AS rank
-                  FROM (SELECT p.id, p.state, t.match_probability, t.in_band, p.right_record_id AS other
-                        FROM pair p JOIN pattern t ON t.id = p.pattern_id WHERE p.left_record_id = ? AND p.id <> ?
-                        UNION ALL
-                        SELECT p.id, p.state, t.match_probability, t.in_band, p.left_record_id
-                        FROM pair p JOIN pattern t ON t.id = p.pattern_id WHERE p.right_record_id = ? AND p.id <> ?) u) c
-            LEFT JOIN record r ON r.id = c.other
-            LEFT JOIN claim k ON k.pair_id = c.id AND c.state = 'claimed'
-            WHERE c.rank <= ? OR c.state = 'decided' OR c.id = ?
-            ORDER BY c.rank
+            SELECT p.id, p.state, t.match_probability, t.in_band, p.right_record_id FROM pair p JOIN pattern t ON t.id = p.pattern_id
+            WHERE p.left_record_id = ? AND p.id <> ?
+            UNION ALL
+            SELECT p.id, p.state, t.match_probability, t.in_band, p.left_record_id FROM pair p JOIN pattern t ON t.id = p.pattern_id
+            WHERE p.right_record_id = ? AND p.id <> ?
             """)
         query.bind(1, record)
         query.bind(2, pair)
         query.bind(3, record)
         query.bind(4, pair)
-        query.bind(5, Int64(PairContext.candidatesPerRecord))
-        query.bind(6, own?.pair ?? -1)
+        var all: [(pair: Int64, state: String, probability: Double, inBand: Bool, other: Int64)] = []
+        try query.each { all.append(($0.int64(0), $0.text(1) ?? "", $0.double(2), $0.int64(3) == 1, $0.int64(4))) }
+        all.sort { ($0.probability, $1.pair) > ($1.probability, $0.pair) }
+        let wanted = all.enumerated().filter { index, candidate in
+            index < PairContext.candidatesPerRecord || candidate.state == PairState.decided.rawValue || candidate.pair == own?.pair
+        }.map(\.element)
+        guard !wanted.isEmpty else { return ([], []) }
+
+        // What is shown of the wanted ones, ten at a time (a fixed statement, prepared once).
+        let slots = 10
+        let details = try prepare("""
+            SELECT p.id, r.source_dataset, r.unique_id, r.field_values, k.reviewer,
+                   CASE WHEN p.state = 'decided' THEN (SELECT d.reviewer FROM decision d WHERE d.pair_id = p.id AND d.verdict IS NOT NULL
+                                                      ORDER BY d.id DESC LIMIT 1) END,
+                   CASE WHEN p.state = 'decided' THEN (SELECT d.verdict FROM decision d WHERE d.pair_id = p.id AND d.verdict IS NOT NULL
+                                                      ORDER BY d.id DESC LIMIT 1) END
+            FROM pair p JOIN record r ON r.id = CASE WHEN p.left_record_id = ? THEN p.right_record_id ELSE p.left_record_id END
+            LEFT JOIN claim k ON k.pair_id = p.id
+            WHERE p.id IN (\(Array(repeating: "?", count: slots).joined(separator: ", ")))
+            """)
+        var detail: [Int64: (other: ReviewRecord, holder: String?, reviewer: String?, verdict: Verdict?)] = [:]
+        for start in stride(from: 0, to: wanted.count, by: slots) {
+            details.bind(1, record)
+            for slot in 0..<slots {
+                details.bind(Int32(slot + 2), start + slot < wanted.count ? wanted[start + slot].pair : -1)
+            }
+            try details.each { row in
+                detail[row.int64(0)] = (ReviewRecord(sourceDataset: row.text(1) ?? "", uniqueID: row.text(2) ?? "",
+                                                     values: ReviewQueue.values(row.text(3) ?? "[]", count: fieldCount)),
+                                        row.text(4), row.text(5), row.text(6).flatMap(Verdict.init(rawValue:)))
+            }
+        }
+
         var shown: [PairContext.Candidate] = []
         var links: [PairContext.Link] = []
-        try query.each { row in
-            let candidate = row.int64(0), probability = row.double(2)
+        for (index, candidate) in wanted.enumerated() {
+            let found = detail[candidate.pair]
             let state: PairContext.State
-            if let own, candidate == own.pair {
+            if let own, candidate.pair == own.pair {
                 state = .decided(by: own.reviewer, own.verdict)
             } else {
-                switch PairState(rawValue: row.text(1) ?? "") {
-                case .claimed?: state = .claimed(by: row.text(8) ?? "")
+                switch PairState(rawValue: candidate.state) {
+                case .claimed?: state = .claimed(by: found?.holder ?? "")
                 case .decided?:
                     // The standing verdict: the latest decision row (an undo would have reopened the pair).
-                    if let verdict = row.text(10).flatMap(Verdict.init(rawValue:)) { state = .decided(by: row.text(9) ?? "", verdict) } else { state = .pending }
+                    if let verdict = found?.verdict { state = .decided(by: found?.reviewer ?? "", verdict) } else { state = .pending }
                 case .disputed?: state = .disputed
-                default: state = row.int64(3) == 1 ? .pending : .decidedByModel(match: probability >= 0.5)
+                default: state = candidate.inBand ? .pending : .decidedByModel(match: candidate.probability >= 0.5)
                 }
             }
-            let other = ReviewRecord(sourceDataset: row.text(5) ?? "", uniqueID: row.text(6) ?? "",
-                                     values: ReviewQueue.values(row.text(7) ?? "[]", count: fieldCount))
-            if row.int64(4) <= Int64(PairContext.candidatesPerRecord) {
-                shown.append(.init(pairID: candidate, other: other, probability: probability, state: state))
+            let other = found?.other ?? ReviewRecord(sourceDataset: "", uniqueID: "", values: [])
+            // The first few wanted are the most probable few.
+            if index < PairContext.candidatesPerRecord {
+                shown.append(.init(pairID: candidate.pair, other: other, probability: candidate.probability, state: state))
             }
             if case let .decided(reviewer, .match) = state {
                 links.append(.init(record: recordID, linkedTo: other, reviewer: reviewer))
