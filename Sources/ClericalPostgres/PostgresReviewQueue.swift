@@ -69,8 +69,7 @@ package final class PostgresReviewQueue {
         do {
             return try claim(excluding: skipped)
         } catch where error.status == .unavailable {
-            try reconnect()
-            return try claimNext(excluding: skipped)
+            return try reconnecting { () throws(ClericalError) in try claim(excluding: skipped) }
         }
     }
 
@@ -81,17 +80,28 @@ package final class PostgresReviewQueue {
     /// When the connection is lost, this reconnects (with backoff) and finds out whether the
     /// verdict's transaction committed before the loss: if it did, the verdict stands and the
     /// pair claimed with it is this reviewer's own live claim, which the next claim returns; if
-    /// not, the transaction runs again. Either way it returns only once the verdict is durable.
+    /// not, the transaction runs again, with the same stamp, so that whichever attempt commits
+    /// (one the server was still running when the connection went counts too) is found. Either
+    /// way it returns only once the verdict is durable, and only for a verdict that is.
     package func decideAndClaimNext(_ pair: Claimed, _ verdict: Verdict, note: String? = nil, shown: PatternScore?,
                                     excluding skipped: Set<Int64> = []) throws(ClericalError) -> (saved: OwnVerdict, next: Claimed?) {
         let decidedAt = Timestamp.string(Date())
         let saved = OwnVerdict(pairID: pair.id, verdict: verdict, note: note.flatMap { $0.isEmpty ? nil : $0 }, decidedAt: decidedAt)
-        do {
-            return (saved, try decideAndClaim(pair, verdict, note: note, shown: shown, decidedAt: decidedAt, excluding: skipped))
-        } catch where error.status == .unavailable {
-            try reconnect()
-            if try committed(pair: pair.id, at: decidedAt) { return (saved, try claimNext(excluding: skipped)) }
-            return try decideAndClaimNext(pair, verdict, note: note, shown: shown, excluding: skipped)
+        var again = false, attempts = 0
+        while true {
+            attempts += 1
+            do {
+                return (saved, try decideAndClaim(pair, verdict, note: note, shown: shown, decidedAt: decidedAt, excluding: skipped))
+            } catch where error.status == .unavailable && attempts < Self.attempts {
+                if try reconnecting({ () throws(ClericalError) in try committed(pair: pair.id, at: decidedAt) }) {
+                    return (saved, try claimNext(excluding: skipped))
+                }
+                again = true
+            } catch where again && error.status == .tryAgain {
+                // Refused as no longer ours: an earlier attempt may have decided it after all.
+                if try committed(pair: pair.id, at: decidedAt) { return (saved, try claimNext(excluding: skipped)) }
+                throw error
+            }
         }
     }
 
@@ -102,15 +112,31 @@ package final class PostgresReviewQueue {
     }
 
     /// Runs `body` (a read, or a write that is safe to run again) and, if the connection is
-    /// lost on the way, runs it once more on a new one.
+    /// lost on the way, runs it again on a new one.
     package func retrying<T>(_ body: () throws(ClericalError) -> T) throws(ClericalError) -> T {
         do {
             return try body()
         } catch where error.status == .unavailable {
-            try reconnect()
-            return try body()
+            return try reconnecting(body)
         }
     }
+
+    /// Makes a new connection and runs `body` on it; when that one is lost too (a server
+    /// dropping connections again and again), a newer one, up to `attempts` times.
+    package func reconnecting<T>(_ body: () throws(ClericalError) -> T) throws(ClericalError) -> T {
+        var lost = 0
+        while true {
+            try reconnect()
+            do {
+                return try body()
+            } catch where error.status == .unavailable && lost < Self.attempts {
+                lost += 1
+            }
+        }
+    }
+
+    /// How many times a call is tried over new connections before the loss is reported (69).
+    package static let attempts = 20
 
     /// A new connection after the old one was lost: tries with growing pauses (50 ms to 2 s)
     /// for about a minute, then gives up with the server unreachable (69).
@@ -135,10 +161,7 @@ package final class PostgresReviewQueue {
 
     /// Hands a pair back: it goes where it came from (an audit pair waits to be offered again).
     package func release(_ pair: Int64) throws(ClericalError) {
-        do {
-            try link.transaction { () throws(ClericalError) in try queue.releaseClaims(.init(pair: pair, holder: reviewer)) }
-        } catch where error.status == .unavailable {
-            try reconnect()
+        try retrying { () throws(ClericalError) in
             try link.transaction { () throws(ClericalError) in try queue.releaseClaims(.init(pair: pair, holder: reviewer)) }
         }
     }

@@ -443,15 +443,17 @@ public final class PostgresReviewWork: ReviewWork {
         try claims.link.transaction { () throws(ClericalError) in try claims.queue.withStore(body) }
     }
 
-    /// Runs a write that appends this reviewer's decision stamped `decidedAt`; if the
+    /// Runs a write that appends this reviewer's decision stamped `decidedAt`; each time the
     /// connection is lost, runs it again only if that decision did not commit.
     private func once(pair: Int64, at decidedAt: String, _ write: () throws(ClericalError) -> Void) throws(ClericalError) {
-        do {
-            try write()
-        } catch where error.status == .unavailable {
-            try claims.reconnect()
-            if try claims.committed(pair: pair, at: decidedAt) { return }
-            try write()
+        var attempts = 0
+        while true {
+            attempts += 1
+            do {
+                return try write()
+            } catch where error.status == .unavailable && attempts < PostgresReviewQueue.attempts {
+                if try claims.reconnecting({ () throws(ClericalError) in try claims.committed(pair: pair, at: decidedAt) }) { return }
+            }
         }
     }
 
