@@ -871,6 +871,37 @@ final class PostgresTests: XCTestCase {
         XCTAssertEqual(verify.status, 0, verify.stderr)
     }
 
+    /// A quality lead re-estimates again and again while reviewers work: the reviewers go on
+    /// (claims pass over the pattern rows the re-scoring holds, briefly), and every counter
+    /// the triggers keep still equals a count of the rows.
+    func testReestimatingWhileReviewersWorkKeepsEveryCounterExact() throws {
+        let (queue, urls) = try serverQueueWithReviewers(2)
+        let schema = schemas.last!, lead = "\(schema)_lead", password = "pw-\(UUID().uuidString.prefix(8))"
+        XCTAssertEqual(try psql("CREATE ROLE \(lead) LOGIN PASSWORD '\(password)'").status, 0)
+        roles.append(lead)
+        XCTAssertEqual(try Binary.run(["reviewers", "add", queue, lead, "--role", "quality-lead"]).status, 0)
+        let pending = try serverCount("SELECT count FROM \(schema).band_count WHERE in_band = 1")
+        let leading = Process()
+        leading.executableURL = URL(fileURLWithPath: "/bin/bash")
+        leading.arguments = ["-c", "for i in 1 2 3 4; do sleep 0.5; '\(Binary.clerical.path)' reestimate '\(roleURL(lead, password: password, schema: schema))' >/dev/null || exit $?; done"]
+        try leading.run()
+        let reports = try runReviewers(urls, extra: ["--think-ms", "5", "--max", "150"])
+        leading.waitUntilExit()
+        XCTAssertEqual(leading.terminationStatus, 0, "every re-estimation went through")
+        XCTAssertEqual(try serverCount("SELECT max(id) FROM \(schema).model_version"), 5)
+        XCTAssertEqual(reports.flatMap(\.errors), [])
+        XCTAssertEqual(reports.reduce(0) { $0 + $1.verdicts }, min(300, pending), "no reviewer stopped early")
+        for check in [
+            "SELECT count(*) FROM pattern t WHERE open_count <> (SELECT count(*) FROM pair p WHERE p.pattern_id = t.id AND p.state = 'pending')",
+            "SELECT count(*) FROM pair_state_count c WHERE count <> (SELECT count(*) FROM pair p WHERE p.state = c.state)",
+            "SELECT count(*) FROM band_count b WHERE count <> (SELECT coalesce(sum(open_count), 0) FROM pattern t WHERE t.in_band = b.in_band)",
+        ] {
+            XCTAssertEqual(try psql("SET search_path TO \(schema); " + check).stdout.trimmingCharacters(in: .whitespacesAndNewlines), "0", check)
+        }
+        let verify = try Binary.run(["verify", queue])
+        XCTAssertEqual(verify.status, 0, verify.stderr)
+    }
+
     // MARK: - The review screen
 
     func testAReviewerWorksTheServerQueueOnTheScreenAsOnAFile() throws {
