@@ -6,8 +6,9 @@ import Foundation
 /// verdicts of `PostgresReviewQueue` (one round trip per verdict, a lost connection made again),
 /// each pair loaded with its evidence and context by the file's own code (`PairLoader` over
 /// `ReadingStatement`), and the rest of what the screen does (correct, undo, jump, renew,
-/// reveal) as short transactions that end, like every verdict, with the decision appended to
-/// the chain. The reviewer is the database role that logged in.
+/// reveal, a record's candidates together, adjudication) as short transactions that end, like
+/// every verdict, with the decisions appended to the chain. The reviewer is the database role
+/// that logged in.
 ///
 /// A write that may have committed before a lost connection is looked up before it runs again
 /// (a verdict, an undo); a read, a renewal or a hand-back is simply run again.
@@ -50,14 +51,14 @@ public final class PostgresReviewWork: ReviewWork {
             claims = try PostgresReviewQueue(queue, leaseSeconds: leaseSeconds)
             if adjudicate { try queue.require(.adjudicate) }
             let link = queue.link
-            let (fields, settings, current) = try queue.withStore { link throws in
+            let (fields, masks, current) = try queue.withStore { link throws in
                 (try link.queueRows("SELECT name FROM field ORDER BY position", []).map { $0.text("name") },
                  try Reviewers.masksByDefault(link), try ModelStore.currentModel(link))
             }
             guard let current else {
                 throw ClericalError(.dataError, "\(link.address): the queue has no model yet; import predictions first")
             }
-            masksByDefault = settings
+            masksByDefault = masks
             modelVersionID = current.id
             evidence = PairEvidence(fieldNames: fields, model: current.model)
         } catch let error as ClericalError {
