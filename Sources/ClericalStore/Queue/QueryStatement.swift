@@ -55,36 +55,9 @@ package final class ReadingStatement<Reading: QueueReading>: QueryStatement {
 
         private func value(_ column: Int32) -> TableValue { Int(column) < values.count ? values[Int(column)] : .null }
 
-        package func int64(_ column: Int32) -> Int64 {
-            switch value(column) {
-            case .integer(let number): number
-            case .real(let number): Int64(number)
-            case .text(let text): Int64(text) ?? 0
-            case .null: 0
-            }
-        }
-
-        package func double(_ column: Int32) -> Double {
-            switch value(column) {
-            case .integer(let number): Double(number)
-            case .real(let number): number
-            case .text(let text): Double(text) ?? 0
-            case .null: 0
-            }
-        }
-
-        package func isNull(_ column: Int32) -> Bool {
-            if case .null = value(column) { return true }
-            return false
-        }
-
-        package func text(_ column: Int32) -> String? {
-            switch value(column) {
-            case .text(let text): text
-            case .integer(let number): String(number)
-            case .real(let number): "\(number)"
-            case .null: nil
-            }
-        }
+        package func int64(_ column: Int32) -> Int64 { value(column).integer ?? 0 }
+        package func double(_ column: Int32) -> Double { value(column).real ?? 0 }
+        package func isNull(_ column: Int32) -> Bool { value(column) == .null }
+        package func text(_ column: Int32) -> String? { value(column).text }
     }
 }

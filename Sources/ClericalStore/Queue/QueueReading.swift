@@ -45,32 +45,9 @@ package struct QueueRow {
         columns[column].map { values[$0] } ?? .null
     }
 
-    package func optionalInt64(_ column: String) -> Int64? {
-        switch self[column] {
-        case .integer(let value): return value
-        case .real(let value): return Int64(value)
-        case .text(let value): return Int64(value)
-        case .null: return nil
-        }
-    }
-
-    package func optionalDouble(_ column: String) -> Double? {
-        switch self[column] {
-        case .integer(let value): return Double(value)
-        case .real(let value): return value
-        case .text(let value): return Double(value)
-        case .null: return nil
-        }
-    }
-
-    package func optionalText(_ column: String) -> String? {
-        switch self[column] {
-        case .text(let value): return value
-        case .integer(let value): return String(value)
-        case .real(let value): return "\(value)"
-        case .null: return nil
-        }
-    }
+    package func optionalInt64(_ column: String) -> Int64? { self[column].integer }
+    package func optionalDouble(_ column: String) -> Double? { self[column].real }
+    package func optionalText(_ column: String) -> String? { self[column].text }
 
     package func int64(_ column: String) -> Int64 { optionalInt64(column) ?? 0 }
     package func int(_ column: String) -> Int { Int(int64(column)) }
@@ -78,6 +55,37 @@ package struct QueueRow {
     package func double(_ column: String) -> Double { optionalDouble(column) ?? 0 }
     package func text(_ column: String) -> String { optionalText(column) ?? "" }
     package func bool(_ column: String) -> Bool { int64(column) != 0 }
+}
+
+/// A value read as SQLite would give it in each type (a `sum` on a server comes back as
+/// `numeric`, a count as text in some drivers): nil for NULL or text that is not a number.
+extension TableValue {
+    package var integer: Int64? {
+        switch self {
+        case .integer(let value): value
+        case .real(let value): Int64(value)
+        case .text(let value): Int64(value)
+        case .null: nil
+        }
+    }
+
+    package var real: Double? {
+        switch self {
+        case .integer(let value): Double(value)
+        case .real(let value): value
+        case .text(let value): Double(value)
+        case .null: nil
+        }
+    }
+
+    package var text: String? {
+        switch self {
+        case .text(let value): value
+        case .integer(let value): String(value)
+        case .real(let value): "\(value)"
+        case .null: nil
+        }
+    }
 }
 
 extension Database: QueueWriting {
