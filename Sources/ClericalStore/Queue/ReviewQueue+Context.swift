@@ -22,7 +22,7 @@ struct ContextLoader<Statement: QueryStatement> {
     /// each record its candidates and what is shown of them. On a server each is a round trip.
     func load(_ pairID: Int64, own: CommittingVerdict? = nil) throws -> PairContext {
         let query = try prepare("""
-            SELECT p.left_record_id, p.right_record_id, p.pattern_id, t.pair_count, p.state, l.unique_id, r.unique_id,
+            SELECT p.left_record_id, p.right_record_id, p.pattern_id, t.pair_count, l.unique_id, r.unique_id,
                    v.matches, v.non_matches, v.unsure,
                    CASE WHEN p.state = 'decided' OR p.state = 'disputed'
                         THEN (SELECT d.verdict FROM decision d WHERE d.pair_id = p.id ORDER BY d.id DESC LIMIT 1) END
@@ -33,10 +33,10 @@ struct ContextLoader<Statement: QueryStatement> {
             """)
         query.bind(1, pairID)
         guard let place = try query.first({ row in
-            (left: row.int64(0), right: row.int64(1), pattern: row.int64(2), leftID: row.text(5) ?? "", rightID: row.text(6) ?? "",
-             history: PairContext.History(pairs: Int(row.int64(3)), matches: Int(row.int64(7)), nonMatches: Int(row.int64(8)),
-                                          unsure: Int(row.int64(9))),
-             standing: row.text(10).flatMap(Verdict.init(rawValue:)))
+            (left: row.int64(0), right: row.int64(1), pattern: row.int64(2), leftID: row.text(4) ?? "", rightID: row.text(5) ?? "",
+             history: PairContext.History(pairs: Int(row.int64(3)), matches: Int(row.int64(6)), nonMatches: Int(row.int64(7)),
+                                          unsure: Int(row.int64(8))),
+             standing: row.text(9).flatMap(Verdict.init(rawValue:)))
         }) else { return PairContext() }
         let left = try candidates(of: place.left, uniqueID: place.leftID, besides: pairID, own: own)
         let right = try candidates(of: place.right, uniqueID: place.rightID, besides: pairID, own: own)
@@ -58,18 +58,18 @@ struct ContextLoader<Statement: QueryStatement> {
     private func candidates(of record: Int64, uniqueID recordID: String, besides pair: Int64, own: CommittingVerdict?) throws
         -> (shown: [PairContext.Candidate], links: [PairContext.Link]) {
         let query = try prepare("""
-            SELECT p.id, p.state, t.match_probability, t.in_band, p.right_record_id FROM pair p JOIN pattern t ON t.id = p.pattern_id
+            SELECT p.id, p.state, t.match_probability, t.in_band FROM pair p JOIN pattern t ON t.id = p.pattern_id
             WHERE p.left_record_id = ? AND p.id <> ?
             UNION ALL
-            SELECT p.id, p.state, t.match_probability, t.in_band, p.left_record_id FROM pair p JOIN pattern t ON t.id = p.pattern_id
+            SELECT p.id, p.state, t.match_probability, t.in_band FROM pair p JOIN pattern t ON t.id = p.pattern_id
             WHERE p.right_record_id = ? AND p.id <> ?
             """)
         query.bind(1, record)
         query.bind(2, pair)
         query.bind(3, record)
         query.bind(4, pair)
-        var all: [(pair: Int64, state: String, probability: Double, inBand: Bool, other: Int64)] = []
-        try query.each { all.append(($0.int64(0), $0.text(1) ?? "", $0.double(2), $0.int64(3) == 1, $0.int64(4))) }
+        var all: [(pair: Int64, state: String, probability: Double, inBand: Bool)] = []
+        try query.each { all.append(($0.int64(0), $0.text(1) ?? "", $0.double(2), $0.int64(3) == 1)) }
         all.sort { ($0.probability, $1.pair) > ($1.probability, $0.pair) }
         let wanted = all.enumerated().filter { index, candidate in
             index < PairContext.candidatesPerRecord || candidate.state == PairState.decided.rawValue || candidate.pair == own?.pair
