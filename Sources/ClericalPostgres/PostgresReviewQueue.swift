@@ -234,17 +234,7 @@ package final class PostgresReviewQueue {
         return binds
     }
 
-    private func run(_ sql: String, _ values: any PostgresEncodable...) throws(ClericalError) {
-        try link.run(sql, try Self.bindings(values))
-    }
-
     private func one(_ sql: String, _ values: any PostgresEncodable...) throws(ClericalError) -> PostgresRow? {
         try link.rows(sql, try Self.bindings(values)).first
-    }
-}
-
-private extension PostgresCell {
-    func decodeText() throws(ClericalError) -> String? {
-        do { return try decode(String?.self) } catch { throw ClericalError(.dataError, "\(columnName) does not read: \(error)") }
     }
 }
