@@ -144,15 +144,8 @@ public final class PostgresReviewWork: ReviewWork {
                     try claims.appendDecision(pairID, .adjudication, verdict, note: note, decidedAt: decidedAt, shown: shown)
                     return
                 }
-                let place = try heldRow(link, pairID)
-                let state = place.text("state"), kind = place.text("kind")
-                if state == PairState.claimed.rawValue, place.text("reviewer") == reviewer, kind == "review" || kind == "audit" {
-                    try link.queueExecute("DELETE FROM claim WHERE pair_id = ?", [.integer(pairID)])
-                    try link.queueExecute("UPDATE pair SET state = 'decided' WHERE id = ?", [.integer(pairID)])
-                } else if try state != PairState.decided.rawValue || !hasStandingVerdict(link, pairID) {
-                    throw ClericalError(.tryAgain, "pair \(pairID) is no longer yours to decide (its claim expired and another reviewer took it)")
-                }
-                try claims.appendDecision(pairID, .review, verdict, note: note, decidedAt: decidedAt, shown: shown)
+                let kind = try takeVerdict(link, pairID, verdict, correcting: true)
+                try claims.appendDecision(pairID, kind, verdict, note: note, decidedAt: decidedAt, shown: shown)
             }
         }
         held[pairID] = nil
@@ -274,16 +267,9 @@ public final class PostgresReviewWork: ReviewWork {
                 for pair in group where !verdicts.contains(where: { $0.pair == pair }) {
                     try Claims.release(link, .init(pair: pair, holder: self.reviewer))
                 }
-                for (pair, _) in verdicts {
-                    let place = try self.heldRow(link, pair)
-                    guard place.text("state") == PairState.claimed.rawValue, place.text("reviewer") == self.reviewer else {
-                        throw ClericalError(.tryAgain, "pair \(pair) is no longer yours to decide (its claim expired and another reviewer took it)")
-                    }
-                    try Claims.end(link, pair: pair)
-                    try link.queueExecute("UPDATE pair SET state = 'decided' WHERE id = ?", [.integer(pair)])
-                }
-                for (pair, verdict) in verdicts {
-                    try self.claims.appendDecision(pair, .review, verdict, note: nil, decidedAt: decidedAt, shown: nil)
+                let kinds = try verdicts.map { pair, verdict in try self.takeVerdict(link, pair, verdict, correcting: false) }
+                for ((pair, verdict), kind) in zip(verdicts, kinds) {
+                    try self.claims.appendDecision(pair, kind, verdict, note: nil, decidedAt: decidedAt, shown: nil)
                 }
             }
         }
@@ -379,6 +365,35 @@ public final class PostgresReviewWork: ReviewWork {
         try link.queueExecute("UPDATE pair SET state = 'decided' WHERE id = ?", [.integer(pairID)])
     }
 
+    /// Ends this reviewer's claim on a pair whose verdict is about to be appended, as the file's
+    /// `ReviewQueue.record` does, and says which decision it is: a blind second review (its row
+    /// done, the pair disputed when the verdicts differ), or a review (the pair decided). With
+    /// `correcting`, a pair they decided and have not withdrawn passes too. Refused (75) when
+    /// the pair is no longer theirs.
+    private func takeVerdict(_ link: PostgresLink, _ pairID: Int64, _ verdict: Verdict, correcting: Bool) throws -> DecisionKind {
+        let place = try heldRow(link, pairID)
+        let state = place.text("state"), kind = place.text("kind"), mine = place.text("reviewer") == reviewer
+        if mine, kind == "second-review" {
+            try Claims.end(link, pair: pairID)
+            try link.queueExecute("UPDATE second_review SET state = 'done' WHERE pair_id = ?", [.integer(pairID)])
+            let first = try link.queueRows("SELECT verdict FROM decision WHERE pair_id = ? AND kind = 'review' ORDER BY id DESC LIMIT 1",
+                                           [.integer(pairID)]).first?.optionalText("verdict")
+            if let first, first != verdict.rawValue {
+                try link.queueExecute("UPDATE pair SET state = 'disputed' WHERE id = ?", [.integer(pairID)])
+            }
+            return .secondReview
+        }
+        if mine, state == PairState.claimed.rawValue, kind == "review" || kind == "audit" {
+            try Claims.end(link, pair: pairID)
+            try link.queueExecute("UPDATE pair SET state = 'decided' WHERE id = ?", [.integer(pairID)])
+            return .review
+        }
+        guard correcting, state == PairState.decided.rawValue, try ReviewQueue.hasStandingVerdict(link, pairID, reviewer: reviewer) else {
+            throw ClericalError(.tryAgain, "pair \(pairID) is no longer yours to decide (its claim expired and another reviewer took it)")
+        }
+        return .review
+    }
+
     /// The pair's state and the claim on it, the pair's row locked to the end of the transaction.
     private func heldRow(_ link: PostgresLink, _ pairID: Int64) throws -> QueueRow {
         guard let place = try link.queueRows("""
@@ -456,12 +471,5 @@ public final class PostgresReviewWork: ReviewWork {
                 if try claims.reconnecting({ () throws(ClericalError) in try claims.committed(pair: pair, at: decidedAt) }) { return }
             }
         }
-    }
-
-    private func hasStandingVerdict(_ link: PostgresLink, _ pairID: Int64) throws -> Bool {
-        let latest = try link.queueRows("""
-            SELECT verdict FROM decision WHERE pair_id = ? AND reviewer = ? AND kind = 'review' ORDER BY id DESC LIMIT 1
-            """, [.integer(pairID), .text(reviewer)]).first
-        return latest?.optionalText("verdict") != nil
     }
 }

@@ -1072,6 +1072,31 @@ final class PostgresTests: XCTestCase {
         XCTAssertEqual(verify.status, 0, verify.stderr)
     }
 
+    /// By record on the server, a sampled pair comes alone and blind, and its verdict is a
+    /// second review, as on a file: its sample row done, the pair disputed when ana's differs.
+    func testASecondReviewReviewedByRecordOnTheServerIsASecondReview() throws {
+        let file = try fileWithFirstVerdicts("sampled.db", count: 25)
+        XCTAssertEqual(try Binary.run(["qa", "sample", file, "--count", "1", "--seed", "3"]).status, 0)
+        let queue = newQueueURL(), schema = schemas.last!
+        XCTAssertEqual(try Binary.run(["copy", file, queue]).status, 0)
+        let sampled = try serverCount("SELECT pair_id FROM \(schema).second_review")
+        let first = try psql("SELECT verdict FROM \(schema).decision WHERE pair_id = \(sampled) AND kind = 'review'").stdout
+            .trimmingCharacters(in: .whitespacesAndNewlines)
+        let tmux = try TmuxSession("\(Binary.clerical.path) review '\(queue)' --by-record")
+        XCTAssertTrue(tmux.waitFor("1 candidate"))
+        XCTAssertFalse(tmux.capture().contains("weight"), "blind: no model evidence")
+        tmux.send("n"); XCTAssertTrue(tmux.waitFor("Saved: 0 matches, 1 non-match"))  // a lone candidate needs no confirming
+        tmux.send("q"); XCTAssertTrue(tmux.waitFor("EXIT=0"))
+        XCTAssertEqual(try psql("SELECT kind || ' ' || verdict FROM \(schema).decision WHERE pair_id = \(sampled) ORDER BY id").stdout
+            .split(separator: "\n").map(String.init), ["review \(first)", "second-review non-match"])
+        XCTAssertEqual(try psql("SELECT state FROM \(schema).second_review").stdout.trimmingCharacters(in: .whitespacesAndNewlines), "done")
+        XCTAssertEqual(try psql("SELECT state FROM \(schema).pair WHERE id = \(sampled)").stdout.trimmingCharacters(in: .whitespacesAndNewlines),
+                       first == "non-match" ? "decided" : "disputed")
+        XCTAssertEqual(try serverCount("SELECT count(*) FROM \(schema).claim"), 0)
+        let verify = try Binary.run(["verify", queue])
+        XCTAssertEqual(verify.status, 0, verify.stderr)
+    }
+
     func testTheScreenOnTheServerRefusesWhoMayNotReviewOrAdjudicate() throws {
         let (queue, urls) = try serverQueueWithReviewers(1)
         let byRecord = try Binary.run(["review", urls[0], "--by-record", "--mask"])

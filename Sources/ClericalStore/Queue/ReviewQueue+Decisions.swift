@@ -125,9 +125,15 @@ extension ReviewQueue {
 
 
     func hasStandingVerdict(_ db: Database, _ pairID: Int64) throws -> Bool {
-        try String.fetchOne(db, sql: """
+        try Self.hasStandingVerdict(db, pairID, reviewer: reviewer)
+    }
+
+    /// Whether `reviewer`'s latest review decision on the pair has a verdict (not withdrawn):
+    /// what they may correct. On either backend.
+    package static func hasStandingVerdict(_ db: some QueueReading, _ pairID: Int64, reviewer: String) throws -> Bool {
+        try db.queueRow("""
             SELECT verdict FROM decision WHERE pair_id = ? AND reviewer = ? AND kind = 'review' ORDER BY id DESC LIMIT 1
-            """, arguments: [pairID, reviewer]) != nil
+            """, [.integer(pairID), .text(reviewer)])?.optionalText("verdict") != nil
     }
 
     func appendDecision(_ db: Database, pairID: Int64, kind: DecisionKind, verdict: Verdict?, note: String?,
