@@ -12,8 +12,13 @@ package enum PostgresSchema {
     package static let migrations: [(identifiers: [String], statements: [String])] = [
         (Array(QueueSchema.migrator.migrations.prefix(10)), throughV10),
         (["postgres-1-review-functions"], reviewFunctions),
+        (["postgres-2-review-path"], reviewPath),
     ]
 
+    /// A PostgreSQL queue is created whole by these steps and never upgraded in place (a schema
+    /// of another version is refused), so a change to a function is made where the function is
+    /// defined, and a new step marks the schemas that have it.
+    ///
     /// Steps with no SQLite counterpart (the review path as server functions) are named so.
     static let serverOnlyPrefix = "postgres-"
 
@@ -319,7 +324,10 @@ package enum PostgresSchema {
         CREATE FUNCTION pattern_verdicts_follow() RETURNS trigger LANGUAGE plpgsql AS $$
         DECLARE
             pattern bigint := (SELECT pattern_id FROM pair WHERE id = NEW.pair_id);
-            before text := (SELECT verdict FROM decision WHERE pair_id = NEW.pair_id AND id < NEW.id ORDER BY id DESC LIMIT 1);
+            -- Not ORDER BY id DESC LIMIT 1: with a pair's decisions thought many (a new queue's
+            -- statistics), that plan walks the whole table backwards by id for a pair with none.
+            before text := (SELECT (array_agg(verdict ORDER BY id DESC))[1] FROM decision
+                            WHERE pair_id = NEW.pair_id AND id < NEW.id);
         BEGIN
             INSERT INTO pattern_verdicts (pattern_id) VALUES (pattern) ON CONFLICT DO NOTHING;
             UPDATE pattern_verdicts SET
@@ -451,10 +459,12 @@ package enum PostgresSchema {
         // The next pair for the session's role, passing over `p_skipped`; no row when none is
         // left. Every lock is taken SKIP LOCKED, so a reviewer passes over what another's
         // transaction holds instead of queueing behind it. A queued pattern that is free but
-        // whose open pairs are all held is let go again (the block's subtransaction is rolled
-        // back, which releases its row lock), and when every queued pattern is held by others
-        // (the end of a queue) it tries again after a short pause, for up to a second, rather
-        // than calling the queue empty.
+        // whose open pairs are all held is passed over, and when every queued pattern is held
+        // by others (the end of a queue) it tries again after a short pause, for up to a
+        // second, rather than calling the queue empty. No subtransaction: a row locked in one
+        // and then updated by its parent gets a MultiXact for xmax, and every later claim's
+        // scan over that row pays to look its members up (a tenth of the server's time under
+        // 32 reviewers, by perf).
         """
         CREATE FUNCTION claim_next(p_now double precision, p_lease double precision, p_skipped bigint[])
         RETURNS TABLE (claimed_pair bigint, claimed_kind text, claimed_weight double precision,
@@ -466,6 +476,7 @@ package enum PostgresSchema {
             queued_pair bigint; queued_priority double precision;
             pattern_row record; audit_row record;
             pause double precision := 0.0005;
+            tried bigint[] := '{}';
             waited double precision := 0;
         BEGIN
             -- A blind second review of a pair someone else decided.
@@ -493,29 +504,27 @@ package enum PostgresSchema {
                 SELECT r.found_pair, r.found_priority INTO queued_pair, queued_priority
                 FROM reserved_queued_pair(me, p_skipped) r;
             ELSE LOOP
-                BEGIN
-                    SELECT t.id, t.review_priority INTO pattern_row FROM pattern t
-                    WHERE t.in_band = 1 AND t.open_count > 0
-                    ORDER BY t.review_priority, t.id LIMIT 1 FOR NO KEY UPDATE SKIP LOCKED;
-                    IF pattern_row.id IS NOT NULL THEN
-                        queued_priority := pattern_row.review_priority;
-                        SELECT p.id INTO queued_pair FROM pair p
-                        WHERE p.pattern_id = pattern_row.id AND p.state = 'pending' AND NOT (p.id = ANY(p_skipped))
-                        ORDER BY p.id LIMIT 1 FOR NO KEY UPDATE SKIP LOCKED;
-                        IF queued_pair IS NULL AND cardinality(p_skipped) > 0 THEN
-                            -- Only pairs this session skipped are left in it: look past them.
-                            SELECT p.id, t.review_priority INTO queued_pair, queued_priority
-                            FROM pattern t JOIN pair p ON p.pattern_id = t.id
-                            WHERE t.in_band = 1 AND t.open_count > 0 AND p.state = 'pending' AND NOT (p.id = ANY(p_skipped))
-                            ORDER BY t.review_priority, t.id, p.id LIMIT 1 FOR NO KEY UPDATE OF p SKIP LOCKED;
-                        END IF;
-                        IF queued_pair IS NULL THEN
-                            RAISE EXCEPTION 'nothing to give' USING ERRCODE = 'CL001';
-                        END IF;
+                SELECT t.id, t.review_priority INTO pattern_row FROM pattern t
+                WHERE t.in_band = 1 AND t.open_count > 0 AND NOT (t.id = ANY(tried))
+                ORDER BY t.review_priority, t.id LIMIT 1 FOR NO KEY UPDATE SKIP LOCKED;
+                IF pattern_row.id IS NOT NULL THEN
+                    queued_priority := pattern_row.review_priority;
+                    SELECT p.id INTO queued_pair FROM pair p
+                    WHERE p.pattern_id = pattern_row.id AND p.state = 'pending' AND NOT (p.id = ANY(p_skipped))
+                    ORDER BY p.id LIMIT 1 FOR NO KEY UPDATE SKIP LOCKED;
+                    IF queued_pair IS NULL AND cardinality(p_skipped) > 0 THEN
+                        -- Only pairs this session skipped are left in it: look past them.
+                        SELECT p.id, t.review_priority INTO queued_pair, queued_priority
+                        FROM pattern t JOIN pair p ON p.pattern_id = t.id
+                        WHERE t.in_band = 1 AND t.open_count > 0 AND p.state = 'pending' AND NOT (p.id = ANY(p_skipped))
+                        ORDER BY t.review_priority, t.id, p.id LIMIT 1 FOR NO KEY UPDATE OF p SKIP LOCKED;
                     END IF;
-                EXCEPTION WHEN SQLSTATE 'CL001' THEN
-                    queued_pair := NULL;
-                END;
+                    IF queued_pair IS NULL THEN
+                        -- Its open pairs are all held: pass over it (its lock stays to commit).
+                        tried := tried || pattern_row.id;
+                        CONTINUE;
+                    END IF;
+                END IF;
                 EXIT WHEN queued_pair IS NOT NULL;
                 IF cardinality(p_skipped) = 0 THEN
                     EXIT WHEN NOT EXISTS (SELECT 1 FROM pattern WHERE in_band = 1 AND open_count > 0);
@@ -528,6 +537,7 @@ package enum PostgresSchema {
                 -- nothing is coming (or a counter is wrong): stop looking rather than spin.
                 EXIT WHEN waited > 1;
                 PERFORM pg_sleep(pause);
+                tried := '{}';
                 waited := waited + pause;
                 pause := least(0.02, pause * 2);
             END LOOP; END IF;
@@ -586,6 +596,7 @@ package enum PostgresSchema {
         DECLARE
             held record;
             first_verdict text;
+            reviewed boolean;
             next_pair record;
         BEGIN
             SELECT p.state, c.kind AS claim_kind, c.reviewer AS holder INTO held
@@ -596,8 +607,10 @@ package enum PostgresSchema {
             IF p_kind = 'second-review' AND held.holder = session_user AND held.claim_kind = 'second-review' THEN
                 DELETE FROM claim WHERE pair_id = p_pair;
                 UPDATE second_review SET state = 'done' WHERE pair_id = p_pair;
-                SELECT verdict INTO first_verdict FROM decision WHERE pair_id = p_pair AND kind = 'review' ORDER BY id DESC LIMIT 1;
-                IF FOUND AND first_verdict IS DISTINCT FROM p_verdict THEN
+                -- By the pair's index (as pattern_verdicts_follow reads it), not backwards by id.
+                SELECT (array_agg(verdict ORDER BY id DESC))[1], count(*) > 0 INTO first_verdict, reviewed
+                FROM decision WHERE pair_id = p_pair AND kind = 'review';
+                IF reviewed AND first_verdict IS DISTINCT FROM p_verdict THEN
                     UPDATE pair SET state = 'disputed' WHERE id = p_pair;
                 END IF;
             ELSIF p_kind = 'review' AND held.state = 'claimed' AND held.holder = session_user
@@ -617,5 +630,15 @@ package enum PostgresSchema {
             END IF;
         END $$
         """,
+    ]
+
+    /// The review path, second version: claims without a subtransaction, the previous verdict
+    /// read by the pair's index, the claim table's lookups by index.
+    private static let reviewPath: [String] = [
+        // `claim` sees a row inserted and deleted for every verdict, so between vacuums its
+        // heap is mostly dead rows: a scan for "this reviewer's live claim" or "a claim that
+        // ran out" read a hundred pages a call.
+        "CREATE INDEX claim_by_reviewer ON claim(reviewer, priority)",
+        "CREATE INDEX claim_by_lease ON claim(lease_expires_at)",
     ]
 }
