@@ -7,7 +7,7 @@ import PostgresNIO
 /// chain, and the next claim in the verdict's own transaction, as `ReviewQueue` does on SQLite.
 /// The reviewer is the database role that logged in (`session_user`). A claim is one call of
 /// the server function `claim_next`, and a verdict with the next claim one call of
-/// `decide_and_claim_next` (both in `PostgresSchema`): one round trip and one transaction per
+/// `decide_and_claim_next_committed` (both in `PostgresSchema`): one round trip and one transaction per
 /// keypress, where a dozen statements each crossing the network would cost more than the work.
 ///
 /// Claims are taken with `SELECT … FOR NO KEY UPDATE SKIP LOCKED` (not `FOR UPDATE`, which
@@ -168,7 +168,7 @@ package final class PostgresReviewQueue {
 
     // MARK: - The server functions
 
-    /// The claim calls, each one statement: `claim_next` and `decide_and_claim_next`
+    /// The claim calls, each one statement: `claim_next` and `decide_and_claim_next_committed`
     /// (`PostgresSchema`'s review functions) run the whole of `Claims.Order` on the server.
     private func claim(excluding skipped: Set<Int64>) throws(ClericalError) -> Claimed? {
         let now = Date().timeIntervalSince1970
@@ -183,7 +183,12 @@ package final class PostgresReviewQueue {
         values.append(Date().timeIntervalSince1970)
         values.append(leaseSeconds)
         values.append(Array(skipped))
-        return try claimed(try link.rows("SELECT * FROM decide_and_claim_next($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)", values))
+        // The procedure commits before it answers (PostgresSchema says why); no next pair comes
+        // back as a row of nulls.
+        return try claimed(try link.rows("""
+            CALL decide_and_claim_next_committed($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11,
+                                                 NULL::bigint, NULL::text, NULL::double precision, NULL::double precision)
+            """, values))
     }
 
     /// Appends this reviewer's decision on `pair` to the chain (`append_decision`), last in the
@@ -216,7 +221,7 @@ package final class PostgresReviewQueue {
     }
 
     private func claimed(_ rows: [PostgresRow]) throws(ClericalError) -> Claimed? {
-        guard let row = rows.first else { return nil }
+        guard let row = rows.first, row.makeRandomAccess()[0].bytes != nil else { return nil }
         var score = PatternScore(matchWeight: try PostgresQueue.decode(row, 2, as: Double.self))
         score.matchProbability = try PostgresQueue.decode(row, 3, as: Double.self)  // as stored, bit for bit
         return Claimed(id: try PostgresQueue.decode(row, 0, as: Int64.self), kind: try PostgresQueue.text(row, 1), score: score)

@@ -731,6 +731,23 @@ final class PostgresTests: XCTestCase {
         XCTAssertEqual(try Binary.run(["verify", queue]).status, 0)
     }
 
+    /// A verdict is acknowledged only once its transaction has committed. Here every commit
+    /// of a decision fails (a deferred trigger, run at commit, refuses it): the reviewer must
+    /// see the failure, never a saved verdict, and the chain must stay empty.
+    func testAVerdictWhoseCommitFailsIsNeverAcknowledged() throws {
+        let (_, urls) = try serverQueueWithReviewers(1, band: "0.2:0.8")
+        let schema = schemas.last!
+        XCTAssertEqual(try psql("""
+            CREATE CONSTRAINT TRIGGER refused_at_commit AFTER INSERT ON \(schema).decision
+            DEFERRABLE INITIALLY DEFERRED FOR EACH ROW
+            EXECUTE FUNCTION \(schema).refuse_change('refused at commit by the test')
+            """).status, 0)
+        let reports = try runReviewers(urls, extra: ["--max", "1"])
+        XCTAssertEqual(reports.map(\.verdicts), [0], "a verdict that did not commit was acknowledged")
+        XCTAssertTrue(reports.flatMap(\.errors).contains { $0.contains("refused at commit by the test") }, "\(reports.flatMap(\.errors))")
+        XCTAssertEqual(try serverCount("SELECT count(*) FROM \(schema).decision"), 0)
+    }
+
     func testAReviewerRoleMayAppendDecisionsButNeverChangeThem() throws {
         let (queue, urls) = try serverQueueWithReviewers(1, band: "0.2:0.8")
         let schema = schemas.last!

@@ -633,12 +633,36 @@ package enum PostgresSchema {
     ]
 
     /// The review path, second version: claims without a subtransaction, the previous verdict
-    /// read by the pair's index, the claim table's lookups by index.
+    /// read by the pair's index, the claim table's lookups by index, and a verdict that commits
+    /// before it answers.
     private static let reviewPath: [String] = [
         // `claim` sees a row inserted and deleted for every verdict, so between vacuums its
         // heap is mostly dead rows: a scan for "this reviewer's live claim" or "a claim that
         // ran out" read a hundred pages a call.
         "CREATE INDEX claim_by_reviewer ON claim(reviewer, priority)",
         "CREATE INDEX claim_by_lease ON claim(lease_expires_at)",
+        // A statement in its own (implicit) transaction answers before it commits: the client
+        // library takes the query as done at CommandComplete, and the commit (with its deferred
+        // counters) runs after, at Sync. A connection cut in between (pg_terminate_backend, a
+        // failover) rolls the verdict back after the reviewer was told it was saved. A
+        // procedure that commits inside the CALL answers only once the verdict is durable.
+        """
+        CREATE PROCEDURE decide_and_claim_next_committed(p_pair bigint, p_kind text, p_verdict text, p_note text,
+                                                         p_decided_at text, p_weight double precision,
+                                                         p_probability double precision, p_fields text,
+                                                         p_now double precision, p_lease double precision,
+                                                         p_skipped bigint[],
+                                                         INOUT claimed_pair bigint, INOUT claimed_kind text,
+                                                         INOUT claimed_weight double precision,
+                                                         INOUT claimed_probability double precision)
+        LANGUAGE plpgsql AS $$
+        BEGIN
+            SELECT n.claimed_pair, n.claimed_kind, n.claimed_weight, n.claimed_probability
+            INTO claimed_pair, claimed_kind, claimed_weight, claimed_probability
+            FROM decide_and_claim_next(p_pair, p_kind, p_verdict, p_note, p_decided_at, p_weight, p_probability,
+                                       p_fields, p_now, p_lease, p_skipped) n;
+            COMMIT;
+        END $$
+        """,
     ]
 }
