@@ -13,36 +13,11 @@
 # 4.6 ms with it on); compare rounds of this script with each other, not with postgres.sh.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-PAIRS=${PAIRS:-1000000}
 PROCESSES=${PROCESSES:-32}
 SECONDS_EACH=${SECONDS_EACH:-10}
-OUT=Benchmarks/out
-DATA=$OUT/bench-$PAIRS
-BASE=$OUT/concurrency-$PAIRS.db
 PORT=${PORT:-55441}
-[ "$(id -u)" = 0 ] || { echo "run as root: the server runs as postgres" >&2; exit 77; }
-
-swift build -c release --product clerical >/dev/null
-swift build -c release --product clerical-samplegen >/dev/null
-swift build -c release --product clerical-load >/dev/null
-BIN=.build/release
-mkdir -p "$OUT"
-[ -f "$DATA/predictions.csv" ] || "$BIN"/clerical-samplegen "$DATA" --pairs "$PAIRS"
-[ -f "$BASE" ] || "$BIN"/clerical import "$BASE" "$DATA/predictions.csv" --model "$DATA/model.json" >/dev/null
-
-PG_BIN=$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -1)
-PG_ROOT=$(mktemp -d /tmp/clerical-profile-pg.XXXXXX)
-chown postgres "$PG_ROOT"
-stop() {
-  runuser -u postgres -- "$PG_BIN/pg_ctl" -D "$PG_ROOT/data" -m fast stop >/dev/null 2>&1 || true
-  rm -rf "$PG_ROOT"
-}
-trap stop EXIT
-runuser -u postgres -- "$PG_BIN/initdb" -D "$PG_ROOT/data" -U postgres -A trust >/dev/null
-runuser -u postgres -- "$PG_BIN/pg_ctl" -D "$PG_ROOT/data" -l "$PG_ROOT/log" -w -o "-p $PORT -k $PG_ROOT \
-  -c listen_addresses=127.0.0.1 -c shared_buffers=2GB -c max_connections=200 \
-  -c shared_preload_libraries=pg_stat_statements -c pg_stat_statements.track=all -c track_functions=all" start >/dev/null
-SERVER="postgresql://postgres@127.0.0.1:$PORT/postgres?sslmode=disable"
+LOOPBACK_SETTINGS="-c shared_preload_libraries=pg_stat_statements -c pg_stat_statements.track=all -c track_functions=all"
+source Benchmarks/loopback.sh
 psql "$SERVER" -qAt -c "CREATE EXTENSION pg_stat_statements" >/dev/null
 "$BIN"/clerical copy "$BASE" "$SERVER&schema=profile" >/dev/null
 

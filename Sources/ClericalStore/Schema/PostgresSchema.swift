@@ -616,9 +616,6 @@ package enum PostgresSchema {
             queued_pattern record;
             queued_pair bigint;
             queued record;
-            -- What this function counts itself (see `counted_inline`), applied under the chain's lock.
-            band_change bigint := 0; band_key bigint;
-            claimed_change bigint := 0; decided_change bigint := 0; pending_change bigint := 0;
         BEGIN
             SELECT p.state, p.pattern_id, c.kind AS claim_kind, c.reviewer AS holder INTO held
             FROM pair p LEFT JOIN claim c ON c.pair_id = p.id WHERE p.id = p_pair FOR NO KEY UPDATE OF p;
@@ -639,16 +636,12 @@ package enum PostgresSchema {
                                         p_probability, p_fields);
             ELSIF p_kind = 'review' AND held.state = 'claimed' AND held.holder = session_user
                   AND held.claim_kind IN ('review', 'audit') THEN
-                -- The common verdict, counted here rather than by a trigger a row.
-                PERFORM set_config('clerical.counted_inline', 'yes', true);
-                WITH ended AS (DELETE FROM claim WHERE pair_id = p_pair)
-                UPDATE pair SET state = 'decided' WHERE id = p_pair;
-                claimed_change := -1; decided_change := 1;
-                -- The next pair, when nothing but the band's order decides it: no second review,
-                -- no claim of this reviewer's or that ran out, no reservation, no audit, nothing skipped.
+                -- The next pair is simply the band's next when there is no second review, no
+                -- other claim of this reviewer's, no claim that ran out, no reservation, no
+                -- waiting audit pair and nothing skipped: then the short way below.
                 IF cardinality(p_skipped) = 0 AND NOT EXISTS (SELECT 1 FROM second_review WHERE state <> 'done')
-                   AND NOT EXISTS (SELECT 1 FROM claim WHERE reviewer = session_user)
-                   AND NOT EXISTS (SELECT 1 FROM claim WHERE lease_expires_at < p_now)
+                   AND NOT EXISTS (SELECT 1 FROM claim WHERE reviewer = session_user AND pair_id <> p_pair)
+                   AND NOT EXISTS (SELECT 1 FROM claim WHERE lease_expires_at < p_now AND pair_id <> p_pair)
                    AND NOT EXISTS (SELECT 1 FROM reservation)
                    AND NOT EXISTS (SELECT 1 FROM audit_pair WHERE offered = 0) THEN
                     SELECT t.id, t.review_priority INTO queued_pattern FROM pattern t
@@ -659,7 +652,19 @@ package enum PostgresSchema {
                         ORDER BY p.id LIMIT 1 FOR NO KEY UPDATE SKIP LOCKED;
                     END IF;
                 END IF;
-                IF queued_pair IS NOT NULL THEN
+                IF queued_pair IS NULL THEN
+                    -- The long way: the triggers count, the counters are applied at commit.
+                    DELETE FROM claim WHERE pair_id = p_pair;
+                    UPDATE pair SET state = 'decided' WHERE id = p_pair;
+                    SELECT * INTO next_pair FROM claim_next(p_now, p_lease, p_skipped);
+                    PERFORM append_decision(p_pair, session_user, p_kind, p_verdict, p_note, p_decided_at, p_weight,
+                                            p_probability, p_fields);
+                ELSE
+                    -- The short way, counted here rather than by a trigger a row, with nothing
+                    -- left for commit: the counters are locked last, in the commit-time order.
+                    PERFORM set_config('clerical.counted_inline', 'yes', true);
+                    WITH ended AS (DELETE FROM claim WHERE pair_id = p_pair)
+                    UPDATE pair SET state = 'decided' WHERE id = p_pair;
                     -- take_claim and open_count_follow, in one statement.
                     WITH claimed AS (UPDATE pair SET state = 'claimed' WHERE id = queued_pair),
                          held_now AS (INSERT INTO claim (pair_id, kind, reviewer, lease_expires_at, priority)
@@ -671,34 +676,25 @@ package enum PostgresSchema {
                             + 0.05 * least(20, length(ltrim((served + 2)::bit(64)::text, '0')) - 1)
                     WHERE id = queued_pattern.id
                     RETURNING match_weight, match_probability, in_band INTO queued;
-                    pending_change := -1; claimed_change := claimed_change + 1;
-                    band_key := queued.in_band; band_change := -1;
+                    -- The chain's lock (append_decision takes it again), then what the decision's
+                    -- trigger and the commit-time counters would do, in their order: the pattern's
+                    -- verdict tally, the decision, the counters (band, then states by name).
+                    PERFORM pg_advisory_xact_lock(hashtext(current_schema() || '.decision'));
+                    INSERT INTO pattern_verdicts AS v (pattern_id, matches, non_matches, unsure)
+                    SELECT held.pattern_id,
+                           (p_verdict IS NOT DISTINCT FROM 'match')::int - (before IS NOT DISTINCT FROM 'match')::int,
+                           (p_verdict IS NOT DISTINCT FROM 'non-match')::int - (before IS NOT DISTINCT FROM 'non-match')::int,
+                           (p_verdict IS NOT DISTINCT FROM 'unsure')::int - (before IS NOT DISTINCT FROM 'unsure')::int
+                    FROM (SELECT (array_agg(verdict ORDER BY id DESC))[1] AS before FROM decision WHERE pair_id = p_pair) last
+                    ON CONFLICT (pattern_id) DO UPDATE SET matches = v.matches + excluded.matches,
+                        non_matches = v.non_matches + excluded.non_matches, unsure = v.unsure + excluded.unsure;
+                    PERFORM append_decision(p_pair, session_user, p_kind, p_verdict, p_note, p_decided_at, p_weight,
+                                            p_probability, p_fields);
                     PERFORM set_config('clerical.counted_inline', '', true);
-                ELSE
-                    PERFORM set_config('clerical.counted_inline', '', true);
-                    SELECT * INTO next_pair FROM claim_next(p_now, p_lease, p_skipped);
-                END IF;
-                -- The chain's lock (append_decision takes it again), then what the decision's trigger
-                -- and the commit-time counters would do, in their order: the pattern's verdict tally,
-                -- the decision, the counters.
-                PERFORM pg_advisory_xact_lock(hashtext(current_schema() || '.decision'));
-                INSERT INTO pattern_verdicts AS v (pattern_id, matches, non_matches, unsure)
-                SELECT held.pattern_id,
-                       (p_verdict IS NOT DISTINCT FROM 'match')::int - (before IS NOT DISTINCT FROM 'match')::int,
-                       (p_verdict IS NOT DISTINCT FROM 'non-match')::int - (before IS NOT DISTINCT FROM 'non-match')::int,
-                       (p_verdict IS NOT DISTINCT FROM 'unsure')::int - (before IS NOT DISTINCT FROM 'unsure')::int
-                FROM (SELECT (array_agg(verdict ORDER BY id DESC))[1] AS before FROM decision WHERE pair_id = p_pair) last
-                ON CONFLICT (pattern_id) DO UPDATE SET matches = v.matches + excluded.matches,
-                    non_matches = v.non_matches + excluded.non_matches, unsure = v.unsure + excluded.unsure;
-                PERFORM set_config('clerical.counted_inline', 'yes', true);
-                PERFORM append_decision(p_pair, session_user, p_kind, p_verdict, p_note, p_decided_at, p_weight,
-                                        p_probability, p_fields);
-                PERFORM set_config('clerical.counted_inline', '', true);
-                IF band_change <> 0 THEN UPDATE band_count SET count = count + band_change WHERE in_band = band_key; END IF;
-                IF claimed_change <> 0 THEN UPDATE pair_state_count SET count = count + claimed_change WHERE state = 'claimed'; END IF;
-                UPDATE pair_state_count SET count = count + decided_change WHERE state = 'decided';
-                IF pending_change <> 0 THEN UPDATE pair_state_count SET count = count + pending_change WHERE state = 'pending'; END IF;
-                IF queued_pair IS NOT NULL THEN
+                    -- One pair decided, one claimed: claimed unchanged, decided +1, pending -1.
+                    UPDATE band_count SET count = count - 1 WHERE in_band = queued.in_band;
+                    UPDATE pair_state_count SET count = count + 1 WHERE state = 'decided';
+                    UPDATE pair_state_count SET count = count - 1 WHERE state = 'pending';
                     RETURN QUERY SELECT queued_pair, 'review'::text, queued.match_weight, queued.match_probability;
                     RETURN;
                 END IF;
