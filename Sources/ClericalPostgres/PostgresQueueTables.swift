@@ -38,16 +38,21 @@ enum PostgresQueueTables {
     /// Writes one table's rows (a page of them) with one `COPY`.
     static func write(_ link: PostgresLink, table: QueueTable, rows: [[TableValue]]) throws(ClericalError) {
         guard !rows.isEmpty else { return }
-        var text = ""
-        text.reserveCapacity(rows.count * 64)
+        try link.copy(into: table.name, columns: table.columns.map(\.name), copyText(rows, table))
+    }
+
+    /// Rows in COPY's text format, one line each, columns split by tabs.
+    static func copyText(_ rows: [[TableValue]], _ table: QueueTable) -> ByteBuffer {
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(rows.count * 64)
         for row in rows {
             for (index, value) in row.enumerated() {
-                if index > 0 { text += "\t" }
-                append(value, kind: table.columns[index].kind, to: &text)
+                if index > 0 { bytes.append(UInt8(ascii: "\t")) }
+                append(value, kind: table.columns[index].kind, to: &bytes)
             }
-            text += "\n"
+            bytes.append(UInt8(ascii: "\n"))
         }
-        try link.copy(into: table.name, columns: table.columns.map(\.name), ByteBuffer(string: text))
+        return ByteBuffer(bytes: bytes)
     }
 
     /// After rows were copied in with their ids: each identity column's sequence continues
@@ -82,21 +87,27 @@ enum PostgresQueueTables {
     }
 
     /// One value in COPY's text format: `\N` for NULL; backslash, tab, newline and carriage
-    /// return escaped; a real as Swift's shortest round-trip text, which PostgreSQL reads back
-    /// to the same double.
-    private static func append(_ value: TableValue, kind: QueueTable.Kind, to text: inout String) {
+    /// return escaped (ASCII bytes, which never occur inside a longer UTF-8 character); a real
+    /// as Swift's shortest round-trip text, which PostgreSQL reads back to the same double.
+    private static func append(_ value: TableValue, kind: QueueTable.Kind, to bytes: inout [UInt8]) {
         switch value {
-        case .null: text += "\\N"
-        case .integer(let number): text += kind == .real ? "\(Double(number))" : String(number)
-        case .real(let number): text += number.isNaN ? "NaN" : number.isInfinite ? (number < 0 ? "-Infinity" : "Infinity") : "\(number)"
-        case .text(let string):
-            for character in string.unicodeScalars {
-                switch character {
-                case "\\": text += "\\\\"
-                case "\t": text += "\\t"
-                case "\n": text += "\\n"
-                case "\r": text += "\\r"
-                default: text.unicodeScalars.append(character)
+        case .null: bytes.append(UInt8(ascii: "\\")); bytes.append(UInt8(ascii: "N"))
+        case .integer(let number): bytes += (kind == .real ? "\(Double(number))" : String(number)).utf8
+        case .real(let number):
+            bytes += (number.isNaN ? "NaN" : number.isInfinite ? (number < 0 ? "-Infinity" : "Infinity") : "\(number)").utf8
+        case .text(var string):
+            string.withUTF8 { text in
+                for byte in text {
+                    let escaped: UInt8
+                    switch byte {
+                    case UInt8(ascii: "\\"): escaped = UInt8(ascii: "\\")
+                    case UInt8(ascii: "\t"): escaped = UInt8(ascii: "t")
+                    case UInt8(ascii: "\n"): escaped = UInt8(ascii: "n")
+                    case UInt8(ascii: "\r"): escaped = UInt8(ascii: "r")
+                    default: bytes.append(byte); continue
+                    }
+                    bytes.append(UInt8(ascii: "\\"))
+                    bytes.append(escaped)
                 }
             }
         }

@@ -1,6 +1,7 @@
 import ClericalCore
 import ClericalStore
 import Foundation
+import NIOCore
 
 /// `clerical copy SOURCE DEST`: a whole queue moved between a SQLite file and a PostgreSQL
 /// schema, in either direction, in one transaction on the destination, from one consistent
@@ -46,29 +47,70 @@ public enum QueueCopy {
             // The new schema's seeded counters make way for the source's.
             try link.run("DELETE FROM pair_state_count")
             try link.run("DELETE FROM band_count")
-            // Foreign keys are checked, and secondary indexes built, once after the load rather
-            // than row by row: each is dropped and made again from its own definition.
-            var foreignKeys: [(table: String, name: String, definition: String)] = []
+            // Foreign keys and unique constraints are checked, and every index built, once after
+            // the load rather than row by row (a sort, not a million random inserts): each is
+            // dropped and made again from its own definition. Keys go first and come back last.
+            var constraints: [(table: String, name: String, definition: String)] = []
             for row in try link.rows("""
                 SELECT conrelid::regclass::text, conname::text, pg_get_constraintdef(oid) FROM pg_constraint
-                WHERE contype = 'f' AND connamespace = '\(address.schema)'::regnamespace
+                WHERE contype IN ('f', 'u') AND connamespace = '\(address.schema)'::regnamespace
+                ORDER BY contype = 'u', conname
                 """) {
-                foreignKeys.append((try PostgresQueue.text(row, 0), try PostgresQueue.text(row, 1), try PostgresQueue.text(row, 2)))
+                constraints.append((try PostgresQueue.text(row, 0), try PostgresQueue.text(row, 1), try PostgresQueue.text(row, 2)))
             }
-            for key in foreignKeys { try link.run("ALTER TABLE \(key.table) DROP CONSTRAINT \(key.name)") }
+            for constraint in constraints { try link.run("ALTER TABLE \(constraint.table) DROP CONSTRAINT \(constraint.name)") }
             for index in PostgresSchema.secondaryIndexes { try link.run("DROP INDEX \(index.name)") }
-            try SQLiteQueueTables.read(path: path) { (table, rows) throws(ClericalError) in
-                count(rows, of: table, into: &summary)
-                try PostgresQueueTables.write(link, table: table, rows: rows)
-            }
+            summary = try send(path, into: link)
             for index in PostgresSchema.secondaryIndexes { try link.run(index.statement) }
-            for key in foreignKeys { try link.run("ALTER TABLE \(key.table) ADD CONSTRAINT \(key.name) \(key.definition)") }
+            for constraint in constraints.reversed() {
+                try link.run("ALTER TABLE \(constraint.table) ADD CONSTRAINT \(constraint.name) \(constraint.definition)")
+            }
             try PostgresQueueTables.advanceSequences(link)
             summary.reviewersWithoutRole = try PostgresQueue(link: link).grantRegisteredReviewers()
             try confirm(PostgresVerification.run(PostgresQueue(link: link), inTransaction: true), matches: summary, at: "\(address)")
         }
         try? link.run("ANALYZE")
         return summary
+    }
+
+    /// Sends every table of the file with `COPY`, a page at a time. The pages are read and put
+    /// in COPY's format on a thread of their own while this one sends the one before, so the
+    /// client's work and the server's overlap.
+    private static func send(_ path: String, into link: PostgresLink) throws(ClericalError) -> Summary {
+        enum Message: Sendable {
+            case page(QueueTable, ByteBuffer)
+            case failed(ClericalError)
+            case finished(Summary)
+        }
+        let pages = Handoff<Message>(capacity: 4)
+        let reader = Thread {
+            defer { pages.markProducerDone() }
+            var summary = Summary()
+            do throws(ClericalError) {
+                try SQLiteQueueTables.read(path: path) { (table, rows) throws(ClericalError) in
+                    count(rows, of: table, into: &summary)
+                    guard !rows.isEmpty else { return }
+                    guard pages.send(.page(table, PostgresQueueTables.copyText(rows, table))) else {
+                        throw ClericalError(.ioError, "\(path): the copy stopped")  // the sender gave up; never shown
+                    }
+                }
+                _ = pages.send(.finished(summary))
+            } catch {
+                _ = pages.send(.failed(error))
+            }
+        }
+        reader.start()
+        defer {
+            pages.cancel()
+            pages.waitForProducer()
+        }
+        while true {
+            switch pages.receive() {
+            case .page(let table, let text): try link.copy(into: table.name, columns: table.columns.map(\.name), text)
+            case .failed(let error): throw error
+            case .finished(let summary): return summary
+            }
+        }
     }
 
     static func serverToFile(_ queue: PostgresQueue, _ path: String) throws(ClericalError) -> Summary {

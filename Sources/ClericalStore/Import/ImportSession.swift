@@ -129,7 +129,7 @@ struct ImportSession {
         ParserThread.start(RowParser(reader: reader, plan: plan), batchSize: Self.batchSize, channel: channel)
         defer {
             channel.cancel()
-            channel.waitForParser()
+            channel.waitForProducer()
         }
         var learned: LearnedWeights?
         while learned == nil {

@@ -253,3 +253,35 @@ struct JSONArrayWriter {
         bytes.append(UInt8(ascii: "]"))
     }
 }
+
+/// What the import's parser hands its writer.
+enum ParsedMessage: Sendable {
+    case batch(ParsedBatch)
+    case failed(ClericalError)
+    case finished(LearnedWeights)
+}
+
+typealias BatchChannel = Handoff<ParsedMessage>
+
+/// Runs a `RowParser` on its own thread, feeding a channel.
+enum ParserThread {
+    static func start(_ parser: RowParser, batchSize: Int, channel: BatchChannel) {
+        nonisolated(unsafe) var parser = parser  // owned by the thread from here on
+        let thread = Thread {
+            defer {
+                parser.close()
+                channel.markProducerDone()
+            }
+            do throws(ClericalError) {
+                while let batch = try parser.nextBatch(limit: batchSize) {
+                    guard channel.send(.batch(batch)) else { return }
+                }
+                _ = channel.send(.finished(parser.learned))
+            } catch {
+                _ = channel.send(.failed(error))
+            }
+        }
+        thread.stackSize = 1 << 20
+        thread.start()
+    }
+}
