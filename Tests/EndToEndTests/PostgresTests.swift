@@ -166,6 +166,35 @@ final class PostgresTests: XCTestCase {
                        "\(fileTallies.count)|\(fileTallies.reduce(0) { $0 + $1[1] })|\(fileTallies.reduce(0) { $0 + $1[2] })")
     }
 
+    /// COPY's text format escapes tab, newline, carriage return and backslash; everything else,
+    /// other languages' letters included, goes byte for byte.
+    func testCopyCarriesTextThatCOPYMustEscapeUnchanged() throws {
+        let queue = folder.appendingPathComponent("queue.db").path
+        XCTAssertEqual(try Binary.importFixture(into: queue).status, 0)
+        let awkward = "a\tb\nc\\d\re \\N é ß 名 🙂 \\\\t"
+        let values = #"["Zoë\\t\"quoted\"", "Łódź\u00e9", null]"#
+        do {
+            let db = try DatabaseQueue(path: queue)
+            try db.write { db in
+                try db.execute(sql: "UPDATE import_batch SET file = ?", arguments: [awkward])
+                try db.execute(sql: "UPDATE record SET field_values = ? WHERE id = 1", arguments: [values])
+            }
+            try db.close()
+        }
+        let server = newQueueURL()
+        let there = try Binary.run(["copy", queue, server])
+        XCTAssertEqual(there.status, 0, there.stderr)
+        let back = folder.appendingPathComponent("back.db").path
+        XCTAssertEqual(try Binary.run(["copy", server, back]).status, 0)
+        let db = try DatabaseQueue(path: back)
+        defer { try? db.close() }
+        try db.read { db in
+            XCTAssertEqual(try String.fetchAll(db, sql: "SELECT file FROM import_batch"), [awkward])
+            XCTAssertEqual(try String.fetchOne(db, sql: "SELECT field_values FROM record WHERE id = 1"), values)
+        }
+        let onServer = try psql("SELECT file = E'a\\tb\\nc\\\\d\\re \\\\N é ß 名 🙂 \\\\\\\\t' FROM \(schemas[0]).import_batch")
+        XCTAssertEqual(onServer.stdout.trimmingCharacters(in: .whitespacesAndNewlines), "t", "the server holds the same text")
+    }
     // MARK: - Export
 
     func testEveryExportFromTheServerIsTheFilesByteForByte() throws {
