@@ -4,11 +4,14 @@ import Foundation
 
 /// `clerical import URL PREDICTIONS`: Splink output into a queue in a PostgreSQL schema. The
 /// rows are read, checked and made into records, patterns and pairs by the importer a queue
-/// file has (`SplinkImporter`, with its line-and-column messages), into a scratch file, and then
-/// moved to the server by `COPY` in one transaction. A failed import leaves the server as it
-/// was and no scratch file behind.
+/// file has (`SplinkImporter`, with its line-and-column messages), and moved to the server by
+/// `COPY` in one transaction. A failed import leaves the server as it was and no scratch file
+/// behind.
 ///
-/// - A new schema gets the whole queue (`QueueCopy`), verified before it commits.
+/// - A new schema gets its records and pairs streamed to the server as the file is read
+///   (`PostgresRowStream`); the rest of the queue (settings, model, patterns, counters) is
+///   built in a scratch file and copied after them (`QueueCopy`), and the whole verified
+///   before it commits.
 /// - A queue already there gets a batch: the queue is copied into the scratch file (one
 ///   snapshot, while reviewers go on working), the batch imported into that copy, and what the
 ///   import added (records, patterns, pairs, the batch, and the counts it changed) moved back.
@@ -26,8 +29,15 @@ public enum PostgresImport {
         if try holdsTables(address) {
             return try addBatch(address, scratch: scratch, predictions: predictions, model: model, band: band, progress: progress)
         }
-        var summary = try SplinkImporter.run(queue: scratch, predictions: predictions, model: model, band: band, progress: progress)
-        _ = try QueueCopy.fileToServer(scratch, address)
+        var imported: ImportSummary?
+        _ = try QueueCopy.fileToServer(scratch, address) { link throws(ClericalError) in
+            let rows = PostgresRowStream(link)
+            defer { rows.close() }  // before the transaction ends, however the import does
+            imported = try SplinkImporter.run(queue: scratch, predictions: predictions, model: model, band: band,
+                                              progress: progress, rows: rows)
+            try rows.finish()
+        }
+        var summary = imported!
         summary.createdQueue = true
         return summary
     }

@@ -89,27 +89,30 @@ enum PostgresQueueTables {
     /// One value in COPY's text format: `\N` for NULL; backslash, tab, newline and carriage
     /// return escaped (ASCII bytes, which never occur inside a longer UTF-8 character); a real
     /// as Swift's shortest round-trip text, which PostgreSQL reads back to the same double.
-    private static func append(_ value: TableValue, kind: QueueTable.Kind, to bytes: inout [UInt8]) {
+    static func append(_ value: TableValue, kind: QueueTable.Kind, to bytes: inout [UInt8]) {
         switch value {
         case .null: bytes.append(UInt8(ascii: "\\")); bytes.append(UInt8(ascii: "N"))
         case .integer(let number): bytes += (kind == .real ? "\(Double(number))" : String(number)).utf8
         case .real(let number):
             bytes += (number.isNaN ? "NaN" : number.isInfinite ? (number < 0 ? "-Infinity" : "Infinity") : "\(number)").utf8
         case .text(var string):
-            string.withUTF8 { text in
-                for byte in text {
-                    let escaped: UInt8
-                    switch byte {
-                    case UInt8(ascii: "\\"): escaped = UInt8(ascii: "\\")
-                    case UInt8(ascii: "\t"): escaped = UInt8(ascii: "t")
-                    case UInt8(ascii: "\n"): escaped = UInt8(ascii: "n")
-                    case UInt8(ascii: "\r"): escaped = UInt8(ascii: "r")
-                    default: bytes.append(byte); continue
-                    }
-                    bytes.append(UInt8(ascii: "\\"))
-                    bytes.append(escaped)
-                }
+            string.withUTF8 { appendEscaped($0, to: &bytes) }
+        }
+    }
+
+    /// Text for COPY: backslash, tab, newline and carriage return escaped.
+    static func appendEscaped(_ text: UnsafeBufferPointer<UInt8>, to bytes: inout [UInt8]) {
+        for byte in text {
+            let escaped: UInt8
+            switch byte {
+            case UInt8(ascii: "\\"): escaped = UInt8(ascii: "\\")
+            case UInt8(ascii: "\t"): escaped = UInt8(ascii: "t")
+            case UInt8(ascii: "\n"): escaped = UInt8(ascii: "n")
+            case UInt8(ascii: "\r"): escaped = UInt8(ascii: "r")
+            default: bytes.append(byte); continue
             }
+            bytes.append(UInt8(ascii: "\\"))
+            bytes.append(escaped)
         }
     }
 }

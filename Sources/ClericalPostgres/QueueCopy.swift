@@ -38,7 +38,11 @@ public enum QueueCopy {
         }
     }
 
-    static func fileToServer(_ path: String, _ address: PostgresAddress) throws(ClericalError) -> Summary {
+    /// Makes a new queue in the schema from the file at `path`. `first`, when given, runs at the
+    /// start of the load, with every key and index off, before the file is read: an import
+    /// streams its records and pairs there while it builds the rest of the queue in the file.
+    static func fileToServer(_ path: String, _ address: PostgresAddress,
+                             first: ((PostgresLink) throws(ClericalError) -> Void)? = nil) throws(ClericalError) -> Summary {
         let link = try PostgresLink.open(address)
         defer { link.close() }
         var summary = Summary()
@@ -60,6 +64,7 @@ public enum QueueCopy {
             }
             for constraint in constraints { try link.run("ALTER TABLE \(constraint.table) DROP CONSTRAINT \(constraint.name)") }
             for index in PostgresSchema.secondaryIndexes { try link.run("DROP INDEX \(index.name)") }
+            try first?(link)
             summary = try send(path, into: link)
             for index in PostgresSchema.secondaryIndexes { try link.run(index.statement) }
             for constraint in constraints.reversed() {

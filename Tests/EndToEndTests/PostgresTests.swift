@@ -332,6 +332,35 @@ final class PostgresTests: XCTestCase {
             XCTAssertEqual(fromServer[key] as? NSObject, fromFile[key] as? NSObject, key)
         }
         XCTAssertEqual(try serverCount("SELECT count(*) FROM \(schema).pair"), 6583)
+        // Streamed to the server, every record and pair is the file's, id for id, bit for bit.
+        for table in ["record", "pair", "pattern"] {
+            let rows = { (path: String) throws -> [Row] in
+                let db = try DatabaseQueue(path: path)
+                defer { try? db.close() }
+                return try db.read { try Row.fetchAll($0, sql: "SELECT * FROM \(table) ORDER BY id") }
+            }
+            XCTAssertEqual(try rows(back), try rows(file), table)
+        }
+    }
+
+    /// A bad row at the end of the file, when records and pairs have already gone to the server.
+    func testABadRowAfterRowsWereStreamedLeavesNoSchemaBehind() throws {
+        let queue = newQueueURL(), schema = schemas.last!
+        let source = try String(contentsOfFile: Binary.fixture("splink5-febrl3", "predictions.csv"), encoding: .utf8)
+        var lines = source.components(separatedBy: "\n").filter { !$0.isEmpty }
+        lines[lines.count - 1] = lines[lines.count - 1].replacingOccurrences(of: ",", with: ";")
+        let broken = folder.appendingPathComponent("late.csv").path
+        try (lines.joined(separator: "\n") + "\n").write(toFile: broken, atomically: true, encoding: .utf8)
+        let imported = try Binary.run(["import", queue, broken, "--model", Binary.fixture("splink5-febrl3", "model.json")])
+        XCTAssertEqual(imported.status, 65, imported.stderr)
+        XCTAssertTrue(imported.stderr.contains("late.csv:\(lines.count)"), imported.stderr)
+        XCTAssertEqual(try psql("SELECT count(*) FROM pg_namespace WHERE nspname = '\(schema)'").stdout
+            .trimmingCharacters(in: .whitespacesAndNewlines), "0", "no schema made")
+        // The server is fit for the next import into the same schema.
+        let again = try Binary.run(["import", queue, Binary.fixture("splink5-febrl3", "predictions.csv"),
+                                    "--model", Binary.fixture("splink5-febrl3", "model.json")])
+        XCTAssertEqual(again.status, 0, again.stderr)
+        XCTAssertEqual(try serverCount("SELECT count(*) FROM \(schema).pair"), 6583)
     }
 
     /// A second batch into a queue already on the server, while a reviewer works it: the same

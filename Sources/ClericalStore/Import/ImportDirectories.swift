@@ -3,6 +3,8 @@ import GRDB
 
 /// Maps (source dataset, unique id) to record ids, inserting records the first time they
 /// are seen. The cache is bounded so memory stays flat; past it, SQLite's index answers.
+/// Records streamed to a sink (a new queue on a server) are numbered here and all stay in the
+/// cache, which then grows with the number of records (about 100 bytes each).
 struct RecordDirectory {
     private struct Key: Hashable {
         var dataset: Int32
@@ -13,14 +15,18 @@ struct RecordDirectory {
     private var cache: [Key: Int64] = [:]
     private var datasets: [String: Int32] = [:]
     private var mustLookUp: Bool
+    private let numbering: Bool
+    private var nextID: Int64 = 1
 
-    init(mustLookUp: Bool) {
-        self.mustLookUp = mustLookUp
+    init(mustLookUp: Bool, numbering: Bool = false) {
+        self.mustLookUp = mustLookUp && !numbering
+        self.numbering = numbering
     }
 
     /// The record's id; `values` (its JSON array) is stored only when the record is new.
     mutating func id(dataset datasetBytes: UnsafeBufferPointer<UInt8>?, uniqueID uniqueIDBytes: UnsafeBufferPointer<UInt8>,
-                     values: UnsafeBufferPointer<UInt8>, insert: RawStatement, find: RawStatement) throws -> (id: Int64, isNew: Bool) {
+                     values: UnsafeBufferPointer<UInt8>, insert: RawStatement, find: RawStatement,
+                     sink: (any ImportRowSink)? = nil) throws -> (id: Int64, isNew: Bool) {
         // The parser has checked that the row is UTF-8.
         let uniqueID = String(decoding: uniqueIDBytes, as: UTF8.self)
         let dataset = datasetBytes.map { String(decoding: $0, as: UTF8.self) } ?? ""
@@ -33,6 +39,13 @@ struct RecordDirectory {
         }
         let key = Key(dataset: datasetIndex, uniqueID: uniqueID)
         if let id = cache[key] { return (id, false) }
+        if numbering, let sink {
+            let id = nextID
+            nextID += 1
+            try sink.record(id: id, dataset: datasetBytes, uniqueID: uniqueIDBytes, values: values)
+            cache[key] = id
+            return (id, true)
+        }
 
         if mustLookUp {
             find.bind(1, copying: dataset)

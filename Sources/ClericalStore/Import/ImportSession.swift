@@ -100,7 +100,7 @@ struct ImportSession {
 
     // MARK: - Writing
 
-    mutating func run(reader: CSVReader, progress: SplinkImporter.Progress?) throws -> ImportSummary {
+    mutating func run(reader: CSVReader, progress: SplinkImporter.Progress?, rows sink: (any ImportRowSink)?) throws -> ImportSummary {
         let insertRecord = try RawStatement(db, sql: "INSERT INTO record (source_dataset, unique_id, field_values) VALUES (?, ?, ?)")
         let findRecord = try RawStatement(db, sql: "SELECT id FROM record WHERE source_dataset = ? AND unique_id = ?")
         let insertPair = try RawStatement(db, sql: """
@@ -117,7 +117,9 @@ struct ImportSession {
             """).map { (name: $0["name"] as String, sql: $0["sql"] as String) } : []
         for index in deferredIndexes { try db.execute(sql: "DROP INDEX \(index.name)") }
 
-        var records = RecordDirectory(mustLookUp: !isNewQueue)
+        var records = RecordDirectory(mustLookUp: !isNewQueue, numbering: sink != nil)
+        // Streamed, a pair seen twice is caught here rather than by the file's unique index.
+        var streamedPairs = Set<PairKey>(), nextPairID: Int64 = 1
         var patterns = try PatternDirectory(db)
         let comparisonCount = comparisons.count
         // Every new pair waits as 'pending'; its pattern decides whether people or the model
@@ -146,14 +148,27 @@ struct ImportSession {
                 for row in 0..<batch.count {
                     summary.rows += 1
                     let left = try records.id(dataset: bytes(row, .leftDataset), uniqueID: bytes(row, .leftID)!,
-                                              values: bytes(row, .leftValues)!, insert: insertRecord, find: findRecord)
+                                              values: bytes(row, .leftValues)!, insert: insertRecord, find: findRecord, sink: sink)
                     let right = try records.id(dataset: bytes(row, .rightDataset), uniqueID: bytes(row, .rightID)!,
-                                               values: bytes(row, .rightValues)!, insert: insertRecord, find: findRecord)
+                                               values: bytes(row, .rightValues)!, insert: insertRecord, find: findRecord, sink: sink)
                     if left.isNew { summary.newRecords += 1 }
                     if right.isNew { summary.newRecords += 1 }
                     for k in 0..<comparisonCount { gammas[k] = batch.gammas[row * comparisonCount + k] }
                     let weight = batch.matchWeights[row], probability = batch.matchProbabilities[row]
                     let patternID = try patterns.id(for: gammas, db: db, rowWeight: weight, summary: &summary)
+
+                    if let sink {
+                        if streamedPairs.insert(PairKey(left: left.id, right: right.id)).inserted {
+                            try sink.pair(id: nextPairID, left: left.id, right: right.id, pattern: patternID, weight: weight,
+                                          probability: probability, matchKey: bytes(row, .matchKey), batch: batchID)
+                            nextPairID += 1
+                            summary.added += 1
+                            patterns.count(patternID)
+                        } else {
+                            summary.duplicates += 1
+                        }
+                        continue
+                    }
 
                     insertPair.bind(1, left.id)
                     insertPair.bind(2, right.id)
@@ -182,6 +197,10 @@ struct ImportSession {
         for index in deferredIndexes { try db.execute(sql: index.sql) }
         try finish(patterns: patterns, learned: learned!)
         return summary
+    }
+
+    private struct PairKey: Hashable {
+        var left: Int64, right: Int64
     }
 
     // MARK: - Finishing

@@ -15,6 +15,18 @@ public struct ImportSummary: Sendable, Equatable, Codable {
     public var createdQueue = false
 }
 
+/// Where a new queue's records and pairs go when not into its file: a PostgreSQL import streams
+/// them to the server by `COPY` while the rest of the queue (settings, model, patterns and
+/// counters, all small) is built in a scratch file as for any import. The importer numbers the
+/// rows itself (from 1), drops a pair seen twice, and calls these in file order; every byte
+/// buffer is valid only during the call.
+package protocol ImportRowSink: AnyObject {
+    func record(id: Int64, dataset: UnsafeBufferPointer<UInt8>?, uniqueID: UnsafeBufferPointer<UInt8>,
+                values: UnsafeBufferPointer<UInt8>) throws(ClericalError)
+    func pair(id: Int64, left: Int64, right: Int64, pattern: Int64, weight: Double, probability: Double,
+              matchKey: UnsafeBufferPointer<UInt8>?, batch: Int64) throws(ClericalError)
+}
+
 /// Imports Splink predictions (and optionally the Splink model JSON) into a queue.
 ///
 /// One transaction: any bad row rolls everything back, and a queue file that the import
@@ -31,6 +43,12 @@ public enum SplinkImporter {
 
     public static func run(queue queuePath: String, predictions predictionsPath: String, model modelPath: String? = nil,
                            band requestedBand: ReviewBand? = nil, progress: Progress? = nil) throws(ClericalError) -> ImportSummary {
+        try run(queue: queuePath, predictions: predictionsPath, model: modelPath, band: requestedBand, progress: progress, rows: nil)
+    }
+
+    /// As `run`, with a new queue's records and pairs sent to `rows` instead of its file.
+    package static func run(queue queuePath: String, predictions predictionsPath: String, model modelPath: String?,
+                            band requestedBand: ReviewBand?, progress: Progress?, rows sink: (any ImportRowSink)?) throws(ClericalError) -> ImportSummary {
         let splinkModel = try modelPath.map { path throws(ClericalError) in try loadModel(path) }
         var reader = try CSVReader(path: predictionsPath)
         guard try reader.nextRow() else {
@@ -47,6 +65,7 @@ public enum SplinkImporter {
         if let splinkModel { try checkModelFitsFile(splinkModel, layout, modelPath!, predictionsPath) }
 
         let queueExisted = FileManager.default.fileExists(atPath: queuePath)
+        precondition(sink == nil || !queueExisted, "records and pairs are streamed only into a new queue")
         let database = try QueueFile.open(path: queuePath, create: true, deferWAL: true)
         do {
             var summary = try database.writeWithoutTransaction { db in
@@ -66,7 +85,7 @@ public enum SplinkImporter {
                 try db.inTransaction(.immediate) {
                     var session = try ImportSession(db: db, layout: layout, model: splinkModel,
                                                     requestedBand: requestedBand, predictionsPath: predictionsPath)
-                    summary = try session.run(reader: reader, progress: progress)
+                    summary = try session.run(reader: reader, progress: progress, rows: sink)
                     return .commit
                 }
                 return summary
