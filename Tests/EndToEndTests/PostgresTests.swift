@@ -363,6 +363,59 @@ final class PostgresTests: XCTestCase {
         XCTAssertEqual(try serverCount("SELECT count(*) FROM \(schema).pair"), 6583)
     }
 
+    /// Two batches imported into one server queue at the same moment: each is added whole or
+    /// refused whole with 75 (and then goes in when tried again), never half, and every counter
+    /// still matches the rows.
+    func testTwoBatchesImportedAtOnceGoInOneAtATime() throws {
+        let lines = try String(contentsOfFile: Binary.fixture("splink5-febrl3", "predictions.csv"), encoding: .utf8)
+            .split(separator: "\n", omittingEmptySubsequences: true).map(String.init)
+        let header = lines[0], rows = Array(lines.dropFirst())
+        func write(_ name: String, _ part: ArraySlice<String>) throws -> String {
+            let path = folder.appendingPathComponent(name).path
+            try ([header] + part).joined(separator: "\n").appending("\n").write(toFile: path, atomically: true, encoding: .utf8)
+            return path
+        }
+        // The two batches share 500 rows: whichever goes second counts them as duplicates.
+        let first = try write("first.csv", rows[..<3000])
+        let batches = [try write("second.csv", rows[3000..<5000]), try write("third.csv", rows[4500...])]
+        let queue = newQueueURL(), schema = schemas.last!
+        let created = try Binary.run(["import", queue, first, "--model", Binary.fixture("splink5-febrl3", "model.json")])
+        XCTAssertEqual(created.status, 0, created.stderr)
+
+        let results = ResultBox(count: batches.count)
+        DispatchQueue.concurrentPerform(iterations: batches.count) { k in
+            results.set(k, Result { try Binary.run(["import", queue, batches[k]]) })
+        }
+        var added = 1
+        for (k, result) in results.values.enumerated() {
+            let run = try result.get()
+            if run.status == 0 {
+                XCTAssertTrue(run.stdout.hasPrefix("Updated postgresql://"), run.stdout)
+                added += 1
+                continue
+            }
+            XCTAssertEqual(run.status, 75, "refused whole, with the busy status: \(run.stderr)")
+            XCTAssertEqual(run.stderr.split(separator: "\n").count, 1, run.stderr)
+            let again = try Binary.run(["import", queue, batches[k]])
+            XCTAssertEqual(again.status, 0, again.stderr)
+            added += 1
+        }
+        XCTAssertEqual(added, 3)
+        XCTAssertEqual(try serverCount("SELECT count(*) FROM \(schema).import_batch"), 3)
+        XCTAssertEqual(try serverCount("SELECT count(*) FROM \(schema).pair"), 6583)
+        XCTAssertEqual(try serverCount("SELECT sum(duplicates) FROM \(schema).import_batch"), 500)
+        XCTAssertEqual(try serverCount("""
+            SELECT count(*) FROM \(schema).pattern p WHERE p.pair_count <> (SELECT count(*) FROM \(schema).pair WHERE pattern_id = p.id)
+                OR p.open_count <> (SELECT count(*) FROM \(schema).pair WHERE pattern_id = p.id AND state = 'pending')
+            """), 0, "every pattern's counts are its pairs'")
+        XCTAssertEqual(try serverCount("SELECT count FROM \(schema).pair_state_count WHERE state = 'pending'"),
+                       try serverCount("SELECT count(*) FROM \(schema).pair WHERE state = 'pending'"))
+        XCTAssertEqual(try serverCount("SELECT count FROM \(schema).band_count WHERE in_band = 1"),
+                       try serverCount("SELECT coalesce(sum(open_count), 0) FROM \(schema).pattern WHERE in_band = 1"))
+        let verify = try Binary.run(["verify", queue])
+        XCTAssertEqual(verify.status, 0, verify.stdout + verify.stderr)
+    }
+
     /// A second batch into a queue already on the server, while a reviewer works it: the same
     /// records, patterns and pairs a file gets from the same two batches, every counter exact.
     func testABatchAddsToAQueueOnTheServerAsToAFile() throws {
@@ -1295,5 +1348,25 @@ final class PostgresTests: XCTestCase {
         XCTAssertEqual(back.status, 77, back.stderr)
         XCTAssertTrue(back.stderr.contains("only a quality lead or supervisor may copy"), back.stderr)
         XCTAssertFalse(FileManager.default.fileExists(atPath: folder.appendingPathComponent("back.db").path))
+    }
+}
+
+/// Results written by concurrent workers, each into its own slot.
+private final class ResultBox: @unchecked Sendable {
+    private let lock = NSLock()
+    private var slots: [Result<ClericalRun, any Error>?]
+
+    init(count: Int) { slots = Array(repeating: nil, count: count) }
+
+    func set(_ index: Int, _ result: Result<ClericalRun, any Error>) {
+        lock.lock()
+        slots[index] = result
+        lock.unlock()
+    }
+
+    var values: [Result<ClericalRun, any Error>] {
+        lock.lock()
+        defer { lock.unlock() }
+        return slots.map { $0! }
     }
 }
