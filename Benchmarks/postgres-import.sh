@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # Loading a queue into PostgreSQL on loopback, stage by stage, against `psql \copy` of the same
 # CSV into a plain table (the target's yardstick): a throwaway cluster, the 1,000,000-pair
-# predictions CSV, then `clerical import` into a file (the first stage of an import into a
-# server today), `clerical copy` of that file into a schema (the second), and `clerical import
-# URL` whole. RUNS repeats the sequence, one after another, so a noisy machine shows.
+# predictions CSV, then `clerical import` into a file, `clerical copy` of that file into a
+# schema (the two stages an import into a server took before it streamed), and `clerical import
+# URL` itself. RUNS repeats the sequence, one after another, so a noisy machine shows.
 #
 #   sudo bash Benchmarks/postgres-import.sh
 #   RUNS=3 sudo -E bash Benchmarks/postgres-import.sh
