@@ -126,7 +126,7 @@ public enum PostgresImport {
             }
             try PostgresQueueTables.advanceSequences(link)
         }
-        try? link.run("ANALYZE")
+        PostgresQueueTables.analyze(link)
         return summary
     }
 }

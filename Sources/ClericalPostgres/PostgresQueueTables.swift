@@ -55,6 +55,20 @@ enum PostgresQueueTables {
         return ByteBuffer(bytes: bytes)
     }
 
+    /// Fresh planner statistics for the queue's tables after a load (a plain `ANALYZE` would
+    /// read every table of the database, other schemas' too). Best effort: the load stands
+    /// without it, and autovacuum gets there in the end.
+    static func analyze(_ link: PostgresLink) {
+        try? link.run("ANALYZE " + (QueueTable.copied.map(\.name) + ["pattern_verdicts"]).joined(separator: ", "))
+    }
+
+    /// Working memory for a bulk load's one transaction: the index builds sort, and the key
+    /// checks join, in memory rather than in batches on disk.
+    static func loadInMemory(_ link: PostgresLink) throws(ClericalError) {
+        try link.run("SET LOCAL maintenance_work_mem = '256MB'")
+        try link.run("SET LOCAL work_mem = '256MB'")
+    }
+
     /// After rows were copied in with their ids: each identity column's sequence continues
     /// after the largest id, so the next row the database numbers does not collide.
     static func advanceSequences(_ link: PostgresLink) throws(ClericalError) {

@@ -48,6 +48,7 @@ public enum QueueCopy {
         var summary = Summary()
         try link.transaction { () throws(ClericalError) in
             try PostgresQueue.create(link)
+            try PostgresQueueTables.loadInMemory(link)
             // The new schema's seeded counters make way for the source's.
             try link.run("DELETE FROM pair_state_count")
             try link.run("DELETE FROM band_count")
@@ -74,7 +75,7 @@ public enum QueueCopy {
             summary.reviewersWithoutRole = try PostgresQueue(link: link).grantRegisteredReviewers()
             try confirm(PostgresVerification.run(PostgresQueue(link: link), inTransaction: true), matches: summary, at: "\(address)")
         }
-        try? link.run("ANALYZE")
+        PostgresQueueTables.analyze(link)
         return summary
     }
 
