@@ -363,18 +363,24 @@ final class PostgresTests: XCTestCase {
         XCTAssertEqual(try serverCount("SELECT count(*) FROM \(schema).pair"), 6583)
     }
 
+    /// The FEBRL fixture's rows, and a writer of a part of them (with the header) as a
+    /// predictions file in the test's folder: batches to import one after another.
+    func fixtureBatches() throws -> (rows: [String], write: (String, ArraySlice<String>) throws -> String) {
+        let lines = try String(contentsOfFile: Binary.fixture("splink5-febrl3", "predictions.csv"), encoding: .utf8)
+            .split(separator: "\n", omittingEmptySubsequences: true).map(String.init)
+        let header = lines[0], folder = self.folder!
+        return (Array(lines.dropFirst()), { name, part in
+            let path = folder.appendingPathComponent(name).path
+            try ([header] + part).joined(separator: "\n").appending("\n").write(toFile: path, atomically: true, encoding: .utf8)
+            return path
+        })
+    }
+
     /// Two batches imported into one server queue at the same moment: each is added whole or
     /// refused whole with 75 (and then goes in when tried again), never half, and every counter
     /// still matches the rows.
     func testTwoBatchesImportedAtOnceGoInOneAtATime() throws {
-        let lines = try String(contentsOfFile: Binary.fixture("splink5-febrl3", "predictions.csv"), encoding: .utf8)
-            .split(separator: "\n", omittingEmptySubsequences: true).map(String.init)
-        let header = lines[0], rows = Array(lines.dropFirst())
-        func write(_ name: String, _ part: ArraySlice<String>) throws -> String {
-            let path = folder.appendingPathComponent(name).path
-            try ([header] + part).joined(separator: "\n").appending("\n").write(toFile: path, atomically: true, encoding: .utf8)
-            return path
-        }
+        let (rows, write) = try fixtureBatches()
         // The two batches share 500 rows: whichever goes second counts them as duplicates.
         let first = try write("first.csv", rows[..<3000])
         let batches = [try write("second.csv", rows[3000..<5000]), try write("third.csv", rows[4500...])]
@@ -419,14 +425,7 @@ final class PostgresTests: XCTestCase {
     /// A second batch into a queue already on the server, while a reviewer works it: the same
     /// records, patterns and pairs a file gets from the same two batches, every counter exact.
     func testABatchAddsToAQueueOnTheServerAsToAFile() throws {
-        let lines = try String(contentsOfFile: Binary.fixture("splink5-febrl3", "predictions.csv"), encoding: .utf8)
-            .split(separator: "\n", omittingEmptySubsequences: true).map(String.init)
-        let header = lines[0], rows = Array(lines.dropFirst())
-        func write(_ name: String, _ part: ArraySlice<String>) throws -> String {
-            let path = folder.appendingPathComponent(name).path
-            try ([header] + part).joined(separator: "\n").appending("\n").write(toFile: path, atomically: true, encoding: .utf8)
-            return path
-        }
+        let (rows, write) = try fixtureBatches()
         // The second batch repeats 500 of the first's rows: duplicates, counted and skipped.
         let first = try write("first.csv", rows[..<4000]), second = try write("second.csv", rows[3500...])
         let model = Binary.fixture("splink5-febrl3", "model.json")
