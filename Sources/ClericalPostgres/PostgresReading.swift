@@ -109,6 +109,12 @@ extension PostgresQueue {
 }
 
 extension PostgresQueue {
+    /// Verdicts given since the current model was estimated: what `reestimate URL --every N`,
+    /// run by someone who may re-estimate, watches.
+    package func verdictsSinceModel() throws(ClericalError) -> Int {
+        try withStore { link throws in try Reestimation.verdictsSinceModel(link) }
+    }
+
     /// `clerical import-labels URL LABELS.csv`, as on a file (`LabelImport`), in one
     /// transaction: the decisions join the chain under its lock (`append_decision`'s), taken
     /// once every pair is marked, and a bad row leaves the queue as it was.

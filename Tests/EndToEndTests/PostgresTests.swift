@@ -890,6 +890,50 @@ final class PostgresTests: XCTestCase {
 
     // MARK: - Re-estimation
 
+    /// `reestimate URL --every N` is the process that re-estimates a server queue as verdicts
+    /// come in (a reviewer's role cannot write the model); a stop signal ends it cleanly.
+    func testReestimateEveryOnTheServerRunsUntilStopped() throws {
+        let queue = newQueueURL(), schema = schemas.last!
+        XCTAssertEqual(try Binary.importFixture(into: queue).status, 0)
+        let runner = Process()
+        runner.executableURL = Binary.clerical
+        runner.arguments = ["reestimate", queue, "--every", "10"]
+        let output = folder.appendingPathComponent("runner.txt")
+        FileManager.default.createFile(atPath: output.path, contents: nil)
+        let sink = try FileHandle(forWritingTo: output)
+        runner.standardOutput = sink
+        runner.standardError = sink
+        try runner.run()
+        defer { if runner.isRunning { runner.terminate() } }
+
+        let load = try Binary.run([queue, "--reviewer", "ana", "--max", "25", "--report", folder.appendingPathComponent("r.json").path],
+                                  tool: "clerical-load")
+        XCTAssertEqual(load.status, 0, load.stderr)
+        // Within a few of the runner's looks, fewer than 10 of the 25 verdicts are left out of
+        // the latest model (decision ids here are 1...25: the watermark is the last one taken in).
+        let deadline = Date(timeIntervalSinceNow: 30)
+        var watermark = 0
+        while Date() < deadline {
+            watermark = try serverCount("SELECT coalesce(max(decision_watermark), 0) FROM \(schema).model_version")
+            if watermark >= 16 { break }
+            Thread.sleep(forTimeInterval: 0.2)
+        }
+        XCTAssertGreaterThanOrEqual(watermark, 16, "the runner re-estimated as the verdicts came in")
+        XCTAssertGreaterThanOrEqual(try serverCount("SELECT count(*) FROM \(schema).model_version"), 2)
+        XCTAssertTrue(runner.isRunning, "it keeps watching until stopped")
+
+        runner.terminate()  // SIGTERM
+        runner.waitUntilExit()
+        try sink.close()
+        XCTAssertEqual(runner.terminationStatus, 0)
+        let printed = try String(contentsOf: output, encoding: .utf8)
+        XCTAssertTrue(printed.contains("re-estimating after every 10 verdicts until stopped"), printed)
+        XCTAssertTrue(printed.contains("new verdicts:"), printed)
+        XCTAssertTrue(printed.hasSuffix("stopped\n"), printed)
+        let verify = try Binary.run(["verify", queue])
+        XCTAssertEqual(verify.status, 0, verify.stdout + verify.stderr)
+    }
+
     func testReestimationOnTheServerKeepsTheModelAndScoresTheFileWould() throws {
         let file = try fileWithFirstVerdicts("reestimate.db", count: 120)
         let queue = newQueueURL(), schema = schemas.last!
@@ -909,8 +953,8 @@ final class PostgresTests: XCTestCase {
         let refused = try Binary.run(["reestimate", queue])
         XCTAssertEqual(refused.status, 77, "a supervisor may not re-estimate: \(refused.stderr)")
         XCTAssertEqual(try serverCount("SELECT count(*) FROM \(schema).model_version"), 1, "the refusal wrote nothing")
-        let automatic = try Binary.run(["reestimate", asLead, "--every", "50"])
-        XCTAssertEqual(automatic.status, 64, automatic.stderr)
+        let automatic = try Binary.run(["reestimate", asLead, "--every", "0"])
+        XCTAssertEqual(automatic.status, 64, "nothing on a server re-estimates on its own to turn off: \(automatic.stderr)")
 
         let onFile = try Binary.run(["reestimate", file, "--json"])
         let onServer = try Binary.run(["reestimate", asLead, "--json"])

@@ -120,11 +120,16 @@ public enum Reestimation {
     /// True when the queue asks for automatic re-estimation and enough verdicts have come in.
     static func isDue(_ db: some QueueReading) throws -> Bool {
         guard let every = try QueueSettings.load(db).reestimateEvery else { return false }
+        return try verdictsSinceModel(db) >= every
+    }
+
+    /// Verdicts given since the current model version was estimated.
+    package static func verdictsSinceModel(_ db: some QueueReading) throws -> Int {
         let watermark = try db.queueRow("SELECT decision_watermark FROM model_version ORDER BY id DESC LIMIT 1")?
             .optionalInt64("decision_watermark") ?? 0
         let since = try db.queueRow("SELECT count(*) AS since FROM decision WHERE id > ? AND verdict IS NOT NULL",
                                     [.integer(watermark)])?.int("since") ?? 0
-        return since >= every
+        return since
     }
 
     /// The queue's pairs one by one (comparison vector and final verdict) with the current

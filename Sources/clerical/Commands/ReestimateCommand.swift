@@ -2,6 +2,7 @@ import ArgumentParser
 import ClericalCore
 import ClericalPostgres
 import ClericalStore
+import Foundation
 
 struct ReestimateCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -15,8 +16,11 @@ struct ReestimateCommand: ParsableCommand {
             comparisons (household members agree on surname and address together), and --model \
             auto keeps whichever model best predicts held-out verdicts, never worse than the \
             imported one by that measure. The result is stored as a new model version; every pattern is re-scored and the \
-            pending pairs re-ordered. With --every N the queue re-estimates on its own after every \
-            N verdicts, in the background of whoever is reviewing.
+            pending pairs re-ordered. With --every N a queue file re-estimates on its own after every \
+            N verdicts, in the background of whoever is reviewing. A reviewer's database role cannot \
+            write the model, so on a server `reestimate URL --every N` is itself the process that does \
+            it: run by someone who may re-estimate, it re-estimates whenever N verdicts have come in \
+            since the last model, until it is stopped (Ctrl-C, SIGTERM or a hang-up).
             """)
 
     @Argument(help: "The queue file, or a queue URL (postgresql://user@host/db?schema=NAME).") var queue: String
@@ -38,7 +42,7 @@ struct ReestimateCommand: ParsableCommand {
         (5-fold cross-validation; the imported model stays until there are 20 verdicts of both classes).
         """))
     var model: ModelRequest = .auto
-    @Option(help: ArgumentHelp("Re-estimate automatically after every N verdicts (0 turns it off), then exit.", valueName: "N"))
+    @Option(help: ArgumentHelp("Re-estimate automatically after every N verdicts (0 turns it off), then exit. On a server: re-estimate after every N verdicts until stopped.", valueName: "N"))
     var every: Int?
 
     func validate() throws {
@@ -52,18 +56,9 @@ struct ReestimateCommand: ParsableCommand {
 
     func run() throws {
         try reportingErrors { () throws(ClericalError) in
-            if PostgresAddress.isURL(queue), every != nil {
-                throw ClericalError(.usage, "--every works on a queue file: on a server, re-estimate with `clerical reestimate URL` when you choose")
-            }
             let server = try onServer(queue)
             defer { server?.close() }
             if server == nil { try Reviewers.require(.reestimate, queue: queue, account: try Identity.current()) }
-            if let every {
-                try Reestimation.setAutomatic(queue: queue, every: every)
-                print(every == 0 ? "\(queue): automatic re-estimation is off"
-                                 : "\(queue): re-estimates automatically after every \(every) verdicts")
-                return
-            }
             var request = ReestimationRequest()
             request.options = EstimationOptions(maxIterations: maxIterations, tolerance: tolerance, fixU: fixU,
                                                 conditionalOnCandidates: conditionOnCandidates)
@@ -71,10 +66,48 @@ struct ReestimateCommand: ParsableCommand {
             request.targetMissedMatchRate = targetMissedMatchRate
             request.decideOutsideBand = decideOutsideBand
             request.model = model
+            if let every, let server {
+                try reestimateUntilStopped(server, every: every, request: request)
+                return
+            }
+            if let every {
+                try Reestimation.setAutomatic(queue: queue, every: every)
+                print(every == 0 ? "\(queue): automatic re-estimation is off"
+                                 : "\(queue): re-estimates automatically after every \(every) verdicts")
+                return
+            }
             let found: ReestimationReport?
             if let server { found = try server.reestimate(request) } else { found = try Reestimation.run(queue: queue, request: request) }
             guard let report = found else { return }
             print(json ? report.json() : report.text())
         }
+    }
+
+    /// On a server: re-estimates whenever `every` verdicts have come in since the last model,
+    /// looking once a second, until a stop signal; a re-estimation another process is running
+    /// at the same moment is left to it.
+    private func reestimateUntilStopped(_ server: PostgresQueue, every: Int, request: ReestimationRequest) throws(ClericalError) {
+        guard every > 0 else {
+            throw ClericalError(.usage, "--every 0: on a server nothing re-estimates on its own; stop the `reestimate URL --every N` process instead")
+        }
+        try server.require(.reestimate)
+        let stop = StopSignal()
+        print("\(queue): re-estimating after every \(every) verdicts until stopped")
+        fflush(nil)  // whoever watches the output (a pipe, a log) sees each line as it comes
+        while !stop.requested {
+            let since = try server.verdictsSinceModel()
+            if since >= every {
+                do {
+                    let report = try server.reestimate(request)
+                    print("after \(since) new verdicts:")
+                    print(json ? report.json() : report.text())
+                    fflush(nil)
+                } catch where error.status == .tryAgain {
+                    // Another re-estimation or an import came first; look again.
+                }
+            }
+            stop.wait(seconds: 1)
+        }
+        print("\(queue): stopped")
     }
 }
