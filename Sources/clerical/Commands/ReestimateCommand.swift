@@ -56,6 +56,9 @@ struct ReestimateCommand: ParsableCommand {
 
     func run() throws {
         try reportingErrors { () throws(ClericalError) in
+            if PostgresAddress.isURL(queue), every == 0 {
+                throw ClericalError(.usage, "--every 0: on a server nothing re-estimates on its own; stop the `reestimate URL --every N` process instead")
+            }
             let server = try onServer(queue)
             defer { server?.close() }
             if server == nil { try Reviewers.require(.reestimate, queue: queue, account: try Identity.current()) }
@@ -87,9 +90,6 @@ struct ReestimateCommand: ParsableCommand {
     /// looking once a second, until a stop signal; a re-estimation another process is running
     /// at the same moment is left to it.
     private func reestimateUntilStopped(_ server: PostgresQueue, every: Int, request: ReestimationRequest) throws(ClericalError) {
-        guard every > 0 else {
-            throw ClericalError(.usage, "--every 0: on a server nothing re-estimates on its own; stop the `reestimate URL --every N` process instead")
-        }
         try server.require(.reestimate)
         let stop = StopSignal()
         print("\(queue): re-estimating after every \(every) verdicts until stopped")
