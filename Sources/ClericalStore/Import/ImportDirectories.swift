@@ -15,18 +15,18 @@ struct RecordDirectory {
     private var cache: [Key: Int64] = [:]
     private var datasets: [String: Int32] = [:]
     private var mustLookUp: Bool
-    private let numbering: Bool
+    /// Where new records go instead of the file, numbered here from 1.
+    private let sink: (any ImportRowSink)?
     private var nextID: Int64 = 1
 
-    init(mustLookUp: Bool, numbering: Bool = false) {
-        self.mustLookUp = mustLookUp && !numbering
-        self.numbering = numbering
+    init(mustLookUp: Bool, sink: (any ImportRowSink)? = nil) {
+        self.mustLookUp = mustLookUp && sink == nil
+        self.sink = sink
     }
 
     /// The record's id; `values` (its JSON array) is stored only when the record is new.
     mutating func id(dataset datasetBytes: UnsafeBufferPointer<UInt8>?, uniqueID uniqueIDBytes: UnsafeBufferPointer<UInt8>,
-                     values: UnsafeBufferPointer<UInt8>, insert: RawStatement, find: RawStatement,
-                     sink: (any ImportRowSink)? = nil) throws -> (id: Int64, isNew: Bool) {
+                     values: UnsafeBufferPointer<UInt8>, insert: RawStatement, find: RawStatement) throws -> (id: Int64, isNew: Bool) {
         // The parser has checked that the row is UTF-8.
         let uniqueID = String(decoding: uniqueIDBytes, as: UTF8.self)
         let dataset = datasetBytes.map { String(decoding: $0, as: UTF8.self) } ?? ""
@@ -39,7 +39,7 @@ struct RecordDirectory {
         }
         let key = Key(dataset: datasetIndex, uniqueID: uniqueID)
         if let id = cache[key] { return (id, false) }
-        if numbering, let sink {
+        if let sink {
             let id = nextID
             nextID += 1
             try sink.record(id: id, dataset: datasetBytes, uniqueID: uniqueIDBytes, values: values)

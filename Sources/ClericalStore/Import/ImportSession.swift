@@ -117,9 +117,9 @@ struct ImportSession {
             """).map { (name: $0["name"] as String, sql: $0["sql"] as String) } : []
         for index in deferredIndexes { try db.execute(sql: "DROP INDEX \(index.name)") }
 
-        var records = RecordDirectory(mustLookUp: !isNewQueue, numbering: sink != nil)
+        var records = RecordDirectory(mustLookUp: !isNewQueue, sink: sink)
         // Streamed, a pair seen twice is caught here rather than by the file's unique index.
-        var streamedPairs = Set<PairKey>(), nextPairID: Int64 = 1
+        var streamedPairs = Set<PairKey>()
         var patterns = try PatternDirectory(db)
         let comparisonCount = comparisons.count
         // Every new pair waits as 'pending'; its pattern decides whether people or the model
@@ -148,44 +148,42 @@ struct ImportSession {
                 for row in 0..<batch.count {
                     summary.rows += 1
                     let left = try records.id(dataset: bytes(row, .leftDataset), uniqueID: bytes(row, .leftID)!,
-                                              values: bytes(row, .leftValues)!, insert: insertRecord, find: findRecord, sink: sink)
+                                              values: bytes(row, .leftValues)!, insert: insertRecord, find: findRecord)
                     let right = try records.id(dataset: bytes(row, .rightDataset), uniqueID: bytes(row, .rightID)!,
-                                               values: bytes(row, .rightValues)!, insert: insertRecord, find: findRecord, sink: sink)
+                                               values: bytes(row, .rightValues)!, insert: insertRecord, find: findRecord)
                     if left.isNew { summary.newRecords += 1 }
                     if right.isNew { summary.newRecords += 1 }
                     for k in 0..<comparisonCount { gammas[k] = batch.gammas[row * comparisonCount + k] }
                     let weight = batch.matchWeights[row], probability = batch.matchProbabilities[row]
                     let patternID = try patterns.id(for: gammas, db: db, rowWeight: weight, summary: &summary)
 
+                    let isNew: Bool
                     if let sink {
-                        if streamedPairs.insert(PairKey(left: left.id, right: right.id)).inserted {
-                            try sink.pair(id: nextPairID, left: left.id, right: right.id, pattern: patternID, weight: weight,
+                        // Streamed pairs are numbered here, from 1 in a new queue.
+                        isNew = streamedPairs.insert(PairKey(left: left.id, right: right.id)).inserted
+                        if isNew {
+                            try sink.pair(id: Int64(summary.added + 1), left: left.id, right: right.id, pattern: patternID, weight: weight,
                                           probability: probability, matchKey: bytes(row, .matchKey), batch: batchID)
-                            nextPairID += 1
-                            summary.added += 1
-                            patterns.count(patternID)
-                        } else {
-                            summary.duplicates += 1
                         }
-                        continue
-                    }
-
-                    insertPair.bind(1, left.id)
-                    insertPair.bind(2, right.id)
-                    insertPair.bind(3, patternID)
-                    insertPair.bind(4, weight)
-                    insertPair.bind(5, probability)
-                    if let matchKey = bytes(row, .matchKey) { insertPair.bind(6, borrowing: matchKey) } else { insertPair.bindNull(6) }
-                    insertPair.bind(7, batchID)
-                    try pendingText.withUnsafeBufferPointer { state in
-                        insertPair.bind(8, borrowing: state)
-                        try insertPair.step()
-                    }
-                    if insertPair.changes == 0 {
-                        summary.duplicates += 1
                     } else {
+                        insertPair.bind(1, left.id)
+                        insertPair.bind(2, right.id)
+                        insertPair.bind(3, patternID)
+                        insertPair.bind(4, weight)
+                        insertPair.bind(5, probability)
+                        if let matchKey = bytes(row, .matchKey) { insertPair.bind(6, borrowing: matchKey) } else { insertPair.bindNull(6) }
+                        insertPair.bind(7, batchID)
+                        try pendingText.withUnsafeBufferPointer { state in
+                            insertPair.bind(8, borrowing: state)
+                            try insertPair.step()
+                        }
+                        isNew = insertPair.changes != 0
+                    }
+                    if isNew {
                         summary.added += 1
                         patterns.count(patternID)
+                    } else {
+                        summary.duplicates += 1
                     }
                 }
             }
