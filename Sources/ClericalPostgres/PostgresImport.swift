@@ -1,6 +1,7 @@
 import ClericalCore
 import ClericalStore
 import Foundation
+import PostgresNIO
 
 /// `clerical import URL PREDICTIONS`: Splink output into a queue in a PostgreSQL schema. The
 /// rows are read, checked and made into records, patterns and pairs by the importer a queue
@@ -12,9 +13,11 @@ import Foundation
 ///   (`PostgresRowStream`); the rest of the queue (settings, model, patterns, counters) is
 ///   built in a scratch file and copied after them (`QueueCopy`), and the whole verified
 ///   before it commits.
-/// - A queue already there gets a batch: the queue is copied into the scratch file (one
-///   snapshot, while reviewers go on working), the batch imported into that copy, and what the
-///   import added (records, patterns, pairs, the batch, and the counts it changed) moved back.
+/// - A queue already there gets a batch: the part of the queue the batch can meet is copied
+///   into the scratch file (one snapshot, while reviewers go on working: the small tables
+///   whole, and of records and pairs only those the batch names, `copyNeighbourhood`), the
+///   batch imported into that, and what the import added (records, patterns, pairs, the batch,
+///   and the counts it changed) moved back.
 ///   Reviewers change pair states and claims meanwhile, never records, patterns or scores,
 ///   so the additions and increments apply to the queue as it then stands; an import or
 ///   re-estimation that got there first is refused (75) and nothing is written.
@@ -70,12 +73,87 @@ public enum PostgresImport {
         }
     }
 
+    /// Tables an import never reads: the logs, claims and samples stay on the server.
+    private static let leftBehind: Set<String> = ["decision", "reveal", "claim", "second_review", "audit_pair"]
+    /// Record keys sent to the server per query.
+    private static let lookupChunk = 50_000
+
+    /// Writes into the scratch file what a batch is imported against, from one snapshot of the
+    /// server's queue: every small table whole (settings, model, patterns, batches, counters,
+    /// reviewers, audits), and of the large ones only the records the batch names and the
+    /// pairs between them, so a batch costs what it holds rather than what the queue does. The
+    /// importer finds its records and repeated pairs there as it would in the whole queue (by
+    /// their keys: the file gets no other index, which only reviewers' reads need). The
+    /// record and the pair with the largest ids come too, so that the scratch file numbers the
+    /// batch's new rows from where the server's ids end.
+    private static func copyNeighbourhood(of keys: [SplinkImporter.RecordKey], from queue: PostgresQueue,
+                                          into scratch: String) throws(ClericalError) {
+        let link = queue.link
+        func ids(_ sql: String) throws(ClericalError) -> [Int64] {
+            var found: [Int64] = []
+            for row in try link.rows(sql) {
+                for column in 0..<row.count {
+                    if let id = try PostgresQueue.decode(row, column, as: Int64?.self) { found.append(id) }
+                }
+            }
+            return found
+        }
+        func byID(_ rows: [[TableValue]]) -> [[TableValue]] {
+            var seen = Set<Int64>()
+            return rows.filter { if case .integer(let id) = $0[0] { return seen.insert(id).inserted } else { return false } }
+                .sorted { if case .integer(let a) = $0[0], case .integer(let b) = $1[0] { return a < b } else { return false } }
+        }
+        var records: [Int64] = []
+        do {
+            try PostgresQueueTables.snapshot(link) {
+                try SQLiteQueueTables.write(path: scratch, keysOnly: true) { table, sink in
+                    switch table.name {
+                    case "record":
+                        var binds = PostgresBindings()
+                        binds.append(try ids("SELECT left_record_id, right_record_id FROM pair ORDER BY id DESC LIMIT 1")
+                                     + ids("SELECT max(id) FROM record"))
+                        var rows = try PostgresQueueTables.rows(link, of: table, where: "id = ANY($1)", binds)
+                        var start = 0
+                        while start < keys.count {
+                            let chunk = keys[start..<min(start + lookupChunk, keys.count)]
+                            start += lookupChunk
+                            var binds = PostgresBindings()
+                            binds.append(chunk.map(\.dataset))
+                            binds.append(chunk.map(\.uniqueID))
+                            rows += try PostgresQueueTables.rows(link, of: table, where: """
+                                (source_dataset, unique_id) IN (SELECT k.d, k.u FROM unnest($1::text[], $2::text[]) AS k(d, u))
+                                """, binds)
+                        }
+                        rows = byID(rows)
+                        records = rows.compactMap { if case .integer(let id) = $0[0] { id } else { nil } }
+                        try sink(rows)
+                    case "pair":
+                        var binds = PostgresBindings()
+                        binds.append(records)
+                        try sink(byID(try PostgresQueueTables.rows(link, of: table, where: """
+                            id = (SELECT max(id) FROM pair) OR (left_record_id = ANY($1) AND right_record_id = ANY($1))
+                            """, binds)))
+                    case let name where leftBehind.contains(name):
+                        break
+                    default:
+                        try PostgresQueueTables.read(link, table: table) { try sink($0) }
+                    }
+                }
+            }
+        } catch let error as ClericalError {
+            throw error
+        } catch {
+            throw ClericalError(.ioError, "\(scratch): \(error)")
+        }
+    }
+
     private static func addBatch(_ address: PostgresAddress, scratch: String, predictions: String, model: String?, band: ReviewBand?,
                                  progress: SplinkImporter.Progress?) throws(ClericalError) -> ImportSummary {
         let queue = try PostgresQueue.open(address)
         defer { queue.close() }
         try queue.require(.importPairs)
-        _ = try QueueCopy.serverToFile(queue, scratch)
+        let keys = try SplinkImporter.recordKeys(predictions: predictions, model: model)
+        try copyNeighbourhood(of: keys, from: queue, into: scratch)
         let before = try QueueFile.reading(scratch) { db in try Extent(db) }
         let summary = try SplinkImporter.run(queue: scratch, predictions: predictions, model: model, band: band, progress: progress)
         let (grown, entered) = try QueueFile.reading(scratch) { db in
@@ -85,13 +163,14 @@ public enum PostgresImport {
              try db.queueRows("SELECT id FROM pattern WHERE id <= ? AND in_band = 1 ORDER BY id", [.integer(before.pattern)]).map { $0.int64("id") })
         }
         let link = queue.link
+        var newPairs: Int64 = 0
         try link.transaction { () throws(ClericalError) in
             // One import at a time; the queue must still be the one the batch was read into.
             try link.run("LOCK TABLE import_batch IN EXCLUSIVE MODE")
             guard try queue.withStore({ link throws in try Extent(link) }) == before else {
                 throw ClericalError(.tryAgain, "\(address): the queue changed while the batch was read (another import or a re-estimation came first); nothing was added: import it again")
             }
-            var newInBand: [Int64: Int64] = [:], newPairs: Int64 = 0
+            var newInBand: [Int64: Int64] = [:]
             try SQLiteQueueTables.read(path: scratch, after: [
                 "model_version": ("id", before.model), "level_parameter": ("model_version_id", before.model),
                 "import_batch": ("id", before.batch), "record": ("id", before.record),
@@ -126,7 +205,8 @@ public enum PostgresImport {
             }
             try PostgresQueueTables.advanceSequences(link)
         }
-        PostgresQueueTables.analyze(link)
+        // As autovacuum would: statistics again once a table has grown by a tenth.
+        if newPairs * 10 > before.pair { PostgresQueueTables.analyze(link) }
         return summary
     }
 }

@@ -26,6 +26,13 @@ enum PostgresQueueTables {
         }
     }
 
+    /// The rows of one table that `condition` picks (SQL over its columns, with `binds`), at once.
+    static func rows(_ link: PostgresLink, of table: QueueTable, where condition: String,
+                     _ binds: PostgresBindings) throws(ClericalError) -> [[TableValue]] {
+        try link.rows("SELECT \(table.columnList) FROM \(table.name) WHERE \(condition)", binds)
+            .map { row throws(ClericalError) in try values(row, table) }
+    }
+
     /// Runs `body` in a repeatable-read, read-only transaction: one snapshot of the queue while
     /// reviewers go on working.
     static func snapshot<T>(_ link: PostgresLink, unless inTransaction: Bool = false, _ body: () throws -> T) throws -> T {

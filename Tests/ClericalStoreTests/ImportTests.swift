@@ -218,6 +218,36 @@ final class ImportTests: XCTestCase {
             return lines
         }
     }
+
+    /// What a batch looks up in a queue on a server: every record the file names, once, keyed
+    /// as the importer keys it (the source dataset in a link job, "" in a dedupe job). A row
+    /// of the wrong shape is passed over: the import itself reports it.
+    func testRecordKeysAreTheRecordsAnImportMakes() throws {
+        let folder = temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        for fixture in [Fixture.splink5Link, .splink5Dedupe] {
+            let path = folder.appendingPathComponent("\(fixture.rawValue).db").path
+            _ = try SplinkImporter.run(queue: path, predictions: fixture.predictions, model: fixture.model)
+            let made = try DatabaseQueue(path: path).read { db in
+                try Row.fetchAll(db, sql: "SELECT source_dataset, unique_id FROM record").map {
+                    SplinkImporter.RecordKey(dataset: $0[0], uniqueID: $0[1])
+                }
+            }
+            let keys = try SplinkImporter.recordKeys(predictions: fixture.predictions, model: fixture.model)
+            XCTAssertEqual(keys.count, made.count, fixture.rawValue)
+            XCTAssertEqual(Set(keys), Set(made), fixture.rawValue)
+            XCTAssertEqual(Set(keys.map(\.dataset)) == [""], fixture == .splink5Dedupe, fixture.rawValue)
+        }
+        let table = Fixture.splink5Dedupe.table
+        let broken = folder.appendingPathComponent("broken.csv").path
+        let lines = [table.header] + table.rows.prefix(2) + [Array(table.rows[2].prefix(3))]
+        try lines.map { $0.joined(separator: ",") }.joined(separator: "\n").appending("\n").write(toFile: broken, atomically: true, encoding: .utf8)
+        let ids = Set(table.rows.prefix(2).flatMap { [$0[table.column("unique_id_l")], $0[table.column("unique_id_r")]] })
+        XCTAssertEqual(Set(try SplinkImporter.recordKeys(predictions: broken, model: nil).map(\.uniqueID)), ids)
+        XCTAssertThrowsError(try SplinkImporter.run(queue: folder.appendingPathComponent("broken.db").path, predictions: broken)) { error in
+            XCTAssertEqual((error as? ClericalError)?.location?.line, 4)
+        }
+    }
 }
 
 final class PairStateCountTests: XCTestCase {

@@ -449,9 +449,15 @@ final class PostgresTests: XCTestCase {
         XCTAssertEqual(try serverCount("SELECT count(*) FROM \(schema).pair"), 6583)
         XCTAssertEqual(try serverCount("SELECT count(*) FROM \(schema).decision"), 30, "the reviewer's verdicts stand")
 
-        let same = "SELECT string_agg(id || ':' || gammas || ':' || pair_count, ',' ORDER BY id) FROM pattern"
-        XCTAssertEqual(try psql("SET search_path TO \(schema); " + same).stdout.trimmingCharacters(in: .whitespacesAndNewlines),
-                       try sqlite(file, "SELECT group_concat(x, ',') FROM (SELECT id || ':' || gammas || ':' || pair_count AS x FROM pattern ORDER BY id)").first)
+        // Records, patterns and pairs id for id: the server numbers the batch's rows as the file does.
+        for (table, row) in [("pattern", "id || ':' || gammas || ':' || pair_count"),
+                             ("record", "id || ':' || source_dataset || ':' || unique_id || ':' || field_values"),
+                             ("pair", "id || ':' || left_record_id || ':' || right_record_id || ':' || pattern_id || ':' || import_batch_id")] {
+            XCTAssertEqual(try psql("SET search_path TO \(schema); SELECT string_agg(\(row), ',' ORDER BY id) FROM \(table)")
+                               .stdout.trimmingCharacters(in: .whitespacesAndNewlines),
+                           try sqlite(file, "SELECT group_concat(x, ',') FROM (SELECT \(row) AS x FROM \(table) ORDER BY id)").first,
+                           table)
+        }
         // Every counter agrees with a count of the rows.
         for (kept, counted) in [
             ("SELECT count(*) FROM pattern t WHERE open_count <> (SELECT count(*) FROM pair p WHERE p.pattern_id = t.id AND p.state = 'pending')", "0"),

@@ -49,19 +49,7 @@ public enum SplinkImporter {
     /// As `run`, with a new queue's records and pairs sent to `rows` instead of its file.
     package static func run(queue queuePath: String, predictions predictionsPath: String, model modelPath: String?,
                             band requestedBand: ReviewBand?, progress: Progress?, rows sink: (any ImportRowSink)?) throws(ClericalError) -> ImportSummary {
-        let splinkModel = try modelPath.map { path throws(ClericalError) in try loadModel(path) }
-        var reader = try CSVReader(path: predictionsPath)
-        guard try reader.nextRow() else {
-            throw ClericalError(.dataError, "the file is empty: expected a header row of Splink predictions",
-                                at: InputLocation(file: predictionsPath))
-        }
-        try reader.validateUTF8()
-        let header = try (0..<reader.fieldCount).map { i throws(ClericalError) in try reader.string(at: i) }
-        let layout = try PredictionsLayout(
-            header: header, file: predictionsPath,
-            uniqueIdColumn: splinkModel?.uniqueIdColumn ?? "unique_id",
-            sourceDatasetColumn: splinkModel?.sourceDatasetColumn ?? "source_dataset",
-            gammaPrefix: splinkModel?.gammaPrefix ?? "gamma_")
+        let (splinkModel, reader, layout) = try open(predictions: predictionsPath, model: modelPath)
         if let splinkModel { try checkModelFitsFile(splinkModel, layout, modelPath!, predictionsPath) }
 
         let queueExisted = FileManager.default.fileExists(atPath: queuePath)
@@ -100,6 +88,51 @@ public enum SplinkImporter {
             if let error = error as? ClericalError { throw error }
             throw ClericalError(.ioError, "\(queuePath): \(QueueFile.describe(error)); nothing was imported")
         }
+    }
+
+    /// The model, and the predictions file read up to its first row, with what each column is.
+    private static func open(predictions predictionsPath: String, model modelPath: String?)
+        throws(ClericalError) -> (SplinkModel?, CSVReader, PredictionsLayout) {
+        let splinkModel = try modelPath.map { path throws(ClericalError) in try loadModel(path) }
+        var reader = try CSVReader(path: predictionsPath)
+        guard try reader.nextRow() else {
+            throw ClericalError(.dataError, "the file is empty: expected a header row of Splink predictions",
+                                at: InputLocation(file: predictionsPath))
+        }
+        try reader.validateUTF8()
+        let header = try (0..<reader.fieldCount).map { i throws(ClericalError) in try reader.string(at: i) }
+        let layout = try PredictionsLayout(
+            header: header, file: predictionsPath,
+            uniqueIdColumn: splinkModel?.uniqueIdColumn ?? "unique_id",
+            sourceDatasetColumn: splinkModel?.sourceDatasetColumn ?? "source_dataset",
+            gammaPrefix: splinkModel?.gammaPrefix ?? "gamma_")
+        return (splinkModel, reader, layout)
+    }
+
+    /// A record as the importer keys it: its source dataset ("" in a dedupe job) and unique id.
+    package struct RecordKey: Hashable, Sendable {
+        package var dataset: String
+        package var uniqueID: String
+    }
+
+    /// Every record a predictions file names, each once: what a batch needs to know of a queue
+    /// it is imported into (which of its records and pairs the queue has already). A row the
+    /// import would refuse for its shape (a wrong number of fields) is passed over here, since
+    /// the import itself reports it; any row the import accepts has its records here.
+    package static func recordKeys(predictions predictionsPath: String, model modelPath: String?) throws(ClericalError) -> [RecordKey] {
+        var (_, reader, layout) = try open(predictions: predictionsPath, model: modelPath)
+        defer { reader.close() }
+        var keys = Set<RecordKey>()
+        func text(_ column: Int?) -> String {
+            guard let column else { return "" }
+            return reader.withBytes(at: column) { String(decoding: $0, as: UTF8.self) }
+        }
+        while try reader.nextRow() {
+            guard reader.fieldCount == layout.header.count else { continue }
+            keys.insert(RecordKey(dataset: text(layout.sourceDatasetLeft), uniqueID: text(layout.uniqueIdLeft)))
+            keys.insert(RecordKey(dataset: text(layout.sourceDatasetRight), uniqueID: text(layout.uniqueIdRight)))
+        }
+        return Array(keys)
     }
 
     static func loadModel(_ path: String) throws(ClericalError) -> SplinkModel {

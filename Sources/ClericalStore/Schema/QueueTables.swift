@@ -142,21 +142,41 @@ package enum SQLiteQueueTables {
 
     /// Creates a queue file at `path` holding the rows `source` gives for each table, in one
     /// transaction; on any error the new file is removed, so a failed copy leaves nothing.
-    package static func write(path: String, _ source: (QueueTable, (_ rows: [[TableValue]]) throws -> Void) throws -> Void) throws(ClericalError) {
+    /// `keysOnly` leaves out every secondary index (the keys and unique constraints stay): a
+    /// scratch file an import only looks records and pairs up in, never a queue to work.
+    package static func write(path: String, keysOnly: Bool = false,
+                              _ source: (QueueTable, (_ rows: [[TableValue]]) throws -> Void) throws -> Void) throws(ClericalError) {
         if FileManager.default.fileExists(atPath: path) {
             throw ClericalError(.cannotCreate, "\(path): already exists; copy into a new file")
         }
         let database = try QueueFile.open(path: path, create: true)
         do {
             try database.write { db in
+                // As in an import: index pages all over the file stay in memory rather than
+                // spilling to the log and being read back.
+                try db.execute(sql: "PRAGMA cache_size = -\(SplinkImporter.importCacheKiB)")
+                if keysOnly {
+                    for index in try String.fetchAll(db, sql: "SELECT name FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL") {
+                        try db.execute(sql: "DROP INDEX \(index)")
+                    }
+                }
                 for table in QueueTable.copied {
                     // A new queue's migrations seed some counters: the copy brings the source's.
                     try db.execute(sql: "DELETE FROM \(table.name)")
                     let placeholders = Array(repeating: "?", count: table.columns.count).joined(separator: ", ")
-                    let insert = try db.makeStatement(sql: "INSERT INTO \(table.name) (\(table.columnList)) VALUES (\(placeholders))")
+                    let insert = try RawStatement(db, sql: "INSERT INTO \(table.name) (\(table.columnList)) VALUES (\(placeholders))")
                     try source(table) { rows in
                         for row in rows {
-                            try insert.execute(arguments: StatementArguments(row.map(databaseValue)))
+                            for (index, value) in row.enumerated() {
+                                let position = Int32(index + 1)
+                                switch value {
+                                case .null: insert.bindNull(position)
+                                case .integer(let number): insert.bind(position, number)
+                                case .real(let number): insert.bind(position, number)
+                                case .text(let text): insert.bind(position, copying: text)
+                                }
+                            }
+                            try insert.step()
                         }
                     }
                 }
@@ -177,15 +197,6 @@ package enum SQLiteQueueTables {
         case .double(let number): return .real(number)
         case .string(let text): return .text(text)
         case .blob(let data): return .text(String(decoding: data, as: UTF8.self))
-        }
-    }
-
-    private static func databaseValue(_ value: TableValue) -> DatabaseValue {
-        switch value {
-        case .null: return .null
-        case .integer(let number): return number.databaseValue
-        case .real(let number): return number.databaseValue
-        case .text(let text): return text.databaseValue
         }
     }
 }
