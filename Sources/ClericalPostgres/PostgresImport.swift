@@ -82,8 +82,7 @@ public enum PostgresImport {
     /// server's queue: every small table whole (settings, model, patterns, batches, counters,
     /// reviewers, audits), and of the large ones only the records the batch names and the
     /// pairs between them, so a batch costs what it holds rather than what the queue does. The
-    /// importer finds its records and repeated pairs there as it would in the whole queue (by
-    /// their keys: the file gets no other index, which only reviewers' reads need). The
+    /// importer finds its records and repeated pairs there as it would in the whole queue. The
     /// record and the pair with the largest ids come too, so that the scratch file numbers the
     /// batch's new rows from where the server's ids end.
     private static func copyNeighbourhood(of keys: [SplinkImporter.RecordKey], from queue: PostgresQueue,
@@ -106,7 +105,7 @@ public enum PostgresImport {
         var records: [Int64] = []
         do {
             try PostgresQueueTables.snapshot(link) {
-                try SQLiteQueueTables.write(path: scratch, keysOnly: true) { table, sink in
+                try SQLiteQueueTables.write(path: scratch) { table, sink in
                     switch table.name {
                     case "record":
                         var binds = PostgresBindings()

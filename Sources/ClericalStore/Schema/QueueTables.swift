@@ -142,10 +142,7 @@ package enum SQLiteQueueTables {
 
     /// Creates a queue file at `path` holding the rows `source` gives for each table, in one
     /// transaction; on any error the new file is removed, so a failed copy leaves nothing.
-    /// `keysOnly` leaves out every secondary index (the keys and unique constraints stay): a
-    /// scratch file an import only looks records and pairs up in, never a queue to work.
-    package static func write(path: String, keysOnly: Bool = false,
-                              _ source: (QueueTable, (_ rows: [[TableValue]]) throws -> Void) throws -> Void) throws(ClericalError) {
+    package static func write(path: String, _ source: (QueueTable, (_ rows: [[TableValue]]) throws -> Void) throws -> Void) throws(ClericalError) {
         if FileManager.default.fileExists(atPath: path) {
             throw ClericalError(.cannotCreate, "\(path): already exists; copy into a new file")
         }
@@ -155,11 +152,6 @@ package enum SQLiteQueueTables {
                 // As in an import: index pages all over the file stay in memory rather than
                 // spilling to the log and being read back.
                 try db.execute(sql: "PRAGMA cache_size = -\(SplinkImporter.importCacheKiB)")
-                if keysOnly {
-                    for index in try String.fetchAll(db, sql: "SELECT name FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL") {
-                        try db.execute(sql: "DROP INDEX \(index)")
-                    }
-                }
                 for table in QueueTable.copied {
                     // A new queue's migrations seed some counters: the copy brings the source's.
                     try db.execute(sql: "DELETE FROM \(table.name)")
