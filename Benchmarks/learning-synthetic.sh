@@ -20,7 +20,7 @@ OUT=Benchmarks/out/learning
 mkdir -p "$OUT"
 BIN=.build/release
 [ -n "${CLERICAL:-}" ] || swift build -c release --product clerical >/dev/null
-[ -n "${CLERICAL:-}" ] || swift build -c release --product clerical-samplegen >/dev/null
+[ -x "$BIN/clerical-samplegen" ] && [ -n "${CLERICAL:-}" ] || swift build -c release --product clerical-samplegen >/dev/null
 NEW=${CLERICAL:-$BIN/clerical}
 
 for data in $DATA_SEEDS; do
