@@ -127,6 +127,35 @@ final class BeyondIndependenceTests: XCTestCase {
         XCTAssertEqual(try patternScores(), before)
     }
 
+    /// The household members the imported model calls matches are overturned by the corrected
+    /// model; every pattern so overturned goes to review, its first pair ordered by the two
+    /// models' mean probability, so that people check the change the verdicts have not reached.
+    func testPatternsTheKeptModelDecidesTheOtherWayFromTheImportedModelAreQueued() throws {
+        _ = try SplinkImporter.run(queue: path, predictions: Self.predictions, model: Self.model)
+        let report = try XCTUnwrap(review(100, model: .dependent).last)
+        XCTAssertEqual(report.model, .dependent)
+        let db = try QueueFile.open(path: path)
+        defer { try? db.close() }
+        var contestedPatterns = 0, contestedOpen = 0
+        try db.read { db in
+            let imported = try XCTUnwrap(ModelStore.importedModel(db))
+            for row in try Row.fetchAll(db, sql: "SELECT gammas, match_probability, in_band, open_count, served, review_priority FROM pattern") {
+                let probability: Double = row["match_probability"]
+                let importedProbability = imported.score(gammas: PatternKey.gammas(row["gammas"])).matchProbability
+                guard (probability >= 0.5) != (importedProbability >= 0.5) else { continue }
+                contestedPatterns += 1
+                contestedOpen += row["open_count"] as Int
+                XCTAssertEqual(row["in_band"] as Int, 1, "a contested pattern is queued")
+                if row["served"] as Int == 0 {
+                    XCTAssertEqual(row["review_priority"] as Double,
+                                   ReviewPriority.of(probability: (probability + importedProbability) / 2, rankInPattern: 0), accuracy: 1e-9)
+                }
+            }
+        }
+        XCTAssertGreaterThan(contestedPatterns, 0, "the corrected model overturns some of the imported model's decisions")
+        XCTAssertEqual(report.band.contested, contestedOpen)
+    }
+
     func patternScores() throws -> [Double] {
         let db = try QueueFile.open(path: path)
         defer { try? db.close() }

@@ -14,20 +14,35 @@ enum PatternBand {
         var leftReview = 0
         /// Of those, the pairs handed to the model (`decideOutsideBand`).
         var decidedByModel = 0
+        /// Open pairs of patterns queued because the reference model decides them the other way.
+        var contested = 0
     }
 
     /// Re-scores every pattern under `scorer` (nil keeps the stored scores), puts patterns whose score lies in `band` in
     /// the review queue, and gives each its review priority. A queued pattern whose score
     /// leaves the band stays queued unless `decideOutsideBand`.
+    ///
+    /// Patterns that `contestedBy` (the imported model) decides the other way at probability
+    /// 0.5 are queued too. Held-out verdicts from the band cannot tell a refitted model that
+    /// holds outside the band from one whose EM found the wrong split there and overturns
+    /// thousands of decisions no verdict has reached; a few verdicts on the overturned
+    /// patterns can, at the next re-estimation. A contested pattern's first pair is ordered by
+    /// the two models' mean probability, so a full overturn comes as soon as a pair at 0.5;
+    /// once one of its pairs is served, the queue's trigger orders it by its own score.
     @discardableResult
-    static func rescore(_ db: some QueueWriting, with scorer: (any PatternScoring)?, band: ReviewBand, decideOutsideBand: Bool) throws -> Moves {
+    static func rescore(_ db: some QueueWriting, with scorer: (any PatternScoring)?, band: ReviewBand, decideOutsideBand: Bool,
+                        contestedBy reference: (any PatternScoring)? = nil) throws -> Moves {
         var moves = Moves()
         var updates: [TableValue] = []
         for pattern in try db.queueRows("SELECT id, gammas, in_band, open_count, served, match_weight FROM pattern") {
-            let score = scorer?.score(gammas: PatternKey.gammas(pattern.text("gammas"))) ?? PatternScore(matchWeight: pattern.double("match_weight"))
+            let gammas = PatternKey.gammas(pattern.text("gammas"))
+            let score = scorer?.score(gammas: gammas) ?? PatternScore(matchWeight: pattern.double("match_weight"))
             let wasInBand = pattern.bool("in_band")
             let open = pattern.int("open_count")
-            let inside = band.contains(matchWeight: score.matchWeight, matchProbability: score.matchProbability)
+            let referenceProbability = reference?.score(gammas: gammas).matchProbability
+            let contested = referenceProbability.map { ($0 >= 0.5) != (score.matchProbability >= 0.5) } ?? false
+            if contested { moves.contested += open }
+            let inside = contested || band.contains(matchWeight: score.matchWeight, matchProbability: score.matchProbability)
             if inside && !wasInBand { moves.movedIntoReview += open }
             if !inside && wasInBand {
                 moves.leftReview += open
@@ -35,7 +50,8 @@ enum PatternBand {
             }
             let inBand = inside || (wasInBand && !decideOutsideBand)
             updates += [.integer(pattern.int64("id")), .real(score.matchWeight), .real(score.matchProbability), .integer(inBand ? 1 : 0),
-                        .real(ReviewPriority.of(probability: score.matchProbability, rankInPattern: pattern.int("served")))]
+                        .real(ReviewPriority.of(probability: contested ? (score.matchProbability + referenceProbability!) / 2 : score.matchProbability,
+                                                  rankInPattern: pattern.int("served")))]
         }
         try write(updates, db)
         return moves

@@ -44,6 +44,10 @@ public struct ReestimationReport: Sendable, Codable, Equatable {
         public var leftReview = 0
         /// Of those, how many the model decided (only with `decideOutsideBand`).
         public var decidedByModel = 0
+        /// Pending pairs whose pattern the kept model decides the other way from the imported
+        /// model: queued, so that people check the change where no verdict has reached. Absent
+        /// in reports written before contested patterns were queued.
+        public var contested: Int?
     }
 
     public var modelVersion: Int64
@@ -254,11 +258,13 @@ public enum Reestimation {
             decisionWatermark: snapshot.watermark, kind: selection.chosen,
             correction: selection.chosen == .dependent ? selection.correction : nil)
         let moved = try PatternBand.rescore(db, with: estimate.scorer, band: snapshot.band,
-                                            decideOutsideBand: request.decideOutsideBand)
+                                            decideOutsideBand: request.decideOutsideBand,
+                                            contestedBy: selection.chosen == .imported ? nil : snapshot.imported)
         var moves = ReestimationReport.BandMoves(band: snapshot.band.description)
         moves.movedIntoReview = moved.movedIntoReview
         moves.leftReview = moved.leftReview
         moves.decidedByModel = moved.decidedByModel
+        moves.contested = moved.contested
 
         var levels: [ReestimationReport.Level] = []
         for (k, comparison) in estimate.start.comparisons.enumerated() {

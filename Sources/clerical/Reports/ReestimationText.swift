@@ -47,6 +47,9 @@ extension ReestimationReport {
         lines.append("")
         lines.append("Review band (\(band.band))")
         lines.append("  \(band.movedIntoReview) pairs the model had decided now fall inside it and are queued for review")
+        if let contested = band.contested, contested > 0 {
+            lines.append("  \(contested) pending pairs are queued because the kept model decides their pattern the other way from the imported model")
+        }
         if band.decidedByModel > 0 {
             lines.append("  \(band.leftReview) pending pairs now fall outside it; the model decided \(band.decidedByModel) of them")
         } else {
