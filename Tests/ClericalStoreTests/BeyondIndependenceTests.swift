@@ -138,17 +138,14 @@ final class BeyondIndependenceTests: XCTestCase {
         defer { try? db.close() }
         var contestedPatterns = 0, contestedOpen = 0
         try db.read { db in
-            let imported = try XCTUnwrap(ModelStore.importedModel(db))
-            for row in try Row.fetchAll(db, sql: "SELECT gammas, match_probability, in_band, open_count, served, review_priority FROM pattern") {
+            for (row, importedProbability) in try overturnedPatterns(db) {
                 let probability: Double = row["match_probability"]
-                let importedProbability = imported.score(gammas: PatternKey.gammas(row["gammas"])).matchProbability
-                guard (probability >= 0.5) != (importedProbability >= 0.5) else { continue }
                 contestedPatterns += 1
                 contestedOpen += row["open_count"] as Int
                 XCTAssertEqual(row["in_band"] as Int, 1, "a contested pattern is queued")
                 if row["served"] as Int == 0 {
                     XCTAssertEqual(row["review_priority"] as Double,
-                                   ReviewPriority.of(probability: (probability + importedProbability) / 2, rankInPattern: 0), accuracy: 1e-9)
+                                   ReviewPriority.of(probability: probability, overturning: importedProbability, rankInPattern: 0), accuracy: 1e-9)
                 }
             }
         }

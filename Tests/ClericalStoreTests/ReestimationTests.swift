@@ -155,13 +155,7 @@ final class ReestimationTests: XCTestCase {
         // Patterns the refitted model decides the other way from the imported model are queued
         // whatever their score (`PatternBand.rescore`); the band rule is about the others.
         func contested() throws -> [Int64] {
-            try db.read { db in
-                let imported = try XCTUnwrap(ModelStore.importedModel(db))
-                return try Row.fetchAll(db, sql: "SELECT id, gammas, match_probability FROM pattern").filter { row in
-                    let probability: Double = row["match_probability"]
-                    return (probability >= 0.5) != (imported.score(gammas: PatternKey.gammas(row["gammas"])).matchProbability >= 0.5)
-                }.map { $0["id"] }
-            }
+            try db.read { try overturnedPatterns($0).map { $0.row["id"] } }
         }
         func outsideBand(_ contested: [Int64]) -> String {
             "SELECT coalesce(sum(open_count), 0) FROM pattern WHERE in_band = 1 AND match_probability NOT BETWEEN 0.05 AND 0.95"

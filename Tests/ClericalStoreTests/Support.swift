@@ -1,4 +1,5 @@
 import ClericalCore
+@testable import ClericalStore
 import Foundation
 import GRDB
 import XCTest
@@ -51,3 +52,15 @@ func count(_ db: DatabaseQueue, _ sql: String, _ arguments: StatementArguments =
 let pendingForReviewSQL = "SELECT count(*) FROM pair p JOIN pattern t ON t.id = p.pattern_id WHERE p.state = 'pending' AND t.in_band = 1"
 /// Open pairs whose pattern is outside the band: decided by the model.
 let decidedByModelSQL = "SELECT count(*) FROM pair p JOIN pattern t ON t.id = p.pattern_id WHERE p.state = 'pending' AND t.in_band = 0"
+
+/// The pattern rows whose current score and the imported model's fall on opposite sides of
+/// probability 0.5, each with the imported model's probability: computed here from the
+/// imported model, as a check on `PatternBand.rescore`'s own rule.
+func overturnedPatterns(_ db: Database) throws -> [(row: Row, importedProbability: Double)] {
+    let imported = try XCTUnwrap(ModelStore.importedModel(db))
+    return try Row.fetchAll(db, sql: "SELECT * FROM pattern").compactMap { row in
+        let probability: Double = row["match_probability"]
+        let importedProbability = imported.score(gammas: PatternKey.gammas(row["gammas"])).matchProbability
+        return (probability >= 0.5) != (importedProbability >= 0.5) ? (row, importedProbability) : nil
+    }
+}

@@ -13,6 +13,13 @@
 public enum ReviewPriority {
     public static let spread = 0.05
 
+    /// A pattern queued because the kept model decides it the other way from the imported
+    /// one (`PatternBand.rescore`) is ordered by the two models' mean probability: a full
+    /// overturn (0.99 against 0.01) comes as soon as a pair at 0.5.
+    public static func of(probability: Double, overturning importedProbability: Double, rankInPattern: Int) -> Double {
+        of(probability: (probability + importedProbability) / 2, rankInPattern: rankInPattern)
+    }
+
     public static func of(probability: Double, rankInPattern: Int) -> Double {
         let doublings = Int.bitWidth - (rankInPattern + 1).leadingZeroBitCount - 1  // ⌊log2(1 + k)⌋
         return abs(probability - 0.5) + spread * Double(min(doublings, 20))

@@ -27,8 +27,8 @@ enum PatternBand {
     /// holds outside the band from one whose EM found the wrong split there and overturns
     /// thousands of decisions no verdict has reached; a few verdicts on the overturned
     /// patterns can, at the next re-estimation. A contested pattern's first pair is ordered by
-    /// the two models' mean probability, so a full overturn comes as soon as a pair at 0.5;
-    /// once one of its pairs is served, the queue's trigger orders it by its own score.
+    /// `ReviewPriority.of(probability:overturning:rankInPattern:)`; once one of its pairs is
+    /// served, the queue's trigger orders it by its own score.
     @discardableResult
     static func rescore(_ db: some QueueWriting, with scorer: (any PatternScoring)?, band: ReviewBand, decideOutsideBand: Bool,
                         contestedBy reference: (any PatternScoring)? = nil) throws -> Moves {
@@ -49,9 +49,10 @@ enum PatternBand {
                 if decideOutsideBand { moves.decidedByModel += open }
             }
             let inBand = inside || (wasInBand && !decideOutsideBand)
+            let served = pattern.int("served")
             updates += [.integer(pattern.int64("id")), .real(score.matchWeight), .real(score.matchProbability), .integer(inBand ? 1 : 0),
-                        .real(ReviewPriority.of(probability: contested ? (score.matchProbability + referenceProbability!) / 2 : score.matchProbability,
-                                                  rankInPattern: pattern.int("served")))]
+                        .real(contested ? ReviewPriority.of(probability: score.matchProbability, overturning: referenceProbability!, rankInPattern: served)
+                                   : ReviewPriority.of(probability: score.matchProbability, rankInPattern: served))]
         }
         try write(updates, db)
         return moves
