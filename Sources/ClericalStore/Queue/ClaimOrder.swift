@@ -214,22 +214,30 @@ extension Claims {
 
         private typealias Queued = (pair: Int64, priority: Double)
 
-        /// The first open pair of the queued pattern with the lowest review priority, passing
+        /// The order a pattern's open pairs are served in: a multiplicative (Fibonacci) hash of
+        /// the pair id, which the index `open_pair_by_draw` keeps (migration v11; the server's
+        /// functions spell it the same). Every pair of a pattern looks the same to the model,
+        /// so the pairs reviewed must be a fair sample of the pattern for its verdicts to
+        /// estimate its match rate; a file's row order often follows the truth instead.
+        static let drawOrder = "id * 2654435761 % 4294967296"
+
+        /// The next open pair (`drawOrder`) of the queued pattern with the lowest review priority, passing
         /// over pairs this session skipped and parts of the queue kept for other reviewers. A
         /// reviewer with a reservation meets their own part first.
         private func nextQueuedPair(exclusion: SkippedPairs) throws -> Queued? {
             let filter = ReservationFilter(lookups.reservations, reviewer: reviewer)
             let skipped = exclusion.condition(on: "id")
             if filter.isEmpty {
-                return try search(pairSQL: "SELECT id FROM pair WHERE pattern_id = ? AND state = 'pending' \(skipped) ORDER BY id LIMIT 1") { _ in true }
+                return try search(pairSQL: "SELECT id FROM pair WHERE pattern_id = ? AND state = 'pending' \(skipped) ORDER BY \(Self.drawOrder) LIMIT 1") { _ in true }
             }
             let kept = "SELECT id FROM pair WHERE pattern_id = ? AND state = 'pending' \(skipped) \(filter.pairCondition)"
-            if !filter.mine.isEmpty, let mine = try search(pairSQL: kept + " ORDER BY id LIMIT 1", where: filter.isMine) { return mine }
+            let drawn = " ORDER BY \(Self.drawOrder) LIMIT 1"
+            if !filter.mine.isEmpty, let mine = try search(pairSQL: kept + drawn, where: filter.isMine) { return mine }
             if let myShare = filter.myShareCondition,
-               let mine = try search(pairSQL: kept + " \(myShare) ORDER BY id LIMIT 1", where: filter.allows) {
+               let mine = try search(pairSQL: kept + " \(myShare)" + drawn, where: filter.allows) {
                 return mine
             }
-            return try search(pairSQL: kept + " ORDER BY id LIMIT 1", where: filter.allows)
+            return try search(pairSQL: kept + drawn, where: filter.allows)
         }
 
         /// Walks the queued patterns in priority order (those `accepts` lets through) and

@@ -437,6 +437,17 @@ enum QueueSchema {
                 DROP INDEX IF EXISTS reviewed_pair_by_pattern;
                 """)
         }
+        migrator.registerMigration("v11: a pattern's pairs are served in a random order") { db in
+            try db.execute(sql: """
+                -- Every pair of a pattern looks the same to the model, so the pairs reviewed are
+                -- meant to be a fair sample of it. In id order they were not: a file's row order
+                -- often follows the truth (duplicates written beside their originals), and the
+                -- verdicts then misjudged the pattern. A pattern's open pairs are taken in the
+                -- order of a multiplicative hash of the id instead (Claims.Order.drawOrder).
+                CREATE INDEX open_pair_by_draw ON pair(pattern_id, id * 2654435761 % 4294967296) WHERE state = 'pending';
+                DROP INDEX open_pair_by_pattern;
+                """)
+        }
         return migrator
     }
 

@@ -13,6 +13,7 @@ package enum PostgresSchema {
         (Array(QueueSchema.migrator.migrations.prefix(10)), throughV10),
         (["postgres-1-review-functions"], reviewFunctions),
         (["postgres-2-review-path"], reviewPath),
+        ([QueueSchema.migrator.migrations[10]], v11),
     ]
 
     /// A PostgreSQL queue is created whole by these steps and never upgraded in place (a schema
@@ -26,11 +27,14 @@ package enum PostgresSchema {
     package static var sqliteIdentifiers: [String] { identifiers.filter { !$0.hasPrefix(serverOnlyPrefix) } }
 
     /// The secondary indexes (name, statement): a bulk load into a new queue drops them and
-    /// builds them once at the end, instead of row by row.
+    /// builds them once at the end, instead of row by row. An index a later step drops is not one.
     package static var secondaryIndexes: [(name: String, statement: String)] {
-        migrations.flatMap(\.statements).compactMap { statement in
+        let statements = migrations.flatMap(\.statements)
+        let dropped = Set(statements.filter { $0.hasPrefix("DROP INDEX ") }.map { String($0.dropFirst("DROP INDEX ".count)) })
+        return statements.compactMap { statement in
             guard statement.hasPrefix("CREATE INDEX ") else { return nil }
-            return (String(statement.dropFirst("CREATE INDEX ".count).prefix { $0 != " " }), statement)
+            let name = String(statement.dropFirst("CREATE INDEX ".count).prefix { $0 != " " })
+            return dropped.contains(name) ? nil : (name, statement)
         }
     }
 
@@ -441,7 +445,7 @@ package enum PostgresSchema {
         """,
         // The first queued pair for `me` with reservations in place, in the order SQLite's
         // `nextQueuedPair` gives: a pair of a band kept for `me`; then one of `me`'s share; then
-        // any pair not kept for someone else. Each in (pattern priority, pattern, pair) order,
+        // any pair not kept for someone else. Each in (pattern priority, pattern, hash of the pair id) order,
         // the pair locked SKIP LOCKED.
         """
         CREATE FUNCTION reserved_queued_pair(me text, p_skipped bigint[])
@@ -452,20 +456,20 @@ package enum PostgresSchema {
                 RETURN QUERY SELECT p.id, t.review_priority FROM pattern t JOIN pair p ON p.pattern_id = t.id
                     WHERE t.in_band = 1 AND t.open_count > 0 AND p.state = 'pending' AND NOT (p.id = ANY(p_skipped))
                       AND reservation_is_mine(me, t.match_probability) AND NOT pair_in_share(me, p.id, false)
-                    ORDER BY t.review_priority, t.id, p.id LIMIT 1 FOR NO KEY UPDATE OF p SKIP LOCKED;
+                    ORDER BY t.review_priority, t.id, (p.id * 2654435761) % 4294967296 LIMIT 1 FOR NO KEY UPDATE OF p SKIP LOCKED;
                 IF FOUND THEN RETURN; END IF;
             END IF;
             IF EXISTS (SELECT 1 FROM reservation WHERE reviewer = me AND share_from IS NOT NULL) THEN
                 RETURN QUERY SELECT p.id, t.review_priority FROM pattern t JOIN pair p ON p.pattern_id = t.id
                     WHERE t.in_band = 1 AND t.open_count > 0 AND p.state = 'pending' AND NOT (p.id = ANY(p_skipped))
                       AND reservation_allows(me, t.match_probability) AND pair_in_share(me, p.id, true)
-                    ORDER BY t.review_priority, t.id, p.id LIMIT 1 FOR NO KEY UPDATE OF p SKIP LOCKED;
+                    ORDER BY t.review_priority, t.id, (p.id * 2654435761) % 4294967296 LIMIT 1 FOR NO KEY UPDATE OF p SKIP LOCKED;
                 IF FOUND THEN RETURN; END IF;
             END IF;
             RETURN QUERY SELECT p.id, t.review_priority FROM pattern t JOIN pair p ON p.pattern_id = t.id
                 WHERE t.in_band = 1 AND t.open_count > 0 AND p.state = 'pending' AND NOT (p.id = ANY(p_skipped))
                   AND reservation_allows(me, t.match_probability) AND NOT pair_in_share(me, p.id, false)
-                ORDER BY t.review_priority, t.id, p.id LIMIT 1 FOR NO KEY UPDATE OF p SKIP LOCKED;
+                ORDER BY t.review_priority, t.id, (p.id * 2654435761) % 4294967296 LIMIT 1 FOR NO KEY UPDATE OF p SKIP LOCKED;
         END $$
         """,
         // The next pair for the session's role, passing over `p_skipped`; no row when none is
@@ -510,7 +514,8 @@ package enum PostgresSchema {
                 RETURN QUERY SELECT * FROM take_claim(found_pair, found_kind, found_priority, p_now, p_lease);
                 RETURN;
             END IF;
-            -- The queued pattern the model is least sure of, and its first open pair; where
+            -- The queued pattern the model is least sure of, and its next open pair (by the
+            -- hash of the id that open_pair_by_draw keeps, as on SQLite); where
             -- parts of the queue are reserved, this reviewer's own part first and never another's.
             IF EXISTS (SELECT 1 FROM reservation) THEN
                 SELECT r.found_pair, r.found_priority INTO queued_pair, queued_priority
@@ -523,13 +528,13 @@ package enum PostgresSchema {
                     queued_priority := pattern_row.review_priority;
                     SELECT p.id INTO queued_pair FROM pair p
                     WHERE p.pattern_id = pattern_row.id AND p.state = 'pending' AND NOT (p.id = ANY(p_skipped))
-                    ORDER BY p.id LIMIT 1 FOR NO KEY UPDATE SKIP LOCKED;
+                    ORDER BY (p.id * 2654435761) % 4294967296 LIMIT 1 FOR NO KEY UPDATE SKIP LOCKED;
                     IF queued_pair IS NULL AND cardinality(p_skipped) > 0 THEN
                         -- Only pairs this session skipped are left in it: look past them.
                         SELECT p.id, t.review_priority INTO queued_pair, queued_priority
                         FROM pattern t JOIN pair p ON p.pattern_id = t.id
                         WHERE t.in_band = 1 AND t.open_count > 0 AND p.state = 'pending' AND NOT (p.id = ANY(p_skipped))
-                        ORDER BY t.review_priority, t.id, p.id LIMIT 1 FOR NO KEY UPDATE OF p SKIP LOCKED;
+                        ORDER BY t.review_priority, t.id, (p.id * 2654435761) % 4294967296 LIMIT 1 FOR NO KEY UPDATE OF p SKIP LOCKED;
                     END IF;
                     IF queued_pair IS NULL THEN
                         -- Its open pairs are all held: pass over it (its lock stays to commit).
@@ -649,7 +654,7 @@ package enum PostgresSchema {
                     ORDER BY t.review_priority, t.id LIMIT 1 FOR NO KEY UPDATE SKIP LOCKED;
                     IF queued_pattern.id IS NOT NULL THEN
                         SELECT p.id INTO queued_pair FROM pair p WHERE p.pattern_id = queued_pattern.id AND p.state = 'pending'
-                        ORDER BY p.id LIMIT 1 FOR NO KEY UPDATE SKIP LOCKED;
+                        ORDER BY (p.id * 2654435761) % 4294967296 LIMIT 1 FOR NO KEY UPDATE SKIP LOCKED;
                     END IF;
                 END IF;
                 IF queued_pair IS NULL THEN
@@ -708,6 +713,14 @@ package enum PostgresSchema {
             END IF;
         END $$
         """,
+    ]
+
+    /// SQLite's v11: a pattern's open pairs are served in the order of a hash of the id (the
+    /// claim functions above order by the same expression), so the pairs reviewed are a fair
+    /// sample of the pattern (`Claims.Order.drawOrder`).
+    private static let v11: [String] = [
+        "DROP INDEX open_pair_by_pattern",
+        "CREATE INDEX open_pair_by_draw ON pair(pattern_id, ((id * 2654435761) % 4294967296)) WHERE state = 'pending'",
     ]
 
     /// The review path, second version: claims without a subtransaction, the previous verdict
