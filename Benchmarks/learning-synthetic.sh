@@ -16,7 +16,7 @@ SEEDS=${SEEDS:-3}
 PAIRS=${PAIRS:-100000}
 SHARE=${SHARE:-0.5}
 VARIANTS=${VARIANTS:-"new audit"}
-OUT=Benchmarks/out/learning
+OUT=${OUT:-Benchmarks/out/learning}
 mkdir -p "$OUT"
 BIN=.build/release
 [ -n "${CLERICAL:-}" ] || swift build -c release --product clerical >/dev/null

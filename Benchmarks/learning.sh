@@ -19,7 +19,7 @@ ALL_SEEDS=${ALL_SEEDS:-5}
 SHARE=${SHARE:-0.5}
 VARIANTS=${VARIANTS:-"today new audit"}
 BASELINE=${BASELINE:-e4c4f60}
-OUT=Benchmarks/out/learning
+OUT=${OUT:-Benchmarks/out/learning}
 mkdir -p "$OUT"
 [ -d "$SHARED" ] || { echo "needs $SHARED (the shared household fixtures)"; exit 1; }
 

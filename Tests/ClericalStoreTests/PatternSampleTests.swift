@@ -8,7 +8,8 @@ import XCTest
 /// pattern must be a fair sample of it: its verdicts then estimate its match rate, and
 /// re-estimation's shrinkage toward them is sound. A file's row order often follows the truth
 /// (duplicates written beside their originals), so a pattern's pairs are served in the order
-/// of a hash of the id, not in id order.
+/// of a hash of the id, not in id order. So are an audit's pairs: re-estimation uses the
+/// verdicts on the part of an audit offered so far, which must be a fair part of it.
 final class PatternSampleTests: XCTestCase {
     var folder: URL!
     var path: String { folder.appendingPathComponent("queue.db").path }
@@ -49,7 +50,31 @@ final class PatternSampleTests: XCTestCase {
         XCTAssert((5...15).contains(fromLowerHalf), "\(fromLowerHalf) of 20 served pairs from the first half of the pattern's rows")
     }
 
-    func testTheClaimReadsTheHashOrderFromAnIndex() throws {
+    func testAnAuditsPairsAreOfferedInHashOrder() throws {
+        _ = try SplinkImporter.run(queue: path, predictions: Fixture.splink5Dedupe.predictions, model: Fixture.splink5Dedupe.model,
+                                   band: .probability(low: 0.01, high: 0.999))
+        var request = AuditRequest(size: .count(30))
+        request.share = 1
+        let summary = try QualityAudit.draw(queue: path, request, by: "quinn")
+        let database = try DatabaseQueue(path: path)
+        let drawn = try database.read { db in
+            try Int64.fetchAll(db, sql: "SELECT pair_id FROM audit_pair WHERE audit_id = ?", arguments: [summary.auditID])
+        }
+        try database.close()
+        let reviewer = try ReviewQueue(path: path, reviewer: "ana")
+        defer { reviewer.close() }
+        var offered: [Int64] = []
+        for _ in 0..<drawn.count {
+            let pair = try XCTUnwrap(try reviewer.claimNext())
+            XCTAssertTrue(pair.isAudit, "with share 1 the audit comes first")
+            offered.append(pair.id)
+            try reviewer.decide(pair.id, .match, note: nil, shown: nil)
+        }
+        XCTAssertEqual(offered, drawn.sorted { Self.draw($0) < Self.draw($1) })
+        XCTAssertNotEqual(offered, drawn.sorted(), "not in id order")
+    }
+
+    func testClaimsReadTheHashOrderFromAnIndex() throws {
         _ = try SplinkImporter.run(queue: path, predictions: Fixture.splink5Dedupe.predictions, model: Fixture.splink5Dedupe.model)
         let database = try DatabaseQueue(path: path)
         defer { try? database.close() }
@@ -59,5 +84,13 @@ final class PatternSampleTests: XCTestCase {
         }
         XCTAssert(plan.contains("open_pair_by_draw"), plan)
         XCTAssertFalse(plan.contains("TEMP B-TREE"), "no sort of the pattern's pairs on each claim: \(plan)")
+        let auditPlan = try database.read { db in
+            try Row.fetchAll(db, sql: """
+                EXPLAIN QUERY PLAN SELECT a.pair_id FROM audit_pair a JOIN pair p ON p.id = a.pair_id
+                WHERE a.audit_id = ? AND a.offered = 0 AND p.state = 'pending' ORDER BY a.\(Claims.Order.drawOrder(of: "pair_id")) LIMIT 1
+                """, arguments: [1]).map { $0["detail"] as String }.joined(separator: "; ")
+        }
+        XCTAssert(auditPlan.contains("audit_pair_waiting_by_draw"), auditPlan)
+        XCTAssertFalse(auditPlan.contains("TEMP B-TREE"), "no sort of the audit's pairs on each offer: \(auditPlan)")
     }
 }

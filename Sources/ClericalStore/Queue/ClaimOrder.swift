@@ -142,7 +142,7 @@ extension Claims {
             let waiting = try prepare("""
                 SELECT a.pair_id FROM audit_pair a JOIN pair p ON p.id = a.pair_id
                 WHERE a.audit_id = ? AND a.offered = 0 AND p.state = 'pending' \(exclusion.condition(on: "a.pair_id"))
-                ORDER BY a.pair_id LIMIT 1
+                ORDER BY a.\(Self.drawOrder(of: "pair_id")) LIMIT 1
                 """)
             waiting.bind(1, audit.id)
             guard let pair = try waiting.first({ $0.int64(0) }) else {
@@ -216,10 +216,13 @@ extension Claims {
 
         /// The order a pattern's open pairs are served in: a multiplicative (Fibonacci) hash of
         /// the pair id, which the index `open_pair_by_draw` keeps (migration v11; the server's
-        /// functions spell it the same). Every pair of a pattern looks the same to the model,
+        /// functions spell it the same). An audit's pairs are offered in it too. Every pair of a pattern looks the same to the model,
         /// so the pairs reviewed must be a fair sample of the pattern for its verdicts to
         /// estimate its match rate; a file's row order often follows the truth instead.
-        static let drawOrder = "id * 2654435761 % 4294967296"
+        static let drawOrder = drawOrder(of: "id")
+
+        /// `drawOrder` on a column naming a pair (an audit's pairs are offered in it too).
+        static func drawOrder(of column: String) -> String { "\(column) * 2654435761 % 4294967296" }
 
         /// The next open pair (`drawOrder`) of the queued pattern with the lowest review priority, passing
         /// over pairs this session skipped and parts of the queue kept for other reviewers. A

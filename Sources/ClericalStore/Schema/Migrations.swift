@@ -437,15 +437,18 @@ enum QueueSchema {
                 DROP INDEX IF EXISTS reviewed_pair_by_pattern;
                 """)
         }
-        migrator.registerMigration("v11: a pattern's pairs are served in a random order") { db in
+        migrator.registerMigration("v11: a pattern's pairs and an audit's are served in a random order") { db in
             try db.execute(sql: """
                 -- Every pair of a pattern looks the same to the model, so the pairs reviewed are
                 -- meant to be a fair sample of it. In id order they were not: a file's row order
                 -- often follows the truth (duplicates written beside their originals), and the
                 -- verdicts then misjudged the pattern. A pattern's open pairs are taken in the
-                -- order of a multiplicative hash of the id instead (Claims.Order.drawOrder).
+                -- order of a multiplicative hash of the id instead (Claims.Order.drawOrder), and
+                -- so are an audit's, so that the part of an audit offered so far is a fair part.
                 CREATE INDEX open_pair_by_draw ON pair(pattern_id, id * 2654435761 % 4294967296) WHERE state = 'pending';
                 DROP INDEX open_pair_by_pattern;
+                CREATE INDEX audit_pair_waiting_by_draw ON audit_pair(audit_id, pair_id * 2654435761 % 4294967296) WHERE offered = 0;
+                DROP INDEX audit_pair_waiting;
                 """)
         }
         return migrator

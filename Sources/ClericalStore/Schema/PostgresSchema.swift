@@ -577,7 +577,7 @@ package enum PostgresSchema {
                 ELSE
                     SELECT w.pair_id INTO found_pair FROM audit_pair w JOIN pair p ON p.id = w.pair_id
                     WHERE w.audit_id = audit_row.id AND w.offered = 0 AND p.state = 'pending' AND NOT (w.pair_id = ANY(p_skipped))
-                    ORDER BY w.pair_id LIMIT 1 FOR NO KEY UPDATE OF w, p SKIP LOCKED;
+                    ORDER BY (w.pair_id * 2654435761) % 4294967296 LIMIT 1 FOR NO KEY UPDATE OF w, p SKIP LOCKED;
                     IF found_pair IS NOT NULL THEN
                         UPDATE audit_pair SET offered = 1 WHERE pair_id = found_pair;
                         UPDATE audit SET offered_audit = offered_audit + 1 WHERE id = audit_row.id;
@@ -715,12 +715,14 @@ package enum PostgresSchema {
         """,
     ]
 
-    /// SQLite's v11: a pattern's open pairs are served in the order of a hash of the id (the
-    /// claim functions above order by the same expression), so the pairs reviewed are a fair
-    /// sample of the pattern (`Claims.Order.drawOrder`).
+    /// SQLite's v11: a pattern's open pairs, and an audit's, are served in the order of a hash
+    /// of the id (the claim functions above order by the same expression), so the pairs
+    /// reviewed are a fair sample of the pattern, and of the audit (`Claims.Order.drawOrder`).
     private static let v11: [String] = [
         "DROP INDEX open_pair_by_pattern",
         "CREATE INDEX open_pair_by_draw ON pair(pattern_id, ((id * 2654435761) % 4294967296)) WHERE state = 'pending'",
+        "DROP INDEX audit_pair_waiting",
+        "CREATE INDEX audit_pair_waiting_by_draw ON audit_pair(audit_id, ((pair_id * 2654435761) % 4294967296)) WHERE offered = 0",
     ]
 
     /// The review path, second version: claims without a subtransaction, the previous verdict
