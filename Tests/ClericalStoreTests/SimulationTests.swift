@@ -51,6 +51,12 @@ final class SimulationTests: XCTestCase {
             XCTAssertGreaterThanOrEqual(afterUncertainty.f1, imported.f1, "\(fixture): F1 after 300 verdicts")
             XCTAssertGreaterThan(afterUncertainty.f1, afterRandom.f1, "\(fixture): uncertainty order beats random order")
             XCTAssertEqual(uncertainty.steps.map(\.verdicts), [0, 50, 100, 150, 200, 250, 300])
+            // Each step names the model it was scored with, as `ModelCandidate` names them.
+            let names = Set([ModelKind.imported, .independent, .dependent].flatMap { kind in
+                [false, true].map { ModelCandidate(kind: kind, conditional: $0).name }
+            })
+            XCTAssertEqual(imported.model, "imported")
+            for step in uncertainty.steps { XCTAssert(names.contains(step.model), "\(fixture): \(step.verdicts) verdicts: \(step.model)") }
             XCTAssertEqual(try Data(contentsOf: URL(fileURLWithPath: path)), before, "the queue itself is left as it was")
         }
     }

@@ -37,6 +37,11 @@ public struct ModelCandidate: Hashable, Sendable {
     public var kind: ModelKind
     public var conditional: Bool
 
+    public init(kind: ModelKind, conditional: Bool) {
+        self.kind = kind
+        self.conditional = conditional
+    }
+
     /// "imported", "independent", "dependent", with " (candidate set)" for the conditional fits.
     public var name: String { kind == .imported ? kind.rawValue : kind.rawValue + (conditional ? " (candidate set)" : "") }
 }

@@ -36,6 +36,9 @@ public struct LearningStep: Sendable, Codable, Equatable {
     public var f1: Double
     /// The largest change of a level weight made by the re-estimation at this step, in bits.
     public var largestWeightChange: Double
+    /// The model the queue was scored with at this step (`ModelCandidate.name`: "imported",
+    /// "dependent (candidate set)", …), so a curve's dips can be traced to the model kept.
+    public var model: String
     public var pending: Int
     /// `qa quality`'s estimate of the final decisions (verdicts where given, the model elsewhere).
     public var estimate: EstimateAtStep
@@ -111,7 +114,7 @@ public enum Simulation {
         var report = SimulationReport(
             queue: displayPath, order: plan.order.rawValue, reviewers: plan.reviewers, errorRate: plan.errorRate, seed: plan.seed,
             pairsWithTruth: scored.count, unsureWithoutTruth: 0, wrongVerdicts: 0, steps: [], stoppedEarly: nil)
-        func measure(verdicts: Int, weightChange: Double) throws {
+        func measure(verdicts: Int, weightChange: Double, model: String) throws {
             let (version, probabilities, pending, final, estimate) = try database.read { db in
                 (try Int64.fetchOne(db, sql: "SELECT max(id) FROM model_version") ?? 0,
                  Dictionary(uniqueKeysWithValues: try Row.fetchAll(db, sql: "SELECT id, match_probability FROM pattern").map {
@@ -130,13 +133,14 @@ public enum Simulation {
             }
             report.steps.append(LearningStep(
                 verdicts: verdicts, modelVersion: version, precision: score.precision,
-                recall: score.recall, f1: score.f1, largestWeightChange: weightChange, pending: pending,
+                recall: score.recall, f1: score.f1, largestWeightChange: weightChange, model: model, pending: pending,
                 estimate: .init(precision: estimate.precision.estimate, precisionLow: estimate.precision.low, precisionHigh: estimate.precision.high,
                                 recall: estimate.recall.estimate, recallLow: estimate.recall.low, recallHigh: estimate.recall.high,
                                 f1: estimate.f1.estimate, intervalBasis: estimate.intervalBasis),
                 final: .init(precision: finalScore.precision, recall: finalScore.recall, f1: finalScore.f1)))
         }
-        try measure(verdicts: 0, weightChange: 0)
+        var currentModel = ModelKind.imported.rawValue
+        try measure(verdicts: 0, weightChange: 0, model: currentModel)
         if plan.auditShare > 0 {
             var audit = AuditRequest(size: .count(Int((Double(plan.decisions) * plan.auditShare).rounded())))
             audit.share = plan.auditShare
@@ -160,8 +164,11 @@ public enum Simulation {
         func reestimate() throws {
             var request = ReestimationRequest()
             request.model = plan.model
-            let change = try Reestimation.run(database, request: request)?.largestWeightChange ?? 0
-            try measure(verdicts: verdicts, weightChange: change)
+            let reestimated = try Reestimation.run(database, request: request)
+            if let kind = reestimated?.model {
+                currentModel = ModelCandidate(kind: kind, conditional: reestimated?.conditionalOnCandidates ?? false).name
+            }
+            try measure(verdicts: verdicts, weightChange: reestimated?.largestWeightChange ?? 0, model: currentModel)
             measuredAt = verdicts
         }
         while verdicts < plan.decisions {
@@ -195,7 +202,7 @@ public enum Simulation {
             if plan.reestimateEvery > 0, verdicts % plan.reestimateEvery == 0 { try reestimate() }
         }
         if measuredAt < verdicts {
-            if plan.reestimateEvery > 0 { try reestimate() } else { try measure(verdicts: verdicts, weightChange: 0) }
+            if plan.reestimateEvery > 0 { try reestimate() } else { try measure(verdicts: verdicts, weightChange: 0, model: currentModel) }
         }
         return report
     }

@@ -8,13 +8,13 @@ enum SimulationText {
         var lines = ["Simulated \(report.reviewers) reviewer\(report.reviewers == 1 ? "" : "s") on a copy of \(report.queue), \(report.order) order, error rate \(report.errorRate), seed \(report.seed)"]
         lines.append("Scored on the \(report.pairsWithTruth) pairs the truth file covers, at match probability 0.5.")
         lines.append("")
-        lines.append("  verdicts  model  precision    recall        F1  largest weight change  pending   final F1  est. precision (95%)     est. recall (95%)")
+        lines.append("  verdicts  model  precision    recall        F1  largest weight change  pending   final F1  est. precision (95%)     est. recall (95%)        model kept")
         for step in report.steps {
             let e = step.estimate
             let mark = e.intervalBasis == .model ? " *" : ""
-            lines.append(String(format: "  %8d  %5lld  %9.4f  %8.4f  %8.4f  %21.3f  %7d  %9.4f  %.4f (%.4f–%.4f)  %.4f (%.4f–%.4f)%@",
+            lines.append(String(format: "  %8d  %5lld  %9.4f  %8.4f  %8.4f  %21.3f  %7d  %9.4f  %.4f (%.4f–%.4f)  %.4f (%.4f–%.4f)  %@%@",
                                 step.verdicts, step.modelVersion, step.precision, step.recall, step.f1, step.largestWeightChange, step.pending,
-                                step.final.f1, e.precision, e.precisionLow, e.precisionHigh, e.recall, e.recallLow, e.recallHigh, mark))
+                                step.final.f1, e.precision, e.precisionLow, e.precisionHigh, e.recall, e.recallLow, e.recallHigh, step.model, mark))
         }
         lines.append("")
         lines.append("precision, recall, F1: the model at 0.5 against the truth file. final F1: the final decisions (verdicts where given,")
