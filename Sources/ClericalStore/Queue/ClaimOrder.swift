@@ -216,17 +216,18 @@ extension Claims {
 
         /// The order a pattern's open pairs are served in: a multiplicative (Fibonacci) hash of
         /// the pair id, which the index `open_pair_by_draw` keeps (migration v11; the server's
-        /// functions spell it the same). An audit's pairs are offered in it too. Every pair of a pattern looks the same to the model,
+        /// functions spell it the same). Every pair of a pattern looks the same to the model,
         /// so the pairs reviewed must be a fair sample of the pattern for its verdicts to
         /// estimate its match rate; a file's row order often follows the truth instead.
         static let drawOrder = drawOrder(of: "id")
 
-        /// `drawOrder` on a column naming a pair (an audit's pairs are offered in it too).
+        /// `drawOrder` on a column naming a pair: an audit's pairs are offered in it too
+        /// (index `audit_pair_waiting_by_draw`), so the part offered so far is a fair part.
         static func drawOrder(of column: String) -> String { "\(column) * 2654435761 % 4294967296" }
 
-        /// The next open pair (`drawOrder`) of the queued pattern with the lowest review priority, passing
-        /// over pairs this session skipped and parts of the queue kept for other reviewers. A
-        /// reviewer with a reservation meets their own part first.
+        /// The next open pair (`drawOrder`) of the queued pattern with the lowest review
+        /// priority, passing over pairs this session skipped and parts of the queue kept for
+        /// other reviewers. A reviewer with a reservation meets their own part first.
         private func nextQueuedPair(exclusion: SkippedPairs) throws -> Queued? {
             let filter = ReservationFilter(lookups.reservations, reviewer: reviewer)
             let skipped = exclusion.condition(on: "id")

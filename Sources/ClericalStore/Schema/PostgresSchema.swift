@@ -445,8 +445,8 @@ package enum PostgresSchema {
         """,
         // The first queued pair for `me` with reservations in place, in the order SQLite's
         // `nextQueuedPair` gives: a pair of a band kept for `me`; then one of `me`'s share; then
-        // any pair not kept for someone else. Each in (pattern priority, pattern, hash of the pair id) order,
-        // the pair locked SKIP LOCKED.
+        // any pair not kept for someone else. Each in (pattern priority, pattern, hash of the
+        // pair id) order, the pair locked SKIP LOCKED.
         """
         CREATE FUNCTION reserved_queued_pair(me text, p_skipped bigint[])
         RETURNS TABLE (found_pair bigint, found_priority double precision)
@@ -515,8 +515,8 @@ package enum PostgresSchema {
                 RETURN;
             END IF;
             -- The queued pattern the model is least sure of, and its next open pair (by the
-            -- hash of the id that open_pair_by_draw keeps, as on SQLite); where
-            -- parts of the queue are reserved, this reviewer's own part first and never another's.
+            -- hash of the id that open_pair_by_draw keeps, as on SQLite); where parts of the
+            -- queue are reserved, this reviewer's own part first and never another's.
             IF EXISTS (SELECT 1 FROM reservation) THEN
                 SELECT r.found_pair, r.found_priority INTO queued_pair, queued_priority
                 FROM reserved_queued_pair(me, p_skipped) r;
