@@ -82,4 +82,46 @@ final class SimulationTests: XCTestCase {
             XCTAssertTrue("\(error)".contains("truth.csv:2:"), "\(error)")
         }
     }
+
+    /// --keep-queue keeps the simulated copy in a new file: its verdicts and model versions are
+    /// there and its chain verifies; the queue simulated on is left as it was. A kept queue is
+    /// never written over.
+    func testTheSimulatedQueueIsKeptInANewFileWhenAsked() throws {
+        _ = try SplinkImporter.run(queue: path, predictions: fixture.predictions, model: fixture.model,
+                                   band: .probability(low: 0.001, high: 0.999999))
+        let before = try Data(contentsOf: URL(fileURLWithPath: path))
+        let kept = folder.appendingPathComponent("kept.db").path
+        var plan = SimulationPlan()
+        plan.decisions = 120
+        plan.model = .independent
+        plan.keepQueue = kept
+        let report = try Simulation.run(queue: path, truth: fixture.truth, plan: plan)
+        XCTAssertEqual(report.steps.last?.verdicts, 120)
+
+        let queue = try DatabaseQueue(path: kept)
+        let (verdicts, versions, probabilities) = try queue.read { db in
+            (try Int.fetchOne(db, sql: "SELECT count(*) FROM decision WHERE verdict IN ('match', 'non-match')") ?? 0,
+             try Int.fetchOne(db, sql: "SELECT count(*) FROM model_version") ?? 0,
+             try Double.fetchAll(db, sql: "SELECT match_probability FROM pattern ORDER BY id"))
+        }
+        try queue.close()
+        XCTAssertEqual(verdicts, 120, "every simulated verdict is in the kept queue")
+        XCTAssertEqual(versions, 1 + 120 / plan.reestimateEvery + 1, "the imported model and one version per re-estimation")
+        XCTAssertEqual(report.steps.last?.modelVersion, Int64(versions))
+        let original = try DatabaseQueue(path: path)
+        let importedProbabilities = try original.read { db in try Double.fetchAll(db, sql: "SELECT match_probability FROM pattern ORDER BY id") }
+        try original.close()
+        XCTAssertNotEqual(probabilities, importedProbabilities, "the kept queue is scored by the last re-estimation")
+        XCTAssertTrue(try QueueVerification.run(queue: kept).isSound)
+        XCTAssertEqual(try Data(contentsOf: URL(fileURLWithPath: path)), before, "the queue itself is left as it was")
+        let leftovers = try FileManager.default.contentsOfDirectory(atPath: folder.path).filter { $0.hasSuffix(".partial") }
+        XCTAssertEqual(leftovers, [])
+
+        let keptBefore = try Data(contentsOf: URL(fileURLWithPath: kept))
+        XCTAssertThrowsError(try Simulation.run(queue: path, truth: fixture.truth, plan: plan)) { error in
+            XCTAssertEqual((error as? ClericalError)?.status, .cannotCreate)
+            XCTAssertTrue("\(error)".contains("already exists"), "\(error)")
+        }
+        XCTAssertEqual(try Data(contentsOf: URL(fileURLWithPath: kept)), keptBefore, "a kept queue is not written over")
+    }
 }

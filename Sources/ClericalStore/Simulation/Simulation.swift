@@ -23,6 +23,9 @@ public struct SimulationPlan: Sendable {
     /// This share of the verdicts goes to audit pairs, drawn as `qa audit` draws them
     /// (stratified by band) before the first verdict.
     public var auditShare = 0.0
+    /// Where to keep the simulated queue when it is done (a new file), so that what the
+    /// verdicts and re-estimations left can be looked at: which patterns remain wrong, and why.
+    public var keepQueue: String?
 
     public init() {}
 }
@@ -90,13 +93,40 @@ public struct SimulationReport: Sendable, Codable, Equatable {
 ///     let report = try Simulation.run(queue: "queue.db", truth: "truth.csv", plan: plan)
 public enum Simulation {
     public static func run(queue path: String, truth truthPath: String, plan: SimulationPlan) throws(ClericalError) -> SimulationReport {
+        if let keep = plan.keepQueue, FileManager.default.fileExists(atPath: keep) {
+            throw ClericalError(.cannotCreate, "\(keep): already exists: the simulated queue is kept in a new file")
+        }
         let truth = try TruthFile(path: truthPath)
         let workPath = try copyOfQueue(path)
         defer { QueueFile.remove(path: workPath) }
+        let report: SimulationReport
         do {
-            return try simulate(workPath, displayPath: path, truth: truth, truthPath: truthPath, plan: plan)
+            report = try simulate(workPath, displayPath: path, truth: truth, truthPath: truthPath, plan: plan)
         } catch {
             throw ReviewQueue.clericalError(error, path: path)
+        }
+        if let keep = plan.keepQueue { try keepCopy(workPath, at: keep) }
+        return report
+    }
+
+    /// Moves the finished simulated queue (closed, so its log is checkpointed) beside `path`
+    /// under a temporary name, then renames it: `path` appears whole or not at all.
+    private static func keepCopy(_ workPath: String, at path: String) throws(ClericalError) {
+        let url = URL(fileURLWithPath: path)
+        let staging = url.deletingLastPathComponent()
+            .appendingPathComponent(".\(url.lastPathComponent).\(ProcessInfo.processInfo.processIdentifier).partial").path
+        do {
+            try? FileManager.default.removeItem(atPath: staging)
+            try FileManager.default.moveItem(atPath: workPath, toPath: staging)
+            guard rename(staging, path) == 0 else {
+                throw ClericalError(.cannotCreate, "\(path): cannot keep the simulated queue: \(String(cString: strerror(errno)))")
+            }
+        } catch let error as ClericalError {
+            try? FileManager.default.removeItem(atPath: staging)
+            throw error
+        } catch {
+            try? FileManager.default.removeItem(atPath: staging)
+            throw ClericalError(.cannotCreate, "\(path): cannot keep the simulated queue: \(error.localizedDescription)")
         }
     }
 

@@ -12,7 +12,8 @@ struct SimulateCommand: ParsableCommand {
             at --error-rate, re-estimating every --reestimate-every verdicts. After each step: \
             verdicts so far, precision, recall and F1 at probability 0.5 over every pair of the \
             queue the truth file covers, and the largest level-weight change. It works on a \
-            private copy: the queue is left as it was. --order random draws any undecided \
+            private copy: the queue is left as it was; --keep-queue keeps that copy, with its \
+            verdicts and model versions, in a new file. --order random draws any undecided \
             candidate pair, queued or decided by the model.
             """)
 
@@ -27,6 +28,8 @@ struct SimulateCommand: ParsableCommand {
     @Option(help: "Seed for the random choices.") var seed: UInt64 = 1
     @Option(help: "The model each re-estimation keeps (as reestimate --model).") var model: ModelRequest = .auto
     @Option(help: "Share of the verdicts that go to audit pairs, drawn as qa audit draws them, in [0, 1].") var auditShare = 0.0
+    @Option(help: ArgumentHelp("Keep the simulated queue in this new file (for Benchmarks/pattern_errors.py).", valueName: "QUEUE"))
+    var keepQueue: String?
     @Flag(help: "Print the report as JSON.") var json = false
 
     func validate() throws {
@@ -49,6 +52,7 @@ struct SimulateCommand: ParsableCommand {
             plan.seed = seed
             plan.model = model
             plan.auditShare = auditShare
+            plan.keepQueue = keepQueue
             let report = try Simulation.run(queue: queue, truth: truth, plan: plan)
             print(json ? ReportJSON.encode(report) : SimulationText.text(report))
         }
