@@ -338,3 +338,21 @@ final class StratifiedAllocationTests: XCTestCase {
                        StratifiedAllocation.proportional(sizes: ["a": 50, "b": 30, "c": 20], total: 4), "no room for the minimum: plain proportion")
     }
 }
+
+/// When a refit's unverified overturns may stand: once fresh verdicts on such overturns side
+/// with them more often than not, beyond the Wilson interval's doubt.
+final class OverturnRecordTests: XCTestCase {
+    func testOverturnsAreTrustedOnlyOnceVerdictsBearThemOut() {
+        XCTAssertFalse(OverturnRecord().trusted, "no test yet")
+        XCTAssertFalse(OverturnRecord(agreeing: 3, disagreeing: 0).trusted, "three of three: lower Wilson limit 0.44")
+        XCTAssertTrue(OverturnRecord(agreeing: 4, disagreeing: 0).trusted, "four of four: 0.51")
+        XCTAssertFalse(OverturnRecord(agreeing: 6, disagreeing: 2).trusted, "six of eight: 0.41")
+        XCTAssertTrue(OverturnRecord(agreeing: 40, disagreeing: 10).trusted)
+        XCTAssertFalse(OverturnRecord(agreeing: 50, disagreeing: 50).trusted, "as often wrong as right")
+        var record = OverturnRecord(agreeing: 1, disagreeing: 2)
+        record.add(agreesWithOverturn: true)
+        record.add(agreesWithOverturn: false)
+        XCTAssertEqual(record, OverturnRecord(agreeing: 2, disagreeing: 3))
+        XCTAssertEqual(record + OverturnRecord(agreeing: 5, disagreeing: 1), OverturnRecord(agreeing: 7, disagreeing: 4))
+    }
+}

@@ -153,6 +153,89 @@ final class BeyondIndependenceTests: XCTestCase {
         XCTAssertEqual(report.band.contested, contestedOpen)
     }
 
+    /// With `auto`, an overturn of a decision the imported model made alone (outside the band),
+    /// on a pattern no verdict has reached, is held at the imported model's decision, queued so
+    /// that a verdict can reach it, until verdicts on such overturns bear them out; then the
+    /// overturns that the model before made too stand.
+    func testAutoHoldsOverturnsThatNoVerdictHasBorneOut() throws {
+        _ = try SplinkImporter.run(queue: path, predictions: Self.predictions, model: Self.model)
+        var reports: [ReestimationReport] = []
+        while reports.allSatisfy({ $0.model == .imported }), reports.count < 12 { reports += try review(50, model: .auto) }
+        let first = try XCTUnwrap(reports.last)
+        XCTAssertNotEqual(first.model, .imported, "a fitted model is kept within 300 verdicts")
+        XCTAssertEqual(first.overturnRecord, OverturnRecord(), "nothing has tested its overturns yet")
+        let held = try XCTUnwrap(first.heldOverturns)
+        XCTAssertGreaterThan(held, 0, "the kept model overturns patterns no verdict has reached")
+
+        // Every such overturn of a pattern without a verdict is held: stored with the imported
+        // model's score, in the band, its first pair ordered as any overturn.
+        let db = try QueueFile.open(path: path)
+        var heldOpen = 0, overturnsWithVerdicts = 0
+        try db.read { db in
+            let kept = try XCTUnwrap(ModelStore.currentScorer(db))
+            let imported = try XCTUnwrap(ModelStore.importedModel(db))
+            for row in try Row.fetchAll(db, sql: """
+                SELECT t.*, coalesce(v.matches + v.non_matches, 0) AS verdicts
+                FROM pattern t LEFT JOIN pattern_verdicts v ON v.pattern_id = t.id
+                """) {
+                let gammas = PatternKey.gammas(row["gammas"])
+                let keptProbability = kept.score(gammas: gammas).matchProbability
+                let importedProbability = imported.score(gammas: gammas).matchProbability
+                guard (keptProbability >= 0.5) != (importedProbability >= 0.5) else { continue }
+                let probability: Double = row["match_probability"]
+                XCTAssertEqual(row["in_band"] as Int, 1, "an overturned pattern is queued")
+                if row["verdicts"] as Int == 0, !ReviewBand.default.contains(matchWeight: imported.score(gammas: gammas).matchWeight,
+                                                                               matchProbability: importedProbability) {
+                    XCTAssertEqual(probability, importedProbability, accuracy: 1e-12, "held: the imported model decides it")
+                    heldOpen += row["open_count"] as Int
+                    if row["served"] as Int == 0 {
+                        XCTAssertEqual(row["review_priority"] as Double,
+                                       ReviewPriority.of(probability: keptProbability, overturning: importedProbability, rankInPattern: 0), accuracy: 1e-9)
+                    }
+                } else {
+                    XCTAssertEqual(probability, keptProbability, accuracy: 1e-12, "an overturn a verdict has reached, or of a band pattern, stands")
+                    overturnsWithVerdicts += 1
+                }
+            }
+        }
+        try db.close()
+        XCTAssertEqual(heldOpen, held)
+
+        // Verdicts then reach the held patterns (they are queued), and each on a pattern that
+        // had none tests the overturn: the record grows from version to version. (On this
+        // slice they do not bear the refit out: about as many side with the imported model.)
+        let later = try review(250, model: .auto)
+        let record = try XCTUnwrap(later.last?.overturnRecord)
+        XCTAssertGreaterThan(record.agreeing + record.disagreeing, 10, "\(record)")
+        var previous = OverturnRecord()
+        for report in later.compactMap(\.overturnRecord) {
+            XCTAssertGreaterThanOrEqual(report.agreeing, previous.agreeing)
+            XCTAssertGreaterThanOrEqual(report.disagreeing, previous.disagreeing)
+            previous = report
+        }
+        XCTAssertGreaterThan(try f1(), 0.999, "held overturns still reach the slice's bound")
+
+        // A record that bears overturns out lets those the model before made too stand: here
+        // one is written into the current version's report, and the next re-estimation (no
+        // new verdict, so the same model) holds nothing.
+        let trusted = OverturnRecord(agreeing: 40, disagreeing: 2)
+        let writable = try QueueFile.open(path: path)
+        try writable.write { db in
+            let id = try XCTUnwrap(Int64.fetchOne(db, sql: "SELECT max(id) FROM model_version"))
+            var report = try JSONDecoder().decode(ReestimationReport.self,
+                                                  from: Data(try XCTUnwrap(String.fetchOne(db, sql: "SELECT report FROM model_version WHERE id = ?", arguments: [id])).utf8))
+            report.overturnRecord = trusted
+            try db.execute(sql: "UPDATE model_version SET report = ? WHERE id = ?",
+                           arguments: [String(decoding: try JSONEncoder().encode(report), as: UTF8.self), id])
+        }
+        try writable.close()
+        let next = try XCTUnwrap(Reestimation.run(queue: path, request: ReestimationRequest()))
+        XCTAssertNotEqual(next.model, .imported)
+        XCTAssertEqual(next.overturnRecord, trusted)
+        XCTAssertEqual(next.heldOverturns, 0, "the same model's overturns, borne out, stand")
+        XCTAssertGreaterThan(next.band.contested ?? 0, 0, "and stay queued")
+    }
+
     func patternScores() throws -> [Double] {
         let db = try QueueFile.open(path: path)
         defer { try? db.close() }

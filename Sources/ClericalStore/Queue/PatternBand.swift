@@ -16,6 +16,8 @@ enum PatternBand {
         var decidedByModel = 0
         /// Open pairs of patterns queued because the reference model decides them the other way.
         var contested = 0
+        /// Of those, the pairs of held patterns: decided as the reference model decides them.
+        var held = 0
     }
 
     /// Re-scores every pattern under `scorer` (nil keeps the stored scores), puts patterns whose score lies in `band` in
@@ -29,9 +31,13 @@ enum PatternBand {
     /// patterns can, at the next re-estimation. A contested pattern's first pair is ordered by
     /// `ReviewPriority.of(probability:overturning:rankInPattern:)`; once one of its pairs is
     /// served, the queue's trigger orders it by its own score.
+    ///
+    /// A contested pattern in `holding` (an overturn no verdict has borne out) is queued like
+    /// the others, but stored with the reference model's score, so that until a verdict
+    /// reaches it the reference model decides it.
     @discardableResult
     static func rescore(_ db: some QueueWriting, with scorer: (any PatternScoring)?, band: ReviewBand, decideOutsideBand: Bool,
-                        contestedBy reference: (any PatternScoring)? = nil) throws -> Moves {
+                        contestedBy reference: (any PatternScoring)? = nil, holding: Set<Int64> = []) throws -> Moves {
         var moves = Moves()
         var updates: [TableValue] = []
         for pattern in try db.queueRows("SELECT id, gammas, in_band, open_count, served, match_weight FROM pattern") {
@@ -50,7 +56,10 @@ enum PatternBand {
             }
             let inBand = inside || (wasInBand && !decideOutsideBand)
             let served = pattern.int("served")
-            updates += [.integer(pattern.int64("id")), .real(score.matchWeight), .real(score.matchProbability), .integer(inBand ? 1 : 0),
+            let held = contested && holding.contains(pattern.int64("id"))
+            if held { moves.held += open }
+            let stored = held ? reference!.score(gammas: gammas) : score
+            updates += [.integer(pattern.int64("id")), .real(stored.matchWeight), .real(stored.matchProbability), .integer(inBand ? 1 : 0),
                         .real(contested ? ReviewPriority.of(probability: score.matchProbability, overturning: referenceProbability!, rankInPattern: served)
                                    : ReviewPriority.of(probability: score.matchProbability, rankInPattern: served))]
         }

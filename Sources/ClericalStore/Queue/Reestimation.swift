@@ -82,6 +82,11 @@ public struct ReestimationReport: Sendable, Codable, Equatable {
     public var heldOutLogLoss: [String: Double]?
     /// Whether the kept model's independent part was fitted over the candidate set.
     public var conditionalOnCandidates: Bool?
+    /// How the refits' overturns have fared where nobody had looked (`OverturnRecord`), and the
+    /// open pairs of overturned patterns without a verdict whose decision stayed the imported
+    /// model's because that record does not yet bear them out.
+    public var overturnRecord: OverturnRecord?
+    public var heldOverturns: Int?
     public var interactions: [Interaction]?
     /// Pairs whose decision at probability 0.5 changed with this re-estimation.
     public var pairsChangedDecision: Int?
@@ -169,6 +174,11 @@ public enum Reestimation {
         var labelledPairs: [LabelledPair]
         /// Each pattern's probability under the current scores (to count changed decisions).
         var currentProbabilities: [Double]
+        /// The current version's overturn record with the verdicts given since on patterns it
+        /// overturned that had none when it was kept.
+        var overturnRecord = OverturnRecord()
+        /// The patterns the current version's model (before any hold) overturns.
+        var overturnedByCurrent: Set<Int64> = []
     }
 
     static func run(_ database: DatabaseQueue, request: ReestimationRequest) throws -> ReestimationReport? {
@@ -209,6 +219,8 @@ public enum Reestimation {
         /// What the model version stores: the independent model's m, u and λ, except when the
         /// imported model is kept.
         fileprivate var stored: FellegiSunterModel
+        /// Patterns whose overturn is held: the imported model's score stands for them.
+        fileprivate var held: Set<Int64>
     }
 
     package static func estimate(_ snapshot: Snapshot, request: ReestimationRequest) -> Estimate {
@@ -216,7 +228,24 @@ public enum Reestimation {
         let selection = ModelSelection.run(imported: snapshot.imported, start: start, tallies: snapshot.tallies,
                                            labelled: snapshot.labelledPairs, request: request.model, options: request.options)
         let scorer = selection.scorer(imported: snapshot.imported)
-        let scores = snapshot.tallies.map { scorer.score(gammas: $0.gammas) }
+        var scores = snapshot.tallies.map { scorer.score(gammas: $0.gammas) }
+        // With `auto`, an overturn of what the imported model decided alone (outside the band),
+        // on a pattern no verdict has reached, stands only when the model before made it too and
+        // the record of such overturns bears them out; until then it is held. (A model asked
+        // for by name decides as it is.)
+        var held: Set<Int64> = []
+        if request.model == .auto, selection.chosen != .imported {
+            let trusted = snapshot.overturnRecord.trusted
+            for (i, tally) in snapshot.tallies.enumerated() where tally.matches + tally.nonMatches == 0 {
+                let imported = snapshot.imported.score(gammas: tally.gammas)
+                if (imported.matchProbability >= 0.5) != (scores[i].matchProbability >= 0.5),
+                   !snapshot.band.contains(matchWeight: imported.matchWeight, matchProbability: imported.matchProbability),
+                   !(trusted && snapshot.overturnedByCurrent.contains(snapshot.patternIDs[i])) {
+                    held.insert(snapshot.patternIDs[i])
+                    scores[i] = imported
+                }
+            }
+        }
         let thresholds = ThresholdSuggestion.suggest(
             scored: zip(scores, snapshot.tallies).map { ($0.matchProbability, $1.total) },
             targetFalseMatchRate: request.targetFalseMatchRate, targetMissedMatchRate: request.targetMissedMatchRate)
@@ -237,7 +266,7 @@ public enum Reestimation {
             : []
         return Estimate(selection: selection, scorer: scorer, thresholds: thresholds, changedDecision: changedDecision,
                         interactions: interactions, start: start,
-                        stored: selection.chosen == .imported ? snapshot.imported : selection.independent.model)
+                        stored: selection.chosen == .imported ? snapshot.imported : selection.independent.model, held: held)
     }
 
     /// Writes the estimate, in the caller's transaction: the new model version with its report,
@@ -259,7 +288,8 @@ public enum Reestimation {
             correction: selection.chosen == .dependent ? selection.correction : nil)
         let moved = try PatternBand.rescore(db, with: estimate.scorer, band: snapshot.band,
                                             decideOutsideBand: request.decideOutsideBand,
-                                            contestedBy: selection.chosen == .imported ? nil : snapshot.imported)
+                                            contestedBy: selection.chosen == .imported ? nil : snapshot.imported,
+                                            holding: estimate.held)
         var moves = ReestimationReport.BandMoves(band: snapshot.band.description)
         moves.movedIntoReview = moved.movedIntoReview
         moves.leftReview = moved.leftReview
@@ -285,6 +315,8 @@ public enum Reestimation {
         finished.modelReason = selection.reason
         finished.heldOutLogLoss = selection.heldOutLogLoss.isEmpty ? nil : selection.heldOutLogLoss
         finished.conditionalOnCandidates = selection.chosen == .imported ? nil : selection.conditional
+        finished.overturnRecord = snapshot.overturnRecord
+        finished.heldOverturns = moved.held
         finished.interactions = estimate.interactions
         finished.pairsChangedDecision = estimate.changedDecision
         let json = String(decoding: try JSONEncoder().encode(finished), as: UTF8.self)
@@ -328,14 +360,60 @@ public enum Reestimation {
             }
         }
         let settings = try QueueSettings.load(db)
-        return Snapshot(
+        let imported = try ModelStore.importedModel(db) ?? current.model
+        let band = settings.reviewBand ?? .default
+        var snapshot = Snapshot(
             versionID: current.id, model: current.model, patternIDs: patternIDs, tallies: tallies, labels: labels,
             watermark: try db.queueRow("SELECT max(id) AS newest FROM decision")?.optionalInt64("newest") ?? 0,
-            band: settings.reviewBand ?? .default,
-            imported: try ModelStore.importedModel(db) ?? current.model,
+            band: band,
+            imported: imported,
             labelledPairs: labelledPairs, currentProbabilities: currentProbabilities)
+        (snapshot.overturnRecord, snapshot.overturnedByCurrent) = try overturns(
+            db, current: current, imported: imported, band: band, gammas: Dictionary(uniqueKeysWithValues: zip(patternIDs, tallies.map(\.gammas))))
+        return snapshot
+    }
+
+    /// The current version's overturn record (in its report) with what has come in since: each
+    /// verdict after its watermark on a pattern that had no verdict then, that the imported
+    /// model decided alone (outside `band`), and that the version's model (its base with its
+    /// correction, before any hold) decides the other way. Also the patterns that model so
+    /// overturns.
+    private static func overturns(_ db: some QueueReading, current: (id: Int64, model: FellegiSunterModel),
+                                  imported: FellegiSunterModel, band: ReviewBand, gammas: [Int64: [Int]]) throws -> (OverturnRecord, Set<Int64>) {
+        guard let version = try db.queueRow("SELECT decision_watermark, report, correction, kind FROM model_version WHERE id = ?",
+                                            [.integer(current.id)]),
+              let kind = version.optionalText("kind").flatMap(ModelKind.init(rawValue:)), kind != .imported
+        else { return (OverturnRecord(), []) }
+        let record = version.optionalText("report").flatMap {
+            try? JSONDecoder().decode(StoredOverturnRecord.self, from: Data($0.utf8)).overturnRecord
+        } ?? OverturnRecord()
+        let scorer: any PatternScoring = version.optionalText("correction").flatMap {
+            try? JSONDecoder().decode(InteractionCorrection.self, from: Data($0.utf8))
+        }.map { CorrectedModel(base: current.model, correction: $0) } ?? current.model
+        let watermark = version.optionalInt64("decision_watermark") ?? 0
+        let overturned = Set(gammas.compactMap { pattern, vector -> Int64? in
+            let before = imported.score(gammas: vector)
+            guard !band.contains(matchWeight: before.matchWeight, matchProbability: before.matchProbability) else { return nil }
+            return (scorer.score(gammas: vector).matchProbability >= 0.5) != (before.matchProbability >= 0.5) ? pattern : nil
+        })
+        var fresh = OverturnRecord()
+        var seenBefore: Set<Int64> = []
+        for row in try db.queueRows("""
+            SELECT p.pattern_id, d.id, d.verdict FROM decision d JOIN pair p ON p.id = d.pair_id
+            WHERE d.verdict IN ('match', 'non-match') ORDER BY d.id
+            """) {
+            let pattern = row.int64("pattern_id")
+            guard row.int64("id") > watermark else { seenBefore.insert(pattern); continue }
+            guard !seenBefore.contains(pattern), overturned.contains(pattern), let vector = gammas[pattern] else { continue }
+            let overturning = scorer.score(gammas: vector).matchProbability >= 0.5
+            fresh.add(agreesWithOverturn: (row.text("verdict") == "match") == overturning)
+        }
+        return (record + fresh, overturned)
     }
 }
+
+/// The one field of a stored re-estimation report that the next re-estimation reads.
+private struct StoredOverturnRecord: Decodable { var overturnRecord: OverturnRecord? }
 
 /// Runs automatic re-estimation on a background thread, one at a time per process, so the
 /// reviewer whose verdict made it due never waits for it.

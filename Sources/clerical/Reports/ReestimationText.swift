@@ -49,6 +49,10 @@ extension ReestimationReport {
         lines.append("  \(band.movedIntoReview) pairs the model had decided now fall inside it and are queued for review")
         if let contested = band.contested, contested > 0 {
             lines.append("  \(contested) pending pairs are queued because the kept model decides their pattern the other way from the imported model")
+            if let held = heldOverturns, held > 0 {
+                let record = overturnRecord ?? OverturnRecord()
+                lines.append("  \(held) of them, on patterns no verdict has reached, stay decided as the imported model decides them until verdicts bear such overturns out (so far \(record.agreeing) sided with an overturn, \(record.disagreeing) against)")
+            }
         }
         if band.decidedByModel > 0 {
             lines.append("  \(band.leftReview) pending pairs now fall outside it; the model decided \(band.decidedByModel) of them")
