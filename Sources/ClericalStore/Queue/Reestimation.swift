@@ -381,12 +381,13 @@ public enum Reestimation {
     private static func overturns(_ db: some QueueReading, current: (id: Int64, model: FellegiSunterModel),
                                   imported: FellegiSunterModel, band: ReviewBand, gammas: [Int64: [Int]]) throws -> (OverturnRecord, Set<Int64>) {
         guard let version = try db.queueRow("SELECT decision_watermark, report, correction, kind FROM model_version WHERE id = ?",
-                                            [.integer(current.id)]),
-              let kind = version.optionalText("kind").flatMap(ModelKind.init(rawValue:)), kind != .imported
+                                            [.integer(current.id)])
         else { return (OverturnRecord(), []) }
         let record = version.optionalText("report").flatMap {
             try? JSONDecoder().decode(StoredOverturnRecord.self, from: Data($0.utf8)).overturnRecord
         } ?? OverturnRecord()
+        // A version that kept the imported model overturned nothing; its record carries over.
+        guard let kind = version.optionalText("kind").flatMap(ModelKind.init(rawValue:)), kind != .imported else { return (record, []) }
         let scorer: any PatternScoring = version.optionalText("correction").flatMap {
             try? JSONDecoder().decode(InteractionCorrection.self, from: Data($0.utf8))
         }.map { CorrectedModel(base: current.model, correction: $0) } ?? current.model
