@@ -278,7 +278,7 @@ _clerical_simulate() {
     repeating_flags=()
     non_repeating_flags=(--json -h --help)
     repeating_options=()
-    non_repeating_options=(--truth --decisions --reviewers --error-rate --reestimate-every --order --seed --model --audit-share)
+    non_repeating_options=(--truth --decisions --reviewers --error-rate --reestimate-every --order --seed --model --audit-share --keep-queue)
     __clerical_offer_flags_options 1
 
     # Offer option value completions
@@ -310,6 +310,9 @@ _clerical_simulate() {
         return
         ;;
     '--audit-share')
+        return
+        ;;
+    '--keep-queue')
         return
         ;;
     esac

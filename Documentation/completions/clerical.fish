@@ -33,7 +33,7 @@ function __clerical_parse_tokens -S
         case 'reestimate'
             __clerical_parse_subcommand 1 'json' 'max-iterations=' 'tolerance=' 'fix-u' 'condition-on-candidates' 'target-fmr=' 'target-fnmr=' 'decide-outside-band' 'model=' 'every=' 'h/help'
         case 'simulate'
-            __clerical_parse_subcommand 1 'truth=' 'decisions=' 'reviewers=' 'error-rate=' 'reestimate-every=' 'order=' 'seed=' 'model=' 'audit-share=' 'json' 'h/help'
+            __clerical_parse_subcommand 1 'truth=' 'decisions=' 'reviewers=' 'error-rate=' 'reestimate-every=' 'order=' 'seed=' 'model=' 'audit-share=' 'keep-queue=' 'json' 'h/help'
         case 'export'
             __clerical_parse_subcommand 0 'h/help'
             switch $unparsed_tokens[1]
@@ -187,6 +187,7 @@ complete -c 'clerical' -n '__clerical_should_offer_completions_for_flags_or_opti
 complete -c 'clerical' -n '__clerical_should_offer_completions_for_flags_or_options "clerical simulate" seed' -l 'seed' -d 'Seed for the random choices.' -rfka ''
 complete -c 'clerical' -n '__clerical_should_offer_completions_for_flags_or_options "clerical simulate" model' -l 'model' -d 'The model each re-estimation keeps (as reestimate --model).' -rfka 'independent dependent auto'
 complete -c 'clerical' -n '__clerical_should_offer_completions_for_flags_or_options "clerical simulate" audit-share' -l 'audit-share' -d 'Share of the verdicts that go to audit pairs, drawn as qa audit draws them, in [0, 1].' -rfka ''
+complete -c 'clerical' -n '__clerical_should_offer_completions_for_flags_or_options "clerical simulate" keep-queue' -l 'keep-queue' -d 'Keep the simulated queue in this new file (for Benchmarks/pattern_errors.py).' -rfka ''
 complete -c 'clerical' -n '__clerical_should_offer_completions_for_flags_or_options "clerical simulate" json' -l 'json' -d 'Print the report as JSON.'
 complete -c 'clerical' -n '__clerical_should_offer_completions_for_flags_or_options "clerical simulate" h help' -s 'h' -l 'help' -d 'Show help information.'
 complete -c 'clerical' -n '__clerical_should_offer_completions_for_flags_or_options "clerical export" h help' -s 'h' -l 'help' -d 'Show help information.'
