@@ -136,20 +136,26 @@ final class BeyondIndependenceTests: XCTestCase {
         XCTAssertEqual(report.model, .dependent)
         let db = try QueueFile.open(path: path)
         defer { try? db.close() }
-        var contestedPatterns = 0, contestedOpen = 0
+        var contestedPatterns = 0, contestedOpen = 0, contestedServed = 0
         try db.read { db in
             for (row, importedProbability) in try overturnedPatterns(db) {
                 let probability: Double = row["match_probability"]
                 contestedPatterns += 1
                 contestedOpen += row["open_count"] as Int
                 XCTAssertEqual(row["in_band"] as Int, 1, "a contested pattern is queued")
-                if row["served"] as Int == 0 {
+                let served: Int = row["served"]
+                if served == 0 {
                     XCTAssertEqual(row["review_priority"] as Double,
                                    ReviewPriority.of(probability: probability, overturning: importedProbability, rankInPattern: 0), accuracy: 1e-9)
+                } else {
+                    // Once served, by its own score, as the queue's trigger orders it.
+                    contestedServed += 1
+                    XCTAssertEqual(row["review_priority"] as Double, ReviewPriority.of(probability: probability, rankInPattern: served), accuracy: 1e-9)
                 }
             }
         }
         XCTAssertGreaterThan(contestedPatterns, 0, "the corrected model overturns some of the imported model's decisions")
+        XCTAssertGreaterThan(contestedServed, 0, "verdicts have reached some of them")
         XCTAssertEqual(report.band.contested, contestedOpen)
     }
 

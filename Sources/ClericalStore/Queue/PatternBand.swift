@@ -30,7 +30,9 @@ enum PatternBand {
     /// thousands of decisions no verdict has reached; a few verdicts on the overturned
     /// patterns can, at the next re-estimation. A contested pattern's first pair is ordered by
     /// `ReviewPriority.of(probability:overturning:rankInPattern:)`; once one of its pairs is
-    /// served, the queue's trigger orders it by its own score.
+    /// served, it is ordered by its own score, by the queue's trigger and here alike (by the two
+    /// models' mean it sank behind every fresh overturn at each re-estimation, and a pattern one
+    /// contrary verdict had turned waited hundreds of verdicts for a second).
     ///
     /// A contested pattern in `holding` (an overturn no verdict has borne out) is queued like
     /// the others, but stored with the reference model's score, so that until a verdict
@@ -60,8 +62,9 @@ enum PatternBand {
             if held { moves.held += open }
             let stored = held ? reference!.score(gammas: gammas) : score
             updates += [.integer(pattern.int64("id")), .real(stored.matchWeight), .real(stored.matchProbability), .integer(inBand ? 1 : 0),
-                        .real(contested ? ReviewPriority.of(probability: score.matchProbability, overturning: referenceProbability!, rankInPattern: served)
-                                   : ReviewPriority.of(probability: score.matchProbability, rankInPattern: served))]
+                        .real(contested && served == 0
+                              ? ReviewPriority.of(probability: score.matchProbability, overturning: referenceProbability!, rankInPattern: 0)
+                              : ReviewPriority.of(probability: stored.matchProbability, rankInPattern: served))]
         }
         try write(updates, db)
         return moves
