@@ -81,7 +81,11 @@ struct SampleGenerator {
         }
         var byPerson: [Int: [Int]] = [:]
         for (i, record) in records.enumerated() { byPerson[record.personID, default: []].append(i) }
-        for members in byPerson.values where members.count > 1 {
+        // By person id: a dictionary's own order changes from one process to the next, and the
+        // file's row order (so pair and pattern ids, and every tie in the review order) with it.
+        for person in byPerson.keys.sorted() {
+            let members = byPerson[person]!
+            guard members.count > 1 else { continue }
             for x in members.indices { for y in members.indices where y > x { _ = add(ordered(members[x], members[y], key: 0)) } }
         }
         var blocks: [(rule: Int, members: [Int])] = []
