@@ -14,8 +14,9 @@ public enum ReviewPriority {
     public static let spread = 0.05
 
     /// A pattern queued because the kept model decides it the other way from the imported
-    /// one (`PatternBand.rescore`) is ordered by the two models' mean probability: a full
-    /// overturn (0.99 against 0.01) comes as soon as a pair at 0.5.
+    /// one (`PatternBand.rescore`) has its first pair ordered by the two models' mean
+    /// probability: a full overturn (0.99 against 0.01) comes as soon as a pair at 0.5. Once
+    /// one of its pairs has been served it goes by its own score.
     public static func of(probability: Double, overturning importedProbability: Double, rankInPattern: Int) -> Double {
         of(probability: (probability + importedProbability) / 2, rankInPattern: rankInPattern)
     }
