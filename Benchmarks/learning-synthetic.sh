@@ -15,6 +15,10 @@ DATA_SEEDS=${DATA_SEEDS:-"3 5"}
 SEEDS=${SEEDS:-3}
 PAIRS=${PAIRS:-100000}
 SHARE=${SHARE:-0.5}
+# ALLOCATION=neyman splits the audit for the least variance (qa audit --allocation); unset: proportional.
+ALLOCATION=${ALLOCATION:-}
+ALLOCATION_FLAG=()
+[ -z "$ALLOCATION" ] || ALLOCATION_FLAG=(--audit-allocation "$ALLOCATION")
 VARIANTS=${VARIANTS:-"new audit"}
 OUT=${OUT:-Benchmarks/out/learning}
 mkdir -p "$OUT"
@@ -37,7 +41,7 @@ for data in $DATA_SEEDS; do
       [ -f "$result" ] && continue
       case $variant in
         new)   $NEW simulate "$OUT/$set.db" --truth "$OUT/$set-truth.csv" --decisions 1000 --seed "$seed" --json > "$result" ;;
-        audit) $NEW simulate "$OUT/$set.db" --truth "$OUT/$set-truth.csv" --decisions 1000 --seed "$seed" --audit-share "$SHARE" --json > "$result" ;;
+        audit) $NEW simulate "$OUT/$set.db" --truth "$OUT/$set-truth.csv" --decisions 1000 --seed "$seed" --audit-share "$SHARE" "${ALLOCATION_FLAG[@]}" --json > "$result" ;;
       esac
     done
   done

@@ -17,6 +17,10 @@ SHARED=${SHARED:-../shared/fixtures/splink5-household}
 SEEDS=${SEEDS:-20}
 ALL_SEEDS=${ALL_SEEDS:-5}
 SHARE=${SHARE:-0.5}
+# ALLOCATION=neyman splits the audit for the least variance (qa audit --allocation); unset: proportional.
+ALLOCATION=${ALLOCATION:-}
+ALLOCATION_FLAG=()
+[ -z "$ALLOCATION" ] || ALLOCATION_FLAG=(--audit-allocation "$ALLOCATION")
 VARIANTS=${VARIANTS:-"today new audit"}
 BASELINE=${BASELINE:-e4c4f60}
 OUT=${OUT:-Benchmarks/out/learning}
@@ -50,7 +54,7 @@ for set in filtered all-pairs; do
         today) [ -f "$OUT/$set-today.db" ] || $TODAY import "$OUT/$set-today.db" "$OUT/$set.csv" --model "$SHARED/model.json" >/dev/null
                $TODAY simulate "$OUT/$set-today.db" --truth "$OUT/$set-truth.csv" --decisions 1000 --seed "$seed" --json > "$result" ;;
         new)   $NEW simulate "$OUT/$set.db" --truth "$OUT/$set-truth.csv" --decisions 1000 --seed "$seed" --json > "$result" ;;
-        audit) $NEW simulate "$OUT/$set.db" --truth "$OUT/$set-truth.csv" --decisions 1000 --seed "$seed" --audit-share "$SHARE" --json > "$result" ;;
+        audit) $NEW simulate "$OUT/$set.db" --truth "$OUT/$set-truth.csv" --decisions 1000 --seed "$seed" --audit-share "$SHARE" "${ALLOCATION_FLAG[@]}" --json > "$result" ;;
       esac
     done
   done

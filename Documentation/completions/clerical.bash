@@ -278,7 +278,7 @@ _clerical_simulate() {
     repeating_flags=()
     non_repeating_flags=(--json -h --help)
     repeating_options=()
-    non_repeating_options=(--truth --decisions --reviewers --error-rate --reestimate-every --order --seed --model --audit-share --keep-queue)
+    non_repeating_options=(--truth --decisions --reviewers --error-rate --reestimate-every --order --seed --model --audit-share --audit-allocation --keep-queue)
     __clerical_offer_flags_options 1
 
     # Offer option value completions
@@ -310,6 +310,10 @@ _clerical_simulate() {
         return
         ;;
     '--audit-share')
+        return
+        ;;
+    '--audit-allocation')
+        __clerical_add_completions -W 'proportional'$'\n''neyman'
         return
         ;;
     '--keep-queue')
@@ -538,7 +542,7 @@ _clerical_qa_audit() {
     repeating_flags=()
     non_repeating_flags=(-h --help)
     repeating_options=()
-    non_repeating_options=(--count --fraction --stratify --share --seed)
+    non_repeating_options=(--count --fraction --stratify --allocation --share --seed)
     __clerical_offer_flags_options 1
 
     # Offer option value completions
@@ -551,6 +555,10 @@ _clerical_qa_audit() {
         ;;
     '--stratify')
         __clerical_add_completions -W 'none'$'\n''band'
+        return
+        ;;
+    '--allocation')
+        __clerical_add_completions -W 'proportional'$'\n''neyman'
         return
         ;;
     '--share')

@@ -33,7 +33,7 @@ function __clerical_parse_tokens -S
         case 'reestimate'
             __clerical_parse_subcommand 1 'json' 'max-iterations=' 'tolerance=' 'fix-u' 'condition-on-candidates' 'target-fmr=' 'target-fnmr=' 'decide-outside-band' 'model=' 'every=' 'h/help'
         case 'simulate'
-            __clerical_parse_subcommand 1 'truth=' 'decisions=' 'reviewers=' 'error-rate=' 'reestimate-every=' 'order=' 'seed=' 'model=' 'audit-share=' 'keep-queue=' 'json' 'h/help'
+            __clerical_parse_subcommand 1 'truth=' 'decisions=' 'reviewers=' 'error-rate=' 'reestimate-every=' 'order=' 'seed=' 'model=' 'audit-share=' 'audit-allocation=' 'keep-queue=' 'json' 'h/help'
         case 'export'
             __clerical_parse_subcommand 0 'h/help'
             switch $unparsed_tokens[1]
@@ -72,7 +72,7 @@ function __clerical_parse_tokens -S
             case 'report'
                 __clerical_parse_subcommand 1 'json' 'h/help'
             case 'audit'
-                __clerical_parse_subcommand 1 'count=' 'fraction=' 'stratify=' 'share=' 'seed=' 'h/help'
+                __clerical_parse_subcommand 1 'count=' 'fraction=' 'stratify=' 'allocation=' 'share=' 'seed=' 'h/help'
             case 'quality'
                 __clerical_parse_subcommand 1 'json' 'h/help'
             end
@@ -187,6 +187,7 @@ complete -c 'clerical' -n '__clerical_should_offer_completions_for_flags_or_opti
 complete -c 'clerical' -n '__clerical_should_offer_completions_for_flags_or_options "clerical simulate" seed' -l 'seed' -d 'Seed for the random choices.' -rfka ''
 complete -c 'clerical' -n '__clerical_should_offer_completions_for_flags_or_options "clerical simulate" model' -l 'model' -d 'The model each re-estimation keeps (as reestimate --model).' -rfka 'independent dependent auto'
 complete -c 'clerical' -n '__clerical_should_offer_completions_for_flags_or_options "clerical simulate" audit-share' -l 'audit-share' -d 'Share of the verdicts that go to audit pairs, drawn as qa audit draws them, in [0, 1].' -rfka ''
+complete -c 'clerical' -n '__clerical_should_offer_completions_for_flags_or_options "clerical simulate" audit-allocation' -l 'audit-allocation' -d 'How the audit splits its sample across strata: proportional or neyman (as qa audit --allocation).' -rfka 'proportional neyman'
 complete -c 'clerical' -n '__clerical_should_offer_completions_for_flags_or_options "clerical simulate" keep-queue' -l 'keep-queue' -d 'Keep the simulated queue in this new file (for Benchmarks/pattern_errors.py).' -rfka ''
 complete -c 'clerical' -n '__clerical_should_offer_completions_for_flags_or_options "clerical simulate" json' -l 'json' -d 'Print the report as JSON.'
 complete -c 'clerical' -n '__clerical_should_offer_completions_for_flags_or_options "clerical simulate" h help' -s 'h' -l 'help' -d 'Show help information.'
@@ -236,6 +237,7 @@ complete -c 'clerical' -n '__clerical_should_offer_completions_for_flags_or_opti
 complete -c 'clerical' -n '__clerical_should_offer_completions_for_flags_or_options "clerical qa audit" count' -l 'count' -d 'Draw this many pairs.' -rfka ''
 complete -c 'clerical' -n '__clerical_should_offer_completions_for_flags_or_options "clerical qa audit" fraction' -l 'fraction' -d 'Draw this share of the eligible pairs, in (0, 1].' -rfka ''
 complete -c 'clerical' -n '__clerical_should_offer_completions_for_flags_or_options "clerical qa audit" stratify' -l 'stratify' -d 'none (simple random) or band (decision side × probability band).' -rfka 'none band'
+complete -c 'clerical' -n '__clerical_should_offer_completions_for_flags_or_options "clerical qa audit" allocation' -l 'allocation' -d 'With --stratify band: proportional (to each stratum\'s size) or neyman (least variance).' -rfka 'proportional neyman'
 complete -c 'clerical' -n '__clerical_should_offer_completions_for_flags_or_options "clerical qa audit" share' -l 'share' -d 'Share of the pairs offered to reviewers that come from the audit, in [0, 1].' -rfka ''
 complete -c 'clerical' -n '__clerical_should_offer_completions_for_flags_or_options "clerical qa audit" seed' -l 'seed' -d 'Seed for the random draw.' -rfka ''
 complete -c 'clerical' -n '__clerical_should_offer_completions_for_flags_or_options "clerical qa audit" h help' -s 'h' -l 'help' -d 'Show help information.'

@@ -337,6 +337,39 @@ final class StratifiedAllocationTests: XCTestCase {
         XCTAssertEqual(StratifiedAllocation.proportional(sizes: ["a": 50, "b": 30, "c": 20], total: 4, minimum: 2),
                        StratifiedAllocation.proportional(sizes: ["a": 50, "b": 30, "c": 20], total: 4), "no room for the minimum: plain proportion")
     }
+
+    /// Neyman's allocation for the quality estimate: exact counts, never more than a stratum
+    /// holds, the minimum first, and the least planned variance of every split (checked against
+    /// all of them for a small case).
+    func testLeastVarianceAllocation() {
+        let sizes = ["sure": 300_000, "near band": 3_000, "between": 20_000]
+        let rates = ["sure": 0.0, "near band": 0.1, "between": 0.002]
+        let allocation = StratifiedAllocation.minimumVariance(sizes: sizes, expectedErrorRates: rates, total: 400, minimum: 2)
+        XCTAssertEqual(allocation.values.reduce(0, +), 400)
+        XCTAssertTrue(allocation.values.allSatisfy { $0 >= 2 })
+        // Per pair, the stratum near the band is drawn far more often than the one the model is sure of.
+        let perPair = allocation.mapValues(Double.init).merging(sizes.mapValues(Double.init), uniquingKeysWith: /)
+        XCTAssertGreaterThan(perPair["near band"]!, 5 * perPair["sure"]!, "\(allocation)")
+        func planned(_ split: [String: Int]) -> Double {
+            split.reduce(0) { $0 + StratifiedAllocation.plannedVariance(size: sizes[$1.key]!, errorRate: rates[$1.key]!, drawn: $1.value) }
+        }
+        let proportional = StratifiedAllocation.proportional(sizes: sizes, total: 400, minimum: 2)
+        XCTAssertLessThan(planned(allocation), 0.8 * planned(proportional), "\(allocation) against \(proportional)")
+        // Every split of 60 over three small strata: none has a lower planned variance.
+        let small = ["a": 500, "b": 80, "c": 2_000], smallRates = ["a": 0.03, "b": 0.2, "c": 0.0]
+        let best = StratifiedAllocation.minimumVariance(sizes: small, expectedErrorRates: smallRates, total: 60, minimum: 2)
+        func smallPlanned(_ a: Int, _ b: Int, _ c: Int) -> Double {
+            zip(["a", "b", "c"], [a, b, c]).reduce(0) { $0 + StratifiedAllocation.plannedVariance(size: small[$1.0]!, errorRate: smallRates[$1.0]!, drawn: $1.1) }
+        }
+        let found = smallPlanned(best["a"]!, best["b"]!, best["c"]!)
+        for a in 2...56 { for b in 2...(58 - a) {
+            XCTAssertGreaterThanOrEqual(smallPlanned(a, b, 60 - a - b), found - 1e-9, "(\(a), \(b), \(60 - a - b)) beats \(best)")
+        } }
+        // Never more than a stratum holds; all of them when the total asks for it.
+        XCTAssertEqual(StratifiedAllocation.minimumVariance(sizes: ["a": 3, "b": 1_000], expectedErrorRates: ["a": 0.4], total: 500, minimum: 2)["a"], 3)
+        XCTAssertEqual(StratifiedAllocation.minimumVariance(sizes: ["a": 3, "b": 4], expectedErrorRates: [:], total: 50, minimum: 2), ["a": 3, "b": 4])
+        XCTAssertEqual(StratifiedAllocation.minimumVariance(sizes: ["a": 3, "b": 4], expectedErrorRates: [:], total: 0, minimum: 2), ["a": 0, "b": 0])
+    }
 }
 
 /// When a refit's unverified overturns may stand: once fresh verdicts on such overturns side

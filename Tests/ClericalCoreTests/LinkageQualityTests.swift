@@ -121,4 +121,65 @@ final class LinkageQualityTests: XCTestCase {
         XCTAssertLessThanOrEqual(halfWidth, LinkageQuality.targetHalfWidth * 1.25, "audit of \(needed): half-width \(halfWidth)")
         XCTAssertGreaterThanOrEqual(halfWidth, LinkageQuality.targetHalfWidth * 0.5, "audit of \(needed): half-width \(halfWidth)")
     }
+
+    /// The same audit size split by Neyman's allocation rather than in proportion: on a
+    /// constructed population of the model's decisions whose true error rates are known (and
+    /// differ from what the model expects), the intervals still cover the true precision and
+    /// recall, and F1's is narrower.
+    func testANeymanAllocatedAuditCoversAndIsNarrower() {
+        // Stratum: size, the model's probability, true errors (a sure stratum holds a few the
+        // model does not expect at all).
+        let strata: [(name: String, size: Int, probability: Double, errors: Int)] = [
+            ("non-match 0–0.001", 60_000, 0.0001, 12), ("non-match 0.01–0.05", 2_000, 0.03, 80),
+            ("match 0.95–0.99", 1_500, 0.97, 60), ("match 0.999–1", 20_000, 0.9995, 40),
+        ]
+        let sizes = Dictionary(uniqueKeysWithValues: strata.map { ($0.name, $0.size) })
+        let rates = Dictionary(uniqueKeysWithValues: strata.map { ($0.name, min($0.probability, 1 - $0.probability)) })
+        let allocations = [
+            "proportional": StratifiedAllocation.proportional(sizes: sizes, total: 400, minimum: 2),
+            "neyman": StratifiedAllocation.minimumVariance(sizes: sizes, expectedErrorRates: rates, total: 400, minimum: 2),
+        ]
+        var meanHalfWidth: [String: Double] = [:]
+        let draws = 200
+        for (name, allocation) in allocations {
+            var covered = (precision: 0, recall: 0)
+            var halfWidths = 0.0
+            for seed in 1...draws {
+                var random = SeededGenerator(seed: UInt64(seed))
+                var patterns: [QualityInput.Pattern] = []
+                var verdicts: [QualityInput.AuditVerdict] = []
+                var truth = (tp: 0, fp: 0, fn: 0)
+                for stratum in strata {
+                    // A draw without replacement: how many of the stratum's errors it takes.
+                    let n = allocation[stratum.name]!
+                    var left = (pairs: stratum.size, errors: stratum.errors), seen = 0
+                    for _ in 0..<n {
+                        if Int.random(in: 0..<left.pairs, using: &random) < left.errors { seen += 1; left.errors -= 1 }
+                        left.pairs -= 1
+                    }
+                    let isMatchSide = stratum.probability >= 0.5
+                    let sampledMatches = isMatchSide ? n - seen : seen
+                    patterns.append(.init(probability: stratum.probability, reviewedMatches: sampledMatches,
+                                          reviewedNonMatches: n - sampledMatches, unreviewed: stratum.size - n,
+                                          covered: [stratum.name: stratum.size - n]))
+                    verdicts += (0..<n).map { .init(stratum: stratum.name, probability: stratum.probability,
+                                                    isMatch: isMatchSide != ($0 < seen)) }
+                    // The final decisions: the sampled pairs by their verdicts, the rest by the model.
+                    let matches = isMatchSide ? stratum.size - stratum.errors : stratum.errors
+                    truth.tp += isMatchSide ? matches : sampledMatches
+                    truth.fp += isMatchSide ? stratum.errors - seen : 0
+                    truth.fn += isMatchSide ? 0 : stratum.errors - seen
+                }
+                let estimate = LinkageQuality.estimate(QualityInput(patterns: patterns, auditVerdicts: verdicts, frameSizes: sizes))
+                let precision = Double(truth.tp) / Double(truth.tp + truth.fp), recall = Double(truth.tp) / Double(truth.tp + truth.fn)
+                if estimate.precision.low <= precision && precision <= estimate.precision.high { covered.precision += 1 }
+                if estimate.recall.low <= recall && recall <= estimate.recall.high { covered.recall += 1 }
+                halfWidths += (estimate.f1.high - estimate.f1.low) / 2
+            }
+            XCTAssertGreaterThanOrEqual(covered.precision, 180, "\(name): precision covered in \(covered.precision) of \(draws)")
+            XCTAssertGreaterThanOrEqual(covered.recall, 180, "\(name): recall covered in \(covered.recall) of \(draws)")
+            meanHalfWidth[name] = halfWidths / Double(draws)
+        }
+        XCTAssertLessThan(meanHalfWidth["neyman"]!, 0.95 * meanHalfWidth["proportional"]!, "\(meanHalfWidth)")
+    }
 }

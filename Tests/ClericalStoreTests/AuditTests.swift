@@ -20,13 +20,15 @@ final class AuditTests: XCTestCase {
     func testInclusionProbabilitiesSumToTheSampleSizeOverTheEligiblePairs() throws {
         let db = try QueueFile.open(path: path)
         let eligible = try count(db, decidedByModelSQL)
-        for (design, n) in [(AuditStratification.band, 200), (.none, 137)] {
+        var drawnBefore = 0
+        for (design, allocation, n) in [(AuditStratification.band, AuditAllocation.proportional, 200), (.none, .proportional, 137),
+                                        (.band, .neyman, 150)] {
             var request = AuditRequest(size: .count(n))
             request.stratify = design
+            request.allocation = allocation
             request.seed = 11
             let summary = try QualityAudit.draw(queue: path, request, by: "quinn")
             XCTAssertEqual(summary.drawn, n)
-            let drawnBefore = design == .band ? 0 : 200
             XCTAssertEqual(summary.eligible, eligible - drawnBefore, "the frame is the model-decided pairs not drawn before")
             try db.read { db in
                 let rows = try Row.fetchAll(db, sql: "SELECT stratum, inclusion_probability FROM audit_pair WHERE audit_id = ?", arguments: [summary.auditID])
@@ -55,6 +57,13 @@ final class AuditTests: XCTestCase {
                     WHERE a.audit_id = ? AND (p.state <> 'pending' OR t.in_band = 1)
                     """, arguments: [summary.auditID]), 0)
             }
+            if allocation == .neyman {
+                // Per pair, the strata nearest the band are drawn more often than the largest stratum
+                // (the one the model is surest of).
+                let largest = summary.strata.max { $0.value.frame < $1.value.frame }!
+                let rate = { (s: (frame: Int, sample: Int)) in Double(s.sample) / Double(s.frame) }
+                XCTAssertTrue(summary.strata.values.contains { rate($0) > 2 * rate(largest.value) }, "\(summary.strata)")
+            }
             if design == .band {
                 // At least two from every stratum (all of one smaller than that), then in proportion.
                 XCTAssertTrue(summary.strata.values.allSatisfy { $0.sample >= min(2, $0.frame) }, "\(summary.strata)")
@@ -62,6 +71,7 @@ final class AuditTests: XCTestCase {
                 XCTAssertTrue(summary.strata.keys.contains { $0.hasPrefix("match") })
                 XCTAssertTrue(summary.strata.keys.contains { $0.hasPrefix("non-match") })
             }
+            drawnBefore += n
         }
     }
 

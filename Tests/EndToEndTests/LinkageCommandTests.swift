@@ -22,6 +22,8 @@ final class LinkageCommandTests: XCTestCase {
             (["qa", "audit", queue, "--count", "5", "--share", "2"], 64, "--share must lie in [0, 1]"),
             (["qa", "audit", queue], 64, "give --count or --fraction"),
             (["qa", "audit", queue, "--count", "5", "--stratify", "tenths"], 64, "tenths"),
+            (["qa", "audit", queue, "--count", "5", "--stratify", "none", "--allocation", "neyman"], 64, "it needs --stratify band"),
+            (["qa", "audit", queue, "--count", "5", "--allocation", "optimal"], 64, "optimal"),
         ]
         for (arguments, status, message) in cases {
             let run = try Binary.run(arguments)
@@ -36,6 +38,10 @@ final class LinkageCommandTests: XCTestCase {
         XCTAssertEqual(drawn.status, 0, drawn.stderr)
         XCTAssertTrue(drawn.stdout.contains("drew 40 of the"), drawn.stdout)
         XCTAssertEqual(try db.read { try Int.fetchOne($0, sql: "SELECT count(*) FROM audit_pair") }, 40)
+        let neyman = try Binary.run(["qa", "audit", queue, "--count", "40", "--allocation", "neyman", "--seed", "3"])
+        XCTAssertEqual(neyman.status, 0, neyman.stderr)
+        XCTAssertTrue(neyman.stdout.contains("drew 40 of the"), neyman.stdout)
+        XCTAssertEqual(try db.read { try Int.fetchOne($0, sql: "SELECT count(*) FROM audit_pair") }, 80)
     }
 
     /// `export links --clusters` against connected components computed here from the links file.

@@ -7,6 +7,18 @@ public enum AuditStratification: String, Sendable, Codable, CaseIterable {
     case band
 }
 
+/// How a stratified audit's sample is split across its strata.
+public enum AuditAllocation: String, Sendable, Codable, CaseIterable {
+    /// In proportion to each stratum's size: every eligible pair equally likely to be drawn.
+    case proportional
+    /// Neyman's allocation for the quality estimate: the split that minimises the variance of
+    /// the estimated error count, planned from the model's own expected error rate in each
+    /// stratum (`StratifiedAllocation.minimumVariance`). Pairs near the review band, where a
+    /// model's mistakes sit, are drawn more often than pairs it is sure of; the estimate stays
+    /// design-unbiased either way, since each pair's inclusion probability is stored.
+    case neyman
+}
+
 public enum AuditBands {
     /// Edges of the probability bands: the model's non-match side below 0.5, its match side above.
     public static let edges: [Double] = [0, 0.001, 0.01, 0.05, 0.5, 0.95, 0.99, 0.999, 1]

@@ -7,6 +7,8 @@ public struct AuditRequest: Sendable {
     public enum Size: Sendable { case count(Int), fraction(Double) }
     public var size: Size
     public var stratify = AuditStratification.band
+    /// How a `band` audit splits its sample across the strata.
+    public var allocation = AuditAllocation.proportional
     /// The share of the pairs offered to reviewers that come from the audit while it lasts.
     public var share = 0.5
     public var seed: UInt64 = 1
@@ -70,7 +72,19 @@ public enum QualityAudit {
         }
         // At least two per stratum, so each has an error rate with a variance, and the small
         // strata near the review band (where a model's confident mistakes sit) are sampled.
-        let allocation = StratifiedAllocation.proportional(sizes: frame.mapValues(\.count), total: wanted, minimum: 2)
+        let sizes = frame.mapValues(\.count)
+        let allocation = switch request.allocation {
+        case .proportional: StratifiedAllocation.proportional(sizes: sizes, total: wanted, minimum: 2)
+        case .neyman:
+            // The model's own expected error rate in each stratum plans the split; in pair order,
+            // so the sums do not depend on the order the rows came in.
+            StratifiedAllocation.minimumVariance(
+                sizes: sizes,
+                expectedErrorRates: frame.mapValues { members in
+                    members.reduce(0) { $0 + min($1.probability, 1 - $1.probability) } / Double(members.count)
+                },
+                total: wanted, minimum: 2)
+        }
         guard let auditID = try db.queueRow("""
             INSERT INTO audit (created_at, created_by, design, share, seed) VALUES (?, ?, ?, ?, ?) RETURNING id
             """, [.text(Timestamp.now()), .text(account), .text(request.stratify == .band ? "band" : "simple"), .real(request.share),

@@ -23,6 +23,8 @@ public struct SimulationPlan: Sendable {
     /// This share of the verdicts goes to audit pairs, drawn as `qa audit` draws them
     /// (stratified by band) before the first verdict.
     public var auditShare = 0.0
+    /// How that audit splits its sample across the strata (`qa audit --allocation`).
+    public var auditAllocation = AuditAllocation.proportional
     /// Where to keep the simulated queue when it is done (a new file), so that what the
     /// verdicts and re-estimations left can be looked at: which patterns remain wrong, and why.
     public var keepQueue: String?
@@ -175,6 +177,7 @@ public enum Simulation {
             var audit = AuditRequest(size: .count(Int((Double(plan.decisions) * plan.auditShare).rounded())))
             audit.share = plan.auditShare
             audit.seed = plan.seed
+            audit.allocation = plan.auditAllocation
             let eligible = try database.read { db in
                 try Int.fetchOne(db, sql: "SELECT count FROM band_count WHERE in_band = 0") ?? 0
             }

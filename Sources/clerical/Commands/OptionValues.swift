@@ -6,6 +6,7 @@ import ClericalStore
 // values and the parser refuses any other, with no hand-written check.
 extension ModelRequest: ExpressibleByArgument {}
 extension AuditStratification: ExpressibleByArgument {}
+extension AuditAllocation: ExpressibleByArgument {}
 extension SimulationPlan.Order: ExpressibleByArgument {}
 extension SampleRequest.Stratum: ExpressibleByArgument {}
 extension ReviewerRole: ExpressibleByArgument {}

@@ -41,7 +41,10 @@ struct QACommand: ParsableCommand {
             discussion: """
                 The frame is every pair the model decided (outside the review band, on either side) \
                 not drawn before. --stratify band draws in proportion to decision side and \
-                probability band (exact counts); none draws a simple random sample. Each drawn \
+                probability band (exact counts); none draws a simple random sample. With band, \
+                --allocation neyman splits the sample to make the quality estimate's variance \
+                least, planned from the model's expected error rate in each stratum: pairs near \
+                the review band are drawn more often than those it is sure of. Each drawn \
                 pair's inclusion probability is stored, so estimates from the verdicts are \
                 design-unbiased. Reviewers meet audit pairs in their normal flow, blind and \
                 unmarked, as --share of the pairs offered while the audit lasts; a verdict on one \
@@ -52,6 +55,8 @@ struct QACommand: ParsableCommand {
         @Option(help: "Draw this many pairs.") var count: Int?
         @Option(help: "Draw this share of the eligible pairs, in (0, 1].") var fraction: Double?
         @Option(help: "none (simple random) or band (decision side × probability band).") var stratify: AuditStratification = .band
+        @Option(help: "With --stratify band: proportional (to each stratum's size) or neyman (least variance).")
+        var allocation: AuditAllocation = .proportional
         @Option(help: "Share of the pairs offered to reviewers that come from the audit, in [0, 1].") var share = 0.5
         @Option(help: "Seed for the random draw.") var seed: UInt64 = 1
 
@@ -60,12 +65,14 @@ struct QACommand: ParsableCommand {
             if let fraction, !(fraction > 0 && fraction <= 1) { throw ValidationError("--fraction must lie in (0, 1]") }
             if let count, count < 1 { throw ValidationError("--count must be at least 1") }
             guard share >= 0, share <= 1 else { throw ValidationError("--share must lie in [0, 1]") }
+            if allocation == .neyman, stratify == .none { throw ValidationError("--allocation neyman splits a sample across strata: it needs --stratify band") }
         }
 
         func run() throws {
             try reportingErrors { () throws(ClericalError) in
                 var request = AuditRequest(size: fraction.map { .fraction($0) } ?? .count(count!))
                 request.stratify = stratify
+                request.allocation = allocation
                 request.share = share
                 request.seed = seed
                 let summary: AuditSummary

@@ -28,6 +28,8 @@ struct SimulateCommand: ParsableCommand {
     @Option(help: "Seed for the random choices.") var seed: UInt64 = 1
     @Option(help: "The model each re-estimation keeps (as reestimate --model).") var model: ModelRequest = .auto
     @Option(help: "Share of the verdicts that go to audit pairs, drawn as qa audit draws them, in [0, 1].") var auditShare = 0.0
+    @Option(help: "How the audit splits its sample across strata: proportional or neyman (as qa audit --allocation).")
+    var auditAllocation: AuditAllocation = .proportional
     @Option(help: ArgumentHelp("Keep the simulated queue in this new file (for Benchmarks/pattern_errors.py).", valueName: "QUEUE"))
     var keepQueue: String?
     @Flag(help: "Print the report as JSON.") var json = false
@@ -52,6 +54,7 @@ struct SimulateCommand: ParsableCommand {
             plan.seed = seed
             plan.model = model
             plan.auditShare = auditShare
+            plan.auditAllocation = auditAllocation
             plan.keepQueue = keepQueue
             let report = try Simulation.run(queue: queue, truth: truth, plan: plan)
             print(json ? ReportJSON.encode(report) : SimulationText.text(report))
