@@ -73,6 +73,9 @@ final class LinkageQualityTests: XCTestCase {
         XCTAssertEqual(estimate.precision.estimate, 1, accuracy: 1e-12)
         XCTAssertLessThan(estimate.precision.low, 0.999)
         XCTAssertGreaterThan(estimate.falseMatches.high, 0)
+        // Every pair is decided a match: none can be a missed match, and no phantom one widens recall.
+        XCTAssertEqual(estimate.missedMatches.high, 0)
+        XCTAssertEqual(estimate.recall.low, 1, accuracy: 1e-12)
         XCTAssertFalse(estimate.notes.contains { $0.contains("among the model's matches: too few") }, "50 verdicts are enough to bound it")
         let wilson = try! XCTUnwrap(LinkageQuality.wilson(0, 50))
         XCTAssertEqual(wilson.low, 0)
@@ -181,5 +184,31 @@ final class LinkageQualityTests: XCTestCase {
             meanHalfWidth[name] = halfWidths / Double(draws)
         }
         XCTAssertLessThan(meanHalfWidth["neyman"]!, 0.95 * meanHalfWidth["proportional"]!, "\(meanHalfWidth)")
+    }
+
+    /// An audit too small for F1 to ±0.005: the estimate says how many more audit verdicts would
+    /// do it, and an audit that much larger, erring at the same rate, does (one short of a fifth
+    /// of them does not).
+    func testTheAuditVerdictsNeededToNarrowF1AreNamedAndSuffice() {
+        // 50,000 pairs the model calls matches, 2% of them not; 10,000 non-matches all reviewed.
+        func estimate(audited n: Int) -> QualityEstimate {
+            let errors = Int((Double(n) * 0.02).rounded())
+            return LinkageQuality.estimate(QualityInput(patterns: [
+                .init(probability: 0.999, reviewedMatches: n - errors, reviewedNonMatches: errors, unreviewed: 50_000 - n,
+                      covered: ["a/match": 50_000 - n]),
+                .init(probability: 0.01, reviewedMatches: 0, reviewedNonMatches: 10_000, unreviewed: 0),
+            ], auditVerdicts: (0..<n).map { .init(stratum: "a/match", probability: 0.999, isMatch: $0 >= errors) },
+               frameSizes: ["a/match": 50_000]))
+        }
+        // Below the estimate: above, the interval is cut at 1.
+        func halfWidth(_ e: QualityEstimate) -> Double { e.f1.estimate - e.f1.low }
+        let small = estimate(audited: 100)
+        XCTAssertEqual(small.intervalBasis, .design)
+        XCTAssertGreaterThan(halfWidth(small), LinkageQuality.targetHalfWidth)
+        let more = try! XCTUnwrap(small.auditVerdictsToNarrowF1)
+        XCTAssertTrue(small.notes.contains { $0.contains("About \(more) more audit verdicts") && $0.contains("--allocation neyman") }, "\(small.notes)")
+        XCTAssertLessThanOrEqual(halfWidth(estimate(audited: 100 + more)), LinkageQuality.targetHalfWidth * 1.05, "\(more) more")
+        XCTAssertGreaterThan(halfWidth(estimate(audited: 100 + more * 4 / 5)), LinkageQuality.targetHalfWidth, "\(more) more")
+        XCTAssertNil(estimate(audited: 100 + more + 50).auditVerdictsToNarrowF1, "narrow enough: no advice")
     }
 }

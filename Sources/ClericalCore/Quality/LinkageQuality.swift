@@ -91,6 +91,12 @@ public struct QualityEstimate: Sendable, Codable, Equatable {
     /// With a `model` basis: at least about how many more audit verdicts (a new audit,
     /// stratified by band) would bound F1 to ±`LinkageQuality.targetHalfWidth` by design alone.
     public var auditVerdictsToBoundF1: Int?
+    /// With audit verdicts behind the intervals and F1's still wider than
+    /// ±`LinkageQuality.targetHalfWidth`: about how many more audit verdicts, split across the
+    /// audit's strata for the least variance (`qa audit --allocation neyman`), would narrow it
+    /// to that, if errors turn up at the rates seen so far; nil when it is narrow enough, or when
+    /// what keeps it wide is not the audit (no number of audit verdicts would do).
+    public var auditVerdictsToNarrowF1: Int?
     public var precision: Interval
     public var recall: Interval
     public var f1: Interval
@@ -117,8 +123,10 @@ public struct QualityEstimate: Sendable, Codable, Equatable {
 ///
 /// The pairs fall in three parts. Reviewed pairs are known exactly. Unreviewed pairs an audit
 /// stratum covers are estimated from its sample's verdicts (a ratio estimator with the
-/// finite-population correction; each cell's share gets half a pair added for its variance, so
-/// a stratum with no error seen still has a non-zero interval, as Agresti–Coull do). The rest
+/// finite-population correction; each cell a stratum's pairs can fall in gets half a pair added
+/// to its share for the variance, so a stratum with no error seen still has a non-zero
+/// interval, as Agresti–Coull do; a stratum whose pairs are all decided matches cannot hold a
+/// missed match, and gets no phantom one). The rest
 /// are estimated from the model's probabilities (each pair a Bernoulli draw), which is only as
 /// good as the model's calibration, and the notes say so. Precision, recall and F1 get
 /// delta-method intervals from the covariance of the true-positive, false-positive and
@@ -173,6 +181,10 @@ public enum LinkageQuality {
             sample[verdict.stratum, default: []].append(InputCell(probability: verdict.probability, isMatch: verdict.isMatch))
         }
         var coveredByStratum: [String: Double] = [:]
+        // The decisions (match or not, at 0.5) the pairs each stratum stands for now have.
+        var decidedSides: [String: Set<Bool>] = [:]
+        // Each audited stratum's frame, sample and errors seen, for the "how many more" advice.
+        var auditedStrata: [(frame: Int, drawn: Int, errorRate: Double, covariance: [[Double]])] = []
         for pattern in input.patterns {
             let all = pattern.reviewedMatches + pattern.reviewedNonMatches + pattern.unreviewed
             pairs += all
@@ -191,6 +203,7 @@ public enum LinkageQuality {
                     continue
                 }
                 coveredByStratum[stratum, default: 0] += Double(taken)
+                decidedSides[stratum, default: []].insert(pattern.probability >= 0.5)
                 rest -= taken
                 audited += taken
             }
@@ -210,13 +223,22 @@ public enum LinkageQuality {
             for cell in cells { counts[cell.index] += 1 }
             let frame = Double(input.frameSizes[stratum] ?? cells.count)
             let correction = max(0, 1 - n / max(frame, n))
-            let adjusted = counts.map { ($0 + 0.5) / (n + 2) }
+            // Half a pair on each cell its pairs can fall in: TP and FP for those decided matches,
+            // FN and TN for the others. A phantom error of the impossible kind would widen the
+            // interval of a stratum where no error is seen by about √2.
+            let sides = (decidedSides[stratum] ?? []).union(cells.map { $0.probability >= 0.5 })
+            let possible = [sides.contains(true), sides.contains(true), sides.contains(false), sides.contains(false)]
+            let pseudo = possible.map { $0 ? 0.5 : 0 }
+            let adjusted = (0..<4).map { (counts[$0] + pseudo[$0]) / (n + pseudo.reduce(0, +)) }
+            var own = [[Double]](repeating: [0, 0, 0], count: 3)
             for c in 0..<3 {
                 total[c] += covered * counts[c] / n
                 for d in 0..<3 {
-                    covariance[c][d] += covered * covered * correction * ((c == d ? adjusted[c] : 0) - adjusted[c] * adjusted[d]) / n
+                    own[c][d] = covered * covered * correction * ((c == d ? adjusted[c] : 0) - adjusted[c] * adjusted[d]) / n
+                    covariance[c][d] += own[c][d]
                 }
             }
+            auditedStrata.append((Int(frame), cells.count, (counts[1] + counts[2]) / n, own))
             // False and missed matches by band: each verdict stands for covered / n pairs of its own band.
             for cell in cells {
                 if cell.index == 1 { bandFalse[band(cell.probability)] += covered / n }
@@ -225,13 +247,18 @@ public enum LinkageQuality {
         }
 
         let (tp, fp, fn) = (total[0], total[1], total[2])
-        func interval(_ value: Double, gradient: [Double], upper: Double = 1) -> QualityEstimate.Interval {
+        func halfWidth(_ gradient: [Double]) -> Double {
             var variance = 0.0
             for c in 0..<3 { for d in 0..<3 { variance += gradient[c] * gradient[d] * covariance[c][d] } }
-            let half = z * max(variance, 0).squareRoot()
+            return z * max(variance, 0).squareRoot()
+        }
+        func interval(_ value: Double, gradient: [Double], upper: Double = 1) -> QualityEstimate.Interval {
+            let half = halfWidth(gradient)
             return .init(estimate: value, low: max(0, value - half), high: min(upper, value + half))
         }
         let predicted = tp + fp, actual = tp + fn, f1Denominator = 2 * tp + fp + fn
+        let f1Gradient = [2 * (fp + fn) / (f1Denominator * f1Denominator), -2 * tp / (f1Denominator * f1Denominator),
+                          -2 * tp / (f1Denominator * f1Denominator)]
         let precision = predicted > 0
             ? interval(tp / predicted, gradient: [fp / (predicted * predicted), -tp / (predicted * predicted), 0])
             : .init(estimate: 1, low: 1, high: 1)
@@ -239,8 +266,7 @@ public enum LinkageQuality {
             ? interval(tp / actual, gradient: [fn / (actual * actual), 0, -tp / (actual * actual)])
             : .init(estimate: 1, low: 1, high: 1)
         let f1 = f1Denominator > 0
-            ? interval(2 * tp / f1Denominator, gradient: [2 * (fp + fn) / (f1Denominator * f1Denominator),
-                                                         -2 * tp / (f1Denominator * f1Denominator), -2 * tp / (f1Denominator * f1Denominator)])
+            ? interval(2 * tp / f1Denominator, gradient: f1Gradient)
             : .init(estimate: 1, low: 1, high: 1)
 
         let basis: QualityEstimate.Basis = modelDecided > 0 ? .model : (reviewed == pairs ? .exact : .design)
@@ -261,12 +287,26 @@ public enum LinkageQuality {
             auditToBound = min(modelDecided, max(total - input.auditVerdicts.count, min(modelDecided, enoughAuditVerdicts)))
         }
 
+        var auditToNarrow: Int?
+        // Before the interval is cut at 0 and 1: what the audit has to narrow.
+        let f1HalfWidth = f1Denominator > 0 ? halfWidth(f1Gradient) : 0
+        if basis != .model, f1HalfWidth > targetHalfWidth, !auditedStrata.isEmpty, f1Denominator > 0 {
+            auditToNarrow = moreAuditVerdicts(strata: auditedStrata.map { stratum in
+                var variance = 0.0
+                for c in 0..<3 { for d in 0..<3 { variance += f1Gradient[c] * f1Gradient[d] * stratum.covariance[c][d] } }
+                return (stratum.frame, stratum.drawn, stratum.errorRate, variance)
+            }, halfWidth: f1HalfWidth)
+        }
+
         var notes = ["Matches that blocking never produced are not in the queue and cannot be seen from it: recall is among candidate pairs."]
         if let auditToBound {
             let which = input.auditVerdicts.isEmpty
                 ? "No audit verdicts: the \(modelDecided) pairs the model decided alone"
                 : "\(modelDecided) pairs the model decided alone that no audit stratum covers"
             notes.append("\(which) are estimated from the model's own probabilities, so the intervals hold only if the model is calibrated there: they do not bound the errors it cannot see (interactions between fields, patterns it decided alone). An audit of at least about \(auditToBound) more (clerical qa audit --count \(auditToBound) --stratify band; more if the model errs more often than it expects) would bound F1 to ±\(targetHalfWidth) from verdicts alone.")
+        }
+        if let auditToNarrow {
+            notes.append(String(format: "F1's interval is ±%.4f. About \(auditToNarrow) more audit verdicts (clerical qa audit --count \(auditToNarrow) --allocation neyman) would narrow it to ±\(targetHalfWidth), if errors turn up at the rates seen so far: where an audit sees no error, its interval narrows only as fast as the sample grows.", f1HalfWidth))
         }
         if modelBased > modelDecided {
             notes.append("\(modelBased - modelDecided) pairs wait in the review band: the model speaks for them until they are reviewed.")
@@ -288,12 +328,43 @@ public enum LinkageQuality {
                                  falseMatches: bandFalse[b], missedMatches: bandMissed[b])
         }
         return QualityEstimate(
-            intervalBasis: basis, auditVerdictsToBoundF1: auditToBound,
+            intervalBasis: basis, auditVerdictsToBoundF1: auditToBound, auditVerdictsToNarrowF1: auditToNarrow,
             precision: precision, recall: recall, f1: f1,
             falseMatches: .init(estimate: fp, low: max(0, fp - z * covariance[1][1].squareRoot()), high: fp + z * covariance[1][1].squareRoot()),
             missedMatches: .init(estimate: fn, low: max(0, fn - z * covariance[2][2].squareRoot()), high: fn + z * covariance[2][2].squareRoot()),
             pairs: pairs, reviewed: reviewed, auditVerdicts: input.auditVerdicts.count, auditedPairs: audited,
             modelBasedPairs: modelBased, modelDecidedPairs: modelDecided, bands: bands, calibration: calibration(input.patterns), notes: notes)
+    }
+
+    /// The fewest more audit verdicts that bring F1's half-width to `targetHalfWidth`: taken one
+    /// at a time where they remove the most variance. Each audited stratum's share of F1's
+    /// variance (`f1Variance`) is taken to shrink as `StratifiedAllocation.plannedVariance` does
+    /// at the error rate seen there; the rest of the variance stays. Nil when even every pair
+    /// of the strata would not do.
+    static func moreAuditVerdicts(strata: [(frame: Int, drawn: Int, errorRate: Double, f1Variance: Double)], halfWidth: Double) -> Int? {
+        func variance(_ h: Int, _ n: Int) -> Double {
+            let planned = StratifiedAllocation.plannedVariance(size: strata[h].frame, errorRate: strata[h].errorRate, drawn: n)
+            let now = StratifiedAllocation.plannedVariance(size: strata[h].frame, errorRate: strata[h].errorRate, drawn: strata[h].drawn)
+            return now > 0 ? strata[h].f1Variance * planned / now : 0
+        }
+        var drawn = strata.map(\.drawn)
+        var audited = strata.reduce(0.0) { $0 + $1.f1Variance }
+        let rest = (halfWidth / z) * (halfWidth / z) - audited
+        let goal = (targetHalfWidth / z) * (targetHalfWidth / z)
+        guard rest < goal else { return nil }
+        var more = 0
+        while rest + audited > goal {
+            var best = -1, bestGain = 0.0
+            for h in strata.indices where drawn[h] < strata[h].frame {
+                let gain = variance(h, drawn[h]) - variance(h, drawn[h] + 1)
+                if gain > bestGain { (best, bestGain) = (h, gain) }
+            }
+            guard best >= 0 else { return nil }
+            drawn[best] += 1
+            audited -= bestGain
+            more += 1
+        }
+        return more
     }
 
     /// Per tenth of probability: pairs, reviewed pairs, their match rate, the mean probability.

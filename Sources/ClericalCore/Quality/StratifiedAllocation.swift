@@ -43,7 +43,7 @@ extension StratifiedAllocation {
     /// rate from `expectedErrorRates` (the model's own, for an audit).
     ///
     /// The variance of stratum h with n of its N pairs drawn is N²·(1 − n/N)·q(1 − q)/n, where
-    /// q = (n·r + ½)/(n + 2) is the error rate the estimator works with: it adds half an error,
+    /// q = (n·r + ½)/(n + 1) is the error rate the estimator works with: it adds half an error,
     /// so that a stratum where none is seen still has an interval (`LinkageQuality`). Where the
     /// model expects no errors the floor rules, and the sample goes as N^⅔ rather than N: a
     /// stratum of 300,000 pairs the model is sure of gets fewer than in proportion, and the
@@ -54,7 +54,7 @@ extension StratifiedAllocation {
     ///     StratifiedAllocation.minimumVariance(sizes: ["sure": 300_000, "near band": 3_000],
     ///                                          expectedErrorRates: ["sure": 0, "near band": 0.1],
     ///                                          total: 400, minimum: 2)
-    ///     // ["near band": 24, "sure": 376] (in proportion: 4 and 396)
+    ///     // ["near band": 25, "sure": 375] (in proportion: 4 and 396)
     public static func minimumVariance(sizes: [String: Int], expectedErrorRates: [String: Double], total: Int, minimum: Int) -> [String: Int] {
         let population = sizes.values.reduce(0, +)
         let wanted = min(max(total, 0), population)
@@ -91,7 +91,7 @@ extension StratifiedAllocation {
     static func plannedVariance(size: Int, errorRate: Double, drawn n: Int) -> Double {
         guard n > 0 else { return .infinity }
         let size = Double(size), rate = min(max(errorRate, 0), 0.5)
-        let q = (Double(n) * rate + 0.5) / Double(n + 2)
+        let q = (Double(n) * rate + 0.5) / Double(n + 1)
         return size * size * max(0, 1 - Double(n) / size) * q * (1 - q) / Double(n)
     }
 }
