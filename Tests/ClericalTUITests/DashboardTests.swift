@@ -172,6 +172,23 @@ final class DashboardTests: XCTestCase {
         }
     }
 
+    /// With an audit behind every pair the model decided but F1 still wide, the view says how
+    /// many more audit verdicts would narrow it.
+    func testTheQualityViewNamesTheAuditVerdictsThatWouldNarrowF1() {
+        let input = QualityInput(patterns: [
+            .init(probability: 0.99, reviewedMatches: 40, reviewedNonMatches: 2, unreviewed: 4_000, covered: ["a/match": 4_000]),
+            .init(probability: 0.01, reviewedMatches: 0, reviewedNonMatches: 100, unreviewed: 0),
+        ], auditVerdicts: (0..<40).map { .init(stratum: "a/match", probability: 0.99, isMatch: $0 >= 2) }, frameSizes: ["a/match": 4_040])
+        let estimate = LinkageQuality.estimate(input)
+        let more = try! XCTUnwrap(estimate.auditVerdictsToNarrowF1)
+        var state = Self.goldenState(width: 120, height: 40)
+        _ = DashboardApp.update(&state, .key(.tab))
+        _ = DashboardApp.update(&state, .qualityRefreshed(estimate))
+        let text = DashboardView.render(state).text()
+        XCTAssertTrue(text.contains("about \(more) more audit verdicts would narrow F1"), text)
+        XCTAssertFalse(text.contains("not bounded:"), text)
+    }
+
     /// The dashboard as text at both sizes, from fixed figures (so the golden file does not
     /// depend on the clock).
     func testGoldenDashboard() {

@@ -209,6 +209,10 @@ final class LabelsAndQualityCommandTests: XCTestCase {
         XCTAssertGreaterThan(json["audit_verdicts"] as? Int ?? 0, 0)
         XCTAssertEqual(json["interval_basis"] as? String, "design", "every pair the model decided is covered by the audit: \(json)")
         XCTAssertNil(json["audit_verdicts_to_bound_f1"])
+        // Thirty audit verdicts leave F1 wider than ±0.005: it says how many more would narrow it.
+        let more = try XCTUnwrap(json["audit_verdicts_to_narrow_f1"] as? Int, "\(json)")
+        XCTAssertGreaterThan(more, 0)
+        XCTAssertTrue(text.stdout.contains("about \(more) more audit verdicts (qa audit --count \(more) --allocation neyman)"), text.stdout)
         let status = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(try Binary.run(["status", queue, "--json"]).stdout.utf8)) as? [String: Any])
         let quality = try XCTUnwrap(status["quality"] as? [String: Any])
         XCTAssertEqual((quality["precision"] as? [String: Double])?["estimate"], precision["estimate"])

@@ -19,6 +19,10 @@ enum DashboardQualityView {
                        x: 0, y: y, style: CellStyle(.warning))
             y += 1
         }
+        if let more = estimate.auditVerdictsToNarrowF1 {
+            buffer.put(" about \(more) more audit verdicts would narrow F1 to ±\(LinkageQuality.targetHalfWidth)", x: 0, y: y, style: CellStyle(.dim))
+            y += 1
+        }
         // One axis for the three, from a tenth below the lowest figure to 1.
         let measures = [("precision", estimate.precision), ("recall", estimate.recall), ("F1", estimate.f1)]
         let axisLow = max(0, ((measures.map(\.1.low).min() ?? 0) * 10).rounded(.down) / 10 - 0.1)

@@ -15,6 +15,9 @@ enum LinkageQualityText {
         if estimate.intervalBasis == .model, let needed = estimate.auditVerdictsToBoundF1 {
             lines.append("  not bounded: \(estimate.modelDecidedPairs) pairs the model decided alone rest on its calibration; at least about \(needed) more audit verdicts would bound F1 to ±\(LinkageQuality.targetHalfWidth)")
         }
+        if let more = estimate.auditVerdictsToNarrowF1 {
+            lines.append("  about \(more) more audit verdicts (qa audit --count \(more) --allocation neyman) would narrow F1 to ±\(LinkageQuality.targetHalfWidth)")
+        }
         lines.append("  precision      \(interval(estimate.precision))")
         lines.append("  recall         \(interval(estimate.recall))")
         lines.append("  F1             \(interval(estimate.f1))")
