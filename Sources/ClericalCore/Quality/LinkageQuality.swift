@@ -290,7 +290,7 @@ public enum LinkageQuality {
         var auditToNarrow: Int?
         // Before the interval is cut at 0 and 1: what the audit has to narrow.
         let f1HalfWidth = f1Denominator > 0 ? halfWidth(f1Gradient) : 0
-        if basis != .model, f1HalfWidth > targetHalfWidth, !auditedStrata.isEmpty, f1Denominator > 0 {
+        if basis != .model, f1HalfWidth > targetHalfWidth, !auditedStrata.isEmpty {
             auditToNarrow = moreAuditVerdicts(strata: auditedStrata.map { stratum in
                 var variance = 0.0
                 for c in 0..<3 { for d in 0..<3 { variance += f1Gradient[c] * f1Gradient[d] * stratum.covariance[c][d] } }
@@ -342,29 +342,19 @@ public enum LinkageQuality {
     /// at the error rate seen there; the rest of the variance stays. Nil when even every pair
     /// of the strata would not do.
     static func moreAuditVerdicts(strata: [(frame: Int, drawn: Int, errorRate: Double, f1Variance: Double)], halfWidth: Double) -> Int? {
-        func variance(_ h: Int, _ n: Int) -> Double {
-            let planned = StratifiedAllocation.plannedVariance(size: strata[h].frame, errorRate: strata[h].errorRate, drawn: n)
-            let now = StratifiedAllocation.plannedVariance(size: strata[h].frame, errorRate: strata[h].errorRate, drawn: strata[h].drawn)
-            return now > 0 ? strata[h].f1Variance * planned / now : 0
-        }
-        var drawn = strata.map(\.drawn)
-        var audited = strata.reduce(0.0) { $0 + $1.f1Variance }
+        let now = strata.map { StratifiedAllocation.plannedVariance(size: $0.frame, errorRate: $0.errorRate, drawn: $0.drawn) }
+        let audited = strata.reduce(0.0) { $0 + $1.f1Variance }
         let rest = (halfWidth / z) * (halfWidth / z) - audited
         let goal = (targetHalfWidth / z) * (targetHalfWidth / z)
         guard rest < goal else { return nil }
-        var more = 0
-        while rest + audited > goal {
-            var best = -1, bestGain = 0.0
-            for h in strata.indices where drawn[h] < strata[h].frame {
-                let gain = variance(h, drawn[h]) - variance(h, drawn[h] + 1)
-                if gain > bestGain { (best, bestGain) = (h, gain) }
-            }
-            guard best >= 0 else { return nil }
-            drawn[best] += 1
-            audited -= bestGain
-            more += 1
-        }
-        return more
+        let (counts, removed) = StratifiedAllocation.addWhereVarianceFallsMost(
+            start: strata.map(\.drawn), sizes: strata.map(\.frame),
+            variance: { h, n in
+                now[h] > 0 ? strata[h].f1Variance * StratifiedAllocation.plannedVariance(size: strata[h].frame, errorRate: strata[h].errorRate, drawn: n) / now[h] : 0
+            },
+            while: { _, removed in rest + audited - removed > goal })
+        guard rest + audited - removed <= goal else { return nil }  // every pair of the strata would not do
+        return zip(counts, strata).reduce(0) { $0 + $1.0 - $1.1.drawn }
     }
 
     /// Per tenth of probability: pairs, reviewed pairs, their match rate, the mean probability.

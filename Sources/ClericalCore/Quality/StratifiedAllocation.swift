@@ -68,22 +68,34 @@ extension StratifiedAllocation {
                 left -= allocation[name]!
             }
         }
-        func variance(_ name: String, _ n: Int) -> Double {
-            plannedVariance(size: sizes[name]!, errorRate: expectedErrorRates[name] ?? 0, drawn: n)
+        // In name order, so ties (to the lower index) do not depend on dictionary order.
+        let counts = addWhereVarianceFallsMost(
+            start: names.map { allocation[$0]! }, sizes: names.map { sizes[$0]! },
+            variance: { plannedVariance(size: sizes[names[$0]]!, errorRate: expectedErrorRates[names[$0]] ?? 0, drawn: $1) },
+            while: { added, _ in added < left }).counts
+        return Dictionary(uniqueKeysWithValues: zip(names, counts))
+    }
+
+    /// Adds one pair at a time to the stratum where it removes the most `variance(stratum,
+    /// drawn)`, from `start`, never beyond `sizes`, for as long as `wanted(added, removed)` holds
+    /// or some stratum has room; ties go to the lower index. The counts reached and the variance
+    /// removed. For a variance convex in the count, each step's counts are the least-variance
+    /// split of their total.
+    static func addWhereVarianceFallsMost(start: [Int], sizes: [Int], variance: (Int, Int) -> Double,
+                                          while wanted: (_ added: Int, _ removed: Double) -> Bool) -> (counts: [Int], removed: Double) {
+        var counts = start, added = 0, removed = 0.0
+        // What each stratum would shed with one more pair, kept current as pairs go.
+        func gain(_ h: Int) -> Double { counts[h] < sizes[h] ? variance(h, counts[h]) - variance(h, counts[h] + 1) : -.infinity }
+        var gains = counts.indices.map(gain)
+        while wanted(added, removed) {
+            guard let best = gains.indices.max(by: { gains[$0] != gains[$1] ? gains[$0] < gains[$1] : $0 > $1 }),
+                  gains[best] > -.infinity else { break }
+            counts[best] += 1
+            added += 1
+            removed += gains[best]
+            gains[best] = gain(best)
         }
-        // The variance each stratum would shed with one more pair, kept current as pairs go.
-        var gain = Dictionary(uniqueKeysWithValues: names.map { name in
-            (name, allocation[name]! < sizes[name]! ? variance(name, allocation[name]!) - variance(name, allocation[name]! + 1) : -.infinity)
-        })
-        while left > 0 {
-            // Largest gain first; ties by name, so the result does not depend on dictionary order.
-            guard let best = names.max(by: { (gain[$0]!, $1) < (gain[$1]!, $0) }), gain[best]! > -.infinity else { break }
-            allocation[best]! += 1
-            left -= 1
-            let n = allocation[best]!
-            gain[best] = n < sizes[best]! ? variance(best, n) - variance(best, n + 1) : -.infinity
-        }
-        return allocation
+        return (counts, removed)
     }
 
     /// The variance of a stratum's estimated error count with `drawn` of its `size` pairs in the
