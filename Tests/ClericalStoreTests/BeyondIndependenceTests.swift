@@ -146,11 +146,14 @@ final class BeyondIndependenceTests: XCTestCase {
                 let served: Int = row["served"]
                 if served == 0 {
                     XCTAssertEqual(row["review_priority"] as Double,
-                                   ReviewPriority.of(probability: probability, overturning: importedProbability, rankInPattern: 0), accuracy: 1e-9)
+                                   ReviewPriority.of(probability: probability, overturning: importedProbability,
+                                                     openPairs: row["open_count"]), accuracy: 1e-9)
                 } else {
-                    // Once served, by its own score, as the queue's trigger orders it.
+                    // Once served, by its own score and what more verdicts could gain on it.
                     contestedServed += 1
-                    XCTAssertEqual(row["review_priority"] as Double, ReviewPriority.of(probability: probability, rankInPattern: served), accuracy: 1e-9)
+                    XCTAssertEqual(row["review_priority"] as Double,
+                                   ReviewPriority.of(probability: probability, verdicts: row["verdicts"], openPairs: row["open_count"],
+                                                     rankInPattern: served), accuracy: 1e-9)
                 }
             }
         }
@@ -196,7 +199,8 @@ final class BeyondIndependenceTests: XCTestCase {
                     heldOpen += row["open_count"] as Int
                     if row["served"] as Int == 0 {
                         XCTAssertEqual(row["review_priority"] as Double,
-                                       ReviewPriority.of(probability: keptProbability, overturning: importedProbability, rankInPattern: 0), accuracy: 1e-9)
+                                       ReviewPriority.of(probability: keptProbability, overturning: importedProbability,
+                                                         openPairs: row["open_count"]), accuracy: 1e-9)
                     }
                 } else {
                     XCTAssertEqual(probability, keptProbability, accuracy: 1e-12, "an overturn a verdict has reached, or of a band pattern, stands")

@@ -58,7 +58,10 @@ let decidedByModelSQL = "SELECT count(*) FROM pair p JOIN pattern t ON t.id = p.
 /// imported model, as a check on `PatternBand.rescore`'s own rule.
 func overturnedPatterns(_ db: Database) throws -> [(row: Row, importedProbability: Double)] {
     let imported = try XCTUnwrap(ModelStore.importedModel(db))
-    return try Row.fetchAll(db, sql: "SELECT * FROM pattern").compactMap { row in
+    return try Row.fetchAll(db, sql: """
+        SELECT t.*, coalesce(v.matches, 0) + coalesce(v.non_matches, 0) AS verdicts
+        FROM pattern t LEFT JOIN pattern_verdicts v ON v.pattern_id = t.id
+        """).compactMap { row in
         let probability: Double = row["match_probability"]
         let importedProbability = imported.score(gammas: PatternKey.gammas(row["gammas"])).matchProbability
         return (probability >= 0.5) != (importedProbability >= 0.5) ? (row, importedProbability) : nil

@@ -42,7 +42,11 @@ enum PatternBand {
                         contestedBy reference: (any PatternScoring)? = nil, holding: Set<Int64> = []) throws -> Moves {
         var moves = Moves()
         var updates: [TableValue] = []
-        for pattern in try db.queueRows("SELECT id, gammas, in_band, open_count, served, match_weight FROM pattern") {
+        for pattern in try db.queueRows("""
+            SELECT p.id, p.gammas, p.in_band, p.open_count, p.served, p.match_weight,
+                   coalesce(v.matches, 0) + coalesce(v.non_matches, 0) AS verdicts
+            FROM pattern p LEFT JOIN pattern_verdicts v ON v.pattern_id = p.id
+            """) {
             let gammas = PatternKey.gammas(pattern.text("gammas"))
             let score = scorer?.score(gammas: gammas) ?? PatternScore(matchWeight: pattern.double("match_weight"))
             let wasInBand = pattern.bool("in_band")
@@ -63,8 +67,9 @@ enum PatternBand {
             let stored = held ? reference!.score(gammas: gammas) : score
             updates += [.integer(pattern.int64("id")), .real(stored.matchWeight), .real(stored.matchProbability), .integer(inBand ? 1 : 0),
                         .real(contested && served == 0
-                              ? ReviewPriority.of(probability: score.matchProbability, overturning: referenceProbability!, rankInPattern: 0)
-                              : ReviewPriority.of(probability: stored.matchProbability, rankInPattern: served))]
+                              ? ReviewPriority.of(probability: score.matchProbability, overturning: referenceProbability!, openPairs: open)
+                              : ReviewPriority.of(probability: stored.matchProbability, verdicts: pattern.int("verdicts"),
+                                                  openPairs: open, rankInPattern: served))]
         }
         try write(updates, db)
         return moves
