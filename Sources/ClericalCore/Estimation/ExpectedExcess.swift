@@ -16,8 +16,8 @@ public enum ExpectedExcess {
 
     /// The distance from 0.5 of a single unreviewed pair (weight 1) whose expected excess equals
     /// `gain`, so that a pattern's gain can take its place in the review order (|p − 0.5| for a
-    /// single pair; infinity for a gain below any single pair's). A gain above that of a pair at 0.5 comes sooner still: 0.05 (the order's
-    /// spread) for each doubling.
+    /// single pair; infinity for a gain below any single pair's). A gain above that of a pair at
+    /// 0.5 comes sooner still: 0.05 (the order's spread) for each doubling.
     public static func singlePairDistance(equivalentTo gain: Double) -> Double {
         let atHalf = singlePair[0]
         if gain >= atHalf { return -ReviewPriority.spread * log2(gain / atHalf) }

@@ -14,16 +14,10 @@ public enum ReviewPriority {
     public static let spread = 0.05
 
     /// A pattern queued because the kept model decides it the other way from the imported
-    /// one (`PatternBand.rescore`) has its first pair ordered by the two models' mean
-    /// probability: a full overturn (0.99 against 0.01) comes as soon as a pair at 0.5. Once
-    /// one of its pairs has been served it goes by its own score.
-    public static func of(probability: Double, overturning importedProbability: Double, rankInPattern: Int) -> Double {
-        of(probability: (probability + importedProbability) / 2, rankInPattern: rankInPattern)
-    }
-
-    /// The same, sooner for what verdicts could gain on its open pairs, believed at the two
-    /// models' mean with the weight of one pair: the two models disagree, and until a verdict
-    /// reaches the pattern neither is known to be right.
+    /// one (`PatternBand.rescore`) has its first pair ordered as a pattern believed at the two
+    /// models' mean with no verdict: until a verdict reaches it neither model is known to be
+    /// right. A full overturn (0.99 against 0.01) of one pair comes as soon as a pair at 0.5, of
+    /// many pairs sooner. Once one of its pairs has been served it goes by its own score.
     public static func of(probability: Double, overturning importedProbability: Double, openPairs: Int) -> Double {
         of(probability: (probability + importedProbability) / 2, verdicts: 0, openPairs: openPairs, rankInPattern: 0)
     }

@@ -29,10 +29,11 @@ enum PatternBand {
     /// holds outside the band from one whose EM found the wrong split there and overturns
     /// thousands of decisions no verdict has reached; a few verdicts on the overturned
     /// patterns can, at the next re-estimation. A contested pattern's first pair is ordered by
-    /// `ReviewPriority.of(probability:overturning:rankInPattern:)`; once one of its pairs is
+    /// `ReviewPriority.of(probability:overturning:openPairs:)`; once one of its pairs is
     /// served, it is ordered by its own score, by the queue's trigger and here alike (by the two
     /// models' mean it sank behind every fresh overturn at each re-estimation, and a pattern one
-    /// contrary verdict had turned waited hundreds of verdicts for a second).
+    /// contrary verdict had turned waited hundreds of verdicts for a second), and here also by
+    /// what more verdicts could gain on it (`ReviewPriority.of(probability:verdicts:openPairs:rankInPattern:)`).
     ///
     /// A contested pattern in `holding` (an overturn no verdict has borne out) is queued like
     /// the others, but stored with the reference model's score, so that until a verdict
