@@ -105,14 +105,15 @@ public struct InteractionCorrection: Sendable, Equatable, Codable {
     public static func fit(base: any PatternScoring, labelled: [LabelledPattern], settings: Settings = .init()) -> InteractionCorrection {
         let patterns = labelled.filter { $0.total > 0 }
         var index: [Term: Int] = [:]
-        var rows: [[Int]] = []
+        var rowList: [[Int]] = []
         for pattern in patterns {
-            rows.append(terms(pattern.gammas, main: settings.mainEffects).map { term in
+            rowList.append(terms(pattern.gammas, main: settings.mainEffects).map { term in
                 if let i = index[term] { return i }
                 index[term] = index.count + 1  // 0 is the intercept
                 return index.count
             })
         }
+        let rows = DesignRows(rowList)
         let features = index.count + 1
         let offsets = patterns.map { offset(base, $0.gammas, cap: settings.offsetCap) }
         let y = patterns.map { Double($0.matches) }
@@ -122,12 +123,12 @@ public struct InteractionCorrection: Sendable, Equatable, Codable {
         // on band verdicts) against large opposite terms, and extrapolates to every pattern.
         let penalty = [Double](repeating: settings.penalty, count: features)
 
-        func eta(_ p: Int) -> Double { rows[p].reduce(offsets[p] + beta[0]) { $0 + beta[$1] } }
+        func eta(_ p: Int) -> Double { rows.sum(p, of: beta, from: offsets[p] + beta[0]) }
         /// Σ y·η − n·log(1 + e^η) − ½ Σ penalty·β².
         func objective(_ b: [Double]) -> Double {
             var total = 0.0
             for p in patterns.indices {
-                let e = rows[p].reduce(offsets[p] + b[0]) { $0 + b[$1] }
+                let e = rows.sum(p, of: b, from: offsets[p] + b[0])
                 let softplus = e > 0 ? e + log1p(exp(-e)) : log1p(exp(e))
                 total += y[p] * e - n[p] * softplus
             }
@@ -141,16 +142,16 @@ public struct InteractionCorrection: Sendable, Equatable, Codable {
                 let probability = 1 / (1 + exp(-eta(p)))
                 let residual = y[p] - n[p] * probability
                 gradient[0] += residual
-                for i in rows[p] { gradient[i] += residual }
+                rows.add(residual, to: &gradient, row: p)
                 weights[p] = n[p] * probability * (1 - probability)
             }
             // Solve (XᵀWX + P) step = gradient by conjugate gradients.
             func hessianTimes(_ v: [Double]) -> [Double] {
                 var out = (0..<features).map { penalty[$0] * v[$0] }
                 for p in patterns.indices where weights[p] > 0 {
-                    let xv = rows[p].reduce(v[0]) { $0 + v[$1] } * weights[p]
+                    let xv = rows.sum(p, of: v, from: v[0]) * weights[p]
                     out[0] += xv
-                    for i in rows[p] { out[i] += xv }
+                    rows.add(xv, to: &out, row: p)
                 }
                 return out
             }
@@ -197,6 +198,43 @@ public struct InteractionCorrection: Sendable, Equatable, Codable {
             .sorted { abs($0.value) != abs($1.value) ? abs($0.value) > abs($1.value) : "\($0.key)" < "\($1.key)" }
             .prefix(count)
             .map { ($0.key, $0.value / M_LN2) }
+    }
+}
+
+/// The design matrix's rows (the terms of each labelled pattern) in one flat array: the
+/// Newton steps walk them many times per fit, and nested arrays cost a retain per row.
+private struct DesignRows {
+    let starts: [Int]
+    let columns: [Int]
+
+    init(_ rows: [[Int]]) {
+        var starts = [0]
+        starts.reserveCapacity(rows.count + 1)
+        for row in rows { starts.append(starts.last! + row.count) }
+        self.starts = starts
+        columns = rows.flatMap { $0 }
+    }
+
+    /// `initial` plus the row's entries of `values`, in the row's order.
+    @inline(__always)
+    func sum(_ row: Int, of values: [Double], from initial: Double) -> Double {
+        var total = initial
+        columns.withUnsafeBufferPointer { columns in
+            values.withUnsafeBufferPointer { values in
+                for j in starts[row]..<starts[row + 1] { total += values[columns[j]] }
+            }
+        }
+        return total
+    }
+
+    /// Adds `amount` to each of the row's entries of `values`.
+    @inline(__always)
+    func add(_ amount: Double, to values: inout [Double], row: Int) {
+        columns.withUnsafeBufferPointer { columns in
+            values.withUnsafeMutableBufferPointer { values in
+                for j in starts[row]..<starts[row + 1] { values[columns[j]] += amount }
+            }
+        }
     }
 }
 
