@@ -95,14 +95,20 @@ public struct ModelSelection: Sendable {
         let hasBothClasses = matches > 0 && matches < labelled.count
         let patterns = labelledPatterns(tallies, labelled)
         var fits: [Bool: (EstimationResult, InteractionCorrection?)] = [:]
-        func fit(conditional: Bool) -> (EstimationResult, InteractionCorrection?) {
-            if let done = fits[conditional] { return done }
+        /// The base model fitted on every verdict, with its correction: pure, so the two kinds
+        /// can be fitted side by side.
+        @Sendable func fitted(conditional: Bool) -> (EstimationResult, InteractionCorrection?) {
             var fitted = options
             fitted.conditionalOnCandidates = conditional
             let independent = ExpectationMaximisation.estimate(start: start, tallies: tallies, options: fitted)
             let correction = hasBothClasses ? InteractionCorrection.fit(base: independent.model, labelled: patterns, settings: settings) : nil
-            fits[conditional] = (independent, correction)
             return (independent, correction)
+        }
+        func fit(conditional: Bool) -> (EstimationResult, InteractionCorrection?) {
+            if let done = fits[conditional] { return done }
+            let result = fitted(conditional: conditional)
+            fits[conditional] = result
+            return result
         }
         func selection(_ kind: ModelKind, conditional: Bool, _ reason: String) -> ModelSelection {
             let (independent, correction) = fit(conditional: conditional)
@@ -122,6 +128,11 @@ public struct ModelSelection: Sendable {
                 kept.chosen = .imported
                 return kept
             }
+            // Both kinds are fitted on every verdict, on two cores where there are two.
+            let both = Slots<(EstimationResult, InteractionCorrection?)?>(count: 2, empty: nil)
+            DispatchQueue.concurrentPerform(iterations: 2) { both.values[$0] = fitted(conditional: $0 == 1) }
+            fits[false] = both.values[0]!
+            fits[true] = both.values[1]!
             // Each fold's fits start from the fit on every verdict: only the held-out verdicts differ.
             let starts = [false: fit(conditional: false).0.model, true: fit(conditional: true).0.model]
             let losses = crossValidate(imported: imported, starts: starts, tallies: tallies, labelled: labelled,
