@@ -206,33 +206,27 @@ struct EstimationState {
         // counts comparison k + 1: this loop is most of a re-estimation (perf: 37% of one on
         // 5,000,000 pairs before the pass was fused).
         var weights = [Double](repeating: 1, count: patterns)
+        // What the pass before comparison k's rescaling counted: its levels' weight, and z = Σ weights.
         var modelCounts = [Double](repeating: 0, count: theta[0].count)
         var z = 0.0
         weights.withUnsafeMutableBufferPointer { weights in
             coded.levelsByComparison.withUnsafeBufferPointer { levels in
-                for p in 0..<patterns {
-                    var w = 1.0
-                    for j in 0..<comparisons {
-                        let i = Int(levels[j * patterns + p])
-                        if i >= 0 { w *= theta[j][i] }
-                    }
-                    weights[p] = w
-                }
-                /// Counts comparison `k` under the current weights.
-                func count(_ k: Int) {
-                    var counted = [Double](repeating: 0, count: theta[k].count)
-                    var sum = 0.0
-                    counted.withUnsafeMutableBufferPointer { counts in
-                        let column = levels.baseAddress! + k * patterns
-                        for p in 0..<patterns {
-                            let w = weights[p]
-                            sum += w
-                            let i = Int(column[p])
-                            if i >= 0 { counts[i] += w }
+                // The weights, counting comparison 0 as they are made.
+                var sum = 0.0
+                modelCounts.withUnsafeMutableBufferPointer { counts in
+                    for p in 0..<patterns {
+                        var w = 1.0
+                        for j in 0..<comparisons {
+                            let i = Int(levels[j * patterns + p])
+                            if i >= 0 { w *= theta[j][i] }
                         }
+                        weights[p] = w
+                        sum += w
+                        let i = Int(levels[p])
+                        if i >= 0 { counts[i] += w }
                     }
-                    (modelCounts, z) = (counted, sum)
                 }
+                z = sum
                 /// Rescales by comparison `k`'s ratios and, in the same pass, counts `next`.
                 func rescale(_ k: Int, by ratio: [Double], countingNext next: Int?) {
                     let column = levels.baseAddress! + k * patterns
@@ -262,7 +256,6 @@ struct EstimationState {
                     }
                     (modelCounts, z) = (counted, sum)
                 }
-                count(0)
                 // A few sweeps per M-step: EM runs again anyway, and starts from these θ (a
                 // generalised EM, which climbs the same likelihood to the same fixed point).
                 let sweeps = 3
@@ -284,9 +277,9 @@ struct EstimationState {
                         }
                         // No renormalising: the null level's factor is fixed at 1, so the scale of
                         // the others carries how often the comparison is missing (Z absorbs the rest).
-                        let lastOfSweep = k == comparisons - 1
-                        let another = sweep < sweeps - 1 && !(lastOfSweep && largestRatio < 1e-9)
-                        rescale(k, by: ratio, countingNext: lastOfSweep ? (another ? 0 : nil) : k + 1)
+                        // The next comparison to count: k + 1, or the next sweep's first if there is one.
+                        let anotherSweep = sweep < sweeps - 1 && !(largestRatio < 1e-9)
+                        rescale(k, by: ratio, countingNext: k + 1 < comparisons ? k + 1 : (anotherSweep ? 0 : nil))
                     }
                     if largestRatio < 1e-9 { break }
                 }
