@@ -6,6 +6,11 @@
 #   sudo bash Benchmarks/postgres.sh            (root: namespaces, and the server runs as postgres)
 #   PROCESSES=16 SECONDS_EACH=10 bash Benchmarks/postgres.sh
 #   SKIP_SQLITE=1 bash Benchmarks/postgres.sh
+#   SKIP_SQLITE=1 SKIP_LOAD=1 ROUNDS=saturated bash Benchmarks/postgres.sh   (one round, while tuning)
+#   SERVER_OPTIONS="-c synchronous_commit=off" ...   (more server settings, to find where time goes)
+#   ROUND_SQL=change.sql ...   (SQL run in each round's schema before its reviewers start: a change to
+#                               the server functions tried without a rebuild; postgres-profile.sh
+#                               shows where a verdict's time goes statement by statement)
 #
 # Prints, against the targets of the PostgreSQL issue:
 #   32 reviewer processes, saturated           ≥ 1,500 verdicts/s
@@ -26,6 +31,10 @@ BASE=$OUT/concurrency-$PAIRS.db
 SCRATCH=${SCRATCH:-.build}
 PORT=55440
 SERVER_IP=10.77.0.1
+ROUNDS=${ROUNDS:-saturated paced one screen}
+for round in $ROUNDS; do
+  case $round in saturated|paced|one|screen) ;; *) echo "unknown round $round (saturated, paced, one, screen)" >&2; exit 64 ;; esac
+done
 [ "$(id -u)" = 0 ] || { echo "run as root: network namespaces and a server run as postgres" >&2; exit 77; }
 
 swift build -c release --scratch-path "$SCRATCH" --product clerical >/dev/null
@@ -73,11 +82,12 @@ local all all trust
 host all all 10.77.0.0/24 trust
 HBA
 ip netns exec clsrv runuser -u postgres -- "$PG_BIN/pg_ctl" -D "$PGDATA_DIR" -l "$PG_ROOT/log" -w \
-  -o "-p $PORT -k $PG_ROOT -c listen_addresses=$SERVER_IP -c shared_buffers=2GB -c max_connections=200" start >/dev/null
+  -o "-p $PORT -k $PG_ROOT -c listen_addresses=$SERVER_IP -c shared_buffers=2GB -c max_connections=200 ${SERVER_OPTIONS:-}" start >/dev/null
 SERVER="postgresql://postgres@$SERVER_IP:$PORT/postgres?sslmode=disable"
 on_host() { local n=$1; shift; ip netns exec "clhost$n" "$@"; }
 
 # --- loading ----------------------------------------------------------------------------------
+if [ -z "${SKIP_LOAD:-}" ]; then
 columns=$(head -1 "$DATA/predictions.csv" | python3 -c "import sys; print(', '.join(f'\"{c}\" text' for c in sys.stdin.read().strip().split(',')))")
 on_host 1 psql "$SERVER" -qAt -c "CREATE TABLE plain_predictions ($columns)" >/dev/null
 t0=$(date +%s.%N)
@@ -93,11 +103,13 @@ t0, t1, t2, t3 = map(float, sys.argv[1:])
 psql, imported, copy = t1 - t0, t2 - t1, t3 - t2
 print(f"load: psql \\copy of predictions.csv into a plain table {psql:.1f} s; clerical import of it into a new schema {imported:.1f} s: {imported / psql:.2f}x (target <= 1.5x); clerical copy of the imported queue file {copy:.1f} s: {copy / psql:.2f}x")
 PY
+fi
 
 # --- reviewers: 32 roles, three hosts ----------------------------------------------------------
 rounds() {
   local schema=$1 think=$2 processes=$3 label=$4 extra=${5:-}
   on_host 1 "$BIN"/clerical copy "$BASE" "$SERVER&schema=$schema" >/dev/null
+  [ -z "${ROUND_SQL:-}" ] || on_host 1 env PGOPTIONS="-c search_path=$schema" psql "$SERVER" -qX -v ON_ERROR_STOP=1 -f "$ROUND_SQL"
   on_host 1 "$BIN"/clerical reviewers add "$SERVER&schema=$schema" postgres --role supervisor >/dev/null
   for n in $(seq "$processes"); do
     on_host 1 psql "$SERVER" -qAt -c "DO \$\$ BEGIN CREATE ROLE bench_r$n LOGIN; EXCEPTION WHEN duplicate_object THEN NULL; END \$\$" >/dev/null
@@ -114,12 +126,16 @@ rounds() {
   python3 Benchmarks/load_summary.py "$OUT/pgload-*.json" "$label"
   on_host 1 "$BIN"/clerical verify "$SERVER&schema=$schema" | sed 's/^/  /'
 }
-rounds bench_saturated 0 "$PROCESSES" "PostgreSQL, $PROCESSES processes on 3 hosts, saturated"
-rounds bench_paced "$THINK_MS" "$PROCESSES" "PostgreSQL, $PROCESSES processes on 3 hosts, paced at $THINK_MS ms"
-rounds bench_one "$THINK_MS" 1 "PostgreSQL, one reviewer over veth, paced at $THINK_MS ms (the keypress)"
-# The same through the review screen's own path: each pair loaded with its records, evidence and
-# context panel, as `clerical review URL` (and ReviewQueue on a file) loads it.
-rounds bench_screen "$THINK_MS" 1 "PostgreSQL, one reviewer over veth at the review screen (pair and context loaded), paced at $THINK_MS ms" --screen
+for round in $ROUNDS; do
+  case $round in
+    saturated) rounds bench_saturated 0 "$PROCESSES" "PostgreSQL, $PROCESSES processes on 3 hosts, saturated" ;;
+    paced) rounds bench_paced "$THINK_MS" "$PROCESSES" "PostgreSQL, $PROCESSES processes on 3 hosts, paced at $THINK_MS ms" ;;
+    one) rounds bench_one "$THINK_MS" 1 "PostgreSQL, one reviewer over veth, paced at $THINK_MS ms (the keypress)" ;;
+    # The same through the review screen's own path: each pair loaded with its records, evidence
+    # and context panel, as `clerical review URL` (and ReviewQueue on a file) loads it.
+    screen) rounds bench_screen "$THINK_MS" 1 "PostgreSQL, one reviewer over veth at the review screen (pair and context loaded), paced at $THINK_MS ms" --screen ;;
+  esac
+done
 
 if [ -z "${SKIP_SQLITE:-}" ]; then
   echo "SQLite, the same queue on this host's disk (Benchmarks/concurrency.sh):"
