@@ -27,27 +27,47 @@ extension ReviewQueue {
                                    excluding skipped: Set<Int64> = [],
                                    whileCommitting: (@Sendable ((OwnVerdict, ReviewPair?, QueueCounts)) -> Void)? = nil)
         throws(ClericalError) -> (OwnVerdict, ReviewPair?, QueueCounts) {
-        // While the commit waits for the disk: the next pair's context, read on the second
-        // connection with this verdict put in, then the screen's own work (the next frame).
+        // The next pair's context: read before the commit on this connection when its page
+        // cache is still warm (no other process has written since its last transaction: a
+        // reviewer working alone), a fraction of a cold read; otherwise on the second
+        // connection while the commit waits for the disk, with this verdict put in, so that the
+        // writers' turn is not held for it. Then the screen's own work (the next frame).
         let reader = contextReader, reviewer = self.reviewer
         let read = ContextBox()
-        let alongside: @Sendable ((OwnVerdict, ReviewPair?, QueueCounts)) -> Void = { outcome in
+        let alongside: @Sendable ((OwnVerdict, ReviewPair?, QueueCounts, contextRead: Bool)) -> Void = { outcome in
             var next = outcome.1
-            if let pair = next, let context = try? reader.context(pair.id, own: .init(pair: pairID, verdict: verdict, reviewer: reviewer)) {
+            if !outcome.contextRead, let pair = next,
+               let context = try? reader.context(pair.id, own: .init(pair: pairID, verdict: verdict, reviewer: reviewer)) {
                 next?.context = context
                 read.set(context)
             }
             whileCommitting?((outcome.0, next, outcome.2))
         }
-        var (saved, next, counts) = try write(whileCommitting: alongside) { db in
+        var (saved, next, counts, contextRead) = try write(whileCommitting: alongside) { db in
+            let warm = try self.writerCacheIsWarm(db)
             let saved = try self.record(db, pairID, verdict, note: note, shown: shown)
             self.reestimationIsDue = try self.checkReestimationDue(db)
-            let next = try self.claim(db, excluding: skipped)
-            return (saved, next, try self.counts(db))
+            var next = try self.claim(db, excluding: skipped)
+            if warm, let pair = next {
+                next?.context = try self.contextLoader(db).load(pair.id)
+                self.contextsReadBeforeCommit += 1
+            }
+            return (saved, next, try self.counts(db), contextRead: warm)
         }
-        // Read after the commit instead when the reader could not (the frame drawn meanwhile is then redrawn).
-        if let context = read.get() { next?.context = context } else { next = try withContext(next) }
+        if !contextRead {
+            // Read after the commit instead when the reader could not (the frame drawn meanwhile is then redrawn).
+            if let context = read.get() { next?.context = context } else { next = try withContext(next) }
+        }
         return (saved, next, counts)
+    }
+
+    /// Whether no other connection has committed since this one's last transaction (`PRAGMA
+    /// data_version` unchanged), so that SQLite has kept its page cache. Called once in each
+    /// keypress's transaction.
+    func writerCacheIsWarm(_ db: Database) throws -> Bool {
+        let version = try statement(db, "PRAGMA data_version").first { $0.int64(0) }
+        defer { writerDataVersion = version }
+        return version != nil && version == writerDataVersion
     }
 
     func record(_ db: Database, _ pairID: Int64, _ verdict: Verdict, note: String?, shown: PatternScore?) throws -> OwnVerdict {

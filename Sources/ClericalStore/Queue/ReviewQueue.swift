@@ -160,6 +160,10 @@ public final class ReviewQueue {
     /// Set by each verdict: the queue re-estimates automatically and enough verdicts have
     /// come in since the last re-estimation.
     public internal(set) var reestimationIsDue = false
+    /// `PRAGMA data_version` as the writer connection last read it (`writerCacheIsWarm`).
+    var writerDataVersion: Int64?
+    /// Keypresses whose next pair's context was read before the commit, on the warm writer.
+    var contextsReadBeforeCommit = 0
 
     /// No lookup at all while automatic re-estimation is off (the usual case).
     func checkReestimationDue(_ db: Database) throws -> Bool {
