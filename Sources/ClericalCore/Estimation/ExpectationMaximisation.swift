@@ -227,18 +227,10 @@ struct EstimationState {
                     }
                 }
                 z = sum
-                /// Rescales by comparison `k`'s ratios and, in the same pass, counts `next`.
-                func rescale(_ k: Int, by ratio: [Double], countingNext next: Int?) {
+                /// Rescales by comparison `k`'s ratios and, in the same pass, counts `next` (after
+                /// the last sweep that count goes unused, which keeps this one loop for every pass).
+                func rescale(_ k: Int, by ratio: [Double], countingNext next: Int) {
                     let column = levels.baseAddress! + k * patterns
-                    guard let next else {
-                        ratio.withUnsafeBufferPointer { ratio in
-                            for p in 0..<patterns {
-                                let i = Int(column[p])
-                                if i >= 0 { weights[p] *= ratio[i] }
-                            }
-                        }
-                        return
-                    }
                     var counted = [Double](repeating: 0, count: theta[next].count)
                     var sum = 0.0
                     let nextColumn = levels.baseAddress! + next * patterns
@@ -258,8 +250,7 @@ struct EstimationState {
                 }
                 // A few sweeps per M-step: EM runs again anyway, and starts from these θ (a
                 // generalised EM, which climbs the same likelihood to the same fixed point).
-                let sweeps = 3
-                for sweep in 0..<sweeps {
+                for _ in 0..<3 {
                     var largestRatio = 0.0
                     for k in 0..<comparisons {
                         // modelCounts and z hold comparison k's counts here.
@@ -277,9 +268,8 @@ struct EstimationState {
                         }
                         // No renormalising: the null level's factor is fixed at 1, so the scale of
                         // the others carries how often the comparison is missing (Z absorbs the rest).
-                        // The next comparison to count: k + 1, or the next sweep's first if there is one.
-                        let anotherSweep = sweep < sweeps - 1 && !(largestRatio < 1e-9)
-                        rescale(k, by: ratio, countingNext: k + 1 < comparisons ? k + 1 : (anotherSweep ? 0 : nil))
+                        // Counting k + 1 next, or the next sweep's first comparison.
+                        rescale(k, by: ratio, countingNext: (k + 1) % comparisons)
                     }
                     if largestRatio < 1e-9 { break }
                 }
