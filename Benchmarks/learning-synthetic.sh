@@ -9,12 +9,16 @@
 #
 #   bash Benchmarks/learning-synthetic.sh                      # data seeds 3 and 5, 3 seeds each
 #   DATA_SEEDS="3 5 8" SEEDS=5 PAIRS=100000 bash Benchmarks/learning-synthetic.sh
+#   EVERY=50 OUT=… bash Benchmarks/learning-synthetic.sh   (re-estimate every 50 verdicts, not 10; a new OUT per EVERY)
+#   ERROR_RATE=0.05 OUT=… bash Benchmarks/learning-synthetic.sh   (that share of the simulated verdicts wrong; a new OUT too)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 DATA_SEEDS=${DATA_SEEDS:-"3 5"}
 SEEDS=${SEEDS:-3}
 PAIRS=${PAIRS:-100000}
 SHARE=${SHARE:-0.5}
+EVERY=${EVERY:-10}
+ERROR_RATE=${ERROR_RATE:-0}
 # ALLOCATION=neyman splits the audit for the least variance (qa audit --allocation); unset: proportional.
 ALLOCATION=${ALLOCATION:-}
 ALLOCATION_FLAG=()
@@ -40,8 +44,8 @@ for data in $DATA_SEEDS; do
       result="$OUT/$set-$variant-$seed.json"
       [ -f "$result" ] && continue
       case $variant in
-        new)   $NEW simulate "$OUT/$set.db" --truth "$OUT/$set-truth.csv" --decisions 1000 --seed "$seed" --json > "$result" ;;
-        audit) $NEW simulate "$OUT/$set.db" --truth "$OUT/$set-truth.csv" --decisions 1000 --seed "$seed" --audit-share "$SHARE" "${ALLOCATION_FLAG[@]}" --json > "$result" ;;
+        new)   $NEW simulate "$OUT/$set.db" --truth "$OUT/$set-truth.csv" --decisions 1000 --seed "$seed" --reestimate-every "$EVERY" --error-rate "$ERROR_RATE" --json > "$result" ;;
+        audit) $NEW simulate "$OUT/$set.db" --truth "$OUT/$set-truth.csv" --decisions 1000 --seed "$seed" --reestimate-every "$EVERY" --error-rate "$ERROR_RATE" --audit-share "$SHARE" "${ALLOCATION_FLAG[@]}" --json > "$result" ;;
       esac
     done
   done

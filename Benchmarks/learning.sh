@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Learning curves on the household sets (../shared/fixtures/splink5-household): F1 of the queue's
 # model after 0, 100, 250, 500 and 1,000 simulated verdicts (uncertainty order, re-estimating
-# every 50), over several seeds, for three variants:
+# every EVERY verdicts, 10 unless set, for every variant alike), over several seeds, for three variants:
 #   today   – the model before re-estimation beyond independence (the commit BASELINE, built
 #             beside this one in Benchmarks/out/baseline);
 #   new     – clerical simulate --model auto, no audit;
@@ -11,12 +11,14 @@
 #
 #   bash Benchmarks/learning.sh                         # seeds 1–20 filtered, 1–5 all pairs
 #   SEEDS=3 ALL_SEEDS=2 VARIANTS="new audit" bash Benchmarks/learning.sh
+#   EVERY=50 OUT=Benchmarks/out/learning-50 bash Benchmarks/learning.sh   (results in OUT are reused: a new OUT per EVERY)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 SHARED=${SHARED:-../shared/fixtures/splink5-household}
 SEEDS=${SEEDS:-20}
 ALL_SEEDS=${ALL_SEEDS:-5}
 SHARE=${SHARE:-0.5}
+EVERY=${EVERY:-10}
 # ALLOCATION=neyman splits the audit for the least variance (qa audit --allocation); unset: proportional.
 ALLOCATION=${ALLOCATION:-}
 ALLOCATION_FLAG=()
@@ -52,9 +54,9 @@ for set in filtered all-pairs; do
       [ -f "$result" ] && continue
       case $variant in
         today) [ -f "$OUT/$set-today.db" ] || $TODAY import "$OUT/$set-today.db" "$OUT/$set.csv" --model "$SHARED/model.json" >/dev/null
-               $TODAY simulate "$OUT/$set-today.db" --truth "$OUT/$set-truth.csv" --decisions 1000 --seed "$seed" --json > "$result" ;;
-        new)   $NEW simulate "$OUT/$set.db" --truth "$OUT/$set-truth.csv" --decisions 1000 --seed "$seed" --json > "$result" ;;
-        audit) $NEW simulate "$OUT/$set.db" --truth "$OUT/$set-truth.csv" --decisions 1000 --seed "$seed" --audit-share "$SHARE" "${ALLOCATION_FLAG[@]}" --json > "$result" ;;
+               $TODAY simulate "$OUT/$set-today.db" --truth "$OUT/$set-truth.csv" --decisions 1000 --seed "$seed" --reestimate-every "$EVERY" --json > "$result" ;;
+        new)   $NEW simulate "$OUT/$set.db" --truth "$OUT/$set-truth.csv" --decisions 1000 --seed "$seed" --reestimate-every "$EVERY" --json > "$result" ;;
+        audit) $NEW simulate "$OUT/$set.db" --truth "$OUT/$set-truth.csv" --decisions 1000 --seed "$seed" --reestimate-every "$EVERY" --audit-share "$SHARE" "${ALLOCATION_FLAG[@]}" --json > "$result" ;;
       esac
     done
   done

@@ -182,7 +182,7 @@ complete -c 'clerical' -n '__clerical_should_offer_completions_for_flags_or_opti
 complete -c 'clerical' -n '__clerical_should_offer_completions_for_flags_or_options "clerical simulate" decisions' -l 'decisions' -d 'Verdicts to give in all.' -rfka ''
 complete -c 'clerical' -n '__clerical_should_offer_completions_for_flags_or_options "clerical simulate" reviewers' -l 'reviewers' -d 'Simulated reviewers, taking turns.' -rfka ''
 complete -c 'clerical' -n '__clerical_should_offer_completions_for_flags_or_options "clerical simulate" error-rate' -l 'error-rate' -d 'Share of verdicts given wrong on purpose, in [0, 1].' -rfka ''
-complete -c 'clerical' -n '__clerical_should_offer_completions_for_flags_or_options "clerical simulate" reestimate-every' -l 'reestimate-every' -d 'Re-estimate after every M verdicts (0: never).' -rfka ''
+complete -c 'clerical' -n '__clerical_should_offer_completions_for_flags_or_options "clerical simulate" reestimate-every' -l 'reestimate-every' -d 'Re-estimate after every M verdicts (0: never), as a queue set to reestimate --every M does.' -rfka ''
 complete -c 'clerical' -n '__clerical_should_offer_completions_for_flags_or_options "clerical simulate" order' -l 'order' -d 'uncertainty (the queue\'s order) or random.' -rfka 'uncertainty random'
 complete -c 'clerical' -n '__clerical_should_offer_completions_for_flags_or_options "clerical simulate" seed' -l 'seed' -d 'Seed for the random choices.' -rfka ''
 complete -c 'clerical' -n '__clerical_should_offer_completions_for_flags_or_options "clerical simulate" model' -l 'model' -d 'The model each re-estimation keeps (as reestimate --model).' -rfka 'independent dependent auto'

@@ -17,6 +17,7 @@ final class SimulationTests: XCTestCase {
         plan.decisions = decisions
         plan.errorRate = errorRate
         plan.reviewers = reviewers
+        plan.reestimateEvery = 50  // the steps this file checks; the order, not the cadence, is what it measures
         // The independent model, as re-estimation fitted it before `auto`: this file measures what
         // the order of review gives EM (auto keeps the imported model on FEBRL, which no fitted
         // model beats by two standard errors; BeyondIndependenceTests cover auto).
@@ -106,7 +107,8 @@ final class SimulationTests: XCTestCase {
         }
         try queue.close()
         XCTAssertEqual(verdicts, 120, "every simulated verdict is in the kept queue")
-        XCTAssertEqual(versions, 1 + 120 / plan.reestimateEvery + 1, "the imported model and one version per re-estimation")
+        let reestimations = (120 + plan.reestimateEvery - 1) / plan.reestimateEvery  // the last after verdict 120
+        XCTAssertEqual(versions, 1 + reestimations, "the imported model and one version per re-estimation")
         XCTAssertEqual(report.steps.last?.modelVersion, Int64(versions))
         let original = try DatabaseQueue(path: path)
         let importedProbabilities = try original.read { db in try Double.fetchAll(db, sql: "SELECT match_probability FROM pattern ORDER BY id") }

@@ -23,7 +23,8 @@ struct SimulateCommand: ParsableCommand {
     @Option(help: "Verdicts to give in all.") var decisions = 300
     @Option(help: "Simulated reviewers, taking turns.") var reviewers = 1
     @Option(help: "Share of verdicts given wrong on purpose, in [0, 1].") var errorRate = 0.0
-    @Option(help: "Re-estimate after every M verdicts (0: never).") var reestimateEvery = 50
+    @Option(help: "Re-estimate after every M verdicts (0: never), as a queue set to reestimate --every M does.")
+    var reestimateEvery = SimulationPlan().reestimateEvery
     @Option(help: "uncertainty (the queue's order) or random.") var order: SimulationPlan.Order = .uncertainty
     @Option(help: "Seed for the random choices.") var seed: UInt64 = 1
     @Option(help: "The model each re-estimation keeps (as reestimate --model).") var model: ModelRequest = .auto
