@@ -107,7 +107,8 @@ final class SimulationTests: XCTestCase {
         }
         try queue.close()
         XCTAssertEqual(verdicts, 120, "every simulated verdict is in the kept queue")
-        let reestimations = (120 + plan.reestimateEvery - 1) / plan.reestimateEvery  // the last after verdict 120
+        // One every reestimateEvery verdicts, and one more at the end unless the last fell on verdict 120.
+        let reestimations = (120 + plan.reestimateEvery - 1) / plan.reestimateEvery
         XCTAssertEqual(versions, 1 + reestimations, "the imported model and one version per re-estimation")
         XCTAssertEqual(report.steps.last?.modelVersion, Int64(versions))
         let original = try DatabaseQueue(path: path)

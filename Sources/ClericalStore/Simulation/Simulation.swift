@@ -15,11 +15,9 @@ public struct SimulationPlan: Sendable {
     public var reviewers = 1
     public var errorRate = 0.0
     /// Re-estimate after every this many verdicts (0: never), as a queue set to
-    /// `reestimate --every 10` does. Between re-estimations a pattern gets at most one pair
-    /// sooner for what more verdicts on it could gain, and a verdict moves its pattern's score
-    /// only at the next one: every 10 rather than 50, 100 verdicts left sample sets at F1
-    /// 0.95–0.97 instead of 0.86–0.95, and a big pattern that wrong verdicts had turned came back
-    /// sooner (Benchmarks/README, "How often to re-estimate").
+    /// `reestimate --every 10` does. A verdict moves its pattern's score, and the gain order
+    /// brings a pattern at most one pair sooner, only at the next re-estimation, so 10 learns
+    /// sooner than 50 did (Benchmarks/README, "How often to re-estimate").
     public var reestimateEvery = 10
     public var order = Order.uncertainty
     public var seed: UInt64 = 1
