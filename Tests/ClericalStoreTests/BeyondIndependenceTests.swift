@@ -106,6 +106,27 @@ final class BeyondIndependenceTests: XCTestCase {
         XCTAssertEqual(try patternScores(), before, "the imported model's scores stand")
     }
 
+    /// Enough verdicts, but all of one class (a band that holds few matches): no model can be
+    /// tested on them, the imported model stays, and the report says why and what brings the
+    /// other class.
+    func testAutoKeepsTheImportedModelOnVerdictsOfOneClassAndSaysSo() throws {
+        _ = try SplinkImporter.run(queue: path, predictions: Self.predictions, model: Self.model)
+        let before = try patternScores()
+        let queue = try ReviewQueue(path: path, reviewer: "ana")
+        var given = 0
+        while given < 40, let pair = try queue.claimNext() {
+            try queue.decide(pair.id, .nonMatch, note: nil, shown: pair.score)
+            given += 1
+        }
+        queue.close()
+        XCTAssertEqual(given, 40)
+        let report = try XCTUnwrap(Reestimation.run(queue: path, request: ReestimationRequest()))
+        XCTAssertEqual(report.model, .imported)
+        let reason = try XCTUnwrap(report.modelReason)
+        XCTAssertTrue(reason.contains("40 verdicts, all non-matches") && reason.contains("clerical qa audit"), reason)
+        XCTAssertEqual(try patternScores(), before, "the imported model's scores stand")
+    }
+
     /// Verdicts that contradict each other (pairs of one pattern called match and non-match in
     /// turn): no fitted model predicts them better, so the imported model stays.
     func testAutoKeepsTheImportedModelWhenVerdictsContradictEachOther() throws {

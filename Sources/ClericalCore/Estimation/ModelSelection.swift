@@ -123,8 +123,10 @@ public struct ModelSelection: Sendable {
                 ? "asked for the corrected model" : "asked for the corrected model, but verdicts of both classes are needed: independent")
         case .auto:
             guard labelled.count >= minimumVerdicts, hasBothClasses else {
-                var kept = selection(.imported, conditional: options.conditionalOnCandidates,
-                                     "\(labelled.count) match/non-match verdicts (fewer than \(minimumVerdicts), or one class only): too few to show another model predicts better, so the imported model stays")
+                let why = labelled.count < minimumVerdicts
+                    ? "\(labelled.count) match/non-match verdicts, fewer than \(minimumVerdicts): too few to show another model predicts better"
+                    : "\(labelled.count) verdicts, all \(matches > 0 ? "matches" : "non-matches"): a model can be tested only on verdicts of both classes (an audit, clerical qa audit, brings the other from the pairs the model decided)"
+                var kept = selection(.imported, conditional: options.conditionalOnCandidates, why + ", so the imported model stays")
                 kept.chosen = .imported
                 return kept
             }
