@@ -80,6 +80,44 @@ final class LinkageQualityTests: XCTestCase {
         let wilson = try! XCTUnwrap(LinkageQuality.wilson(0, 50))
         XCTAssertEqual(wilson.low, 0)
         XCTAssertEqual(wilson.high, 0.0714, accuracy: 0.0005, "Wilson's 95% upper bound for 0 of 50")
+        // The exact bound: Wilson's upper limit for the 5,000 pairs the sample stands for, with
+        // the finite-population correction; and none below the estimate of none.
+        XCTAssertEqual(estimate.falseMatches.high, 5_000 * wilson.high * (1 - 50.0 / 5_050).squareRoot(), accuracy: 1e-6)
+        XCTAssertEqual(estimate.falseMatches.low, 0)
+        XCTAssertEqual(estimate.precision.high, 1)
+    }
+
+    /// A stratum whose errors are rare enough that an audit often sees none (1% false matches,
+    /// 150 audited: none seen in about a fifth of draws). Half a phantom pair would bound them
+    /// at about 1.4 / n and miss the truth in those draws; the exact bound covers it.
+    func testAStratumWhereNoErrorIsSeenIsBoundedExactly() {
+        var covered = (precision: 0, recall: 0), noneSeen = 0
+        let draws = 200
+        for seed in 1...draws {
+            var random = SeededGenerator(seed: UInt64(seed))
+            let high = (0..<20_000).map { $0 >= 200 }  // 200 non-matches among the model's matches
+            let low = (0..<10_000).map { $0 < 10 }     // 10 matches among the model's non-matches
+            let sampleHigh = Array(high.indices.shuffled(using: &random).prefix(150))
+            let sampleLow = Array(low.indices.shuffled(using: &random).prefix(150))
+            let highMatches = sampleHigh.filter { high[$0] }.count
+            let lowMatches = sampleLow.filter { low[$0] }.count
+            if highMatches == 150 { noneSeen += 1 }
+            let estimate = LinkageQuality.estimate(QualityInput(patterns: [
+                .init(probability: 0.99, reviewedMatches: highMatches, reviewedNonMatches: 150 - highMatches, unreviewed: 19_850,
+                      covered: ["a/match": 19_850]),
+                .init(probability: 0.01, reviewedMatches: lowMatches, reviewedNonMatches: 150 - lowMatches, unreviewed: 9_850,
+                      covered: ["a/non-match": 9_850]),
+            ], auditVerdicts: sampleHigh.map { .init(stratum: "a/match", probability: 0.99, isMatch: high[$0]) }
+                + sampleLow.map { .init(stratum: "a/non-match", probability: 0.01, isMatch: low[$0]) },
+            frameSizes: ["a/match": 20_000, "a/non-match": 10_000]))
+            let tp = Double(19_800 + lowMatches), fp = Double(200 - (150 - highMatches)), fn = Double(10 - lowMatches)
+            let precision = tp / (tp + fp), recall = tp / (tp + fn)
+            if estimate.precision.low <= precision && precision <= estimate.precision.high { covered.precision += 1 }
+            if estimate.recall.low <= recall && recall <= estimate.recall.high { covered.recall += 1 }
+        }
+        XCTAssertGreaterThan(noneSeen, 20, "the audit saw no false match in \(noneSeen) of \(draws) draws")
+        XCTAssertGreaterThanOrEqual(covered.precision, 190, "precision covered in \(covered.precision) of \(draws)")
+        XCTAssertGreaterThanOrEqual(covered.recall, 190, "recall covered in \(covered.recall) of \(draws)")
     }
 
     /// Too few audit verdicts: it says so, and how many more would bound the rate.

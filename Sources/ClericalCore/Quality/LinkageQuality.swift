@@ -124,13 +124,15 @@ public struct QualityEstimate: Sendable, Codable, Equatable {
 /// The pairs fall in three parts. Reviewed pairs are known exactly. Unreviewed pairs an audit
 /// stratum covers are estimated from its sample's verdicts (a ratio estimator with the
 /// finite-population correction; each cell a stratum's pairs can fall in gets half a pair added
-/// to its share for the variance, so a stratum with no error seen still has a non-zero
-/// interval, as Agresti–Coull do; a stratum whose pairs are all decided matches cannot hold a
-/// missed match, and gets no phantom one). The rest
+/// to its share for the variance, as Agresti–Coull do; a stratum whose pairs are all decided
+/// matches cannot hold a missed match, and gets no phantom one). A stratum where the audit saw
+/// no error gets an exact bound, Wilson's upper limit for none in n, on the side of more errors
+/// only: never a zero-width interval, and no narrower than the sample can support. The rest
 /// are estimated from the model's probabilities (each pair a Bernoulli draw), which is only as
 /// good as the model's calibration, and the notes say so. Precision, recall and F1 get
 /// delta-method intervals from the covariance of the true-positive, false-positive and
-/// false-negative totals. O(patterns + audit verdicts).
+/// false-negative totals, their low ends toward more errors, their high ends toward fewer.
+/// O(patterns + audit verdicts).
 public enum LinkageQuality {
     static let z = 1.959964
     /// Audit verdicts on one side of the model's decisions below which its error rate is not
@@ -143,9 +145,12 @@ public enum LinkageQuality {
     static let planningErrorRate = 0.01
 
     public static func estimate(_ input: QualityInput) -> QualityEstimate {
-        // Totals (TP, FP, FN) and their covariance.
+        // Totals (TP, FP, FN) and their covariance: toward more errors than estimated (what the
+        // low ends of precision, recall and F1 rest on) and toward fewer. They differ only by
+        // the strata where an audit saw no error, which bound their errors above and not below.
         var total = [0.0, 0.0, 0.0]
-        var covariance = [[Double]](repeating: [0, 0, 0], count: 3)
+        var towardMore = [[Double]](repeating: [0, 0, 0], count: 3)
+        var towardFewer = towardMore
         var bandFalse = [Double](repeating: 0, count: AuditBands.edges.count - 1)
         var bandMissed = bandFalse
         var bandPairs = [Int](repeating: 0, count: bandFalse.count)
@@ -156,6 +161,14 @@ public enum LinkageQuality {
         var modelDecided = 0, modelDecidedErrors = 0.0
         var decidedUnreviewed = 0  // every unreviewed pair outside the band, audited or not
 
+        func add(_ part: [[Double]], to covariance: inout [[Double]]) {
+            for c in 0..<3 { for d in 0..<3 { covariance[c][d] += part[c][d] } }
+        }
+        func addBoth(_ part: [[Double]]) {
+            add(part, to: &towardMore)
+            add(part, to: &towardFewer)
+        }
+
         func modelBasedPart(_ probability: Double, _ count: Double) {
             guard count > 0 else { return }
             let variance = count * probability * (1 - probability)
@@ -163,14 +176,11 @@ public enum LinkageQuality {
             if probability >= 0.5 {
                 total[0] += count * probability
                 total[1] += count * (1 - probability)
-                covariance[0][0] += variance
-                covariance[1][1] += variance
-                covariance[0][1] -= variance
-                covariance[1][0] -= variance
+                addBoth([[variance, -variance, 0], [-variance, variance, 0], [0, 0, 0]])
                 bandFalse[b] += count * (1 - probability)
             } else {
                 total[2] += count * probability
-                covariance[2][2] += variance
+                addBoth([[0, 0, 0], [0, 0, 0], [0, 0, variance]])
                 bandMissed[b] += count * probability
             }
         }
@@ -235,8 +245,19 @@ public enum LinkageQuality {
                 total[c] += covered * counts[c] / n
                 for d in 0..<3 {
                     own[c][d] = covered * covered * correction * ((c == d ? adjusted[c] : 0) - adjusted[c] * adjusted[d]) / n
-                    covariance[c][d] += own[c][d]
                 }
+            }
+            if counts[1] + counts[2] > 0 {
+                addBoth(own)
+            } else {
+                // No error seen: the errors are bounded above by Wilson's upper limit for none in
+                // n (about 3.8 / n, where the half pair alone would say 1.4 / n), in the
+                // direction the half pairs give, and not below (none is the least there can be).
+                let errorVariance = own[1][1] + own[2][2] + 2 * own[1][2]
+                let bound = covered * (wilson(0, cells.count)?.high ?? 1) / z
+                let scale = errorVariance > 0 ? bound * bound * correction / errorVariance : 0
+                own = own.map { $0.map { $0 * scale } }
+                add(own, to: &towardMore)
             }
             auditedStrata.append((Int(frame), cells.count, (counts[1] + counts[2]) / n, own))
             // False and missed matches by band: each verdict stands for covered / n pairs of its own band.
@@ -247,14 +268,15 @@ public enum LinkageQuality {
         }
 
         let (tp, fp, fn) = (total[0], total[1], total[2])
-        func halfWidth(_ gradient: [Double]) -> Double {
+        func halfWidth(_ gradient: [Double], _ covariance: [[Double]]) -> Double {
             var variance = 0.0
             for c in 0..<3 { for d in 0..<3 { variance += gradient[c] * gradient[d] * covariance[c][d] } }
             return z * max(variance, 0).squareRoot()
         }
+        // Precision, recall and F1 all fall as errors grow: their low ends rest on `towardMore`.
         func interval(_ value: Double, gradient: [Double], upper: Double = 1) -> QualityEstimate.Interval {
-            let half = halfWidth(gradient)
-            return .init(estimate: value, low: max(0, value - half), high: min(upper, value + half))
+            .init(estimate: value, low: max(0, value - halfWidth(gradient, towardMore)),
+                  high: min(upper, value + halfWidth(gradient, towardFewer)))
         }
         let predicted = tp + fp, actual = tp + fn, f1Denominator = 2 * tp + fp + fn
         let f1Gradient = [2 * (fp + fn) / (f1Denominator * f1Denominator), -2 * tp / (f1Denominator * f1Denominator),
@@ -288,8 +310,8 @@ public enum LinkageQuality {
         }
 
         var auditToNarrow: Int?
-        // Before the interval is cut at 0 and 1: what the audit has to narrow.
-        let f1HalfWidth = f1Denominator > 0 ? halfWidth(f1Gradient) : 0
+        // Below the estimate, before the interval is cut at 0: what the audit has to narrow.
+        let f1HalfWidth = f1Denominator > 0 ? halfWidth(f1Gradient, towardMore) : 0
         if basis != .model, f1HalfWidth > targetHalfWidth, !auditedStrata.isEmpty {
             auditToNarrow = moreAuditVerdicts(strata: auditedStrata.map { stratum in
                 var variance = 0.0
@@ -306,7 +328,7 @@ public enum LinkageQuality {
             notes.append("\(which) are estimated from the model's own probabilities, so the intervals hold only if the model is calibrated there: they do not bound the errors it cannot see (interactions between fields, patterns it decided alone). An audit of at least about \(auditToBound) more (clerical qa audit --count \(auditToBound) --stratify band; more if the model errs more often than it expects) would bound F1 to ±\(targetHalfWidth) from verdicts alone.")
         }
         if let auditToNarrow {
-            notes.append(String(format: "F1's interval is ±%.4f. About \(auditToNarrow) more audit verdicts (clerical qa audit --count \(auditToNarrow) --allocation neyman) would narrow it to ±\(targetHalfWidth), if errors turn up at the rates seen so far: where an audit sees no error, its interval narrows only as fast as the sample grows.", f1HalfWidth))
+            notes.append(String(format: "F1's interval reaches %.4f below its estimate. About \(auditToNarrow) more audit verdicts (clerical qa audit --count \(auditToNarrow) --allocation neyman) would narrow it to ±\(targetHalfWidth), if errors turn up at the rates seen so far: where an audit sees no error, its interval narrows only as fast as the sample grows.", f1HalfWidth))
         }
         if modelBased > modelDecided {
             notes.append("\(modelBased - modelDecided) pairs wait in the review band: the model speaks for them until they are reviewed.")
@@ -330,8 +352,8 @@ public enum LinkageQuality {
         return QualityEstimate(
             intervalBasis: basis, auditVerdictsToBoundF1: auditToBound, auditVerdictsToNarrowF1: auditToNarrow,
             precision: precision, recall: recall, f1: f1,
-            falseMatches: .init(estimate: fp, low: max(0, fp - z * covariance[1][1].squareRoot()), high: fp + z * covariance[1][1].squareRoot()),
-            missedMatches: .init(estimate: fn, low: max(0, fn - z * covariance[2][2].squareRoot()), high: fn + z * covariance[2][2].squareRoot()),
+            falseMatches: .init(estimate: fp, low: max(0, fp - z * towardFewer[1][1].squareRoot()), high: fp + z * towardMore[1][1].squareRoot()),
+            missedMatches: .init(estimate: fn, low: max(0, fn - z * towardFewer[2][2].squareRoot()), high: fn + z * towardMore[2][2].squareRoot()),
             pairs: pairs, reviewed: reviewed, auditVerdicts: input.auditVerdicts.count, auditedPairs: audited,
             modelBasedPairs: modelBased, modelDecidedPairs: modelDecided, bands: bands, calibration: calibration(input.patterns), notes: notes)
     }

@@ -42,9 +42,11 @@ extension StratifiedAllocation {
     /// (Neyman's allocation, with the quality estimator's floor), planning each stratum's error
     /// rate from `expectedErrorRates` (the model's own, for an audit).
     ///
-    /// The variance of stratum h with n of its N pairs drawn is N²·(1 − n/N)·q(1 − q)/n, where
-    /// q = (n·r + ½)/(n + 1) is the error rate the estimator works with: it adds half an error,
-    /// so that a stratum where none is seen still has an interval (`LinkageQuality`). Where the
+    /// The variance of stratum h with n of its N pairs drawn is planned as N²·(1 − n/N)·q(1 − q)/n,
+    /// where q = (n·r + ½)/(n + 1): half an error added, so that a stratum where none is expected
+    /// still needs a sample. (`LinkageQuality` bounds a stratum where none is seen by Wilson's
+    /// limit, about 3.8 / n where half an error gives 1.4 / n: the same fall as 1/n², so the
+    /// split among such strata is the same.) Where the
     /// model expects no errors the floor rules, and the sample goes as N^⅔ rather than N: a
     /// stratum of 300,000 pairs the model is sure of gets fewer than in proportion, and the
     /// strata near the review band more. The variance is convex in n, so taking one pair at a
