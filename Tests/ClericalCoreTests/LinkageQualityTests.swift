@@ -23,44 +23,53 @@ final class LinkageQualityTests: XCTestCase {
         XCTAssertEqual(top.reviewedMatchRate?.estimate ?? 0, 0.9, accuracy: 1e-12)
     }
 
+    /// Draws from a constructed queue whose truth is known: `matchSide` pairs the model calls
+    /// matches (`falseMatches` of them are not) and `nonMatchSide` it calls non-matches
+    /// (`missedMatches` are matches), `sample` audited in each, `draws` times. How often the
+    /// 95% intervals cover the true precision and recall of the final decisions (sampled pairs
+    /// by their verdicts, the rest by the model), in how many draws the audit saw no false
+    /// match, and each draw's precision interval width.
+    func coverage(matchSide: Int, falseMatches: Int, nonMatchSide: Int, missedMatches: Int, sample: Int, draws: Int)
+        -> (precision: Int, recall: Int, noFalseMatchSeen: Int, widths: [Double]) {
+        var result = (precision: 0, recall: 0, noFalseMatchSeen: 0, widths: [Double]())
+        for seed in 1...draws {
+            var random = SeededGenerator(seed: UInt64(seed))
+            // Truth of each pair of the two patterns: true = match.
+            let high = (0..<matchSide).map { $0 >= falseMatches }
+            let low = (0..<nonMatchSide).map { $0 < missedMatches }
+            let sampleHigh = Array(high.indices.shuffled(using: &random).prefix(sample))
+            let sampleLow = Array(low.indices.shuffled(using: &random).prefix(sample))
+            let highMatches = sampleHigh.filter { high[$0] }.count
+            let lowMatches = sampleLow.filter { low[$0] }.count
+            if highMatches == sample { result.noFalseMatchSeen += 1 }
+            let estimate = LinkageQuality.estimate(QualityInput(patterns: [
+                .init(probability: 0.99, reviewedMatches: highMatches, reviewedNonMatches: sample - highMatches,
+                      unreviewed: matchSide - sample, covered: ["a/match": matchSide - sample]),
+                .init(probability: 0.01, reviewedMatches: lowMatches, reviewedNonMatches: sample - lowMatches,
+                      unreviewed: nonMatchSide - sample, covered: ["a/non-match": nonMatchSide - sample]),
+            ], auditVerdicts: sampleHigh.map { .init(stratum: "a/match", probability: 0.99, isMatch: high[$0]) }
+                + sampleLow.map { .init(stratum: "a/non-match", probability: 0.01, isMatch: low[$0]) },
+            frameSizes: ["a/match": matchSide, "a/non-match": nonMatchSide]))
+            let tp = Double(matchSide - falseMatches + lowMatches)
+            let fp = Double(falseMatches - (sample - highMatches))
+            let fn = Double(missedMatches - lowMatches)
+            let precision = tp / (tp + fp), recall = tp / (tp + fn)
+            if estimate.precision.low <= precision && precision <= estimate.precision.high { result.precision += 1 }
+            if estimate.recall.low <= recall && recall <= estimate.recall.high { result.recall += 1 }
+            result.widths.append(estimate.precision.high - estimate.precision.low)
+        }
+        return result
+    }
+
     /// A constructed queue whose true error rates are known: 10,000 pairs the model calls
     /// matches (2% are not) and 10,000 it calls non-matches (1% are matches), audited with
     /// 300 pairs in each stratum. Over 200 draws, the 95% intervals cover the true precision
     /// and recall of the final decisions about 95% of the time.
     func testTheIntervalsCoverKnownErrorRates() {
-        var covered = (precision: 0, recall: 0)
-        var widths: [Double] = []
-        let draws = 200
-        for seed in 1...draws {
-            var random = SeededGenerator(seed: UInt64(seed))
-            // Truth of each pair of the two patterns: true = match.
-            let high = (0..<10_000).map { $0 >= 200 }  // 200 non-matches among the model's matches
-            let low = (0..<10_000).map { $0 < 100 }    // 100 matches among the model's non-matches
-            let sampleHigh = Array(high.indices.shuffled(using: &random).prefix(300))
-            let sampleLow = Array(low.indices.shuffled(using: &random).prefix(300))
-            let highMatches = sampleHigh.filter { high[$0] }.count
-            let lowMatches = sampleLow.filter { low[$0] }.count
-            let input = QualityInput(patterns: [
-                .init(probability: 0.99, reviewedMatches: highMatches, reviewedNonMatches: 300 - highMatches, unreviewed: 9_700,
-                      covered: ["a/match": 9_700]),
-                .init(probability: 0.01, reviewedMatches: lowMatches, reviewedNonMatches: 300 - lowMatches, unreviewed: 9_700,
-                      covered: ["a/non-match": 9_700]),
-            ], auditVerdicts: sampleHigh.map { .init(stratum: "a/match", probability: 0.99, isMatch: high[$0]) }
-                + sampleLow.map { .init(stratum: "a/non-match", probability: 0.01, isMatch: low[$0]) },
-            frameSizes: ["a/match": 10_000, "a/non-match": 10_000])
-            let estimate = LinkageQuality.estimate(input)
-            // The truth of the final decisions: sampled pairs by their verdicts, the rest by the model.
-            let tp = Double(9_800 + lowMatches)
-            let fp = Double(200 - (300 - highMatches))
-            let fn = Double(100 - lowMatches)
-            let precision = tp / (tp + fp), recall = tp / (tp + fn)
-            if estimate.precision.low <= precision && precision <= estimate.precision.high { covered.precision += 1 }
-            if estimate.recall.low <= recall && recall <= estimate.recall.high { covered.recall += 1 }
-            widths.append(estimate.precision.high - estimate.precision.low)
-        }
-        XCTAssertGreaterThanOrEqual(covered.precision, 180, "precision covered in \(covered.precision) of \(draws)")
-        XCTAssertGreaterThanOrEqual(covered.recall, 180, "recall covered in \(covered.recall) of \(draws)")
-        XCTAssertTrue(widths.allSatisfy { $0 > 0 })
+        let covered = coverage(matchSide: 10_000, falseMatches: 200, nonMatchSide: 10_000, missedMatches: 100, sample: 300, draws: 200)
+        XCTAssertGreaterThanOrEqual(covered.precision, 180, "precision covered in \(covered.precision) of 200")
+        XCTAssertGreaterThanOrEqual(covered.recall, 180, "recall covered in \(covered.recall) of 200")
+        XCTAssertTrue(covered.widths.allSatisfy { $0 > 0 })
     }
 
     /// A stratum whose sample shows no error still gets an interval of non-zero width.
@@ -91,33 +100,10 @@ final class LinkageQualityTests: XCTestCase {
     /// 150 audited: none seen in about a fifth of draws). Half a phantom pair would bound them
     /// at about 1.4 / n and miss the truth in those draws; the exact bound covers it.
     func testAStratumWhereNoErrorIsSeenIsBoundedExactly() {
-        var covered = (precision: 0, recall: 0), noneSeen = 0
-        let draws = 200
-        for seed in 1...draws {
-            var random = SeededGenerator(seed: UInt64(seed))
-            let high = (0..<20_000).map { $0 >= 200 }  // 200 non-matches among the model's matches
-            let low = (0..<10_000).map { $0 < 10 }     // 10 matches among the model's non-matches
-            let sampleHigh = Array(high.indices.shuffled(using: &random).prefix(150))
-            let sampleLow = Array(low.indices.shuffled(using: &random).prefix(150))
-            let highMatches = sampleHigh.filter { high[$0] }.count
-            let lowMatches = sampleLow.filter { low[$0] }.count
-            if highMatches == 150 { noneSeen += 1 }
-            let estimate = LinkageQuality.estimate(QualityInput(patterns: [
-                .init(probability: 0.99, reviewedMatches: highMatches, reviewedNonMatches: 150 - highMatches, unreviewed: 19_850,
-                      covered: ["a/match": 19_850]),
-                .init(probability: 0.01, reviewedMatches: lowMatches, reviewedNonMatches: 150 - lowMatches, unreviewed: 9_850,
-                      covered: ["a/non-match": 9_850]),
-            ], auditVerdicts: sampleHigh.map { .init(stratum: "a/match", probability: 0.99, isMatch: high[$0]) }
-                + sampleLow.map { .init(stratum: "a/non-match", probability: 0.01, isMatch: low[$0]) },
-            frameSizes: ["a/match": 20_000, "a/non-match": 10_000]))
-            let tp = Double(19_800 + lowMatches), fp = Double(200 - (150 - highMatches)), fn = Double(10 - lowMatches)
-            let precision = tp / (tp + fp), recall = tp / (tp + fn)
-            if estimate.precision.low <= precision && precision <= estimate.precision.high { covered.precision += 1 }
-            if estimate.recall.low <= recall && recall <= estimate.recall.high { covered.recall += 1 }
-        }
-        XCTAssertGreaterThan(noneSeen, 20, "the audit saw no false match in \(noneSeen) of \(draws) draws")
-        XCTAssertGreaterThanOrEqual(covered.precision, 190, "precision covered in \(covered.precision) of \(draws)")
-        XCTAssertGreaterThanOrEqual(covered.recall, 190, "recall covered in \(covered.recall) of \(draws)")
+        let covered = coverage(matchSide: 20_000, falseMatches: 200, nonMatchSide: 10_000, missedMatches: 10, sample: 150, draws: 200)
+        XCTAssertGreaterThan(covered.noFalseMatchSeen, 20, "the audit saw no false match in \(covered.noFalseMatchSeen) of 200 draws")
+        XCTAssertGreaterThanOrEqual(covered.precision, 190, "precision covered in \(covered.precision) of 200")
+        XCTAssertGreaterThanOrEqual(covered.recall, 190, "recall covered in \(covered.recall) of 200")
     }
 
     /// Too few audit verdicts: it says so, and how many more would bound the rate.

@@ -47,6 +47,18 @@ final class BeyondIndependenceTests: XCTestCase {
         return reports
     }
 
+    /// Up to `count` verdicts in queue order, the n-th (from 0) `verdict(n)`; how many were given.
+    func decideInQueueOrder(_ count: Int, _ verdict: (Int) -> Verdict) throws -> Int {
+        let queue = try ReviewQueue(path: path, reviewer: "ana")
+        defer { queue.close() }
+        var given = 0
+        while given < count, let pair = try queue.claimNext() {
+            try queue.decide(pair.id, verdict(given), note: nil, shown: pair.score)
+            given += 1
+        }
+        return given
+    }
+
     /// F1 at probability 0.5 of the queue's current pattern scores against the truth file.
     func f1() throws -> Double {
         let isMatch = try truth()
@@ -112,14 +124,7 @@ final class BeyondIndependenceTests: XCTestCase {
     func testAutoKeepsTheImportedModelOnVerdictsOfOneClassAndSaysSo() throws {
         _ = try SplinkImporter.run(queue: path, predictions: Self.predictions, model: Self.model)
         let before = try patternScores()
-        let queue = try ReviewQueue(path: path, reviewer: "ana")
-        var given = 0
-        while given < 40, let pair = try queue.claimNext() {
-            try queue.decide(pair.id, .nonMatch, note: nil, shown: pair.score)
-            given += 1
-        }
-        queue.close()
-        XCTAssertEqual(given, 40)
+        XCTAssertEqual(try decideInQueueOrder(40) { _ in .nonMatch }, 40)
         let report = try XCTUnwrap(Reestimation.run(queue: path, request: ReestimationRequest()))
         XCTAssertEqual(report.model, .imported)
         let reason = try XCTUnwrap(report.modelReason)
@@ -132,14 +137,7 @@ final class BeyondIndependenceTests: XCTestCase {
     func testAutoKeepsTheImportedModelWhenVerdictsContradictEachOther() throws {
         _ = try SplinkImporter.run(queue: path, predictions: Self.predictions, model: Self.model)
         let before = try patternScores()
-        let queue = try ReviewQueue(path: path, reviewer: "ana")
-        var given = 0
-        while given < 80, let pair = try queue.claimNext() {
-            try queue.decide(pair.id, given % 2 == 0 ? .match : .nonMatch, note: nil, shown: pair.score)
-            given += 1
-        }
-        queue.close()
-        XCTAssertEqual(given, 80)
+        XCTAssertEqual(try decideInQueueOrder(80) { $0 % 2 == 0 ? .match : .nonMatch }, 80)
         let report = try XCTUnwrap(Reestimation.run(queue: path, request: ReestimationRequest()))
         XCTAssertEqual(report.model, .imported, "\(report.modelReason ?? "") \(report.heldOutLogLoss ?? [:])")
         XCTAssertEqual(Set(try XCTUnwrap(report.heldOutLogLoss).keys),
