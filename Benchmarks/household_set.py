@@ -84,6 +84,8 @@ def main():
     parser.add_argument("--juniors", type=float, default=0.03, help="share of B's new people who are an A person's namesake child")
     parser.add_argument("--places", type=int, default=100, help="suburbs people live in: fewer, more blocked pairs of strangers")
     args = parser.parse_args()
+    if not os.path.exists(os.path.join(FIXTURE, "predictions.csv.gz")):
+        parser.error(f"needs {os.path.normpath(FIXTURE)} (the household fixture: its names and places)")
     rng = random.Random(args.seed)
     os.makedirs(args.out, exist_ok=True)
     names, surnames, streets, buildings, places = vocabulary()
