@@ -220,6 +220,7 @@ def main():
 
     def write(folder, keep):
         kept = [r for r in rows if keep(r)]
+        truth = [same.get(r[ids[1]]) == r[ids[0]] for r in kept]
         os.makedirs(folder, exist_ok=True)
         with gzip.open(os.path.join(folder, "predictions.csv.gz"), "wt", newline="") as f:
             writer = csv.writer(f)
@@ -229,9 +230,8 @@ def main():
             writer = csv.writer(f)
             writer.writerow(["source_dataset_l", "unique_id_l", "source_dataset_r", "unique_id_r", "is_match"])
             sources = (columns.index("source_dataset_l"), columns.index("source_dataset_r"))
-            for r in kept:
-                writer.writerow([r[sources[0]], r[ids[0]], r[sources[1]], r[ids[1]], int(same.get(r[ids[1]]) == r[ids[0]])])
-        truth = [same.get(r[ids[1]]) == r[ids[0]] for r in kept]
+            for r, t in zip(kept, truth):
+                writer.writerow([r[sources[0]], r[ids[0]], r[sources[1]], r[ids[1]], int(t)])
         # The pattern bound: each comparison vector decided by the majority of its true labels.
         by_pattern = defaultdict(Counter)
         for r, t in zip(kept, truth):
@@ -246,8 +246,8 @@ def main():
                 "splink_f1": 2 * splink_tp / (2 * splink_tp + splink_fp + matches - splink_tp),
                 "splink_false_matches": splink_fp, "splink_missed_matches": matches - splink_tp,
                 "pattern_oracle_f1": 2 * tp / (2 * tp + fp + fn),
-                 "seed": args.seed, "people": args.people, "household": args.household, "twins": args.twins,
-                 "juniors": args.juniors, "places": len(places), "true_pairs": len(same)}
+                "seed": args.seed, "people": args.people, "household": args.household, "twins": args.twins,
+                "juniors": args.juniors, "places": len(places), "true_pairs": len(same)}
         json.dump(stats, open(os.path.join(folder, "stats.json"), "w"), indent=1)
         return stats
 

@@ -145,12 +145,11 @@ public enum LinkageQuality {
     static let planningErrorRate = 0.01
 
     public static func estimate(_ input: QualityInput) -> QualityEstimate {
-        // Totals (TP, FP, FN) and their covariance: toward more errors than estimated (what the
-        // low ends of precision, recall and F1 rest on) and toward fewer. They differ only by
-        // the strata where an audit saw no error, which bound their errors above and not below.
+        // Totals (TP, FP, FN) and their covariance, and what the strata where an audit saw no
+        // error add toward more errors only (they bound their errors above, not below).
         var total = [0.0, 0.0, 0.0]
-        var towardMore = [[Double]](repeating: [0, 0, 0], count: 3)
-        var towardFewer = towardMore
+        var covariance = [[Double]](repeating: [0, 0, 0], count: 3)
+        var noErrorSeen = covariance
         var bandFalse = [Double](repeating: 0, count: AuditBands.edges.count - 1)
         var bandMissed = bandFalse
         var bandPairs = [Int](repeating: 0, count: bandFalse.count)
@@ -161,14 +160,6 @@ public enum LinkageQuality {
         var modelDecided = 0, modelDecidedErrors = 0.0
         var decidedUnreviewed = 0  // every unreviewed pair outside the band, audited or not
 
-        func add(_ part: [[Double]], to covariance: inout [[Double]]) {
-            for c in 0..<3 { for d in 0..<3 { covariance[c][d] += part[c][d] } }
-        }
-        func addBoth(_ part: [[Double]]) {
-            add(part, to: &towardMore)
-            add(part, to: &towardFewer)
-        }
-
         func modelBasedPart(_ probability: Double, _ count: Double) {
             guard count > 0 else { return }
             let variance = count * probability * (1 - probability)
@@ -176,11 +167,14 @@ public enum LinkageQuality {
             if probability >= 0.5 {
                 total[0] += count * probability
                 total[1] += count * (1 - probability)
-                addBoth([[variance, -variance, 0], [-variance, variance, 0], [0, 0, 0]])
+                covariance[0][0] += variance
+                covariance[1][1] += variance
+                covariance[0][1] -= variance
+                covariance[1][0] -= variance
                 bandFalse[b] += count * (1 - probability)
             } else {
                 total[2] += count * probability
-                addBoth([[0, 0, 0], [0, 0, 0], [0, 0, variance]])
+                covariance[2][2] += variance
                 bandMissed[b] += count * probability
             }
         }
@@ -247,9 +241,8 @@ public enum LinkageQuality {
                     own[c][d] = covered * covered * correction * ((c == d ? adjusted[c] : 0) - adjusted[c] * adjusted[d]) / n
                 }
             }
-            if counts[1] + counts[2] > 0 {
-                addBoth(own)
-            } else {
+            let errorsSeen = counts[1] + counts[2] > 0
+            if !errorsSeen {
                 // No error seen: the errors are bounded above by Wilson's upper limit for none in
                 // n (about 3.8 / n, where the half pair alone would say 1.4 / n), in the
                 // direction the half pairs give, and not below (none is the least there can be).
@@ -257,7 +250,11 @@ public enum LinkageQuality {
                 let bound = covered * (wilson(0, cells.count)?.high ?? 1) / z
                 let scale = errorVariance > 0 ? bound * bound * correction / errorVariance : 0
                 own = own.map { $0.map { $0 * scale } }
-                add(own, to: &towardMore)
+            }
+            for c in 0..<3 {
+                for d in 0..<3 {
+                    if errorsSeen { covariance[c][d] += own[c][d] } else { noErrorSeen[c][d] += own[c][d] }
+                }
             }
             auditedStrata.append((Int(frame), cells.count, (counts[1] + counts[2]) / n, own))
             // False and missed matches by band: each verdict stands for covered / n pairs of its own band.
@@ -268,6 +265,8 @@ public enum LinkageQuality {
         }
 
         let (tp, fp, fn) = (total[0], total[1], total[2])
+        let towardFewer = covariance
+        let towardMore = (0..<3).map { c in (0..<3).map { d in covariance[c][d] + noErrorSeen[c][d] } }
         func halfWidth(_ gradient: [Double], _ covariance: [[Double]]) -> Double {
             var variance = 0.0
             for c in 0..<3 { for d in 0..<3 { variance += gradient[c] * gradient[d] * covariance[c][d] } }
