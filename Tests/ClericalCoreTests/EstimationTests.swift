@@ -339,31 +339,46 @@ final class StratifiedAllocationTests: XCTestCase {
     }
 
     /// Neyman's allocation for the quality estimate: exact counts, never more than a stratum
-    /// holds, the minimum first, and the least planned variance of every split (checked against
-    /// all of them for a small case).
+    /// holds, the minimum first, and the narrowest planned interval of every split (checked
+    /// against all of them for a small case): the strata likely to show errors by their
+    /// variance, those likely to show none by the bound the estimate puts on them together.
     func testLeastVarianceAllocation() {
+        func planned(_ split: [String: Int], sizes: [String: Int], rates: [String: Double], quiet: Set<String>) -> Double {
+            let loud = split.filter { !quiet.contains($0.key) }.reduce(0.0) {
+                $0 + StratifiedAllocation.plannedVariance(size: sizes[$1.key]!, errorRate: rates[$1.key]!, drawn: $1.value)
+            }
+            let bound = NoErrorSeenBound.errors(quiet.map {
+                .init(covered: Double(sizes[$0]! - split[$0]!), frame: Double(sizes[$0]!), drawn: Double(split[$0]!), weight: 1)
+            })
+            return loud + (bound / LinkageQuality.z) * (bound / LinkageQuality.z)
+        }
+        func quiet(_ split: [String: Int], _ rates: [String: Double]) -> Set<String> {
+            Set(split.keys.filter { pow(1 - rates[$0]!, Double(split[$0]!)) > 0.5 })
+        }
         let sizes = ["sure": 300_000, "near band": 3_000, "between": 20_000]
         let rates = ["sure": 0.0, "near band": 0.1, "between": 0.002]
         let allocation = StratifiedAllocation.minimumVariance(sizes: sizes, expectedErrorRates: rates, total: 400, minimum: 2)
         XCTAssertEqual(allocation.values.reduce(0, +), 400)
         XCTAssertTrue(allocation.values.allSatisfy { $0 >= 2 })
-        // Per pair, the stratum near the band is drawn far more often than the one the model is sure of.
+        // The stratum near the band is likely to show errors; the two the model is sure of are
+        // not, and are drawn alike, each pair as often as the other.
+        let settled = quiet(allocation, rates)
+        XCTAssertEqual(settled, ["sure", "between"], "\(allocation)")
         let perPair = allocation.mapValues(Double.init).merging(sizes.mapValues(Double.init), uniquingKeysWith: /)
-        XCTAssertGreaterThan(perPair["near band"]!, 5 * perPair["sure"]!, "\(allocation)")
-        func planned(_ split: [String: Int]) -> Double {
-            split.reduce(0) { $0 + StratifiedAllocation.plannedVariance(size: sizes[$1.key]!, errorRate: rates[$1.key]!, drawn: $1.value) }
-        }
+        XCTAssertGreaterThan(perPair["near band"]!, 2 * perPair["sure"]!, "\(allocation)")
+        XCTAssertEqual(perPair["between"]!, perPair["sure"]!, accuracy: 2 / 20_000, "\(allocation)")
         let proportional = StratifiedAllocation.proportional(sizes: sizes, total: 400, minimum: 2)
-        XCTAssertLessThan(planned(allocation), 0.8 * planned(proportional), "\(allocation) against \(proportional)")
-        // Every split of 60 over three small strata: none has a lower planned variance.
-        let small = ["a": 500, "b": 80, "c": 2_000], smallRates = ["a": 0.03, "b": 0.2, "c": 0.0]
+        XCTAssertLessThan(planned(allocation, sizes: sizes, rates: rates, quiet: settled),
+                          planned(proportional, sizes: sizes, rates: rates, quiet: settled), "\(allocation) against \(proportional)")
+        // Every split of 60 over three small strata: none has a narrower planned interval.
+        let small = ["a": 500, "b": 300, "c": 2_000], smallRates = ["a": 0.08, "b": 0.2, "c": 0.0]
         let best = StratifiedAllocation.minimumVariance(sizes: small, expectedErrorRates: smallRates, total: 60, minimum: 2)
-        func smallPlanned(_ a: Int, _ b: Int, _ c: Int) -> Double {
-            zip(["a", "b", "c"], [a, b, c]).reduce(0) { $0 + StratifiedAllocation.plannedVariance(size: small[$1.0]!, errorRate: smallRates[$1.0]!, drawn: $1.1) }
-        }
-        let found = smallPlanned(best["a"]!, best["b"]!, best["c"]!)
+        let smallQuiet = quiet(best, smallRates)
+        XCTAssertEqual(smallQuiet, ["c"], "\(best)")
+        let found = planned(best, sizes: small, rates: smallRates, quiet: smallQuiet)
         for a in 2...56 { for b in 2...(58 - a) {
-            XCTAssertGreaterThanOrEqual(smallPlanned(a, b, 60 - a - b), found - 1e-9, "(\(a), \(b), \(60 - a - b)) beats \(best)")
+            let split = ["a": a, "b": b, "c": 60 - a - b]
+            XCTAssertGreaterThanOrEqual(planned(split, sizes: small, rates: smallRates, quiet: smallQuiet), found - 1e-9, "\(split) beats \(best)")
         } }
         // Never more than a stratum holds; all of them when the total asks for it.
         XCTAssertEqual(StratifiedAllocation.minimumVariance(sizes: ["a": 3, "b": 1_000], expectedErrorRates: ["a": 0.4], total: 500, minimum: 2)["a"], 3)

@@ -89,9 +89,10 @@ final class LinkageQualityTests: XCTestCase {
         let wilson = try! XCTUnwrap(LinkageQuality.wilson(0, 50))
         XCTAssertEqual(wilson.low, 0)
         XCTAssertEqual(wilson.high, 0.0714, accuracy: 0.0005, "Wilson's 95% upper bound for 0 of 50")
-        // The exact bound: Wilson's upper limit for the 5,000 pairs the sample stands for, with
-        // the finite-population correction; and none below the estimate of none.
-        XCTAssertEqual(estimate.falseMatches.high, 5_000 * wilson.high * (1 - 50.0 / 5_050).squareRoot(), accuracy: 1e-6)
+        // The exact bound: the most errors with which 50 drawn of 5,050 miss them all in 2.5% of
+        // draws (Clopper–Pearson's limit without replacement); and none below the estimate of none.
+        XCTAssertEqual(estimate.falseMatches.high, log(0.025) / log(1 - 50.0 / 5_050), accuracy: 1e-6)
+        XCTAssertEqual(estimate.falseMatches.high / 5_050, 1 - pow(0.025, 1.0 / 50), accuracy: 0.003, "as a rate, about the binomial limit")
         XCTAssertEqual(estimate.falseMatches.low, 0)
         XCTAssertEqual(estimate.precision.high, 1)
     }
@@ -104,6 +105,96 @@ final class LinkageQualityTests: XCTestCase {
         XCTAssertGreaterThan(covered.noFalseMatchSeen, 20, "the audit saw no false match in \(covered.noFalseMatchSeen) of 200 draws")
         XCTAssertGreaterThanOrEqual(covered.precision, 190, "precision covered in \(covered.precision) of 200")
         XCTAssertGreaterThanOrEqual(covered.recall, 190, "recall covered in \(covered.recall) of 200")
+    }
+
+    /// Strata where no error was seen are bounded together: four strata of 10,000 pairs with
+    /// 100 drawn from each hold no more than one stratum of 40,000 with 400 drawn, where their
+    /// four limits in quadrature would allow twice as many. The bound fills the strata where an
+    /// error weighs most for what it costs, and no stratum beyond the pairs it stands for.
+    func testStrataWhereNoErrorIsSeenAreBoundedTogether() {
+        let one = NoErrorSeenBound.Stratum(covered: 9_900, frame: 10_000, drawn: 100, weight: 1)
+        let alone = NoErrorSeenBound.errors([one])
+        XCTAssertEqual(alone, log(0.025) / log(0.99), accuracy: 1e-9)
+        XCTAssertEqual(NoErrorSeenBound.errors([one, one, one, one]), alone, accuracy: 1e-9)
+        XCTAssertEqual(NoErrorSeenBound.errors([.init(covered: 39_600, frame: 40_000, drawn: 400, weight: 1)]), alone, accuracy: 1e-9)
+        // Twice the weight (an error there moves the figure twice as far): it holds them all.
+        var heavy = one
+        heavy.weight = 2
+        XCTAssertEqual(NoErrorSeenBound.errors([one, heavy]), 2 * alone, accuracy: 1e-9)
+        // A stratum that stands for 100 pairs holds at most 100; the rest of the budget goes on.
+        var small = one
+        small.covered = 100
+        small.weight = 3
+        let spilled = NoErrorSeenBound.errors([small, one])
+        XCTAssertEqual(spilled, 300 + (log(40) - 100 * -log(0.99)) / -log(0.99), accuracy: 1e-6)
+        // Drawn whole, or not drawn at all (then the model speaks for it, not this bound): nothing.
+        XCTAssertEqual(NoErrorSeenBound.errors([.init(covered: 0, frame: 100, drawn: 100, weight: 1)]), 0)
+
+        // In the estimate: four such strata of the model's matches bound the false matches as one.
+        let strata = (1...4).map { "a/match \($0)" }
+        let input = QualityInput(patterns: strata.enumerated().map { index, name in
+            .init(probability: 0.99 + Double(index) * 0.001, reviewedMatches: 100, reviewedNonMatches: 0, unreviewed: 9_900,
+                  covered: [name: 9_900])
+        }, auditVerdicts: strata.enumerated().flatMap { index, name in
+            (0..<100).map { _ in QualityInput.AuditVerdict(stratum: name, probability: 0.99 + Double(index) * 0.001, isMatch: true) }
+        }, frameSizes: Dictionary(uniqueKeysWithValues: strata.map { ($0, 10_000) }))
+        let estimate = LinkageQuality.estimate(input)
+        XCTAssertEqual(estimate.falseMatches.high, alone, accuracy: 1e-6)
+        XCTAssertEqual(estimate.precision.low, 1 - alone / 40_000, accuracy: 1e-9, "one error costs precision 1 / 40,000")
+    }
+
+    /// Rare errors in several strata of pairs the model is sure of (0.2%: an audit of 150 sees
+    /// none in about three strata of four): bounded together, the intervals still cover.
+    func testRareErrorsInManySureStrataAreCovered() {
+        let strata = (1...4).map { (name: "match \($0)", size: 10_000, probability: 0.99 + Double($0) * 0.001, errors: 20) }
+            + [(name: "non-match", size: 10_000, probability: 0.001, errors: 10)]
+        let allocation = Dictionary(uniqueKeysWithValues: strata.map { ($0.name, 150) })
+        var covered = (precision: 0, recall: 0), noneSeen = 0
+        for seed in 1...200 {
+            let draw = auditDraw(strata: strata, allocation: allocation, seed: seed)
+            if draw.estimate.precision.low <= draw.precision && draw.precision <= draw.estimate.precision.high { covered.precision += 1 }
+            if draw.estimate.recall.low <= draw.recall && draw.recall <= draw.estimate.recall.high { covered.recall += 1 }
+            noneSeen += draw.noErrorSeen
+        }
+        XCTAssertGreaterThan(noneSeen, 400, "strata with no error seen, over 200 draws of 5: \(noneSeen)")
+        XCTAssertGreaterThanOrEqual(covered.precision, 190, "precision covered in \(covered.precision) of 200")
+        XCTAssertGreaterThanOrEqual(covered.recall, 190, "recall covered in \(covered.recall) of 200")
+    }
+
+    /// One audit of a constructed population whose true errors are known: each stratum (its
+    /// size, the model's probability, its true errors) drawn without replacement as `allocation`
+    /// says. The estimate, the true precision and recall of the final decisions (the sampled
+    /// pairs by their verdicts, the rest by the model), and how many strata showed no error.
+    func auditDraw(strata: [(name: String, size: Int, probability: Double, errors: Int)], allocation: [String: Int], seed: Int)
+        -> (estimate: QualityEstimate, precision: Double, recall: Double, noErrorSeen: Int) {
+        var random = SeededGenerator(seed: UInt64(seed))
+        var patterns: [QualityInput.Pattern] = []
+        var verdicts: [QualityInput.AuditVerdict] = []
+        var truth = (tp: 0, fp: 0, fn: 0), noErrorSeen = 0
+        for stratum in strata {
+            // How many of the stratum's errors the draw takes.
+            let n = allocation[stratum.name]!
+            var left = (pairs: stratum.size, errors: stratum.errors), seen = 0
+            for _ in 0..<n {
+                if Int.random(in: 0..<left.pairs, using: &random) < left.errors { seen += 1; left.errors -= 1 }
+                left.pairs -= 1
+            }
+            if seen == 0 { noErrorSeen += 1 }
+            let isMatchSide = stratum.probability >= 0.5
+            let sampledMatches = isMatchSide ? n - seen : seen
+            patterns.append(.init(probability: stratum.probability, reviewedMatches: sampledMatches,
+                                  reviewedNonMatches: n - sampledMatches, unreviewed: stratum.size - n,
+                                  covered: [stratum.name: stratum.size - n]))
+            verdicts += (0..<n).map { .init(stratum: stratum.name, probability: stratum.probability,
+                                            isMatch: isMatchSide != ($0 < seen)) }
+            let matches = isMatchSide ? stratum.size - stratum.errors : stratum.errors
+            truth.tp += isMatchSide ? matches : sampledMatches
+            truth.fp += isMatchSide ? stratum.errors - seen : 0
+            truth.fn += isMatchSide ? 0 : stratum.errors - seen
+        }
+        let sizes = Dictionary(uniqueKeysWithValues: strata.map { ($0.name, $0.size) })
+        let estimate = LinkageQuality.estimate(QualityInput(patterns: patterns, auditVerdicts: verdicts, frameSizes: sizes))
+        return (estimate, Double(truth.tp) / Double(truth.tp + truth.fp), Double(truth.tp) / Double(truth.tp + truth.fn), noErrorSeen)
     }
 
     /// Too few audit verdicts: it says so, and how many more would bound the rate.
@@ -149,17 +240,35 @@ final class LinkageQualityTests: XCTestCase {
         XCTAssertGreaterThanOrEqual(halfWidth, LinkageQuality.targetHalfWidth * 0.5, "audit of \(needed): half-width \(halfWidth)")
     }
 
-    /// The same audit size split by Neyman's allocation rather than in proportion: on a
+    /// The same audit size split by Neyman's allocation rather than in proportion, on a
     /// constructed population of the model's decisions whose true error rates are known (and
-    /// differ from what the model expects), the intervals still cover the true precision and
-    /// recall, and F1's is narrower.
+    /// differ from what the model expects): the intervals cover the true precision and recall
+    /// either way. Where errors sit near the band, F1's interval is narrower.
     func testANeymanAllocatedAuditCoversAndIsNarrower() {
         // Stratum: size, the model's probability, true errors (a sure stratum holds a few the
         // model does not expect at all).
-        let strata: [(name: String, size: Int, probability: Double, errors: Int)] = [
+        let halfWidths = meanHalfWidths(strata: [
+            ("non-match 0–0.001", 20_000, 0.0001, 4), ("non-match 0.05–0.5", 4_000, 0.15, 600),
+            ("match 0.5–0.95", 4_000, 0.8, 800), ("match 0.999–1", 20_000, 0.9995, 10),
+        ])
+        XCTAssertLessThan(halfWidths["neyman"]!, 0.95 * halfWidths["proportional"]!, "\(halfWidths)")
+    }
+
+    /// Where the pairs the model is sure of outweigh the few errors near the band, their exact
+    /// bound rules F1's interval, and it is least with them drawn in proportion: Neyman's split
+    /// is then no wider than proportion's.
+    func testANeymanAllocatedAuditIsNoWiderWhereSurePairsRule() {
+        let halfWidths = meanHalfWidths(strata: [
             ("non-match 0–0.001", 60_000, 0.0001, 12), ("non-match 0.01–0.05", 2_000, 0.03, 80),
             ("match 0.95–0.99", 1_500, 0.97, 60), ("match 0.999–1", 20_000, 0.9995, 40),
-        ]
+        ])
+        XCTAssertLessThanOrEqual(halfWidths["neyman"]!, halfWidths["proportional"]!, "\(halfWidths)")
+    }
+
+    /// 400 audit verdicts split in proportion and by Neyman's allocation (planned from the
+    /// model's probabilities), each drawn 200 times: both cover the true precision and recall in
+    /// at least 180 draws; F1's mean half-width for each.
+    func meanHalfWidths(strata: [(name: String, size: Int, probability: Double, errors: Int)]) -> [String: Double] {
         let sizes = Dictionary(uniqueKeysWithValues: strata.map { ($0.name, $0.size) })
         let rates = Dictionary(uniqueKeysWithValues: strata.map { ($0.name, min($0.probability, 1 - $0.probability)) })
         let allocations = [
@@ -172,42 +281,16 @@ final class LinkageQualityTests: XCTestCase {
             var covered = (precision: 0, recall: 0)
             var halfWidths = 0.0
             for seed in 1...draws {
-                var random = SeededGenerator(seed: UInt64(seed))
-                var patterns: [QualityInput.Pattern] = []
-                var verdicts: [QualityInput.AuditVerdict] = []
-                var truth = (tp: 0, fp: 0, fn: 0)
-                for stratum in strata {
-                    // A draw without replacement: how many of the stratum's errors it takes.
-                    let n = allocation[stratum.name]!
-                    var left = (pairs: stratum.size, errors: stratum.errors), seen = 0
-                    for _ in 0..<n {
-                        if Int.random(in: 0..<left.pairs, using: &random) < left.errors { seen += 1; left.errors -= 1 }
-                        left.pairs -= 1
-                    }
-                    let isMatchSide = stratum.probability >= 0.5
-                    let sampledMatches = isMatchSide ? n - seen : seen
-                    patterns.append(.init(probability: stratum.probability, reviewedMatches: sampledMatches,
-                                          reviewedNonMatches: n - sampledMatches, unreviewed: stratum.size - n,
-                                          covered: [stratum.name: stratum.size - n]))
-                    verdicts += (0..<n).map { .init(stratum: stratum.name, probability: stratum.probability,
-                                                    isMatch: isMatchSide != ($0 < seen)) }
-                    // The final decisions: the sampled pairs by their verdicts, the rest by the model.
-                    let matches = isMatchSide ? stratum.size - stratum.errors : stratum.errors
-                    truth.tp += isMatchSide ? matches : sampledMatches
-                    truth.fp += isMatchSide ? stratum.errors - seen : 0
-                    truth.fn += isMatchSide ? 0 : stratum.errors - seen
-                }
-                let estimate = LinkageQuality.estimate(QualityInput(patterns: patterns, auditVerdicts: verdicts, frameSizes: sizes))
-                let precision = Double(truth.tp) / Double(truth.tp + truth.fp), recall = Double(truth.tp) / Double(truth.tp + truth.fn)
-                if estimate.precision.low <= precision && precision <= estimate.precision.high { covered.precision += 1 }
-                if estimate.recall.low <= recall && recall <= estimate.recall.high { covered.recall += 1 }
-                halfWidths += (estimate.f1.high - estimate.f1.low) / 2
+                let draw = auditDraw(strata: strata, allocation: allocation, seed: seed)
+                if draw.estimate.precision.low <= draw.precision && draw.precision <= draw.estimate.precision.high { covered.precision += 1 }
+                if draw.estimate.recall.low <= draw.recall && draw.recall <= draw.estimate.recall.high { covered.recall += 1 }
+                halfWidths += (draw.estimate.f1.high - draw.estimate.f1.low) / 2
             }
-            XCTAssertGreaterThanOrEqual(covered.precision, 180, "\(name): precision covered in \(covered.precision) of \(draws)")
-            XCTAssertGreaterThanOrEqual(covered.recall, 180, "\(name): recall covered in \(covered.recall) of \(draws)")
+            XCTAssertGreaterThanOrEqual(covered.precision, 180, "\(name) \(allocation): precision covered in \(covered.precision) of \(draws)")
+            XCTAssertGreaterThanOrEqual(covered.recall, 180, "\(name) \(allocation): recall covered in \(covered.recall) of \(draws)")
             meanHalfWidth[name] = halfWidths / Double(draws)
         }
-        XCTAssertLessThan(meanHalfWidth["neyman"]!, 0.95 * meanHalfWidth["proportional"]!, "\(meanHalfWidth)")
+        return meanHalfWidth
     }
 
     /// An audit too small for F1 to ±0.005: the estimate says how many more audit verdicts would

@@ -11,11 +11,12 @@ public enum AuditStratification: String, Sendable, Codable, CaseIterable {
 public enum AuditAllocation: String, Sendable, Codable, CaseIterable {
     /// In proportion to each stratum's size: every eligible pair equally likely to be drawn.
     case proportional
-    /// Neyman's allocation for the quality estimate: the split that minimises the variance of
-    /// the estimated error count, planned from the model's own expected error rate in each
+    /// Neyman's allocation for the quality estimate: the split that makes the interval on the
+    /// estimated error count narrowest, planned from the model's own expected error rate in each
     /// stratum (`StratifiedAllocation.minimumVariance`). Pairs near the review band, where a
-    /// model's mistakes sit, are drawn more often than pairs it is sure of; the estimate stays
-    /// design-unbiased either way, since each pair's inclusion probability is stored.
+    /// model's mistakes sit, are drawn more often than pairs it is sure of, which are drawn in
+    /// proportion among themselves; the estimate stays design-unbiased either way, since each
+    /// pair's inclusion probability is stored.
     case neyman
 }
 

@@ -125,9 +125,9 @@ public struct QualityEstimate: Sendable, Codable, Equatable {
 /// stratum covers are estimated from its sample's verdicts (a ratio estimator with the
 /// finite-population correction; each cell a stratum's pairs can fall in gets half a pair added
 /// to its share for the variance, as Agresti–Coull do; a stratum whose pairs are all decided
-/// matches cannot hold a missed match, and gets no phantom one). A stratum where the audit saw
-/// no error gets an exact bound, Wilson's upper limit for none in n, on the side of more errors
-/// only: never a zero-width interval, and no narrower than the sample can support. The rest
+/// matches cannot hold a missed match, and gets no phantom one). The strata where the audit saw
+/// no error get an exact bound together (`NoErrorSeenBound`), on the side of more errors only:
+/// never a zero-width interval, and no narrower than the sample can support. The rest
 /// are estimated from the model's probabilities (each pair a Bernoulli draw), which is only as
 /// good as the model's calibration, and the notes say so. Precision, recall and F1 get
 /// delta-method intervals from the covariance of the true-positive, false-positive and
@@ -145,11 +145,11 @@ public enum LinkageQuality {
     static let planningErrorRate = 0.01
 
     public static func estimate(_ input: QualityInput) -> QualityEstimate {
-        // Totals (TP, FP, FN) and their covariance, and what the strata where an audit saw no
-        // error add toward more errors only (they bound their errors above, not below).
+        // Totals (TP, FP, FN) and their covariance, and the strata where an audit saw no error:
+        // they bound their errors above, together (`NoErrorSeenBound`), and not below.
         var total = [0.0, 0.0, 0.0]
         var covariance = [[Double]](repeating: [0, 0, 0], count: 3)
-        var noErrorSeen = covariance
+        var noErrorSeen: [(covered: Double, frame: Double, drawn: Double, sides: Set<Bool>)] = []
         var bandFalse = [Double](repeating: 0, count: AuditBands.edges.count - 1)
         var bandMissed = bandFalse
         var bandPairs = [Int](repeating: 0, count: bandFalse.count)
@@ -187,8 +187,9 @@ public enum LinkageQuality {
         var coveredByStratum: [String: Double] = [:]
         // The decisions (match or not, at 0.5) the pairs each stratum stands for now have.
         var decidedSides: [String: Set<Bool>] = [:]
-        // Each audited stratum's frame, sample and errors seen, for the "how many more" advice.
-        var auditedStrata: [(frame: Int, drawn: Int, errorRate: Double, covariance: [[Double]])] = []
+        // Each audited stratum's frame, sample and errors seen, for the "how many more" advice;
+        // where none was seen, its place in `noErrorSeen` instead of a covariance.
+        var auditedStrata: [(frame: Int, drawn: Int, errorRate: Double, covariance: [[Double]], noErrorSeen: Int?)] = []
         for pattern in input.patterns {
             let all = pattern.reviewedMatches + pattern.reviewedNonMatches + pattern.unreviewed
             pairs += all
@@ -241,22 +242,15 @@ public enum LinkageQuality {
                     own[c][d] = covered * covered * correction * ((c == d ? adjusted[c] : 0) - adjusted[c] * adjusted[d]) / n
                 }
             }
-            let errorsSeen = counts[1] + counts[2] > 0
-            if !errorsSeen {
-                // No error seen: the errors are bounded above by Wilson's upper limit for none in
-                // n (about 3.8 / n, where the half pair alone would say 1.4 / n), in the
-                // direction the half pairs give, and not below (none is the least there can be).
-                let errorVariance = own[1][1] + own[2][2] + 2 * own[1][2]
-                let bound = covered * (wilson(0, cells.count)?.high ?? 1) / z
-                let scale = errorVariance > 0 ? bound * bound * correction / errorVariance : 0
-                own = own.map { $0.map { $0 * scale } }
+            if counts[1] + counts[2] > 0 {
+                for c in 0..<3 { for d in 0..<3 { covariance[c][d] += own[c][d] } }
+                auditedStrata.append((Int(frame), cells.count, (counts[1] + counts[2]) / n, own, nil))
+            } else {
+                // No error seen: an exact bound above (the half pairs alone would say about
+                // 1.4 / n where Clopper–Pearson says 3.7 / n), none below.
+                noErrorSeen.append((covered, frame, n, sides))
+                auditedStrata.append((Int(frame), cells.count, 0, own, noErrorSeen.count - 1))
             }
-            for c in 0..<3 {
-                for d in 0..<3 {
-                    if errorsSeen { covariance[c][d] += own[c][d] } else { noErrorSeen[c][d] += own[c][d] }
-                }
-            }
-            auditedStrata.append((Int(frame), cells.count, (counts[1] + counts[2]) / n, own))
             // False and missed matches by band: each verdict stands for covered / n pairs of its own band.
             for cell in cells {
                 if cell.index == 1 { bandFalse[band(cell.probability)] += covered / n }
@@ -265,17 +259,30 @@ public enum LinkageQuality {
         }
 
         let (tp, fp, fn) = (total[0], total[1], total[2])
-        let towardFewer = covariance
-        let towardMore = (0..<3).map { c in (0..<3).map { d in covariance[c][d] + noErrorSeen[c][d] } }
-        func halfWidth(_ gradient: [Double], _ covariance: [[Double]]) -> Double {
+        func halfWidth(_ gradient: [Double]) -> Double {
             var variance = 0.0
             for c in 0..<3 { for d in 0..<3 { variance += gradient[c] * gradient[d] * covariance[c][d] } }
             return z * max(variance, 0).squareRoot()
         }
-        // Precision, recall and F1 all fall as errors grow: their low ends rest on `towardMore`.
+        // What the strata where no error was seen can hold, in the units of a figure with this
+        // gradient: an error on the match side moves a pair from TP to FP, on the other from TN to FN.
+        func noErrorSeenStrata(_ gradient: [Double]) -> [NoErrorSeenBound.Stratum] {
+            noErrorSeen.map { stratum in
+                let perError = max(stratum.sides.contains(true) ? gradient[0] - gradient[1] : 0,
+                                   stratum.sides.contains(false) ? -gradient[2] : 0)
+                return .init(covered: stratum.covered, frame: stratum.frame, drawn: stratum.drawn, weight: perError)
+            }
+        }
+        // How far a figure with this gradient can fall (or a count of errors, given its negative,
+        // rise): the strata with errors seen as a normal half-width, those with none seen as
+        // their exact bound, the two in quadrature.
+        func towardMoreErrors(_ gradient: [Double]) -> Double {
+            let seen = halfWidth(gradient), unseen = NoErrorSeenBound.errors(noErrorSeenStrata(gradient))
+            return (seen * seen + unseen * unseen).squareRoot()
+        }
         func interval(_ value: Double, gradient: [Double], upper: Double = 1) -> QualityEstimate.Interval {
-            .init(estimate: value, low: max(0, value - halfWidth(gradient, towardMore)),
-                  high: min(upper, value + halfWidth(gradient, towardFewer)))
+            .init(estimate: value, low: max(0, value - towardMoreErrors(gradient)),
+                  high: min(upper, value + halfWidth(gradient)))
         }
         let predicted = tp + fp, actual = tp + fn, f1Denominator = 2 * tp + fp + fn
         let f1Gradient = [2 * (fp + fn) / (f1Denominator * f1Denominator), -2 * tp / (f1Denominator * f1Denominator),
@@ -310,11 +317,21 @@ public enum LinkageQuality {
 
         var auditToNarrow: Int?
         // Below the estimate, before the interval is cut at 0: what the audit has to narrow.
-        let f1HalfWidth = f1Denominator > 0 ? halfWidth(f1Gradient, towardMore) : 0
+        let f1HalfWidth = f1Denominator > 0 ? towardMoreErrors(f1Gradient) : 0
         if basis != .model, f1HalfWidth > targetHalfWidth, !auditedStrata.isEmpty {
+            // The joint bound of the strata where no error was seen, shared among them as the
+            // square of each one's own bound: a variance that falls as 1/n², as theirs does.
+            let unseen = noErrorSeenStrata(f1Gradient)
+            let alone = unseen.map { NoErrorSeenBound.errors([$0]) }
+            let together = NoErrorSeenBound.errors(unseen) / z
+            let squares = alone.reduce(0) { $0 + $1 * $1 }
             auditToNarrow = moreAuditVerdicts(strata: auditedStrata.map { stratum in
                 var variance = 0.0
-                for c in 0..<3 { for d in 0..<3 { variance += f1Gradient[c] * f1Gradient[d] * stratum.covariance[c][d] } }
+                if let index = stratum.noErrorSeen {
+                    variance = squares > 0 ? together * together * alone[index] * alone[index] / squares : 0
+                } else {
+                    for c in 0..<3 { for d in 0..<3 { variance += f1Gradient[c] * f1Gradient[d] * stratum.covariance[c][d] } }
+                }
                 return (stratum.frame, stratum.drawn, stratum.errorRate, variance)
             }, halfWidth: f1HalfWidth)
         }
@@ -351,8 +368,8 @@ public enum LinkageQuality {
         return QualityEstimate(
             intervalBasis: basis, auditVerdictsToBoundF1: auditToBound, auditVerdictsToNarrowF1: auditToNarrow,
             precision: precision, recall: recall, f1: f1,
-            falseMatches: .init(estimate: fp, low: max(0, fp - z * towardFewer[1][1].squareRoot()), high: fp + z * towardMore[1][1].squareRoot()),
-            missedMatches: .init(estimate: fn, low: max(0, fn - z * towardFewer[2][2].squareRoot()), high: fn + z * towardMore[2][2].squareRoot()),
+            falseMatches: .init(estimate: fp, low: max(0, fp - halfWidth([0, 1, 0])), high: fp + towardMoreErrors([0, -1, 0])),
+            missedMatches: .init(estimate: fn, low: max(0, fn - halfWidth([0, 0, 1])), high: fn + towardMoreErrors([0, 0, -1])),
             pairs: pairs, reviewed: reviewed, auditVerdicts: input.auditVerdicts.count, auditedPairs: audited,
             modelBasedPairs: modelBased, modelDecidedPairs: modelDecided, bands: bands, calibration: calibration(input.patterns), notes: notes)
     }

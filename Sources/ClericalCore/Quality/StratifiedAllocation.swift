@@ -1,3 +1,5 @@
+import Foundation
+
 /// Splits a sample across strata in proportion to their sizes, exactly: each stratum gets the
 /// whole part of its share, and the strata with the largest remainders get one more each
 /// (ties by name, so the result does not depend on dictionary order). With a `minimum`, every
@@ -38,44 +40,72 @@ public enum StratifiedAllocation {
 }
 
 extension StratifiedAllocation {
-    /// Splits a sample across strata so that the variance of the estimated error count is least
-    /// (Neyman's allocation, with the quality estimator's floor), planning each stratum's error
-    /// rate from `expectedErrorRates` (the model's own, for an audit).
+    /// Splits a sample across strata so that the quality estimate's interval on the error count
+    /// is narrowest (Neyman's allocation, with the estimator's rules), planning each stratum's
+    /// error rate from `expectedErrorRates` (the model's own, for an audit).
     ///
-    /// The variance of stratum h with n of its N pairs drawn is planned as N²·(1 − n/N)·q(1 − q)/n,
-    /// where q = (n·r + ½)/(n + 1): half an error added, so that a stratum where none is expected
-    /// still needs a sample. (`LinkageQuality` bounds a stratum where none is seen by Wilson's
-    /// limit, about 3.8 / n where half an error gives 1.4 / n: the same fall as 1/n², so the
-    /// split among such strata is the same.) Where the
-    /// model expects no errors the floor rules, and the sample goes as N^⅔ rather than N: a
-    /// stratum of 300,000 pairs the model is sure of gets fewer than in proportion, and the
-    /// strata near the review band more. The variance is convex in n, so taking one pair at a
-    /// time where it removes the most variance is optimal. Every stratum first gets `minimum`
-    /// (or all it holds) when the total allows; the counts sum to the total exactly.
+    /// A stratum whose sample will likelier than not show an error is planned as the estimator
+    /// treats it: a variance of N²·(1 − n/N)·q(1 − q)/n with n of its N pairs drawn, where
+    /// q = (n·r + ½)/(n + 1) (half an error added, so that it still needs a sample). The strata
+    /// whose samples will likelier than not show none are bounded together by the estimator
+    /// (`NoErrorSeenBound`), most tightly when their N/n are alike: they are planned as one pool,
+    /// its bound a variance of (bound / z)², and the pool's share split among them in proportion.
+    /// Which strata are quiet is first taken from the split with every stratum planned alone,
+    /// then from each new split until it settles. Given that, each variance is convex in n, so
+    /// taking one pair at a time where it removes the most is optimal. Every stratum first gets
+    /// `minimum` (or all it holds) when the total allows; the counts sum to the total exactly.
     ///
     ///     StratifiedAllocation.minimumVariance(sizes: ["sure": 300_000, "near band": 3_000],
     ///                                          expectedErrorRates: ["sure": 0, "near band": 0.1],
     ///                                          total: 400, minimum: 2)
-    ///     // ["near band": 25, "sure": 375] (in proportion: 4 and 396)
+    ///     // ["near band": 11, "sure": 389] (in proportion: 4 and 396)
     public static func minimumVariance(sizes: [String: Int], expectedErrorRates: [String: Double], total: Int, minimum: Int) -> [String: Int] {
         let population = sizes.values.reduce(0, +)
         let wanted = min(max(total, 0), population)
         let names = sizes.keys.sorted()
-        var allocation = Dictionary(uniqueKeysWithValues: names.map { ($0, 0) })
-        guard wanted > 0 else { return allocation }
+        var start = Dictionary(uniqueKeysWithValues: names.map { ($0, 0) })
+        guard wanted > 0 else { return start }
         var left = wanted
         if minimum > 0, names.reduce(0, { $0 + min(sizes[$1]!, minimum) }) <= wanted {
             for name in names {
-                allocation[name] = min(sizes[name]!, minimum)
-                left -= allocation[name]!
+                start[name] = min(sizes[name]!, minimum)
+                left -= start[name]!
             }
         }
-        // In name order, so ties (to the lower index) do not depend on dictionary order.
-        let counts = addWhereVarianceFallsMost(
-            start: names.map { allocation[$0]! }, sizes: names.map { sizes[$0]! },
-            variance: { plannedVariance(size: sizes[names[$0]]!, errorRate: expectedErrorRates[names[$0]] ?? 0, drawn: $1) },
-            while: { added, _ in added < left }).counts
-        return Dictionary(uniqueKeysWithValues: zip(names, counts))
+        func quiet(in split: [String: Int]) -> Set<String> {
+            Set(names.filter { pow(1 - min(max(expectedErrorRates[$0] ?? 0, 0), 1), Double(split[$0]!)) > 0.5 })
+        }
+        // The strata planned one by one, in name order (ties to the lower index do not then
+        // depend on dictionary order), and the quiet ones, if any, as one pool after them.
+        func plan(quiet: Set<String>) -> [String: Int] {
+            let loud = names.filter { !quiet.contains($0) }, pooled = names.filter { quiet.contains($0) }
+            let pool = (size: pooled.reduce(0) { $0 + sizes[$1]! }, start: pooled.reduce(0) { $0 + start[$1]! })
+            var units = loud.map { (size: sizes[$0]!, start: start[$0]!) }
+            if !pooled.isEmpty { units.append(pool) }
+            let counts = addWhereVarianceFallsMost(
+                start: units.map(\.start), sizes: units.map(\.size),
+                variance: { h, n in
+                    h < loud.count
+                        ? plannedVariance(size: units[h].size, errorRate: expectedErrorRates[loud[h]] ?? 0, drawn: n)
+                        : plannedBoundVariance(size: units[h].size, drawn: n)
+                },
+                while: { added, _ in added < left }).counts
+            var split = Dictionary(uniqueKeysWithValues: zip(loud, counts))
+            if !pooled.isEmpty {
+                let inPool = Dictionary(uniqueKeysWithValues: pooled.map { ($0, sizes[$0]!) })
+                split.merge(proportional(sizes: inPool, total: counts[loud.count], minimum: minimum), uniquingKeysWith: +)
+            }
+            return split
+        }
+        var quietStrata = quiet(in: plan(quiet: []))
+        var split = plan(quiet: quietStrata)
+        for _ in 0..<4 {
+            let settled = quiet(in: split)
+            if settled == quietStrata { break }
+            quietStrata = settled
+            split = plan(quiet: quietStrata)
+        }
+        return split
     }
 
     /// Adds one pair at a time to the stratum where it removes the most `variance(stratum,
@@ -98,6 +128,14 @@ extension StratifiedAllocation {
             gains[best] = gain(best)
         }
         return (counts, removed)
+    }
+
+    /// As a variance, (bound / z)², the exact bound the estimator puts on the errors of a pool of
+    /// `size` pairs with `drawn` of them in the sample and none seen (`minimumVariance`).
+    static func plannedBoundVariance(size: Int, drawn n: Int) -> Double {
+        guard n > 0 else { return .infinity }
+        let bound = NoErrorSeenBound.errors([.init(covered: Double(size - n), frame: Double(size), drawn: Double(n), weight: 1)])
+        return (bound / LinkageQuality.z) * (bound / LinkageQuality.z)
     }
 
     /// The variance of a stratum's estimated error count with `drawn` of its `size` pairs in the
