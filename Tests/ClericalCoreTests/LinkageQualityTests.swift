@@ -318,4 +318,33 @@ final class LinkageQualityTests: XCTestCase {
         XCTAssertGreaterThan(halfWidth(estimate(audited: 100 + more * 4 / 5)), LinkageQuality.targetHalfWidth, "\(more) more")
         XCTAssertNil(estimate(audited: 100 + more + 50).auditVerdictsToNarrowF1, "narrow enough: no advice")
     }
+
+    /// The same where the audit sees no error in two strata bounded together: the advice, split
+    /// between them as it would be drawn, brings F1's interval to ±0.005 (a fifth fewer do not).
+    func testTheAuditVerdictsNeededWhereNoErrorIsSeenSuffice() {
+        // 50,000 pairs the model calls matches and 30,000 it calls non-matches, none of them wrong.
+        func estimate(audited: [String: Int]) -> QualityEstimate {
+            let (matches, nonMatches) = (audited["a/match"]!, audited["a/non-match"]!)
+            return LinkageQuality.estimate(QualityInput(patterns: [
+                .init(probability: 0.999, reviewedMatches: matches, reviewedNonMatches: 0, unreviewed: 50_000 - matches,
+                      covered: ["a/match": 50_000 - matches]),
+                .init(probability: 0.001, reviewedMatches: 0, reviewedNonMatches: nonMatches, unreviewed: 30_000 - nonMatches,
+                      covered: ["a/non-match": 30_000 - nonMatches]),
+            ], auditVerdicts: (0..<matches).map { _ in .init(stratum: "a/match", probability: 0.999, isMatch: true) }
+                + (0..<nonMatches).map { _ in .init(stratum: "a/non-match", probability: 0.001, isMatch: false) },
+               frameSizes: ["a/match": 50_000, "a/non-match": 30_000]))
+        }
+        func halfWidth(_ e: QualityEstimate) -> Double { e.f1.estimate - e.f1.low }
+        let sizes = ["a/match": 50_000, "a/non-match": 30_000]
+        let start = ["a/match": 100, "a/non-match": 100]
+        let small = estimate(audited: start)
+        XCTAssertGreaterThan(halfWidth(small), LinkageQuality.targetHalfWidth)
+        let more = try! XCTUnwrap(small.auditVerdictsToNarrowF1)
+        // Drawn as an audit of the whole would split it: in proportion, the two strata alike.
+        func audited(_ extra: Int) -> [String: Int] {
+            StratifiedAllocation.proportional(sizes: sizes, total: 200 + extra).merging(start) { max($0, $1) }
+        }
+        XCTAssertLessThanOrEqual(halfWidth(estimate(audited: audited(more))), LinkageQuality.targetHalfWidth * 1.05, "\(more) more")
+        XCTAssertGreaterThan(halfWidth(estimate(audited: audited(more * 4 / 5))), LinkageQuality.targetHalfWidth, "\(more) more")
+    }
 }

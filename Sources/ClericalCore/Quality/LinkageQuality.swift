@@ -188,7 +188,7 @@ public enum LinkageQuality {
         // The decisions (match or not, at 0.5) the pairs each stratum stands for now have.
         var decidedSides: [String: Set<Bool>] = [:]
         // Each audited stratum's frame, sample and errors seen, for the "how many more" advice;
-        // where none was seen, its place in `noErrorSeen` instead of a covariance.
+        // where none was seen, its place in `noErrorSeen`.
         var auditedStrata: [(frame: Int, drawn: Int, errorRate: Double, covariance: [[Double]], noErrorSeen: Int?)] = []
         for pattern in input.patterns {
             let all = pattern.reviewedMatches + pattern.reviewedNonMatches + pattern.unreviewed
@@ -319,21 +319,11 @@ public enum LinkageQuality {
         // Below the estimate, before the interval is cut at 0: what the audit has to narrow.
         let f1HalfWidth = f1Denominator > 0 ? towardMoreErrors(f1Gradient) : 0
         if basis != .model, f1HalfWidth > targetHalfWidth, !auditedStrata.isEmpty {
-            // The joint bound of the strata where no error was seen, shared among them as the
-            // square of each one's own bound: a variance that falls as 1/n², as theirs does.
-            let unseen = noErrorSeenStrata(f1Gradient)
-            let alone = unseen.map { NoErrorSeenBound.errors([$0]) }
-            let together = NoErrorSeenBound.errors(unseen) / z
-            let squares = alone.reduce(0) { $0 + $1 * $1 }
-            auditToNarrow = moreAuditVerdicts(strata: auditedStrata.map { stratum in
+            auditToNarrow = moreAuditVerdicts(seen: auditedStrata.filter { $0.noErrorSeen == nil }.map { stratum in
                 var variance = 0.0
-                if let index = stratum.noErrorSeen {
-                    variance = squares > 0 ? together * together * alone[index] * alone[index] / squares : 0
-                } else {
-                    for c in 0..<3 { for d in 0..<3 { variance += f1Gradient[c] * f1Gradient[d] * stratum.covariance[c][d] } }
-                }
+                for c in 0..<3 { for d in 0..<3 { variance += f1Gradient[c] * f1Gradient[d] * stratum.covariance[c][d] } }
                 return (stratum.frame, stratum.drawn, stratum.errorRate, variance)
-            }, halfWidth: f1HalfWidth)
+            }, unseen: noErrorSeenStrata(f1Gradient), halfWidth: f1HalfWidth)
         }
 
         var notes = ["Matches that blocking never produced are not in the queue and cannot be seen from it: recall is among candidate pairs."]
@@ -374,25 +364,70 @@ public enum LinkageQuality {
             modelBasedPairs: modelBased, modelDecidedPairs: modelDecided, bands: bands, calibration: calibration(input.patterns), notes: notes)
     }
 
-    /// The fewest more audit verdicts that bring F1's half-width to `targetHalfWidth`: taken one
-    /// at a time where they remove the most variance. Each audited stratum's share of F1's
-    /// variance (`f1Variance`) is taken to shrink as `StratifiedAllocation.plannedVariance` does
-    /// at the error rate seen there; the rest of the variance stays. Nil when even every pair
-    /// of the strata would not do.
-    static func moreAuditVerdicts(strata: [(frame: Int, drawn: Int, errorRate: Double, f1Variance: Double)], halfWidth: Double) -> Int? {
-        let now = strata.map { StratifiedAllocation.plannedVariance(size: $0.frame, errorRate: $0.errorRate, drawn: $0.drawn) }
-        let audited = strata.reduce(0.0) { $0 + $1.f1Variance }
-        let rest = (halfWidth / z) * (halfWidth / z) - audited
+    /// The fewest more audit verdicts that bring F1's half-width to `targetHalfWidth`. The strata
+    /// where errors were seen: each one's share of F1's variance (`f1Variance`) is taken to shrink
+    /// as `StratifiedAllocation.plannedVariance` does at the error rate seen there, and verdicts
+    /// go one at a time where they remove the most. The strata where none was seen (`unseen`, in
+    /// F1's units) are bounded together by the stratum where an error weighs most for what it
+    /// costs, so they are drawn to a common level of that ratio; each level tried, from the
+    /// present one down, with the rest of the verdicts where the variance falls most. The rest of
+    /// the variance (the model's part) stays. Nil when even every pair of the strata would not do.
+    static func moreAuditVerdicts(seen: [(frame: Int, drawn: Int, errorRate: Double, f1Variance: Double)],
+                                  unseen: [NoErrorSeenBound.Stratum], halfWidth: Double) -> Int? {
+        let now = seen.map { StratifiedAllocation.plannedVariance(size: $0.frame, errorRate: $0.errorRate, drawn: $0.drawn) }
+        let seenVariance = seen.reduce(0.0) { $0 + $1.f1Variance }
+        let unseenVariance = pow(NoErrorSeenBound.errors(unseen) / z, 2)
+        let rest = (halfWidth / z) * (halfWidth / z) - seenVariance - unseenVariance
         let goal = (targetHalfWidth / z) * (targetHalfWidth / z)
         guard rest < goal else { return nil }
-        let (counts, removed) = StratifiedAllocation.addWhereVarianceFallsMost(
-            start: strata.map(\.drawn), sizes: strata.map(\.frame),
+        // The strata where none was seen, drawn so that no error weighs more than `level` per unit
+        // of the bound's budget: the verdicts that takes, and the bound's variance then.
+        func drawnTo(level: Double) -> (added: Int, variance: Double) {
+            var added = 0
+            let strata = unseen.map { stratum -> NoErrorSeenBound.Stratum in
+                guard stratum.weight > 0, stratum.covered > 0 else { return stratum }
+                let wanted = level > 0 ? (stratum.frame * -expm1(-stratum.weight / level)).rounded(.up) : stratum.frame
+                let extra = min(max(0, wanted - stratum.drawn), stratum.covered)
+                added += Int(extra)
+                var more = stratum
+                more.drawn += extra
+                more.covered -= extra
+                return more
+            }
+            return (added, pow(NoErrorSeenBound.errors(strata) / z, 2))
+        }
+        // The verdicts on strata with errors seen, one at a time where the variance falls most:
+        // the same order whatever the level, so it is taken once, as far as any level could need.
+        var removedAfter: [Double] = []
+        let mostNeeded = (halfWidth / z) * (halfWidth / z) - goal
+        _ = StratifiedAllocation.addWhereVarianceFallsMost(
+            start: seen.map(\.drawn), sizes: seen.map(\.frame),
             variance: { h, n in
-                now[h] > 0 ? strata[h].f1Variance * StratifiedAllocation.plannedVariance(size: strata[h].frame, errorRate: strata[h].errorRate, drawn: n) / now[h] : 0
+                now[h] > 0 ? seen[h].f1Variance * StratifiedAllocation.plannedVariance(size: seen[h].frame, errorRate: seen[h].errorRate, drawn: n) / now[h] : 0
             },
-            while: { _, removed in rest + audited - removed > goal })
-        guard rest + audited - removed <= goal else { return nil }  // every pair of the strata would not do
-        return zip(counts, strata).reduce(0) { $0 + $1.0 - $1.1.drawn }
+            while: { _, removed in
+                removedAfter.append(removed)
+                return removed < mostNeeded
+            })
+        let present = unseen.filter { $0.weight > 0 && $0.covered > 0 && $0.drawn < $0.frame }
+            .map { $0.weight / -log1p(-$0.drawn / $0.frame) }.max() ?? 0
+        let levels = present > 0 ? (0..<200).map { present * (1 - Double($0) / 200) } + [0] : [0]
+        var fewest: Int?
+        for level in levels {
+            let pool = drawnTo(level: level)
+            // Lower levels only draw more from these strata.
+            if let fewest, pool.added >= fewest { break }
+            let needed = rest + pool.variance + seenVariance - goal
+            // The fewest verdicts on the other strata that remove what is needed, if any do.
+            var low = 0, high = removedAfter.count
+            while low < high {
+                let middle = (low + high) / 2
+                if removedAfter[middle] >= needed { high = middle } else { low = middle + 1 }
+            }
+            guard low < removedAfter.count else { continue }
+            fewest = min(fewest ?? .max, pool.added + low)
+        }
+        return fewest
     }
 
     /// Per tenth of probability: pairs, reviewed pairs, their match rate, the mean probability.
