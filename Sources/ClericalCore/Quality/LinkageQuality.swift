@@ -187,9 +187,9 @@ public enum LinkageQuality {
         var coveredByStratum: [String: Double] = [:]
         // The decisions (match or not, at 0.5) the pairs each stratum stands for now have.
         var decidedSides: [String: Set<Bool>] = [:]
-        // Each audited stratum's frame, sample and errors seen, for the "how many more" advice;
-        // where none was seen, its place in `noErrorSeen`.
-        var auditedStrata: [(frame: Int, drawn: Int, errorRate: Double, covariance: [[Double]], noErrorSeen: Int?)] = []
+        // Each stratum where the audit saw errors: its frame, sample, error rate and covariance,
+        // for the "how many more" advice.
+        var errorsSeenStrata: [(frame: Int, drawn: Int, errorRate: Double, covariance: [[Double]])] = []
         for pattern in input.patterns {
             let all = pattern.reviewedMatches + pattern.reviewedNonMatches + pattern.unreviewed
             pairs += all
@@ -244,12 +244,11 @@ public enum LinkageQuality {
             }
             if counts[1] + counts[2] > 0 {
                 for c in 0..<3 { for d in 0..<3 { covariance[c][d] += own[c][d] } }
-                auditedStrata.append((Int(frame), cells.count, (counts[1] + counts[2]) / n, own, nil))
+                errorsSeenStrata.append((Int(frame), cells.count, (counts[1] + counts[2]) / n, own))
             } else {
                 // No error seen: an exact bound above (the half pairs alone would say about
                 // 1.4 / n where Clopper–Pearson says 3.7 / n), none below.
                 noErrorSeen.append((covered, frame, n, sides))
-                auditedStrata.append((Int(frame), cells.count, 0, own, noErrorSeen.count - 1))
             }
             // False and missed matches by band: each verdict stands for covered / n pairs of its own band.
             for cell in cells {
@@ -318,8 +317,8 @@ public enum LinkageQuality {
         var auditToNarrow: Int?
         // Below the estimate, before the interval is cut at 0: what the audit has to narrow.
         let f1HalfWidth = f1Denominator > 0 ? towardMoreErrors(f1Gradient) : 0
-        if basis != .model, f1HalfWidth > targetHalfWidth, !auditedStrata.isEmpty {
-            auditToNarrow = moreAuditVerdicts(seen: auditedStrata.filter { $0.noErrorSeen == nil }.map { stratum in
+        if basis != .model, f1HalfWidth > targetHalfWidth, !(errorsSeenStrata.isEmpty && noErrorSeen.isEmpty) {
+            auditToNarrow = moreAuditVerdicts(seen: errorsSeenStrata.map { stratum in
                 var variance = 0.0
                 for c in 0..<3 { for d in 0..<3 { variance += f1Gradient[c] * f1Gradient[d] * stratum.covariance[c][d] } }
                 return (stratum.frame, stratum.drawn, stratum.errorRate, variance)
