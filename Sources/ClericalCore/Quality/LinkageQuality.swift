@@ -396,9 +396,10 @@ public enum LinkageQuality {
             return (added, pow(NoErrorSeenBound.errors(strata) / z, 2))
         }
         // The verdicts on strata with errors seen, one at a time where the variance falls most:
-        // the same order whatever the level, so it is taken once, as far as any level could need.
+        // the same order whatever the level, so it is taken once, as far as any level could need
+        // (or until what they have left is a hundredth of the goal, not every pair of them).
         var removedAfter: [Double] = []
-        let mostNeeded = (halfWidth / z) * (halfWidth / z) - goal
+        let mostNeeded = min((halfWidth / z) * (halfWidth / z) - goal, seenVariance - goal / 100)
         _ = StratifiedAllocation.addWhereVarianceFallsMost(
             start: seen.map(\.drawn), sizes: seen.map(\.frame),
             variance: { h, n in
