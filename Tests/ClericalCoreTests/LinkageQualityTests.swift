@@ -143,6 +143,19 @@ final class LinkageQualityTests: XCTestCase {
         XCTAssertEqual(estimate.precision.low, 1 - alone / 40_000, accuracy: 1e-9, "one error costs precision 1 / 40,000")
     }
 
+    /// A stratum drawn from the model's matches, part of which re-estimation has since decided
+    /// non-matches: its false matches can only be among the pairs still decided matches, its
+    /// missed matches among the others, and the one sample bounds both.
+    func testAStratumDecidedBothWaysBoundsEachKindWithinItsOwnPairs() {
+        let estimate = LinkageQuality.estimate(QualityInput(patterns: [
+            .init(probability: 0.999, reviewedMatches: 100, reviewedNonMatches: 0, unreviewed: 9_600, covered: ["a/match": 9_600]),
+            .init(probability: 0.1, reviewedMatches: 0, reviewedNonMatches: 0, unreviewed: 300, covered: ["a/match": 300]),
+        ], auditVerdicts: (0..<100).map { _ in .init(stratum: "a/match", probability: 0.999, isMatch: true) },
+           frameSizes: ["a/match": 10_000]))
+        XCTAssertEqual(estimate.falseMatches.high, log(0.025) / log(0.99), accuracy: 1e-6, "367: none seen in 100 of 10,000")
+        XCTAssertEqual(estimate.missedMatches.high, 300, accuracy: 1e-6, "no more missed matches than pairs decided non-matches")
+    }
+
     /// Rare errors in several strata of pairs the model is sure of (0.2%: an audit of 150 sees
     /// none in about three strata of four): bounded together, the intervals still cover.
     func testRareErrorsInManySureStrataAreCovered() {

@@ -149,7 +149,7 @@ public enum LinkageQuality {
         // they bound their errors above, together (`NoErrorSeenBound`), and not below.
         var total = [0.0, 0.0, 0.0]
         var covariance = [[Double]](repeating: [0, 0, 0], count: 3)
-        var noErrorSeen: [(covered: Double, frame: Double, drawn: Double, sides: Set<Bool>)] = []
+        var noErrorSeen: [(decidedMatches: Double, decidedNonMatches: Double, frame: Double, drawn: Double)] = []
         var bandFalse = [Double](repeating: 0, count: AuditBands.edges.count - 1)
         var bandMissed = bandFalse
         var bandPairs = [Int](repeating: 0, count: bandFalse.count)
@@ -185,8 +185,10 @@ public enum LinkageQuality {
             sample[verdict.stratum, default: []].append(InputCell(probability: verdict.probability, isMatch: verdict.isMatch))
         }
         var coveredByStratum: [String: Double] = [:]
-        // The decisions (match or not, at 0.5) the pairs each stratum stands for now have.
+        // The decisions (match or not, at 0.5) the pairs each stratum stands for now have, and
+        // how many of them are decided matches.
         var decidedSides: [String: Set<Bool>] = [:]
+        var coveredDecidedMatches: [String: Double] = [:]
         // Each stratum where the audit saw errors: its frame, sample, error rate and covariance,
         // for the "how many more" advice.
         var errorsSeenStrata: [(frame: Int, drawn: Int, errorRate: Double, covariance: [[Double]])] = []
@@ -209,6 +211,7 @@ public enum LinkageQuality {
                 }
                 coveredByStratum[stratum, default: 0] += Double(taken)
                 decidedSides[stratum, default: []].insert(pattern.probability >= 0.5)
+                if pattern.probability >= 0.5 { coveredDecidedMatches[stratum, default: 0] += Double(taken) }
                 rest -= taken
                 audited += taken
             }
@@ -248,7 +251,8 @@ public enum LinkageQuality {
             } else {
                 // No error seen: an exact bound above (the half pairs alone would say about
                 // 1.4 / n where Clopper–Pearson says 3.7 / n), none below.
-                noErrorSeen.append((covered, frame, n, sides))
+                let decidedMatches = coveredDecidedMatches[stratum] ?? 0
+                noErrorSeen.append((decidedMatches, covered - decidedMatches, frame, n))
             }
             // False and missed matches by band: each verdict stands for covered / n pairs of its own band.
             for cell in cells {
@@ -264,19 +268,20 @@ public enum LinkageQuality {
             return z * max(variance, 0).squareRoot()
         }
         // What the strata where no error was seen can hold, in the units of a figure with this
-        // gradient: an error on the match side moves a pair from TP to FP, on the other from TN to FN.
-        func noErrorSeenStrata(_ gradient: [Double]) -> [NoErrorSeenBound.Stratum] {
-            noErrorSeen.map { stratum in
-                let perError = max(stratum.sides.contains(true) ? gradient[0] - gradient[1] : 0,
-                                   stratum.sides.contains(false) ? -gradient[2] : 0)
-                return .init(covered: stratum.covered, frame: stratum.frame, drawn: stratum.drawn, weight: perError)
-            }
+        // gradient: each stratum's pairs decided matches can hold false matches (a pair moves from
+        // TP to FP), those decided non-matches missed ones (from TN to FN); both parts are missed
+        // by the same sample.
+        func noErrorSeenStrata(_ gradient: [Double]) -> [[NoErrorSeenBound.Stratum]] {
+            noErrorSeen.map { stratum in [
+                .init(covered: stratum.decidedMatches, frame: stratum.frame, drawn: stratum.drawn, weight: max(0, gradient[0] - gradient[1])),
+                .init(covered: stratum.decidedNonMatches, frame: stratum.frame, drawn: stratum.drawn, weight: max(0, -gradient[2])),
+            ] }
         }
         // How far a figure with this gradient can fall (or a count of errors, given its negative,
         // rise): the strata with errors seen as a normal half-width, those with none seen as
         // their exact bound, the two in quadrature.
         func towardMoreErrors(_ gradient: [Double]) -> Double {
-            let seen = halfWidth(gradient), unseen = NoErrorSeenBound.errors(noErrorSeenStrata(gradient))
+            let seen = halfWidth(gradient), unseen = NoErrorSeenBound.errors(noErrorSeenStrata(gradient).flatMap { $0 })
             return (seen * seen + unseen * unseen).squareRoot()
         }
         func interval(_ value: Double, gradient: [Double], upper: Double = 1) -> QualityEstimate.Interval {
@@ -372,26 +377,32 @@ public enum LinkageQuality {
     /// present one down, with the rest of the verdicts where the variance falls most. The rest of
     /// the variance (the model's part) stays. Nil when even every pair of the strata would not do.
     static func moreAuditVerdicts(seen: [(frame: Int, drawn: Int, errorRate: Double, f1Variance: Double)],
-                                  unseen: [NoErrorSeenBound.Stratum], halfWidth: Double) -> Int? {
+                                  unseen: [[NoErrorSeenBound.Stratum]], halfWidth: Double) -> Int? {
         let now = seen.map { StratifiedAllocation.plannedVariance(size: $0.frame, errorRate: $0.errorRate, drawn: $0.drawn) }
         let seenVariance = seen.reduce(0.0) { $0 + $1.f1Variance }
-        let unseenVariance = pow(NoErrorSeenBound.errors(unseen) / z, 2)
+        let unseenVariance = pow(NoErrorSeenBound.errors(unseen.flatMap { $0 }) / z, 2)
         let rest = (halfWidth / z) * (halfWidth / z) - seenVariance - unseenVariance
         let goal = (targetHalfWidth / z) * (targetHalfWidth / z)
         guard rest < goal else { return nil }
         // The strata where none was seen, drawn so that no error weighs more than `level` per unit
         // of the bound's budget: the verdicts that takes, and the bound's variance then.
+        // (A stratum's two parts share its sample: it is drawn to the level its heavier part
+        // needs, and the pairs drawn come from each part in proportion.)
         func drawnTo(level: Double) -> (added: Int, variance: Double) {
             var added = 0
-            let strata = unseen.map { stratum -> NoErrorSeenBound.Stratum in
-                guard stratum.weight > 0, stratum.covered > 0 else { return stratum }
-                let wanted = level > 0 ? (stratum.frame * -expm1(-stratum.weight / level)).rounded(.up) : stratum.frame
-                let extra = min(max(0, wanted - stratum.drawn), stratum.covered)
+            let strata = unseen.flatMap { parts -> [NoErrorSeenBound.Stratum] in
+                let covered = parts.reduce(0) { $0 + $1.covered }
+                let wanted = parts.filter { $0.weight > 0 && $0.covered > 0 }
+                    .map { level > 0 ? ($0.frame * -expm1(-$0.weight / level)).rounded(.up) : $0.frame }.max()
+                guard let wanted, let drawn = parts.first?.drawn, covered > 0 else { return parts }
+                let extra = min(max(0, wanted - drawn), covered)
                 added += Int(extra)
-                var more = stratum
-                more.drawn += extra
-                more.covered -= extra
-                return more
+                return parts.map { part in
+                    var more = part
+                    more.drawn += extra
+                    more.covered -= extra * part.covered / covered
+                    return more
+                }
             }
             return (added, pow(NoErrorSeenBound.errors(strata) / z, 2))
         }
@@ -409,8 +420,8 @@ public enum LinkageQuality {
                 removedAfter.append(removed)
                 return removed < mostNeeded
             })
-        let present = unseen.filter { $0.weight > 0 && $0.covered > 0 && $0.drawn < $0.frame }
-            .map { $0.weight / -log1p(-$0.drawn / $0.frame) }.max() ?? 0
+        let parts: [NoErrorSeenBound.Stratum] = unseen.flatMap { $0 }.filter { $0.weight > 0 && $0.covered > 0 && $0.drawn < $0.frame }
+        let present = parts.map { (part: NoErrorSeenBound.Stratum) -> Double in part.weight / -log1p(-part.drawn / part.frame) }.max() ?? 0
         let levels = present > 0 ? (0..<200).map { present * (1 - Double($0) / 200) } + [0] : [0]
         var fewest: Int?
         for level in levels {
