@@ -16,7 +16,6 @@ public final class PostgresReviewWork: ReviewWork {
     private let claims: PostgresReviewQueue
     private var evidence: PairEvidence
     private var modelVersionID: Int64
-    private var auditsExist = false
     private var lastLookups = Date.distantPast
     /// The kind of claim (review, audit, second-review) on each pair this session holds: the
     /// decision a verdict on it records.
@@ -426,25 +425,22 @@ public final class PostgresReviewWork: ReviewWork {
         }
     }
 
-    /// The loader over this connection, with the model version and whether audits exist looked
-    /// up at most once a second (a re-estimation makes a newer model; the next pair uses it).
+    /// The loader over this connection, with the model version looked up at most once a second
+    /// (a re-estimation makes a newer model; the next pair uses it).
     private func loader() throws(ClericalError) -> PairLoader<ReadingStatement<PostgresLink>> {
         let link = claims.link
         if Date().timeIntervalSince(lastLookups) >= 1 {
-            let (newest, audits, current) = try reading {
-                let row = try link.queueRows("SELECT (SELECT max(id) FROM model_version) AS newest, (SELECT count(*) FROM audit) AS audits", []).first
-                let newest = row?.optionalInt64("newest") ?? modelVersionID
-                let audits = (row?.int64("audits") ?? 0) > 0
-                return (newest, audits, newest == modelVersionID ? nil : try ModelStore.currentModel(link))
+            let (newest, current) = try reading {
+                let newest = try link.queueRows("SELECT max(id) AS newest FROM model_version", []).first?.optionalInt64("newest") ?? modelVersionID
+                return (newest, newest == modelVersionID ? nil : try ModelStore.currentModel(link))
             }
             if let current, newest != modelVersionID {
                 modelVersionID = current.id
                 evidence = evidence.with(current.model)
             }
-            auditsExist = audits
             lastLookups = Date()
         }
-        return PairLoader(prepare: { ReadingStatement(link, sql: $0) }, evidence: evidence, reviewer: reviewer, auditsExist: auditsExist)
+        return PairLoader(prepare: { ReadingStatement(link, sql: $0) }, evidence: evidence, reviewer: reviewer)
     }
 
     // MARK: - Transactions

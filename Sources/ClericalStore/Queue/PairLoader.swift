@@ -49,21 +49,18 @@ package struct PairLoader<Statement: QueryStatement> {
     let prepare: (String) throws -> Statement
     let evidence: PairEvidence
     let reviewer: String
-    /// Whether any audit was drawn (an audit pair is marked for the reviewer's own count only).
-    let auditsExist: Bool
 
-    package init(prepare: @escaping (String) throws -> Statement, evidence: PairEvidence, reviewer: String, auditsExist: Bool) {
+    package init(prepare: @escaping (String) throws -> Statement, evidence: PairEvidence, reviewer: String) {
         self.prepare = prepare
         self.evidence = evidence
         self.reviewer = reviewer
-        self.auditsExist = auditsExist
     }
 
     package func load(_ id: Int64, kind: DecisionKind = .review, withVerdict: Bool = true) throws -> ReviewPair {
         let fieldCount = evidence.fieldNames.count
         let query = try prepare("""
             SELECT t.gammas, t.match_weight, l.source_dataset, l.unique_id, l.field_values,
-                   r.source_dataset, r.unique_id, r.field_values
+                   r.source_dataset, r.unique_id, r.field_values, EXISTS (SELECT 1 FROM audit_pair a WHERE a.pair_id = p.id)
             FROM pair p JOIN pattern t ON t.id = p.pattern_id
             JOIN record l ON l.id = p.left_record_id JOIN record r ON r.id = p.right_record_id
             WHERE p.id = ?
@@ -74,7 +71,8 @@ package struct PairLoader<Statement: QueryStatement> {
              left: ReviewRecord(sourceDataset: row.text(2) ?? "", uniqueID: row.text(3) ?? "",
                                 values: ReviewQueue.values(row.text(4) ?? "[]", count: fieldCount)),
              right: ReviewRecord(sourceDataset: row.text(5) ?? "", uniqueID: row.text(6) ?? "",
-                                 values: ReviewQueue.values(row.text(7) ?? "[]", count: fieldCount)))
+                                 values: ReviewQueue.values(row.text(7) ?? "[]", count: fieldCount)),
+             audited: row.int64(8) == 1)
         }) else {
             throw ClericalError(.dataError, "pair \(id) is not in the queue")
         }
@@ -90,11 +88,8 @@ package struct PairLoader<Statement: QueryStatement> {
             score: PatternScore(matchWeight: row.weight),
             verdict: kind == .review ? latest?.verdict : nil, note: kind == .review ? latest?.note : nil)
         pair.kind = kind
-        if auditsExist, kind == .review {
-            let audited = try prepare("SELECT EXISTS (SELECT 1 FROM audit_pair WHERE pair_id = ?)")
-            audited.bind(1, id)
-            pair.isAudit = try audited.first { $0.int64(0) == 1 } ?? false
-        }
+        // An audit pair is marked for the reviewer's own count only.
+        if kind == .review { pair.isAudit = row.audited }
         if kind == .adjudication {
             // What the adjudicator settles: the latest verdict of each earlier review.
             let disputed = try prepare("""

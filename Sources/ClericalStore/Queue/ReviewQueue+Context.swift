@@ -17,9 +17,9 @@ struct ContextLoader<Statement: QueryStatement> {
     let prepare: (String) throws -> Statement
     let fieldCount: Int
 
-    /// Five statements for most pairs, however many candidates the records have: the pair's
-    /// place (its records, pattern, the pattern's tally and its own standing verdict), then for
-    /// each record its candidates and what is shown of them. On a server each is a round trip.
+    /// Two statements, however many candidates the records have: the pair's place (its records,
+    /// pattern, the pattern's tally and its own standing verdict), then both records' candidates
+    /// and what is shown of them. On a server each is a round trip.
     func load(_ pairID: Int64, own: CommittingVerdict? = nil) throws -> PairContext {
         let query = try prepare("""
             SELECT p.left_record_id, p.right_record_id, p.pattern_id, t.pair_count, l.unique_id, r.unique_id,
@@ -38,8 +38,8 @@ struct ContextLoader<Statement: QueryStatement> {
                                           unsure: Int(row.int64(8))),
              standing: row.text(9).flatMap(Verdict.init(rawValue:)))
         }) else { return PairContext() }
-        let left = try candidates(of: place.left, uniqueID: place.leftID, besides: pairID, own: own)
-        let right = try candidates(of: place.right, uniqueID: place.rightID, besides: pairID, own: own)
+        let sides = try candidates(of: [(place.left, place.leftID), (place.right, place.rightID)], besides: pairID, own: own)
+        let (left, right) = (sides[0], sides[1])
         var history = place.history
         // The pair shown is not its own history (a verdict of yours being browsed).
         if let standing = place.standing { history.add(standing, -1) }
@@ -51,83 +51,80 @@ struct ContextLoader<Statement: QueryStatement> {
         return PairContext(left: left.shown, right: right.shown, links: left.links + right.links, history: history)
     }
 
-    /// The record's other candidate pairs, most probable first, and its accepted matches: every
-    /// candidate's pair, state and score in one statement (a record may have hundreds); then,
-    /// for the few shown and the decided ones (links, however far down), the other record, the
-    /// claim's holder and the standing verdict, ten pairs a statement.
-    private func candidates(of record: Int64, uniqueID recordID: String, besides pair: Int64, own: CommittingVerdict?) throws
-        -> (shown: [PairContext.Candidate], links: [PairContext.Link]) {
+    /// Both records' other candidate pairs, most probable first, and their accepted matches, in
+    /// one statement (on a server, one round trip): each record's candidates ranked (a record may
+    /// have hundreds), and for the few shown, the decided ones (links, however far down) and the
+    /// verdict being committed, the other record, the claim's holder and the standing verdict.
+    private func candidates(of records: [(id: Int64, uniqueID: String)], besides pair: Int64, own: CommittingVerdict?) throws
+        -> [(shown: [PairContext.Candidate], links: [PairContext.Link])] {
         let query = try prepare("""
-            SELECT p.id, p.state, t.match_probability, t.in_band FROM pair p JOIN pattern t ON t.id = p.pattern_id
-            WHERE p.left_record_id = ? AND p.id <> ?
-            UNION ALL
-            SELECT p.id, p.state, t.match_probability, t.in_band FROM pair p JOIN pattern t ON t.id = p.pattern_id
-            WHERE p.right_record_id = ? AND p.id <> ?
-            """)
-        query.bind(1, record)
-        query.bind(2, pair)
-        query.bind(3, record)
-        query.bind(4, pair)
-        var all: [(pair: Int64, state: String, probability: Double, inBand: Bool)] = []
-        try query.each { all.append(($0.int64(0), $0.text(1) ?? "", $0.double(2), $0.int64(3) == 1)) }
-        all.sort { ($0.probability, $1.pair) > ($1.probability, $0.pair) }
-        let wanted = all.enumerated().filter { index, candidate in
-            index < PairContext.candidatesPerRecord || candidate.state == PairState.decided.rawValue || candidate.pair == own?.pair
-        }.map(\.element)
-        guard !wanted.isEmpty else { return ([], []) }
-
-        // What is shown of the wanted ones, ten at a time (a fixed statement, prepared once).
-        let slots = 10
-        let details = try prepare("""
-            SELECT p.id, r.source_dataset, r.unique_id, r.field_values, k.reviewer,
-                   CASE WHEN p.state = 'decided' THEN (SELECT d.reviewer FROM decision d WHERE d.pair_id = p.id AND d.verdict IS NOT NULL
+            WITH candidate AS (
+                SELECT 0 AS side, CAST(? AS BIGINT) AS record, p.id, p.left_record_id, p.right_record_id, p.state, t.match_probability, t.in_band
+                FROM pair p JOIN pattern t ON t.id = p.pattern_id WHERE p.left_record_id = ? AND p.id <> ?
+                UNION ALL
+                SELECT 0, CAST(? AS BIGINT), p.id, p.left_record_id, p.right_record_id, p.state, t.match_probability, t.in_band
+                FROM pair p JOIN pattern t ON t.id = p.pattern_id WHERE p.right_record_id = ? AND p.id <> ?
+                UNION ALL
+                SELECT 1, CAST(? AS BIGINT), p.id, p.left_record_id, p.right_record_id, p.state, t.match_probability, t.in_band
+                FROM pair p JOIN pattern t ON t.id = p.pattern_id WHERE p.left_record_id = ? AND p.id <> ?
+                UNION ALL
+                SELECT 1, CAST(? AS BIGINT), p.id, p.left_record_id, p.right_record_id, p.state, t.match_probability, t.in_band
+                FROM pair p JOIN pattern t ON t.id = p.pattern_id WHERE p.right_record_id = ? AND p.id <> ?
+            ), ranked AS (
+                SELECT c.*, row_number() OVER (PARTITION BY c.side ORDER BY c.match_probability DESC, c.id) AS place
+                FROM candidate c
+            )
+            SELECT w.side, w.place, w.id, w.state, w.match_probability, w.in_band,
+                   r.source_dataset, r.unique_id, r.field_values, k.reviewer,
+                   CASE WHEN w.state = 'decided' THEN (SELECT d.reviewer FROM decision d WHERE d.pair_id = w.id AND d.verdict IS NOT NULL
                                                       ORDER BY d.id DESC LIMIT 1) END,
-                   CASE WHEN p.state = 'decided' THEN (SELECT d.verdict FROM decision d WHERE d.pair_id = p.id AND d.verdict IS NOT NULL
+                   CASE WHEN w.state = 'decided' THEN (SELECT d.verdict FROM decision d WHERE d.pair_id = w.id AND d.verdict IS NOT NULL
                                                       ORDER BY d.id DESC LIMIT 1) END
-            FROM pair p JOIN record r ON r.id = CASE WHEN p.left_record_id = ? THEN p.right_record_id ELSE p.left_record_id END
-            LEFT JOIN claim k ON k.pair_id = p.id
-            WHERE p.id IN (\(Array(repeating: "?", count: slots).joined(separator: ", ")))
+            FROM ranked w
+            JOIN record r ON r.id = CASE WHEN w.left_record_id = w.record THEN w.right_record_id ELSE w.left_record_id END
+            LEFT JOIN claim k ON k.pair_id = w.id
+            WHERE w.place <= ? OR w.state = 'decided' OR w.id = ?
+            ORDER BY w.side, w.place
             """)
-        var detail: [Int64: (other: ReviewRecord, holder: String?, reviewer: String?, verdict: Verdict?)] = [:]
-        for start in stride(from: 0, to: wanted.count, by: slots) {
-            details.bind(1, record)
-            for slot in 0..<slots {
-                details.bind(Int32(slot + 2), start + slot < wanted.count ? wanted[start + slot].pair : -1)
-            }
-            try details.each { row in
-                detail[row.int64(0)] = (ReviewRecord(sourceDataset: row.text(1) ?? "", uniqueID: row.text(2) ?? "",
-                                                     values: ReviewQueue.values(row.text(3) ?? "[]", count: fieldCount)),
-                                        row.text(4), row.text(5), row.text(6).flatMap(Verdict.init(rawValue:)))
+        var index: Int32 = 1
+        for record in records.prefix(2) {
+            for _ in 0..<2 {
+                query.bind(index, record.id)
+                query.bind(index + 1, record.id)
+                query.bind(index + 2, pair)
+                index += 3
             }
         }
-
-        var shown: [PairContext.Candidate] = []
-        var links: [PairContext.Link] = []
-        for (index, candidate) in wanted.enumerated() {
-            let found = detail[candidate.pair]
+        query.bind(index, Int64(PairContext.candidatesPerRecord))
+        query.bind(index + 1, own?.pair ?? -1)
+        var found = Array(repeating: (shown: [PairContext.Candidate](), links: [PairContext.Link]()), count: records.count)
+        try query.each { row in
+            let side = Int(row.int64(0)), place = row.int64(1), candidate = row.int64(2)
+            guard found.indices.contains(side) else { return }
+            let other = ReviewRecord(sourceDataset: row.text(6) ?? "", uniqueID: row.text(7) ?? "",
+                                     values: ReviewQueue.values(row.text(8) ?? "[]", count: fieldCount))
+            let probability = row.double(4)
             let state: PairContext.State
-            if let own, candidate.pair == own.pair {
+            if let own, candidate == own.pair {
                 state = .decided(by: own.reviewer, own.verdict)
             } else {
-                switch PairState(rawValue: candidate.state) {
-                case .claimed?: state = .claimed(by: found?.holder ?? "")
+                switch PairState(rawValue: row.text(3) ?? "") {
+                case .claimed?: state = .claimed(by: row.text(9) ?? "")
                 case .decided?:
                     // The standing verdict: the latest decision row (an undo would have reopened the pair).
-                    if let verdict = found?.verdict { state = .decided(by: found?.reviewer ?? "", verdict) } else { state = .pending }
+                    if let verdict = row.text(11).flatMap(Verdict.init(rawValue:)) { state = .decided(by: row.text(10) ?? "", verdict) } else { state = .pending }
                 case .disputed?: state = .disputed
-                default: state = candidate.inBand ? .pending : .decidedByModel(match: candidate.probability >= 0.5)
+                default: state = row.int64(5) == 1 ? .pending : .decidedByModel(match: probability >= 0.5)
                 }
             }
-            let other = found?.other ?? ReviewRecord(sourceDataset: "", uniqueID: "", values: [])
-            // The first few wanted are the most probable few.
-            if index < PairContext.candidatesPerRecord {
-                shown.append(.init(pairID: candidate.pair, other: other, probability: candidate.probability, state: state))
+            if place <= Int64(PairContext.candidatesPerRecord) {
+                found[side].shown.append(.init(pairID: candidate, other: other, probability: probability, state: state))
             }
             if case let .decided(reviewer, .match) = state {
-                links.append(.init(record: recordID, linkedTo: other, reviewer: reviewer))
+                found[side].links.append(.init(record: records[side].uniqueID, linkedTo: other, reviewer: reviewer))
             }
         }
-        return (shown, links)
+        return found
     }
 
     /// A pair's pattern and state, as this reader sees them.

@@ -11,6 +11,6 @@ extension ReviewQueue {
     }
 
     func pairLoader(_ db: Database) -> PairLoader<RawStatement> {
-        PairLoader(prepare: prepare(db), evidence: evidence, reviewer: reviewer, auditsExist: claimLookups.auditsExist)
+        PairLoader(prepare: prepare(db), evidence: evidence, reviewer: reviewer)
     }
 }
