@@ -418,11 +418,7 @@ public final class PostgresReviewWork: ReviewWork {
 
     private func load(_ id: Int64, kind: DecisionKind, withVerdict: Bool) throws(ClericalError) -> ReviewPair {
         let loader = try loader()
-        return try reading {
-            var pair = try loader.load(id, kind: kind, withVerdict: withVerdict)
-            pair.context = try loader.context(id)
-            return pair
-        }
+        return try reading { try loader.load(id, kind: kind, withVerdict: withVerdict, withContext: true) }
     }
 
     /// The loader over this connection, with the model version looked up at most once a second

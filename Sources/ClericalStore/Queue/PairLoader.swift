@@ -56,13 +56,16 @@ package struct PairLoader<Statement: QueryStatement> {
         self.reviewer = reviewer
     }
 
-    package func load(_ id: Int64, kind: DecisionKind = .review, withVerdict: Bool = true) throws -> ReviewPair {
+    /// The pair; `withContext`, what surrounds it too, its place read in the same statement.
+    package func load(_ id: Int64, kind: DecisionKind = .review, withVerdict: Bool = true, withContext: Bool = false) throws -> ReviewPair {
         let fieldCount = evidence.fieldNames.count
         let query = try prepare("""
             SELECT t.gammas, t.match_weight, l.source_dataset, l.unique_id, l.field_values,
-                   r.source_dataset, r.unique_id, r.field_values, EXISTS (SELECT 1 FROM audit_pair a WHERE a.pair_id = p.id)
+                   r.source_dataset, r.unique_id, r.field_values, EXISTS (SELECT 1 FROM audit_pair a WHERE a.pair_id = p.id),
+                   \(PairPlace.columns)
             FROM pair p JOIN pattern t ON t.id = p.pattern_id
             JOIN record l ON l.id = p.left_record_id JOIN record r ON r.id = p.right_record_id
+            \(PairPlace.placeJoin)
             WHERE p.id = ?
             """)
         query.bind(1, id)
@@ -72,7 +75,7 @@ package struct PairLoader<Statement: QueryStatement> {
                                 values: ReviewQueue.values(row.text(4) ?? "[]", count: fieldCount)),
              right: ReviewRecord(sourceDataset: row.text(5) ?? "", uniqueID: row.text(6) ?? "",
                                  values: ReviewQueue.values(row.text(7) ?? "[]", count: fieldCount)),
-             audited: row.int64(8) == 1)
+             audited: row.int64(8) == 1, place: PairPlace(row, from: 9))
         }) else {
             throw ClericalError(.dataError, "pair \(id) is not in the queue")
         }
@@ -107,6 +110,9 @@ package struct PairLoader<Statement: QueryStatement> {
             }
             pair.disputedVerdicts = verdicts
         }
+        if withContext {
+            pair.context = try ContextLoader(prepare: prepare, fieldCount: fieldCount).load(id, at: row.place)
+        }
         return pair
     }
 
@@ -127,10 +133,5 @@ package struct PairLoader<Statement: QueryStatement> {
             verdicts.append(OwnVerdict(pairID: row.int64(0), verdict: verdict, note: row.text(2), decidedAt: row.text(3) ?? ""))
         }
         return verdicts
-    }
-
-    /// What surrounds the pair: its records' other candidates, their links, the pattern's history.
-    package func context(_ id: Int64) throws -> PairContext {
-        try ContextLoader(prepare: prepare, fieldCount: evidence.fieldNames.count).load(id)
     }
 }

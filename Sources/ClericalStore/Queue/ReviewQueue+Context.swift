@@ -17,27 +17,23 @@ struct ContextLoader<Statement: QueryStatement> {
     let prepare: (String) throws -> Statement
     let fieldCount: Int
 
-    /// Two statements, however many candidates the records have: the pair's place (its records,
-    /// pattern, the pattern's tally and its own standing verdict), then both records' candidates
-    /// and what is shown of them. On a server each is a round trip.
+    /// Two statements, however many candidates the records have: the pair's place, then both
+    /// records' candidates and what is shown of them. On a server each is a round trip.
     func load(_ pairID: Int64, own: CommittingVerdict? = nil) throws -> PairContext {
         let query = try prepare("""
-            SELECT p.left_record_id, p.right_record_id, p.pattern_id, t.pair_count, l.unique_id, r.unique_id,
-                   v.matches, v.non_matches, v.unsure,
-                   CASE WHEN p.state = 'decided' OR p.state = 'disputed'
-                        THEN (SELECT d.verdict FROM decision d WHERE d.pair_id = p.id ORDER BY d.id DESC LIMIT 1) END
+            SELECT \(PairPlace.columns)
             FROM pair p JOIN pattern t ON t.id = p.pattern_id
             JOIN record l ON l.id = p.left_record_id JOIN record r ON r.id = p.right_record_id
-            LEFT JOIN pattern_verdicts v ON v.pattern_id = p.pattern_id
+            \(PairPlace.placeJoin)
             WHERE p.id = ?
             """)
         query.bind(1, pairID)
-        guard let place = try query.first({ row in
-            (left: row.int64(0), right: row.int64(1), pattern: row.int64(2), leftID: row.text(4) ?? "", rightID: row.text(5) ?? "",
-             history: PairContext.History(pairs: Int(row.int64(3)), matches: Int(row.int64(6)), nonMatches: Int(row.int64(7)),
-                                          unsure: Int(row.int64(8))),
-             standing: row.text(9).flatMap(Verdict.init(rawValue:)))
-        }) else { return PairContext() }
+        guard let place = try query.first({ PairPlace($0, from: 0) }) else { return PairContext() }
+        return try load(pairID, at: place, own: own)
+    }
+
+    /// The context of a pair whose place was read already: one statement.
+    func load(_ pairID: Int64, at place: PairPlace, own: CommittingVerdict? = nil) throws -> PairContext {
         let sides = try candidates(of: [(place.left, place.leftID), (place.right, place.rightID)], besides: pairID, own: own)
         let (left, right) = (sides[0], sides[1])
         var history = place.history
@@ -132,6 +128,37 @@ struct ContextLoader<Statement: QueryStatement> {
         let query = try prepare("SELECT pattern_id, state FROM pair WHERE id = ?")
         query.bind(1, pair)
         return try query.first { ($0.int64(0), $0.text(1) ?? "") }
+    }
+}
+
+/// Where a pair sits: its records, its pattern, the pattern's tally and its own standing verdict.
+struct PairPlace {
+    var left: Int64, right: Int64, pattern: Int64
+    var leftID: String, rightID: String
+    var history: PairContext.History
+    var standing: Verdict?
+
+    /// The place's columns, over `pair p`, `pattern t`, `record l` and `record r` joined as
+    /// their names say, and `placeJoin`: a statement that reads the pair's records can read
+    /// its place too (on a server, no round trip of its own).
+    static let columns = """
+        p.left_record_id, p.right_record_id, p.pattern_id, t.pair_count, l.unique_id, r.unique_id,
+        v.matches, v.non_matches, v.unsure,
+        CASE WHEN p.state = 'decided' OR p.state = 'disputed'
+             THEN (SELECT d.verdict FROM decision d WHERE d.pair_id = p.id ORDER BY d.id DESC LIMIT 1) END
+        """
+    static let placeJoin = "LEFT JOIN pattern_verdicts v ON v.pattern_id = p.pattern_id"
+
+    /// Read from `columns`, the first of them at `first`.
+    init(_ row: some QueryRow, from first: Int32) {
+        left = row.int64(first)
+        right = row.int64(first + 1)
+        pattern = row.int64(first + 2)
+        leftID = row.text(first + 4) ?? ""
+        rightID = row.text(first + 5) ?? ""
+        history = PairContext.History(pairs: Int(row.int64(first + 3)), matches: Int(row.int64(first + 6)),
+                                      nonMatches: Int(row.int64(first + 7)), unsure: Int(row.int64(first + 8)))
+        standing = row.text(first + 9).flatMap(Verdict.init(rawValue:))
     }
 }
 
