@@ -1,0 +1,64 @@
+import ClericalCore
+@testable import ClericalPostgres
+@testable import ClericalStore
+import Foundation
+import XCTest
+
+/// The review screen reads a pair and what surrounds it with one text of SQL on both backends
+/// (`PairLoader`, `ContextLoader`): a pair read from a server queue is the pair read from the
+/// file it was copied from, candidates, links, history and audit mark included.
+final class PairLoadingParityTests: XCTestCase {
+    func testAPairWithItsContextReadsTheSameOnBothBackends() throws {
+        guard let server = ProcessInfo.processInfo.environment["CLERICAL_TEST_POSTGRES"], !server.isEmpty else {
+            if ProcessInfo.processInfo.environment["CLERICAL_REQUIRE_POSTGRES"] == "1" {
+                return XCTFail("CLERICAL_REQUIRE_POSTGRES=1 but CLERICAL_TEST_POSTGRES is not set")
+            }
+            throw XCTSkip("CLERICAL_TEST_POSTGRES is not set: no PostgreSQL server to compare with")
+        }
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("clerical-parity-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let path = folder.appendingPathComponent("queue.db").path
+        let fixture = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("ClericalStoreTests/Fixtures/splink5-febrl3")
+        _ = try SplinkImporter.run(queue: path, predictions: fixture.appendingPathComponent("predictions.csv").path,
+                                   model: fixture.appendingPathComponent("model.json").path)
+
+        // Verdicts by the server's session role, so that its standing verdicts and links show on
+        // both sides; then an audit, so that some pairs are marked.
+        let schema = "clerical_loading_\(UUID().uuidString.prefix(8).lowercased())"
+        let url = server + (server.contains("?") ? "&" : "?") + "schema=\(schema)"
+        let role = try PostgresAddress(url: url).user
+        let file = try ReviewQueue(path: path, reviewer: role)
+        var decided: [Int64] = []
+        var pair = try file.claimNext()
+        while let current = pair, decided.count < 40 {
+            let verdict: Verdict = current.score.matchProbability >= 0.5 || decided.count.isMultiple(of: 7) ? .match : .nonMatch
+            pair = try file.decideAndClaimNext(current.id, verdict, note: nil, shown: current.score).1
+            decided.append(current.id)
+        }
+        if let unfinished = pair { try file.release(unfinished.id) }
+        XCTAssertGreaterThan(decided.count, 10)
+        _ = try QualityAudit.draw(queue: path, AuditRequest(size: .count(20)), by: role)
+
+        _ = try QueueCopy.run(from: path, to: url, account: role)
+        let link = try PostgresLink.open(try PostgresAddress(url: url))
+        defer {
+            try? link.run("DROP SCHEMA IF EXISTS \(schema) CASCADE")
+            link.close()
+        }
+        let work = try PostgresReviewWork(url: url)
+        defer { work.close() }
+        let audited = try link.queueRows("SELECT pair_id FROM audit_pair ORDER BY pair_id LIMIT 5", []).map { $0.int64("pair_id") }
+        let pending = try link.queueRows("SELECT id FROM pair WHERE state = 'pending' ORDER BY id LIMIT 5", []).map { $0.int64("id") }
+        XCTAssertEqual(audited.count, 5)
+        var withLinks = 0
+        for id in decided + audited + pending {
+            let fromFile = try file.pair(id), fromServer = try work.pair(id)
+            XCTAssertEqual(fromServer, fromFile, "pair \(id)")
+            if !fromFile.context.links.isEmpty { withLinks += 1 }
+        }
+        XCTAssertGreaterThan(withLinks, 0, "some pairs shown with links, so the links are compared")
+        file.close()
+    }
+}
