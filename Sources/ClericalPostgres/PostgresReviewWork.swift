@@ -127,7 +127,10 @@ public final class PostgresReviewWork: ReviewWork {
         let pair = PostgresReviewQueue.Claimed(id: pairID, kind: held[pairID] ?? "review", score: score ?? PatternScore(matchWeight: 0))
         let (saved, next) = try claims.decideAndClaimNext(pair, verdict, note: note, shown: score, excluding: skipped)
         held[pairID] = nil
-        return (saved, try shown(next), try counts())
+        // The next pair, its context and the counts: two statements after the verdict's one.
+        let (nextPair, counts) = try shown(next, counting: true)
+        if let counts { return (saved, nextPair, counts) }
+        return (saved, nextPair, try self.counts())
     }
 
     /// A verdict on a pair this reviewer holds, or a correction of their standing verdict on a
@@ -408,17 +411,31 @@ public final class PostgresReviewWork: ReviewWork {
     /// A claimed pair as the screen shows it: a pair claimed for review or audit has no
     /// standing verdict of its own; a second review shows no first verdict.
     private func shown(_ claimed: PostgresReviewQueue.Claimed?) throws(ClericalError) -> ReviewPair? {
-        guard let claimed else { return nil }
+        try shown(claimed, counting: false).pair
+    }
+
+    /// The same, with `counting` the queue's counts read in the same statement (none when
+    /// nothing was claimed).
+    private func shown(_ claimed: PostgresReviewQueue.Claimed?, counting: Bool) throws(ClericalError)
+        -> (pair: ReviewPair?, counts: QueueCounts?) {
+        guard let claimed else { return (nil, nil) }
         held[claimed.id] = claimed.kind
-        return try claims.retrying { () throws(ClericalError) in
-            claimed.kind == "second-review" ? try load(claimed.id, kind: .secondReview, withVerdict: false)
-                : try load(claimed.id, kind: .review, withVerdict: false)
+        let kind: DecisionKind = claimed.kind == "second-review" ? .secondReview : .review
+        let (pair, counts) = try claims.retrying { () throws(ClericalError) in
+            try load(claimed.id, kind: kind, withVerdict: false, counting: counting)
         }
+        return (pair, counts)
     }
 
     private func load(_ id: Int64, kind: DecisionKind, withVerdict: Bool) throws(ClericalError) -> ReviewPair {
+        try load(id, kind: kind, withVerdict: withVerdict, counting: false).pair
+    }
+
+    /// The pair with its context, and with `counting` the queue's counts in the same statement.
+    private func load(_ id: Int64, kind: DecisionKind, withVerdict: Bool, counting: Bool) throws(ClericalError)
+        -> (pair: ReviewPair, counts: QueueCounts?) {
         let loader = try loader()
-        return try reading { try loader.load(id, kind: kind, withVerdict: withVerdict, withContext: true) }
+        return try reading { try loader.load(id, kind: kind, withVerdict: withVerdict, withContext: true, counting: counting) }
     }
 
     /// The loader over this connection, with the model version looked up at most once a second

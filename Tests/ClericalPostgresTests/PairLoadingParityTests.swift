@@ -59,6 +59,16 @@ final class PairLoadingParityTests: XCTestCase {
             if !fromFile.context.links.isEmpty { withLinks += 1 }
         }
         XCTAssertGreaterThan(withLinks, 0, "some pairs shown with links, so the links are compared")
+
+        // The counts a verdict hands back with the next pair are read with it, and are the queue's.
+        XCTAssertEqual(try work.counts(), try file.counts())
+        let claimed = try XCTUnwrap(try work.claimNext(excluding: []))
+        let (_, next, counts) = try work.decideAndClaimNext(claimed.id, .match, note: nil, shown: claimed.score, excluding: [],
+                                                            whileCommitting: nil)
+        XCTAssertNotNil(next)
+        XCTAssertEqual(counts, try work.counts())
+        XCTAssertEqual(counts.decided, decided.count + 1)
+        XCTAssertEqual(counts.claimed, 1)
         file.close()
     }
 }

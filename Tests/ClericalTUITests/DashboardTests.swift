@@ -205,7 +205,9 @@ final class DashboardTests: XCTestCase {
     /// Fixed figures for the dashboard's golden screens and the README's picture.
     static func goldenState(width: Int, height: Int) -> DashboardState {
         var state = DashboardState(queueName: "justice.db", supervisor: "sam", width: width, height: height)
-        state.counts = QueueCounts([("claimed", 2), ("decided", 120), ("disputed", 3)], band: [(true, 240), (false, 5_000)])
+        state.counts = QueueCounts()
+        (state.counts.total, state.counts.claimed, state.counts.decided, state.counts.disputed) = (125, 2, 120, 3)
+        (state.counts.awaitingReview, state.counts.decidedByModel) = (240, 5_000)
         state.pendingByProbability = (0..<10).map {
             QueueStatus.ProbabilityBin(low: Double($0) / 10, high: Double($0 + 1) / 10, count: [40, 30, 20, 25, 35, 30, 20, 15, 10, 15][$0])
         }

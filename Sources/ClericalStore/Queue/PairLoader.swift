@@ -58,11 +58,18 @@ package struct PairLoader<Statement: QueryStatement> {
 
     /// The pair; `withContext`, what surrounds it too, its place read in the same statement.
     package func load(_ id: Int64, kind: DecisionKind = .review, withVerdict: Bool = true, withContext: Bool = false) throws -> ReviewPair {
+        try load(id, kind: kind, withVerdict: withVerdict, withContext: withContext, counting: false).pair
+    }
+
+    /// The pair as `load` reads it, and with `counting` the queue's counts read in the same
+    /// statement: what the screen shows after a verdict, in two statements on a server.
+    package func load(_ id: Int64, kind: DecisionKind, withVerdict: Bool, withContext: Bool, counting: Bool) throws
+        -> (pair: ReviewPair, counts: QueueCounts?) {
         let fieldCount = evidence.fieldNames.count
         let query = try prepare("""
             SELECT t.gammas, t.match_weight, l.source_dataset, l.unique_id, l.field_values,
                    r.source_dataset, r.unique_id, r.field_values, EXISTS (SELECT 1 FROM audit_pair a WHERE a.pair_id = p.id),
-                   \(PairPlace.columns)
+                   \(PairPlace.columns)\(counting ? ",\n" + QueueCounts.columns : "")
             FROM pair p JOIN pattern t ON t.id = p.pattern_id
             JOIN record l ON l.id = p.left_record_id JOIN record r ON r.id = p.right_record_id
             \(PairPlace.placeJoin)
@@ -75,7 +82,7 @@ package struct PairLoader<Statement: QueryStatement> {
                                 values: ReviewQueue.values(row.text(4) ?? "[]", count: fieldCount)),
              right: ReviewRecord(sourceDataset: row.text(5) ?? "", uniqueID: row.text(6) ?? "",
                                  values: ReviewQueue.values(row.text(7) ?? "[]", count: fieldCount)),
-             audited: row.int64(8) == 1, place: PairPlace(row, from: 9))
+             audited: row.int64(8) == 1, place: PairPlace(row, from: 9), counts: counting ? QueueCounts(row, from: 9 + PairPlace.columnCount) : nil)
         }) else {
             throw ClericalError(.dataError, "pair \(id) is not in the queue")
         }
@@ -113,7 +120,7 @@ package struct PairLoader<Statement: QueryStatement> {
         if withContext {
             pair.context = try ContextLoader(prepare: prepare, fieldCount: fieldCount).load(id, at: row.place)
         }
-        return pair
+        return (pair, row.counts)
     }
 
     /// This reviewer's standing verdicts (withdrawn ones left out), newest first.

@@ -119,9 +119,7 @@ public struct QueueStatus: Sendable, Equatable, Codable {
     }
 
     static func counts(_ db: some QueueReading) throws -> QueueCounts {
-        QueueCounts(
-            try db.queueRows("SELECT state, count FROM pair_state_count").map { (state: $0.text("state"), count: $0.int("count")) },
-            band: try db.queueRows("SELECT in_band, count FROM band_count").map { (inBand: $0.bool("in_band"), count: $0.int("count")) })
+        try db.queueRows("SELECT \(QueueCounts.columns)", []).first.map { QueueCounts($0, from: 0) } ?? QueueCounts()
     }
 
     /// Pending pairs are the open pairs of queued patterns: a few thousand rows to read, put in

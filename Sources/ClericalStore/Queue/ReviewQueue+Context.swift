@@ -148,6 +148,7 @@ struct PairPlace {
              THEN (SELECT d.verdict FROM decision d WHERE d.pair_id = p.id ORDER BY d.id DESC LIMIT 1) END
         """
     static let placeJoin = "LEFT JOIN pattern_verdicts v ON v.pattern_id = p.pattern_id"
+    static let columnCount: Int32 = 10
 
     /// Read from `columns`, the first of them at `first`.
     init(_ row: some QueryRow, from first: Int32) {

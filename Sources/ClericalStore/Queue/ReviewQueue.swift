@@ -18,12 +18,30 @@ public struct QueueCounts: Sendable, Equatable, Codable {
 
     /// From the two counter tables the triggers keep, in one query.
     package static func read<Statement: QueryStatement>(_ prepare: (String) throws -> Statement) throws -> QueueCounts {
-        var rows: [(state: String, count: Int)] = []
-        var band: [(inBand: Bool, count: Int)] = []
-        try prepare("SELECT state, count, NULL FROM pair_state_count UNION ALL SELECT NULL, count, in_band FROM band_count").each { row in
-            if row.isNull(0) { band.append((row.int64(2) == 1, Int(row.int64(1)))) } else { rows.append((row.text(0) ?? "", Int(row.int64(1)))) }
-        }
-        return QueueCounts(rows, band: band)
+        try prepare("SELECT \(columns)").first { QueueCounts($0, from: 0) } ?? QueueCounts()
+    }
+
+    /// The counts as columns of one row, from the counter tables the triggers keep: a statement
+    /// that reads something else can read them too (on a server, no round trip of their own).
+    /// An open pair is pending review when its pattern is in the band, and decided by the model
+    /// when it is not. (A server's `sum` is `numeric`; the cast keeps it an integer on both.)
+    package static let columns = """
+        (SELECT CAST(coalesce(sum(count), 0) AS BIGINT) FROM pair_state_count),
+        (SELECT CAST(coalesce(sum(count), 0) AS BIGINT) FROM pair_state_count WHERE state = 'claimed'),
+        (SELECT CAST(coalesce(sum(count), 0) AS BIGINT) FROM pair_state_count WHERE state = 'decided'),
+        (SELECT CAST(coalesce(sum(count), 0) AS BIGINT) FROM pair_state_count WHERE state = 'disputed'),
+        (SELECT CAST(coalesce(sum(count), 0) AS BIGINT) FROM band_count WHERE in_band = 1),
+        (SELECT CAST(coalesce(sum(count), 0) AS BIGINT) FROM band_count WHERE in_band = 0)
+        """
+
+    /// Read from `columns`, the first of them at `first`.
+    package init(_ row: some QueryRow, from first: Int32) {
+        total = Int(row.int64(first))
+        claimed = Int(row.int64(first + 1))
+        decided = Int(row.int64(first + 2))
+        disputed = Int(row.int64(first + 3))
+        awaitingReview = Int(row.int64(first + 4))
+        decidedByModel = Int(row.int64(first + 5))
     }
 
     enum CodingKeys: String, CodingKey {
@@ -33,24 +51,6 @@ public struct QueueCounts: Sendable, Equatable, Codable {
     }
 
     public init() {}
-
-    /// From `pair_state_count` rows (state, count) and `band_count` rows (in band, count):
-    /// an open pair is pending review when its pattern is in the band, and decided by the
-    /// model when it is not.
-    init(_ rows: [(state: String, count: Int)], band: [(inBand: Bool, count: Int)]) {
-        for (state, n) in rows {
-            total += n
-            switch PairState(rawValue: state) {
-            case .claimed: claimed = n
-            case .decided: decided = n
-            case .disputed: disputed = n
-            case .auto, .pending, nil: break
-            }
-        }
-        for (inBand, n) in band {
-            if inBand { awaitingReview = n } else { decidedByModel = n }
-        }
-    }
 
     /// Pairs that go to people: everything but what the model decided.
     public var forReview: Int { awaitingReview + claimed + decided + disputed }
