@@ -62,7 +62,9 @@ extension PostgresLink: QueueWriting {
             case .float4, .float8: return try cell.decode(Double?.self).map(TableValue.real) ?? .null
             case .bool: return try cell.decode(Bool?.self).map { .integer($0 ? 1 : 0) } ?? .null
             case .numeric:
-                guard let text = try cell.decode(String?.self) else { return .null }
+                // Binary on the wire: read as a Decimal (a String would be its raw bytes).
+                guard let number = try cell.decode(Decimal?.self) else { return .null }
+                let text = "\(number)"
                 if let whole = Int64(text) { return .integer(whole) }
                 return Double(text).map(TableValue.real) ?? .text(text)
             default: return try cell.decode(String?.self).map(TableValue.text) ?? .null
