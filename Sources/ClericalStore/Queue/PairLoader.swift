@@ -66,13 +66,15 @@ package struct PairLoader<Statement: QueryStatement> {
     package func load(_ id: Int64, kind: DecisionKind, withVerdict: Bool, withContext: Bool, counting: Bool) throws
         -> (pair: ReviewPair, counts: QueueCounts?) {
         let fieldCount = evidence.fieldNames.count
+        // The place only where the context is read here (a file's verdict reads it elsewhere).
+        let countsFrom: Int32 = 9 + (withContext ? PairPlace.columnCount : 0)
         let query = try prepare("""
             SELECT t.gammas, t.match_weight, l.source_dataset, l.unique_id, l.field_values,
-                   r.source_dataset, r.unique_id, r.field_values, EXISTS (SELECT 1 FROM audit_pair a WHERE a.pair_id = p.id),
-                   \(PairPlace.columns)\(counting ? ",\n" + QueueCounts.columns : "")
+                   r.source_dataset, r.unique_id, r.field_values, EXISTS (SELECT 1 FROM audit_pair a WHERE a.pair_id = p.id)\
+            \(withContext ? ",\n" + PairPlace.columns : "")\(counting ? ",\n" + QueueCounts.columns : "")
             FROM pair p JOIN pattern t ON t.id = p.pattern_id
             JOIN record l ON l.id = p.left_record_id JOIN record r ON r.id = p.right_record_id
-            \(PairPlace.placeJoin)
+            \(withContext ? PairPlace.placeJoin : "")
             WHERE p.id = ?
             """)
         query.bind(1, id)
@@ -82,7 +84,8 @@ package struct PairLoader<Statement: QueryStatement> {
                                 values: ReviewQueue.values(row.text(4) ?? "[]", count: fieldCount)),
              right: ReviewRecord(sourceDataset: row.text(5) ?? "", uniqueID: row.text(6) ?? "",
                                  values: ReviewQueue.values(row.text(7) ?? "[]", count: fieldCount)),
-             audited: row.int64(8) == 1, place: PairPlace(row, from: 9), counts: counting ? QueueCounts(row, from: 9 + PairPlace.columnCount) : nil)
+             audited: row.int64(8) == 1, place: withContext ? PairPlace(row, from: 9) : nil,
+             counts: counting ? QueueCounts(row, from: countsFrom) : nil)
         }) else {
             throw ClericalError(.dataError, "pair \(id) is not in the queue")
         }
@@ -117,8 +120,8 @@ package struct PairLoader<Statement: QueryStatement> {
             }
             pair.disputedVerdicts = verdicts
         }
-        if withContext {
-            pair.context = try ContextLoader(prepare: prepare, fieldCount: fieldCount).load(id, at: row.place)
+        if let place = row.place {
+            pair.context = try ContextLoader(prepare: prepare, fieldCount: fieldCount).load(id, at: place)
         }
         return (pair, row.counts)
     }
