@@ -9,12 +9,7 @@ import XCTest
 /// file it was copied from, candidates, links, history and audit mark included.
 final class PairLoadingParityTests: XCTestCase {
     func testAPairWithItsContextReadsTheSameOnBothBackends() throws {
-        guard let server = ProcessInfo.processInfo.environment["CLERICAL_TEST_POSTGRES"], !server.isEmpty else {
-            if ProcessInfo.processInfo.environment["CLERICAL_REQUIRE_POSTGRES"] == "1" {
-                return XCTFail("CLERICAL_REQUIRE_POSTGRES=1 but CLERICAL_TEST_POSTGRES is not set")
-            }
-            throw XCTSkip("CLERICAL_TEST_POSTGRES is not set: no PostgreSQL server to compare with")
-        }
+        let server = try postgresTestServer()
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("clerical-parity-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: folder) }
@@ -27,8 +22,8 @@ final class PairLoadingParityTests: XCTestCase {
         // Verdicts by the server's session role, so that its standing verdicts and links show on
         // both sides; then an audit, so that some pairs are marked.
         let schema = "clerical_loading_\(UUID().uuidString.prefix(8).lowercased())"
-        let url = server + (server.contains("?") ? "&" : "?") + "schema=\(schema)"
-        let role = try PostgresAddress(url: url).user
+        let queueURL = url(server, schema: schema)
+        let role = try PostgresAddress(url: queueURL).user
         let file = try ReviewQueue(path: path, reviewer: role)
         var decided: [Int64] = []
         var pair = try file.claimNext()
@@ -41,13 +36,13 @@ final class PairLoadingParityTests: XCTestCase {
         XCTAssertGreaterThan(decided.count, 10)
         _ = try QualityAudit.draw(queue: path, AuditRequest(size: .count(20)), by: role)
 
-        _ = try QueueCopy.run(from: path, to: url, account: role)
-        let link = try PostgresLink.open(try PostgresAddress(url: url))
+        _ = try QueueCopy.run(from: path, to: queueURL, account: role)
+        let link = try PostgresLink.open(try PostgresAddress(url: queueURL))
         defer {
             try? link.run("DROP SCHEMA IF EXISTS \(schema) CASCADE")
             link.close()
         }
-        let work = try PostgresReviewWork(url: url)
+        let work = try PostgresReviewWork(url: queueURL)
         defer { work.close() }
         let audited = try link.queueRows("SELECT pair_id FROM audit_pair ORDER BY pair_id LIMIT 5", []).map { $0.int64("pair_id") }
         let pending = try link.queueRows("SELECT id FROM pair WHERE state = 'pending' ORDER BY id LIMIT 5", []).map { $0.int64("id") }

@@ -8,13 +8,8 @@ import XCTest
 /// `queueRows`, the screen's prepared statements).
 final class PostgresReadingTests: XCTestCase {
     func testANumericReadsAsTheNumberItIs() throws {
-        guard let server = ProcessInfo.processInfo.environment["CLERICAL_TEST_POSTGRES"], !server.isEmpty else {
-            if ProcessInfo.processInfo.environment["CLERICAL_REQUIRE_POSTGRES"] == "1" {
-                return XCTFail("CLERICAL_REQUIRE_POSTGRES=1 but CLERICAL_TEST_POSTGRES is not set")
-            }
-            throw XCTSkip("CLERICAL_TEST_POSTGRES is not set: no PostgreSQL server to read from")
-        }
-        let link = try PostgresLink.open(try PostgresAddress(url: server + (server.contains("?") ? "&" : "?") + "schema=public"))
+        let server = try postgresTestServer()
+        let link = try PostgresLink.open(try PostgresAddress(url: url(server, schema: "public")))
         defer { link.close() }
         let sql = """
             SELECT (SELECT sum(x) FROM (VALUES (6583::bigint), (2::bigint)) v(x)),

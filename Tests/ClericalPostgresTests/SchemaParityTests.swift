@@ -38,14 +38,9 @@ final class SchemaParityTests: XCTestCase {
     }
 
     func testBothBackendsHaveTheSameTablesAndColumns() throws {
-        guard let server = ProcessInfo.processInfo.environment["CLERICAL_TEST_POSTGRES"], !server.isEmpty else {
-            if ProcessInfo.processInfo.environment["CLERICAL_REQUIRE_POSTGRES"] == "1" {
-                return XCTFail("CLERICAL_REQUIRE_POSTGRES=1 but CLERICAL_TEST_POSTGRES is not set")
-            }
-            throw XCTSkip("CLERICAL_TEST_POSTGRES is not set: no PostgreSQL server to compare with")
-        }
+        let server = try postgresTestServer()
         let schema = "clerical_parity_\(UUID().uuidString.prefix(8).lowercased())"
-        let link = try PostgresLink.open(try PostgresAddress(url: server + (server.contains("?") ? "&" : "?") + "schema=\(schema)"))
+        let link = try PostgresLink.open(try PostgresAddress(url: url(server, schema: schema)))
         defer {
             try? link.run("DROP SCHEMA IF EXISTS \(schema) CASCADE")
             link.close()
