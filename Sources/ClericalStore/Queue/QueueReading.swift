@@ -57,14 +57,6 @@ package struct QueueRow {
     package func bool(_ column: String) -> Bool { int64(column) != 0 }
 }
 
-/// A row read by position, as `QueryStatement`s read theirs.
-extension QueueRow: QueryRow {
-    package func int64(_ column: Int32) -> Int64 { values[Int(column)].integer ?? 0 }
-    package func double(_ column: Int32) -> Double { values[Int(column)].real ?? 0 }
-    package func isNull(_ column: Int32) -> Bool { values[Int(column)] == .null }
-    package func text(_ column: Int32) -> String? { values[Int(column)].text }
-}
-
 /// A value read as SQLite would give it in each type (a `sum` on a server comes back as
 /// `numeric`, a count as text in some drivers): nil for NULL or text that is not a number.
 extension TableValue {

@@ -119,7 +119,7 @@ public struct QueueStatus: Sendable, Equatable, Codable {
     }
 
     static func counts(_ db: some QueueReading) throws -> QueueCounts {
-        try db.queueRows("SELECT \(QueueCounts.columns)", []).first.map { QueueCounts($0, from: 0) } ?? QueueCounts()
+        try QueueCounts.read { ReadingStatement(db, sql: $0) }
     }
 
     /// Pending pairs are the open pairs of queued patterns: a few thousand rows to read, put in

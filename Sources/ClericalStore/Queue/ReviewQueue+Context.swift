@@ -34,8 +34,7 @@ struct ContextLoader<Statement: QueryStatement> {
 
     /// The context of a pair whose place was read already: one statement.
     func load(_ pairID: Int64, at place: PairPlace, own: CommittingVerdict? = nil) throws -> PairContext {
-        let sides = try candidates(of: [(place.left, place.leftID), (place.right, place.rightID)], besides: pairID, own: own)
-        let (left, right) = (sides[0], sides[1])
+        let (left, right) = try candidates(of: (place.left, place.leftID), and: (place.right, place.rightID), besides: pairID, own: own)
         var history = place.history
         // The pair shown is not its own history (a verdict of yours being browsed).
         if let standing = place.standing { history.add(standing, -1) }
@@ -51,8 +50,9 @@ struct ContextLoader<Statement: QueryStatement> {
     /// one statement (on a server, one round trip): each record's candidates ranked (a record may
     /// have hundreds), and for the few shown, the decided ones (links, however far down) and the
     /// verdict being committed, the other record, the claim's holder and the standing verdict.
-    private func candidates(of records: [(id: Int64, uniqueID: String)], besides pair: Int64, own: CommittingVerdict?) throws
-        -> [(shown: [PairContext.Candidate], links: [PairContext.Link])] {
+    private func candidates(of left: (id: Int64, uniqueID: String), and right: (id: Int64, uniqueID: String),
+                            besides pair: Int64, own: CommittingVerdict?) throws
+        -> (left: Surroundings, right: Surroundings) {
         let query = try prepare("""
             WITH candidate AS (
                 SELECT 0 AS side, CAST(? AS BIGINT) AS record, p.id, p.left_record_id, p.right_record_id, p.state, t.match_probability, t.in_band
@@ -82,9 +82,10 @@ struct ContextLoader<Statement: QueryStatement> {
             WHERE w.place <= ? OR w.state = 'decided' OR w.id = ?
             ORDER BY w.side, w.place
             """)
+        let records = [left, right]
         var index: Int32 = 1
-        for record in records.prefix(2) {
-            for _ in 0..<2 {
+        for record in records {
+            for _ in 0..<2 {  // its pairs as the left record, then as the right
                 query.bind(index, record.id)
                 query.bind(index + 1, record.id)
                 query.bind(index + 2, pair)
@@ -93,10 +94,9 @@ struct ContextLoader<Statement: QueryStatement> {
         }
         query.bind(index, Int64(PairContext.candidatesPerRecord))
         query.bind(index + 1, own?.pair ?? -1)
-        var found = Array(repeating: (shown: [PairContext.Candidate](), links: [PairContext.Link]()), count: records.count)
+        var found = [Surroundings(), Surroundings()]
         try query.each { row in
             let side = Int(row.int64(0)), place = row.int64(1), candidate = row.int64(2)
-            guard found.indices.contains(side) else { return }
             let other = ReviewRecord(sourceDataset: row.text(6) ?? "", uniqueID: row.text(7) ?? "",
                                      values: ReviewQueue.values(row.text(8) ?? "[]", count: fieldCount))
             let probability = row.double(4)
@@ -120,7 +120,13 @@ struct ContextLoader<Statement: QueryStatement> {
                 found[side].links.append(.init(record: records[side].uniqueID, linkedTo: other, reviewer: reviewer))
             }
         }
-        return found
+        return (found[0], found[1])
+    }
+
+    /// One record's candidates as shown, and its accepted matches.
+    struct Surroundings {
+        var shown: [PairContext.Candidate] = []
+        var links: [PairContext.Link] = []
     }
 
     /// A pair's pattern and state, as this reader sees them.

@@ -24,14 +24,14 @@ public struct QueueCounts: Sendable, Equatable, Codable {
     /// The counts as columns of one row, from the counter tables the triggers keep: a statement
     /// that reads something else can read them too (on a server, no round trip of their own).
     /// An open pair is pending review when its pattern is in the band, and decided by the model
-    /// when it is not. (A server's `sum` is `numeric`; the cast keeps it an integer on both.)
+    /// when it is not.
     package static let columns = """
-        (SELECT CAST(coalesce(sum(count), 0) AS BIGINT) FROM pair_state_count),
-        (SELECT CAST(coalesce(sum(count), 0) AS BIGINT) FROM pair_state_count WHERE state = 'claimed'),
-        (SELECT CAST(coalesce(sum(count), 0) AS BIGINT) FROM pair_state_count WHERE state = 'decided'),
-        (SELECT CAST(coalesce(sum(count), 0) AS BIGINT) FROM pair_state_count WHERE state = 'disputed'),
-        (SELECT CAST(coalesce(sum(count), 0) AS BIGINT) FROM band_count WHERE in_band = 1),
-        (SELECT CAST(coalesce(sum(count), 0) AS BIGINT) FROM band_count WHERE in_band = 0)
+        (SELECT coalesce(sum(count), 0) FROM pair_state_count),
+        (SELECT coalesce(sum(count), 0) FROM pair_state_count WHERE state = 'claimed'),
+        (SELECT coalesce(sum(count), 0) FROM pair_state_count WHERE state = 'decided'),
+        (SELECT coalesce(sum(count), 0) FROM pair_state_count WHERE state = 'disputed'),
+        (SELECT coalesce(sum(count), 0) FROM band_count WHERE in_band = 1),
+        (SELECT coalesce(sum(count), 0) FROM band_count WHERE in_band = 0)
         """
 
     /// Read from `columns`, the first of them at `first`.
