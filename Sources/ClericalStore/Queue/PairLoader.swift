@@ -62,7 +62,7 @@ package struct PairLoader<Statement: QueryStatement> {
     }
 
     /// The pair as `load` reads it, and with `counting` the queue's counts read in the same
-    /// statement: what the screen shows after a verdict, in three statements on a server.
+    /// statement: what the screen shows after a verdict, in two statements on a server.
     package func load(_ id: Int64, kind: DecisionKind, withVerdict: Bool, withContext: Bool, counting: Bool) throws
         -> (pair: ReviewPair, counts: QueueCounts?) {
         let fieldCount = evidence.fieldNames.count

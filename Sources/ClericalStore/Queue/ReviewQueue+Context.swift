@@ -17,9 +17,8 @@ struct ContextLoader<Statement: QueryStatement> {
     let prepare: (String) throws -> Statement
     let fieldCount: Int
 
-    /// Three statements for most pairs, however many candidates the records have: the pair's
-    /// place, then both records' candidates and what is shown of them. On a server each is a
-    /// round trip.
+    /// Two statements, however many candidates the records have: the pair's place, then both
+    /// records' candidates and what is shown of them. On a server each is a round trip.
     func load(_ pairID: Int64, own: CommittingVerdict? = nil) throws -> PairContext {
         let query = try prepare("""
             SELECT \(PairPlace.columns)
@@ -33,7 +32,7 @@ struct ContextLoader<Statement: QueryStatement> {
         return try load(pairID, at: place, own: own)
     }
 
-    /// The context of a pair whose place was read already: two statements for most pairs.
+    /// The context of a pair whose place was read already: one statement.
     func load(_ pairID: Int64, at place: PairPlace, own: CommittingVerdict? = nil) throws -> PairContext {
         let (left, right) = try candidates(of: (place.left, place.leftID), and: (place.right, place.rightID), besides: pairID, own: own)
         var history = place.history
@@ -48,99 +47,77 @@ struct ContextLoader<Statement: QueryStatement> {
     }
 
     /// Both records' other candidate pairs, most probable first, and their accepted matches, in
-    /// two statements (on a server, two round trips): every candidate's pair, state and score
-    /// (a record may have hundreds); then, for the few shown and the decided ones (links,
-    /// however far down), the other record, the claim's holder and the standing verdict, twenty
-    /// pairs a statement. (Ranking them in SQL with a window made one statement, but cost a file
-    /// queue's 32 saturated reviewers 13% of their verdicts.)
+    /// one statement (on a server, one round trip): each record's candidates ranked (a record may
+    /// have hundreds), and for the few shown, the decided ones (links, however far down) and the
+    /// verdict being committed, the other record, the claim's holder and the standing verdict.
     private func candidates(of left: (id: Int64, uniqueID: String), and right: (id: Int64, uniqueID: String),
                             besides pair: Int64, own: CommittingVerdict?) throws
         -> (left: Surroundings, right: Surroundings) {
         let query = try prepare("""
-            SELECT 0, p.id, p.state, t.match_probability, t.in_band FROM pair p JOIN pattern t ON t.id = p.pattern_id
-            WHERE p.left_record_id = ? AND p.id <> ?
-            UNION ALL
-            SELECT 0, p.id, p.state, t.match_probability, t.in_band FROM pair p JOIN pattern t ON t.id = p.pattern_id
-            WHERE p.right_record_id = ? AND p.id <> ?
-            UNION ALL
-            SELECT 1, p.id, p.state, t.match_probability, t.in_band FROM pair p JOIN pattern t ON t.id = p.pattern_id
-            WHERE p.left_record_id = ? AND p.id <> ?
-            UNION ALL
-            SELECT 1, p.id, p.state, t.match_probability, t.in_band FROM pair p JOIN pattern t ON t.id = p.pattern_id
-            WHERE p.right_record_id = ? AND p.id <> ?
+            WITH candidate AS (
+                SELECT 0 AS side, CAST(? AS BIGINT) AS record, p.id, p.left_record_id, p.right_record_id, p.state, t.match_probability, t.in_band
+                FROM pair p JOIN pattern t ON t.id = p.pattern_id WHERE p.left_record_id = ? AND p.id <> ?
+                UNION ALL
+                SELECT 0, CAST(? AS BIGINT), p.id, p.left_record_id, p.right_record_id, p.state, t.match_probability, t.in_band
+                FROM pair p JOIN pattern t ON t.id = p.pattern_id WHERE p.right_record_id = ? AND p.id <> ?
+                UNION ALL
+                SELECT 1, CAST(? AS BIGINT), p.id, p.left_record_id, p.right_record_id, p.state, t.match_probability, t.in_band
+                FROM pair p JOIN pattern t ON t.id = p.pattern_id WHERE p.left_record_id = ? AND p.id <> ?
+                UNION ALL
+                SELECT 1, CAST(? AS BIGINT), p.id, p.left_record_id, p.right_record_id, p.state, t.match_probability, t.in_band
+                FROM pair p JOIN pattern t ON t.id = p.pattern_id WHERE p.right_record_id = ? AND p.id <> ?
+            ), ranked AS (
+                SELECT c.*, row_number() OVER (PARTITION BY c.side ORDER BY c.match_probability DESC, c.id) AS place
+                FROM candidate c
+            )
+            SELECT w.side, w.place, w.id, w.state, w.match_probability, w.in_band,
+                   r.source_dataset, r.unique_id, r.field_values, k.reviewer,
+                   CASE WHEN w.state = 'decided' THEN (SELECT d.reviewer FROM decision d WHERE d.pair_id = w.id AND d.verdict IS NOT NULL
+                                                      ORDER BY d.id DESC LIMIT 1) END,
+                   CASE WHEN w.state = 'decided' THEN (SELECT d.verdict FROM decision d WHERE d.pair_id = w.id AND d.verdict IS NOT NULL
+                                                      ORDER BY d.id DESC LIMIT 1) END
+            FROM ranked w
+            JOIN record r ON r.id = CASE WHEN w.left_record_id = w.record THEN w.right_record_id ELSE w.left_record_id END
+            LEFT JOIN claim k ON k.pair_id = w.id
+            WHERE w.place <= ? OR w.state = 'decided' OR w.id = ?
+            ORDER BY w.side, w.place
             """)
         let records = [left, right]
         var index: Int32 = 1
         for record in records {
             for _ in 0..<2 {  // its pairs as the left record, then as the right
                 query.bind(index, record.id)
-                query.bind(index + 1, pair)
-                index += 2
+                query.bind(index + 1, record.id)
+                query.bind(index + 2, pair)
+                index += 3
             }
         }
-        typealias Candidate = (pair: Int64, state: String, probability: Double, inBand: Bool)
-        var all: [[Candidate]] = [[], []]
-        try query.each { all[Int($0.int64(0))].append(($0.int64(1), $0.text(2) ?? "", $0.double(3), $0.int64(4) == 1)) }
-        // Each record's wanted: the most probable few, the decided ones and the verdict being committed.
-        let wanted: [[Candidate]] = all.map { side in
-            side.sorted { ($0.probability, $1.pair) > ($1.probability, $0.pair) }.enumerated().filter { place, candidate in
-                place < PairContext.candidatesPerRecord || candidate.state == PairState.decided.rawValue || candidate.pair == own?.pair
-            }.map(\.element)
-        }
-
-        // What is shown of the wanted ones, twenty at a time (a fixed statement, prepared once).
-        // A candidate touches one of the two records (the pair between them is the one shown).
-        let slots = 20
-        let details = try prepare("""
-            SELECT p.id, r.source_dataset, r.unique_id, r.field_values, k.reviewer,
-                   CASE WHEN p.state = 'decided' THEN (SELECT d.reviewer FROM decision d WHERE d.pair_id = p.id AND d.verdict IS NOT NULL
-                                                      ORDER BY d.id DESC LIMIT 1) END,
-                   CASE WHEN p.state = 'decided' THEN (SELECT d.verdict FROM decision d WHERE d.pair_id = p.id AND d.verdict IS NOT NULL
-                                                      ORDER BY d.id DESC LIMIT 1) END
-            FROM pair p JOIN record r ON r.id = CASE WHEN p.left_record_id IN (?, ?) THEN p.right_record_id ELSE p.left_record_id END
-            LEFT JOIN claim k ON k.pair_id = p.id
-            WHERE p.id IN (\(Array(repeating: "?", count: slots).joined(separator: ", ")))
-            """)
-        let ids = wanted.flatMap { $0.map(\.pair) }
-        var detail: [Int64: (other: ReviewRecord, holder: String?, reviewer: String?, verdict: Verdict?)] = [:]
-        for start in stride(from: 0, to: ids.count, by: slots) {
-            details.bind(1, left.id)
-            details.bind(2, right.id)
-            for slot in 0..<slots {
-                details.bind(Int32(slot + 3), start + slot < ids.count ? ids[start + slot] : -1)
-            }
-            try details.each { row in
-                detail[row.int64(0)] = (ReviewRecord(sourceDataset: row.text(1) ?? "", uniqueID: row.text(2) ?? "",
-                                                     values: ReviewQueue.values(row.text(3) ?? "[]", count: fieldCount)),
-                                        row.text(4), row.text(5), row.text(6).flatMap(Verdict.init(rawValue:)))
-            }
-        }
-
+        query.bind(index, Int64(PairContext.candidatesPerRecord))
+        query.bind(index + 1, own?.pair ?? -1)
         var found = [Surroundings(), Surroundings()]
-        for side in 0..<2 {
-            for (place, candidate) in wanted[side].enumerated() {
-                let shown = detail[candidate.pair]
-                let state: PairContext.State
-                if let own, candidate.pair == own.pair {
-                    state = .decided(by: own.reviewer, own.verdict)
-                } else {
-                    switch PairState(rawValue: candidate.state) {
-                    case .claimed?: state = .claimed(by: shown?.holder ?? "")
-                    case .decided?:
-                        // The standing verdict: the latest decision row (an undo would have reopened the pair).
-                        if let verdict = shown?.verdict { state = .decided(by: shown?.reviewer ?? "", verdict) } else { state = .pending }
-                    case .disputed?: state = .disputed
-                    default: state = candidate.inBand ? .pending : .decidedByModel(match: candidate.probability >= 0.5)
-                    }
+        try query.each { row in
+            let side = Int(row.int64(0)), place = row.int64(1), candidate = row.int64(2)
+            let other = ReviewRecord(sourceDataset: row.text(6) ?? "", uniqueID: row.text(7) ?? "",
+                                     values: ReviewQueue.values(row.text(8) ?? "[]", count: fieldCount))
+            let probability = row.double(4)
+            let state: PairContext.State
+            if let own, candidate == own.pair {
+                state = .decided(by: own.reviewer, own.verdict)
+            } else {
+                switch PairState(rawValue: row.text(3) ?? "") {
+                case .claimed?: state = .claimed(by: row.text(9) ?? "")
+                case .decided?:
+                    // The standing verdict: the latest decision row (an undo would have reopened the pair).
+                    if let verdict = row.text(11).flatMap(Verdict.init(rawValue:)) { state = .decided(by: row.text(10) ?? "", verdict) } else { state = .pending }
+                case .disputed?: state = .disputed
+                default: state = row.int64(5) == 1 ? .pending : .decidedByModel(match: probability >= 0.5)
                 }
-                let other = shown?.other ?? ReviewRecord(sourceDataset: "", uniqueID: "", values: [])
-                // The first few wanted are the most probable few.
-                if place < PairContext.candidatesPerRecord {
-                    found[side].shown.append(.init(pairID: candidate.pair, other: other, probability: candidate.probability, state: state))
-                }
-                if case let .decided(reviewer, .match) = state {
-                    found[side].links.append(.init(record: records[side].uniqueID, linkedTo: other, reviewer: reviewer))
-                }
+            }
+            if place <= Int64(PairContext.candidatesPerRecord) {
+                found[side].shown.append(.init(pairID: candidate, other: other, probability: probability, state: state))
+            }
+            if case let .decided(reviewer, .match) = state {
+                found[side].links.append(.init(record: records[side].uniqueID, linkedTo: other, reviewer: reviewer))
             }
         }
         return (found[0], found[1])
