@@ -50,6 +50,8 @@ struct ContextLoader<Statement: QueryStatement> {
     /// one statement (on a server, one round trip): each record's candidates ranked (a record may
     /// have hundreds), and for the few shown, the decided ones (links, however far down) and the
     /// verdict being committed, the other record, the claim's holder and the standing verdict.
+    /// (Ranked in Swift over two plain statements, a file's 32 saturated reviewers give 13% more
+    /// verdicts, but a keypress on a server takes a round trip more: 3.9 ms against 2.9.)
     private func candidates(of left: (id: Int64, uniqueID: String), and right: (id: Int64, uniqueID: String),
                             besides pair: Int64, own: CommittingVerdict?) throws
         -> (left: Surroundings, right: Surroundings) {
