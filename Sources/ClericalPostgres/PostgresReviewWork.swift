@@ -95,7 +95,7 @@ public final class PostgresReviewWork: ReviewWork {
 
     public func claimNext(excluding skipped: Set<Int64>) throws(ClericalError) -> ReviewPair? {
         if adjudicating { return try nextDispute(excluding: skipped) }
-        return try shown(try claims.claimNext(excluding: skipped))
+        return try shown(try claims.claimNext(excluding: skipped)).pair
     }
 
     public func decideAndClaimNext(_ pairID: Int64, _ verdict: Verdict, note: String?, shown score: PatternScore?,
@@ -409,22 +409,16 @@ public final class PostgresReviewWork: ReviewWork {
     // MARK: - Loading
 
     /// A claimed pair as the screen shows it: a pair claimed for review or audit has no
-    /// standing verdict of its own; a second review shows no first verdict.
-    private func shown(_ claimed: PostgresReviewQueue.Claimed?) throws(ClericalError) -> ReviewPair? {
-        try shown(claimed, counting: false).pair
-    }
-
-    /// The same, with `counting` the queue's counts read in the same statement (none when
-    /// nothing was claimed).
-    private func shown(_ claimed: PostgresReviewQueue.Claimed?, counting: Bool) throws(ClericalError)
+    /// standing verdict of its own; a second review shows no first verdict. With `counting`,
+    /// the queue's counts read in the same statement (none when nothing was claimed).
+    private func shown(_ claimed: PostgresReviewQueue.Claimed?, counting: Bool = false) throws(ClericalError)
         -> (pair: ReviewPair?, counts: QueueCounts?) {
         guard let claimed else { return (nil, nil) }
         held[claimed.id] = claimed.kind
         let kind: DecisionKind = claimed.kind == "second-review" ? .secondReview : .review
-        let (pair, counts) = try claims.retrying { () throws(ClericalError) in
+        return try claims.retrying { () throws(ClericalError) in
             try load(claimed.id, kind: kind, withVerdict: false, counting: counting)
         }
-        return (pair, counts)
     }
 
     private func load(_ id: Int64, kind: DecisionKind, withVerdict: Bool) throws(ClericalError) -> ReviewPair {
