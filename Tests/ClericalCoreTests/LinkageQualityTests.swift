@@ -253,6 +253,39 @@ final class LinkageQualityTests: XCTestCase {
         XCTAssertGreaterThanOrEqual(halfWidth, LinkageQuality.targetHalfWidth * 0.5, "audit of \(needed): half-width \(halfWidth)")
     }
 
+    /// Many pairs, errors rare (a model that is right about itself): the audit size named before
+    /// any audit is the smallest that, drawn in proportion and seeing no error, bounds F1 to
+    /// ±0.005 below its estimate, and it is what the exact bound asks, far fewer than a rate
+    /// planned at 1% would ask (about 9,200 here).
+    func testTheAuditSizeNamedBeforeAnAuditIsTheLeastThatBoundsF1WhenNoErrorIsSeen() {
+        let (matches, nonMatches) = (50_000, 200_000)
+        let unaudited = QualityInput(patterns: [
+            .init(probability: 0.9999, reviewedMatches: 0, reviewedNonMatches: 0, unreviewed: matches),
+            .init(probability: 0.000001, reviewedMatches: 0, reviewedNonMatches: 0, unreviewed: nonMatches),
+        ], auditVerdicts: [], frameSizes: [:])
+        let needed = try! XCTUnwrap(LinkageQuality.estimate(unaudited).auditVerdictsToBoundF1)
+        XCTAssertLessThan(needed, 2_500)
+
+        // That many drawn in proportion, every verdict agreeing with the model.
+        func belowEstimate(auditing total: Int) -> Double {
+            let onMatches = Int((Double(total) * Double(matches) / Double(matches + nonMatches)).rounded())
+            let onNonMatches = total - onMatches
+            let audited = QualityInput(patterns: [
+                .init(probability: 0.9999, reviewedMatches: onMatches, reviewedNonMatches: 0, unreviewed: matches - onMatches,
+                      covered: ["a/match": matches - onMatches]),
+                .init(probability: 0.000001, reviewedMatches: 0, reviewedNonMatches: onNonMatches, unreviewed: nonMatches - onNonMatches,
+                      covered: ["a/non-match": nonMatches - onNonMatches]),
+            ], auditVerdicts: (0..<onMatches).map { _ in .init(stratum: "a/match", probability: 0.9999, isMatch: true) }
+                + (0..<onNonMatches).map { _ in .init(stratum: "a/non-match", probability: 0.000001, isMatch: false) },
+               frameSizes: ["a/match": matches, "a/non-match": nonMatches])
+            let estimate = LinkageQuality.estimate(audited)
+            XCTAssertEqual(estimate.intervalBasis, .design)
+            return estimate.f1.estimate - estimate.f1.low
+        }
+        XCTAssertLessThanOrEqual(belowEstimate(auditing: needed), LinkageQuality.targetHalfWidth * 1.02, "audit of \(needed)")
+        XCTAssertGreaterThan(belowEstimate(auditing: needed * 9 / 10), LinkageQuality.targetHalfWidth, "audit of \(needed * 9 / 10)")
+    }
+
     /// The same audit size split by Neyman's allocation rather than in proportion, on a
     /// constructed population of the model's decisions whose true error rates are known (and
     /// differ from what the model expects): the intervals cover the true precision and recall
