@@ -385,6 +385,39 @@ final class StratifiedAllocationTests: XCTestCase {
         XCTAssertEqual(StratifiedAllocation.minimumVariance(sizes: ["a": 3, "b": 4], expectedErrorRates: [:], total: 50, minimum: 2), ["a": 3, "b": 4])
         XCTAssertEqual(StratifiedAllocation.minimumVariance(sizes: ["a": 3, "b": 4], expectedErrorRates: [:], total: 0, minimum: 2), ["a": 0, "b": 0])
     }
+
+    /// A top-up of an earlier sample of the same pairs plans the two as one: topping up a
+    /// split of 400 by 600 lands where a split of 1,000 would have (what each stratum needs beyond
+    /// what it has), and a stratum the earlier sample over-drew gets nothing more than its
+    /// minimum while the others catch up.
+    func testATopUpPlansWithTheEarlierSample() {
+        let sizes = ["sure": 300_000, "near band": 3_000, "between": 20_000]
+        let rates = ["sure": 0.0, "near band": 0.1, "between": 0.002]
+        let first = StratifiedAllocation.minimumVariance(sizes: sizes, expectedErrorRates: rates, total: 400, minimum: 2)
+        let whole = StratifiedAllocation.minimumVariance(sizes: sizes, expectedErrorRates: rates, total: 1_000, minimum: 2)
+        let left = sizes.merging(first, uniquingKeysWith: -)
+        let topUp = StratifiedAllocation.minimumVariance(sizes: left, expectedErrorRates: rates, total: 600, minimum: 2, drawnBefore: first)
+        XCTAssertEqual(topUp.values.reduce(0, +), 600)
+        for name in sizes.keys {
+            XCTAssertEqual(Double(first[name]! + topUp[name]!), Double(whole[name]!), accuracy: 1, "\(name): \(first) + \(topUp) against \(whole)")
+        }
+        // With nothing drawn before, the split is the one without a top-up.
+        XCTAssertEqual(StratifiedAllocation.minimumVariance(sizes: sizes, expectedErrorRates: rates, total: 400, minimum: 2,
+                                                            drawnBefore: ["sure": 0, "near band": 0, "between": 0]), first)
+        // An earlier sample that drew the sure pairs 33 times as often as the other quiet stratum
+        // (1 in 300 against 1 in 10,000): that one catches up before the sure pairs get more.
+        let skewed = ["sure": 1_000, "near band": 2, "between": 2]
+        let after = StratifiedAllocation.minimumVariance(sizes: sizes.merging(skewed, uniquingKeysWith: -), expectedErrorRates: rates,
+                                                         total: 60, minimum: 2, drawnBefore: skewed)
+        XCTAssertEqual(after.values.reduce(0, +), 60)
+        XCTAssertEqual(after["sure"], 0, "\(after)")
+        XCTAssertGreaterThan(after["between"]!, 2, "\(after)")
+        // Given enough, the two quiet strata end drawn alike, each pair as often as the other.
+        let more = StratifiedAllocation.minimumVariance(sizes: sizes.merging(skewed, uniquingKeysWith: -), expectedErrorRates: rates,
+                                                        total: 300, minimum: 2, drawnBefore: skewed)
+        XCTAssertEqual(Double(skewed["sure"]! + more["sure"]!) / 300_000, Double(skewed["between"]! + more["between"]!) / 20_000,
+                       accuracy: 2 / 20_000, "\(more)")
+    }
 }
 
 /// When a refit's unverified overturns may stand: once fresh verdicts on such overturns side

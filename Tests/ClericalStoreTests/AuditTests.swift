@@ -21,8 +21,9 @@ final class AuditTests: XCTestCase {
         let db = try QueueFile.open(path: path)
         let eligible = try count(db, decidedByModelSQL)
         var drawnBefore = 0
-        for (design, allocation, n) in [(AuditStratification.band, AuditAllocation.proportional, 200), (.none, .proportional, 137),
-                                        (.band, .neyman, 150)] {
+        // Neyman's split first: a later one would be a top-up, planned with the samples before it.
+        for (design, allocation, n) in [(AuditStratification.band, AuditAllocation.neyman, 150), (.band, .proportional, 200),
+                                        (.none, .proportional, 137)] {
             var request = AuditRequest(size: .count(n))
             request.stratify = design
             request.allocation = allocation
@@ -116,5 +117,61 @@ final class AuditTests: XCTestCase {
         }
         XCTAssertEqual(fromAudit, 10, "a quarter of the 40 pairs offered")
         XCTAssertEqual(try count(db, "SELECT count(*) FROM decision WHERE kind = 'review'"), 40)
+    }
+
+    /// A second audit draws from what the first left of the same pairs, so the estimate takes
+    /// both as one sample of them: each cell's frame is the first audit's stratum, its sample
+    /// both audits' verdicts there, and the interval narrows. (Read apart, the second audit's
+    /// verdicts stood for nothing, and following the "how many more" advice narrowed nothing.)
+    func testATopUpAuditJoinsTheEarlierOneInTheEstimate() throws {
+        let db = try QueueFile.open(path: path)
+        let queue = try ReviewQueue(path: path, reviewer: "ana")
+        defer { queue.close() }
+        /// Every pair of the latest audit decided as the model decides it: no error seen.
+        func reviewLatestAudit() throws {
+            let waiting = try count(db, "SELECT count(*) FROM audit_pair WHERE audit_id = (SELECT max(id) FROM audit)")
+            for _ in 0..<waiting {
+                let pair = try XCTUnwrap(queue.claimNext())
+                XCTAssertTrue(pair.isAudit, "at share 1 the audit's pairs come first")
+                let probability = try db.read { try Double.fetchOne($0, sql: """
+                    SELECT t.match_probability FROM pair p JOIN pattern t ON t.id = p.pattern_id WHERE p.id = ?
+                    """, arguments: [pair.id]) }
+                try queue.decide(pair.id, (probability ?? 0) >= 0.5 ? .match : .nonMatch, note: nil, shown: nil)
+            }
+        }
+        var request = AuditRequest(size: .count(40))
+        request.share = 1
+        let first = try QualityAudit.draw(queue: path, request, by: "quinn")
+        try reviewLatestAudit()
+        let once = try LinkageQualityReport.estimate(queue: path)
+
+        request.seed = 2
+        let second = try QualityAudit.draw(queue: path, request, by: "quinn")
+        try reviewLatestAudit()
+        let input = try db.read { try LinkageQualityReport.input($0) }
+        let twice = LinkageQuality.estimate(input)
+
+        XCTAssertEqual(twice.auditVerdicts, 80)
+        // No re-estimation between them: each stratum of the second is its namesake of the first,
+        // less the pairs the first drew. The two make one cell of their patterns, and the patterns
+        // the first drew whole (so the second could not) a cell of their own: together the first
+        // one's stratum, with both audits' verdicts there.
+        for (name, stratum) in second.strata {
+            let earlier = try XCTUnwrap(first.strata[name])
+            XCTAssertEqual(stratum.frame, earlier.frame - earlier.sample, name)
+            let both = "\(first.auditID)/\(name) + \(second.auditID)/\(name)", firstOnly = "\(first.auditID)/\(name)"
+            XCTAssertNotNil(input.frameSizes[both], both)
+            XCTAssertEqual((input.frameSizes[both] ?? 0) + (input.frameSizes[firstOnly] ?? 0), earlier.frame, name)
+            XCTAssertEqual(input.auditVerdicts.filter { $0.stratum == both || $0.stratum == firstOnly }.count,
+                           earlier.sample + stratum.sample, name)
+            // A cell of the first alone holds only patterns it drew whole: it stands for no pair.
+            if let whole = input.frameSizes[firstOnly] {
+                XCTAssertEqual(input.auditVerdicts.filter { $0.stratum == firstOnly }.count, whole, name)
+            }
+        }
+        XCTAssertEqual(input.frameSizes.values.reduce(0, +), first.eligible, "every cell is part of the first audit's frame")
+        XCTAssertEqual(twice.intervalBasis, .design)
+        XCTAssertLessThan(twice.f1.estimate - twice.f1.low, (once.f1.estimate - once.f1.low) * 0.75,
+                          "twice the audit verdicts, none an error: the bound about halves")
     }
 }

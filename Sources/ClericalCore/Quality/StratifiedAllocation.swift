@@ -55,21 +55,29 @@ extension StratifiedAllocation {
     /// taking one pair at a time where it removes the most is optimal. Every stratum first gets
     /// `minimum` (or all it holds) when the total allows; the counts sum to the total exactly.
     ///
+    /// A top-up of an earlier sample (`drawnBefore`: pairs an earlier audit drew from the same
+    /// pairs, which the estimator reads as one sample with the new draw) plans the two together:
+    /// each stratum is its `sizes` plus what was drawn before, starts from that, needs no minimum
+    /// it already has, and gets only what is added to it.
+    ///
     ///     StratifiedAllocation.minimumVariance(sizes: ["sure": 300_000, "near band": 3_000],
     ///                                          expectedErrorRates: ["sure": 0, "near band": 0.1],
     ///                                          total: 400, minimum: 2)
     ///     // ["near band": 11, "sure": 389] (in proportion: 4 and 396)
-    public static func minimumVariance(sizes: [String: Int], expectedErrorRates: [String: Double], total: Int, minimum: Int) -> [String: Int] {
-        let population = sizes.values.reduce(0, +)
-        let wanted = min(max(total, 0), population)
+    public static func minimumVariance(sizes eligible: [String: Int], expectedErrorRates: [String: Double], total: Int, minimum: Int,
+                                       drawnBefore: [String: Int] = [:]) -> [String: Int] {
+        let before = eligible.mapValues { _ in 0 }.merging(drawnBefore.filter { eligible[$0.key] != nil }, uniquingKeysWith: { $1 })
+        let sizes = eligible.merging(before, uniquingKeysWith: +)
+        let wanted = min(max(total, 0), eligible.values.reduce(0, +))
         let names = sizes.keys.sorted()
-        var start = Dictionary(uniqueKeysWithValues: names.map { ($0, 0) })
-        guard wanted > 0 else { return start }
+        var start = before
+        guard wanted > 0 else { return eligible.mapValues { _ in 0 } }
         var left = wanted
-        if minimum > 0, names.reduce(0, { $0 + min(sizes[$1]!, minimum) }) <= wanted {
+        let floor = Dictionary(uniqueKeysWithValues: names.map { ($0, min(eligible[$0]!, max(0, minimum - before[$0]!))) })
+        if minimum > 0, floor.values.reduce(0, +) <= wanted {
             for name in names {
-                start[name] = min(sizes[name]!, minimum)
-                left -= start[name]!
+                start[name]! += floor[name]!
+                left -= floor[name]!
             }
         }
         func quiet(in split: [String: Int]) -> Set<String> {
@@ -92,8 +100,8 @@ extension StratifiedAllocation {
                 while: { added, _ in added < left }).counts
             var split = Dictionary(uniqueKeysWithValues: zip(loud, counts))
             if !pooled.isEmpty {
-                let inPool = Dictionary(uniqueKeysWithValues: pooled.map { ($0, sizes[$0]!) })
-                split.merge(proportional(sizes: inPool, total: counts[loud.count], minimum: minimum), uniquingKeysWith: +)
+                split.merge(inProportion(pooled, sizes: sizes, atLeast: start, total: counts[loud.count], minimum: minimum),
+                            uniquingKeysWith: +)
             }
             return split
         }
@@ -105,7 +113,23 @@ extension StratifiedAllocation {
             quietStrata = settled
             split = plan(quiet: quietStrata)
         }
-        return split
+        return split.merging(before, uniquingKeysWith: -)
+    }
+
+    /// The quiet strata's pool split in proportion to their sizes, none below what it already
+    /// holds (`atLeast`): a stratum an earlier sample gave more than its share keeps it, and the
+    /// rest is split among the others. With nothing held, plain proportion with the `minimum`.
+    private static func inProportion(_ pooled: [String], sizes: [String: Int], atLeast held: [String: Int], total: Int,
+                                     minimum: Int) -> [String: Int] {
+        var fixed: [String: Int] = [:]
+        while true {
+            let free = pooled.filter { fixed[$0] == nil }
+            let share = proportional(sizes: Dictionary(uniqueKeysWithValues: free.map { ($0, sizes[$0]!) }),
+                                     total: max(0, total - fixed.values.reduce(0, +)), minimum: minimum)
+            let short = free.filter { share[$0]! < held[$0]! }
+            if short.isEmpty { return share.merging(fixed, uniquingKeysWith: +) }
+            for name in short { fixed[name] = held[name]! }
+        }
     }
 
     /// Adds one pair at a time to the stratum where it removes the most `variance(stratum,

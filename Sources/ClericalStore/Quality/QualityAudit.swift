@@ -76,14 +76,21 @@ public enum QualityAudit {
         let allocation = switch request.allocation {
         case .proportional: StratifiedAllocation.proportional(sizes: sizes, total: wanted, minimum: 2)
         case .neyman:
-            // The model's own expected error rate in each stratum plans the split; in pair order,
-            // so the sums do not depend on the order the rows came in.
-            StratifiedAllocation.minimumVariance(
-                sizes: sizes,
-                expectedErrorRates: frame.mapValues { members in
+            // The model's own expected error rate in each stratum plans the split (in pair order,
+            // so the sums do not depend on the order the rows came in). A top-up plans with what
+            // earlier audits drew from the same patterns, which `qa quality` reads as one sample
+            // with this one, each stratum's rate then weighing their verdicts against the
+            // model's expectation as one more verdict.
+            try topUp(db, framePatterns) { earlier in
+                var rates: [String: Double] = frame.mapValues { members in
                     members.reduce(0) { $0 + min($1.probability, 1 - $1.probability) } / Double(members.count)
-                },
-                total: wanted, minimum: 2)
+                }
+                for (name, seen) in earlier.errors {
+                    rates[name] = (seen.errors + (rates[name] ?? 0)) / Double(seen.verdicts + 1)
+                }
+                return StratifiedAllocation.minimumVariance(sizes: sizes, expectedErrorRates: rates, total: wanted, minimum: 2,
+                                                            drawnBefore: earlier.drawn)
+            }
         }
         guard let auditID = try db.queueRow("""
             INSERT INTO audit (created_at, created_by, design, share, seed) VALUES (?, ?, ?, ?, ?) RETURNING id
@@ -114,5 +121,36 @@ public enum QualityAudit {
             summary.drawn += n
         }
         return summary
+    }
+
+    /// What earlier audits drew from each stratum's patterns, and their verdicts' errors there
+    /// (a verdict against the pattern's decision now).
+    private struct EarlierSample {
+        var drawn: [String: Int] = [:]
+        var errors: [String: (errors: Double, verdicts: Int)] = [:]
+    }
+
+    private static func topUp<T>(_ db: some QueueReading, _ framePatterns: [String: [Int64: Int]],
+                                 _ plan: (EarlierSample) throws -> T) throws -> T {
+        var stratumOf: [Int64: String] = [:]
+        for (name, patterns) in framePatterns { for patternID in patterns.keys { stratumOf[patternID] = name } }
+        var earlier = EarlierSample()
+        let drawnRows = try db.queueRows("SELECT a.pair_id, p.pattern_id FROM audit_pair a JOIN pair p ON p.id = a.pair_id")
+        guard !drawnRows.isEmpty else { return try plan(earlier) }
+        var drawnPairs: Set<Int64> = []
+        for row in drawnRows {
+            guard let name = stratumOf[row.int64("pattern_id")] else { continue }
+            earlier.drawn[name, default: 0] += 1
+            drawnPairs.insert(row.int64("pair_id"))
+        }
+        var probability: [Int64: Double] = [:]
+        for row in try db.queueRows("SELECT id, match_probability FROM pattern") { probability[row.int64("id")] = row.double("match_probability") }
+        for labelled in try FinalVerdictQuery.all(db) where labelled.verdict != .unsure && drawnPairs.contains(labelled.pairID) {
+            guard let name = stratumOf[labelled.patternID], let p = probability[labelled.patternID] else { continue }
+            let wrong = (labelled.verdict == .match) != (p >= 0.5)
+            earlier.errors[name, default: (0, 0)].errors += wrong ? 1 : 0
+            earlier.errors[name, default: (0, 0)].verdicts += 1
+        }
+        return try plan(earlier)
     }
 }
