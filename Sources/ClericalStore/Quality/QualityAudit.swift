@@ -75,22 +75,7 @@ public enum QualityAudit {
         let sizes = frame.mapValues(\.count)
         let allocation = switch request.allocation {
         case .proportional: StratifiedAllocation.proportional(sizes: sizes, total: wanted, minimum: 2)
-        case .neyman:
-            // The model's own expected error rate in each stratum plans the split (in pair order,
-            // so the sums do not depend on the order the rows came in). A top-up plans with what
-            // earlier audits drew from the same patterns, which `qa quality` reads as one sample
-            // with this one, each stratum's rate then weighing their verdicts against the
-            // model's expectation as one more verdict.
-            try topUp(db, framePatterns) { earlier in
-                var rates: [String: Double] = frame.mapValues { members in
-                    members.reduce(0) { $0 + min($1.probability, 1 - $1.probability) } / Double(members.count)
-                }
-                for (name, seen) in earlier.errors {
-                    rates[name] = (seen.errors + (rates[name] ?? 0)) / Double(seen.verdicts + 1)
-                }
-                return StratifiedAllocation.minimumVariance(sizes: sizes, expectedErrorRates: rates, total: wanted, minimum: 2,
-                                                            drawnBefore: earlier.drawn)
-            }
+        case .neyman: try neymanSplit(db, frame: frame, framePatterns: framePatterns, total: wanted)
         }
         guard let auditID = try db.queueRow("""
             INSERT INTO audit (created_at, created_by, design, share, seed) VALUES (?, ?, ?, ?, ?) RETURNING id
@@ -123,34 +108,38 @@ public enum QualityAudit {
         return summary
     }
 
-    /// What earlier audits drew from each stratum's patterns, and their verdicts' errors there
-    /// (a verdict against the pattern's decision now).
-    private struct EarlierSample {
-        var drawn: [String: Int] = [:]
-        var errors: [String: (errors: Double, verdicts: Int)] = [:]
-    }
-
-    private static func topUp<T>(_ db: some QueueReading, _ framePatterns: [String: [Int64: Int]],
-                                 _ plan: (EarlierSample) throws -> T) throws -> T {
+    /// Neyman's split of `total` over the frame's strata. The model's own expected error rate in
+    /// each stratum plans it (in pair order, so the sums do not depend on the order the rows came
+    /// in). A top-up plans with what earlier audits drew from the same patterns, which `qa
+    /// quality` reads as one sample with this one (`LinkageQualityReport`'s cells), and takes each
+    /// stratum's rate from their verdicts there, the model's expectation weighing as one more.
+    private static func neymanSplit(_ db: some QueueReading, frame: [String: [(pairID: Int64, probability: Double)]],
+                                    framePatterns: [String: [Int64: Int]], total: Int) throws -> [String: Int] {
+        var rates = frame.mapValues { members in
+            members.reduce(0) { $0 + min($1.probability, 1 - $1.probability) } / Double(members.count)
+        }
         var stratumOf: [Int64: String] = [:]
         for (name, patterns) in framePatterns { for patternID in patterns.keys { stratumOf[patternID] = name } }
-        var earlier = EarlierSample()
-        let drawnRows = try db.queueRows("SELECT a.pair_id, p.pattern_id FROM audit_pair a JOIN pair p ON p.id = a.pair_id")
-        guard !drawnRows.isEmpty else { return try plan(earlier) }
+        var drawnBefore: [String: Int] = [:]
         var drawnPairs: Set<Int64> = []
-        for row in drawnRows {
+        for row in try db.queueRows("SELECT a.pair_id, p.pattern_id FROM audit_pair a JOIN pair p ON p.id = a.pair_id") {
             guard let name = stratumOf[row.int64("pattern_id")] else { continue }
-            earlier.drawn[name, default: 0] += 1
+            drawnBefore[name, default: 0] += 1
             drawnPairs.insert(row.int64("pair_id"))
         }
-        var probability: [Int64: Double] = [:]
-        for row in try db.queueRows("SELECT id, match_probability FROM pattern") { probability[row.int64("id")] = row.double("match_probability") }
-        for labelled in try FinalVerdictQuery.all(db) where labelled.verdict != .unsure && drawnPairs.contains(labelled.pairID) {
-            guard let name = stratumOf[labelled.patternID], let p = probability[labelled.patternID] else { continue }
-            let wrong = (labelled.verdict == .match) != (p >= 0.5)
-            earlier.errors[name, default: (0, 0)].errors += wrong ? 1 : 0
-            earlier.errors[name, default: (0, 0)].verdicts += 1
+        if !drawnPairs.isEmpty {
+            var probability: [Int64: Double] = [:]
+            for row in try db.queueRows("SELECT id, match_probability FROM pattern") { probability[row.int64("id")] = row.double("match_probability") }
+            // A verdict is an error against the pattern's decision now, as the estimate counts it.
+            var seen: [String: (errors: Double, verdicts: Int)] = [:]
+            for labelled in try FinalVerdictQuery.all(db) where labelled.verdict != .unsure && drawnPairs.contains(labelled.pairID) {
+                guard let name = stratumOf[labelled.patternID], let p = probability[labelled.patternID] else { continue }
+                seen[name, default: (0, 0)].errors += (labelled.verdict == .match) != (p >= 0.5) ? 1 : 0
+                seen[name, default: (0, 0)].verdicts += 1
+            }
+            for (name, counts) in seen { rates[name] = (counts.errors + (rates[name] ?? 0)) / Double(counts.verdicts + 1) }
         }
-        return try plan(earlier)
+        return StratifiedAllocation.minimumVariance(sizes: frame.mapValues(\.count), expectedErrorRates: rates, total: total, minimum: 2,
+                                                    drawnBefore: drawnBefore)
     }
 }
