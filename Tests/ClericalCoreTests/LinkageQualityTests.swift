@@ -253,6 +253,24 @@ final class LinkageQualityTests: XCTestCase {
         XCTAssertGreaterThanOrEqual(halfWidth, LinkageQuality.targetHalfWidth * 0.5, "audit of \(needed): half-width \(halfWidth)")
     }
 
+    /// Pairs waiting in the review band have neither verdict nor audit: the estimate takes them
+    /// as the model has them, and says that its intervals then hold only as far as the model is
+    /// calibrated there, with the errors it expects among them.
+    func testPairsWaitingInTheBandAreSaidToRestOnTheModel() {
+        let input = QualityInput(patterns: [
+            .init(probability: 0.999, reviewedMatches: 0, reviewedNonMatches: 0, unreviewed: 1_000, covered: ["a/match": 1_000]),
+            .init(probability: 0.7, reviewedMatches: 0, reviewedNonMatches: 0, unreviewed: 200, inReviewBand: true),
+        ], auditVerdicts: (0..<50).map { _ in .init(stratum: "a/match", probability: 0.999, isMatch: true) },
+           frameSizes: ["a/match": 1_050])
+        let estimate = LinkageQuality.estimate(input)
+        XCTAssertEqual(estimate.intervalBasis, .design)
+        XCTAssertEqual(estimate.modelBasedPairs - estimate.modelDecidedPairs, 200)
+        XCTAssertTrue(estimate.notes.contains {
+            $0.hasPrefix("200 pairs wait in the review band") && $0.contains("only as far as it is calibrated there")
+                && $0.contains("expects about 60 errors")
+        }, "\(estimate.notes)")
+    }
+
     /// Many pairs, errors rare (a model that is right about itself): the audit size named before
     /// any audit is the smallest that, drawn in proportion and seeing no error, bounds F1 to
     /// ±0.005 below its estimate, and it is what the exact bound asks, far fewer than a rate

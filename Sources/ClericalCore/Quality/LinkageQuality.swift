@@ -158,6 +158,7 @@ public enum LinkageQuality {
         // Of those, the pairs the model decided alone (outside the band), and the model's own
         // expectation of its errors among them.
         var modelDecided = 0, modelDecidedErrors = 0.0
+        var waitingErrors = 0.0  // the model's expectation of its errors among the band's waiting pairs
         var decidedUnreviewed = 0  // every unreviewed pair outside the band, audited or not
 
         func modelBasedPart(_ probability: Double, _ count: Double) {
@@ -219,6 +220,8 @@ public enum LinkageQuality {
             if !pattern.inReviewBand {
                 modelDecided += rest
                 modelDecidedErrors += Double(rest) * min(pattern.probability, 1 - pattern.probability)
+            } else {
+                waitingErrors += Double(rest) * min(pattern.probability, 1 - pattern.probability)
             }
             modelBasedPart(pattern.probability, Double(rest))
         }
@@ -340,7 +343,9 @@ public enum LinkageQuality {
             notes.append(String(format: "F1's interval reaches %.4f below its estimate. About \(auditToNarrow) more audit verdicts (clerical qa audit --count \(auditToNarrow) --allocation neyman) would narrow it to ±\(targetHalfWidth), if errors turn up at the rates seen so far: where an audit sees no error, its interval narrows only as fast as the sample grows.", f1HalfWidth))
         }
         if modelBased > modelDecided {
-            notes.append("\(modelBased - modelDecided) pairs wait in the review band: the model speaks for them until they are reviewed.")
+            // No verdict and no audit reaches them, and the band is where the model is least
+            // sure (or where a refit overturned it): its errors there are its own guess.
+            notes.append(String(format: "\(modelBased - modelDecided) pairs wait in the review band: the model speaks for them until they are reviewed, and the intervals hold only as far as it is calibrated there (it expects about %.0f errors among them; the calibration table shows how it fares on the pairs reviewed so far).", waitingErrors))
         }
         for side in ["match", "non-match"] {
             let verdicts = input.auditVerdicts.filter { ($0.probability >= 0.5) == (side == "match") }

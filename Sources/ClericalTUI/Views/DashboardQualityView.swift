@@ -19,6 +19,11 @@ enum DashboardQualityView {
                        x: 0, y: y, style: CellStyle(.warning))
             y += 1
         }
+        if estimate.intervalBasis == .design, estimate.modelBasedPairs > estimate.modelDecidedPairs {
+            buffer.put(" \(estimate.modelBasedPairs - estimate.modelDecidedPairs) pairs waiting in the band count as the model has them: the intervals assume it is calibrated there",
+                       x: 0, y: y, style: CellStyle(.dim))
+            y += 1
+        }
         if let more = estimate.auditVerdictsToNarrowF1 {
             buffer.put(" about \(more) more audit verdicts would narrow F1 to ±\(LinkageQuality.targetHalfWidth)", x: 0, y: y, style: CellStyle(.dim))
             y += 1

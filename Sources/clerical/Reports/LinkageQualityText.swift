@@ -15,6 +15,9 @@ enum LinkageQualityText {
         if estimate.intervalBasis == .model, let needed = estimate.auditVerdictsToBoundF1 {
             lines.append("  not bounded: \(estimate.modelDecidedPairs) pairs the model decided alone rest on its calibration; at least about \(needed) more audit verdicts would bound F1 to ±\(LinkageQuality.targetHalfWidth)")
         }
+        if estimate.intervalBasis == .design, estimate.modelBasedPairs > estimate.modelDecidedPairs {
+            lines.append("  \(estimate.modelBasedPairs - estimate.modelDecidedPairs) pairs waiting in the review band count as the model has them: the intervals hold only if it is calibrated there")
+        }
         if let more = estimate.auditVerdictsToNarrowF1 {
             lines.append("  about \(more) more audit verdicts (qa audit --count \(more) --allocation neyman) would narrow F1 to ±\(LinkageQuality.targetHalfWidth)")
         }
