@@ -5,7 +5,7 @@
 # (`qa audit --count M --allocation neyman`), verdicts from the truth file, up to ROUNDS
 # audits or until F1 is within ±0.005. After each: the estimate against the truth of the final
 # decisions, whether the 95% intervals cover it, and the pairs waiting in the band (their errors
-# against what the model expects there).
+# against what the model expects there, and whether what holds whatever they hold does).
 #
 #   bash Benchmarks/audit-topup.sh ../shared/fixtures/splink5-household            (filtered)
 #   bash Benchmarks/audit-topup.sh ../shared/fixtures/splink5-household all-pairs
@@ -47,6 +47,9 @@ print(f"  after audit {sys.argv[4]}: {q['audit_verdicts']} audit verdicts; F1 {f
       f"recall {q['recall']['low']:.4f}-{q['recall']['high']:.4f} (true {t['recall']:.4f}): "
       + ("covered" if not missed else "NOT covered: " + ", ".join(missed))
       + f"; {w['pairs']} pairs waiting in the band, {w['wrong']} of them wrong, the model expects {w['expected_wrong']:.0f}"
+      + (f"; whatever they hold, F1 at least {q['whatever_the_band_holds']['f1']:.4f} ("
+         + ("every floor below the truth" if all(q["whatever_the_band_holds"][k] <= t[k] for k in t) else "a floor ABOVE the truth") + ")"
+         if q.get("whatever_the_band_holds") else "")
       + (f"; it names {q['audit_verdicts_to_narrow_f1']} more" if q.get("audit_verdicts_to_narrow_f1") else ""))
 PY
   more=$(json audit_verdicts_to_narrow_f1)

@@ -255,7 +255,7 @@ final class LinkageQualityTests: XCTestCase {
 
     /// Pairs waiting in the review band have neither verdict nor audit: the estimate takes them
     /// as the model has them, and says that its intervals then hold only as far as the model is
-    /// calibrated there, with the errors it expects among them.
+    /// calibrated there, with the errors it expects among them, and what holds whatever they hold.
     func testPairsWaitingInTheBandAreSaidToRestOnTheModel() {
         let input = QualityInput(patterns: [
             .init(probability: 0.999, reviewedMatches: 0, reviewedNonMatches: 0, unreviewed: 1_000, covered: ["a/match": 1_000]),
@@ -269,6 +269,17 @@ final class LinkageQualityTests: XCTestCase {
             $0.hasPrefix("200 pairs wait in the review band") && $0.contains("only as far as it is calibrated there")
                 && $0.contains("expects about 60 errors")
         }, "\(estimate.notes)")
+        // Whatever they hold: all 200 false matches would leave precision 1,000 / 1,200 and F1
+        // 2,000 / 2,200 (recall untouched), each as far below as its interval reaches.
+        let floors = try! XCTUnwrap(estimate.whateverTheBandHolds)
+        XCTAssertEqual(floors.precision, 1_000.0 / 1_200 - (estimate.precision.estimate - estimate.precision.low), accuracy: 1e-9)
+        XCTAssertEqual(floors.recall, estimate.recall.low, accuracy: 1e-9)
+        XCTAssertEqual(floors.f1, 2_000.0 / 2_200 - (estimate.f1.estimate - estimate.f1.low), accuracy: 1e-9)
+        XCTAssertLessThan(floors.precision, estimate.precision.low)
+        // With no pair waiting there is nothing to say.
+        var reviewed = input
+        reviewed.patterns[1] = .init(probability: 0.7, reviewedMatches: 150, reviewedNonMatches: 50, unreviewed: 0, inReviewBand: true)
+        XCTAssertNil(LinkageQuality.estimate(reviewed).whateverTheBandHolds)
     }
 
     /// Many pairs, errors rare (a model that is right about itself): the audit size named before

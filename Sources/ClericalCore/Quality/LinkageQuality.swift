@@ -115,8 +115,19 @@ public struct QualityEstimate: Sendable, Codable, Equatable {
     public var modelDecidedPairs: Int
     public var bands: [Band]
     public var calibration: [Calibration]
+    /// With pairs waiting in the review band, which no verdict or audit reaches yet: precision,
+    /// recall and F1 at the low ends of their intervals if every one of them were an error (the
+    /// decided matches all false, the decided non-matches all missed matches). What holds
+    /// whatever the band holds; nil when no pair waits.
+    public var whateverTheBandHolds: Floors?
     /// What the figures cannot say, in plain words.
     public var notes: [String]
+
+    public struct Floors: Sendable, Codable, Equatable {
+        public var precision: Double
+        public var recall: Double
+        public var f1: Double
+    }
 }
 
 /// The estimator behind `clerical qa quality`.
@@ -159,6 +170,7 @@ public enum LinkageQuality {
         // expectation of its errors among them.
         var modelDecided = 0, modelDecidedErrors = 0.0
         var waitingErrors = 0.0  // the model's expectation of its errors among the band's waiting pairs
+        var waitingAsTruePositives = 0.0, waitingAsMissed = 0.0, waitingDecidedNonMatches = 0.0
         var decidedUnreviewed = 0  // every unreviewed pair outside the band, audited or not
 
         func modelBasedPart(_ probability: Double, _ count: Double) {
@@ -222,6 +234,13 @@ public enum LinkageQuality {
                 modelDecidedErrors += Double(rest) * min(pattern.probability, 1 - pattern.probability)
             } else {
                 waitingErrors += Double(rest) * min(pattern.probability, 1 - pattern.probability)
+                // What the estimate counts them as, and what they would be all wrong.
+                if pattern.probability >= 0.5 {
+                    waitingAsTruePositives += Double(rest) * pattern.probability
+                } else {
+                    waitingAsMissed += Double(rest) * pattern.probability
+                    waitingDecidedNonMatches += Double(rest)
+                }
             }
             modelBasedPart(pattern.probability, Double(rest))
         }
@@ -303,6 +322,20 @@ public enum LinkageQuality {
         let f1 = f1Denominator > 0
             ? interval(2 * tp / f1Denominator, gradient: f1Gradient)
             : .init(estimate: 1, low: 1, high: 1)
+        var whateverTheBandHolds: QualityEstimate.Floors?
+        if modelBased > modelDecided {
+            // Every waiting pair an error, each figure as far below that as its interval reaches
+            // below its estimate.
+            let worstTP = tp - waitingAsTruePositives, worstFP = fp + waitingAsTruePositives
+            let worstFN = fn - waitingAsMissed + waitingDecidedNonMatches
+            func floor(_ worst: Double, _ interval: QualityEstimate.Interval) -> Double {
+                max(0, min(worst, interval.estimate) - (interval.estimate - interval.low))
+            }
+            whateverTheBandHolds = .init(
+                precision: floor(worstTP + worstFP > 0 ? worstTP / (worstTP + worstFP) : 1, precision),
+                recall: floor(worstTP + worstFN > 0 ? worstTP / (worstTP + worstFN) : 1, recall),
+                f1: floor(2 * worstTP + worstFP + worstFN > 0 ? 2 * worstTP / (2 * worstTP + worstFP + worstFN) : 1, f1))
+        }
 
         let basis: QualityEstimate.Basis = modelDecided > 0 ? .model : (reviewed == pairs ? .exact : .design)
         var auditToBound: Int?
@@ -369,7 +402,8 @@ public enum LinkageQuality {
             falseMatches: .init(estimate: fp, low: max(0, fp - halfWidth([0, 1, 0])), high: fp + towardMoreErrors([0, -1, 0])),
             missedMatches: .init(estimate: fn, low: max(0, fn - halfWidth([0, 0, 1])), high: fn + towardMoreErrors([0, 0, -1])),
             pairs: pairs, reviewed: reviewed, auditVerdicts: input.auditVerdicts.count, auditedPairs: audited,
-            modelBasedPairs: modelBased, modelDecidedPairs: modelDecided, bands: bands, calibration: calibration(input.patterns), notes: notes)
+            modelBasedPairs: modelBased, modelDecidedPairs: modelDecided, bands: bands, calibration: calibration(input.patterns),
+            whateverTheBandHolds: whateverTheBandHolds, notes: notes)
     }
 
     /// The smallest audit of `pairs` model-decided pairs, drawn in proportion, whose F1 interval

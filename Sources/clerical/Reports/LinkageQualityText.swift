@@ -18,6 +18,10 @@ enum LinkageQualityText {
         if estimate.intervalBasis == .design, estimate.modelBasedPairs > estimate.modelDecidedPairs {
             lines.append("  \(estimate.modelBasedPairs - estimate.modelDecidedPairs) pairs waiting in the review band count as the model has them: the intervals hold only if it is calibrated there")
         }
+        if let floors = estimate.whateverTheBandHolds {
+            lines.append(String(format: "  whatever the band's waiting pairs hold: precision at least %.4f, recall at least %.4f, F1 at least %.4f",
+                                floors.precision, floors.recall, floors.f1))
+        }
         if let more = estimate.auditVerdictsToNarrowF1 {
             lines.append("  about \(more) more audit verdicts (qa audit --count \(more) --allocation neyman) would narrow F1 to ±\(LinkageQuality.targetHalfWidth)")
         }
