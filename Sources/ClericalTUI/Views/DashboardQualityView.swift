@@ -24,6 +24,13 @@ enum DashboardQualityView {
                        x: 0, y: y, style: CellStyle(.dim))
             y += 1
         }
+        if let floors = estimate.whateverTheBandHolds {
+            // What holds whatever the band's waiting pairs hold (`whateverTheBandHolds`).
+            buffer.put(String(format: " all \(estimate.modelBasedPairs - estimate.modelDecidedPairs) waiting band pairs wrong: P ≥ %.4f · R ≥ %.4f · F1 ≥ %.4f",
+                              floors.precision, floors.recall, floors.f1),
+                       x: 0, y: y, style: CellStyle(.dim))
+            y += 1
+        }
         if let more = estimate.auditVerdictsToNarrowF1 {
             buffer.put(" about \(more) more audit verdicts would narrow F1 to ±\(LinkageQuality.targetHalfWidth)", x: 0, y: y, style: CellStyle(.dim))
             y += 1
