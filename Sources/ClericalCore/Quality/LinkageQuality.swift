@@ -113,6 +113,8 @@ public struct QualityEstimate: Sendable, Codable, Equatable {
     /// Of those, the pairs the model decided alone (outside the review band): what an audit
     /// measures.
     public var modelDecidedPairs: Int
+    /// The rest of them wait in the review band: no verdict or audit reaches them yet.
+    public var pairsWaitingInBand: Int { modelBasedPairs - modelDecidedPairs }
     public var bands: [Band]
     public var calibration: [Calibration]
     /// With pairs waiting in the review band, which no verdict or audit reaches yet: precision,
@@ -322,8 +324,9 @@ public enum LinkageQuality {
         let f1 = f1Denominator > 0
             ? interval(2 * tp / f1Denominator, gradient: f1Gradient)
             : .init(estimate: 1, low: 1, high: 1)
+        let waiting = modelBased - modelDecided  // pairs waiting in the review band
         var whateverTheBandHolds: QualityEstimate.Floors?
-        if modelBased > modelDecided {
+        if waiting > 0 {
             // Every waiting pair an error, each figure as far below that as its interval reaches
             // below its estimate.
             let worstTP = tp - waitingAsTruePositives, worstFP = fp + waitingAsTruePositives
@@ -375,10 +378,10 @@ public enum LinkageQuality {
         if let auditToNarrow {
             notes.append(String(format: "F1's interval reaches %.4f below its estimate. About \(auditToNarrow) more audit verdicts (clerical qa audit --count \(auditToNarrow) --allocation neyman) would narrow it to ±\(targetHalfWidth), if errors turn up at the rates seen so far: where an audit sees no error, its interval narrows only as fast as the sample grows.", f1HalfWidth))
         }
-        if modelBased > modelDecided {
+        if waiting > 0 {
             // No verdict and no audit reaches them, and the band is where the model is least
             // sure (or where a refit overturned it): its errors there are its own guess.
-            notes.append(String(format: "\(modelBased - modelDecided) pairs wait in the review band: the model speaks for them until they are reviewed, and the intervals hold only as far as it is calibrated there (it expects about %.0f errors among them; the calibration table shows how it fares on the pairs reviewed so far).", waitingErrors))
+            notes.append(String(format: "\(waiting) pairs wait in the review band: the model speaks for them until they are reviewed, and the intervals hold only as far as it is calibrated there (it expects about %.0f errors among them; the calibration table shows how it fares on the pairs reviewed so far).", waitingErrors))
         }
         for side in ["match", "non-match"] {
             let verdicts = input.auditVerdicts.filter { ($0.probability >= 0.5) == (side == "match") }

@@ -19,14 +19,14 @@ enum DashboardQualityView {
                        x: 0, y: y, style: CellStyle(.warning))
             y += 1
         }
-        if estimate.intervalBasis == .design, estimate.modelBasedPairs > estimate.modelDecidedPairs {
-            buffer.put(" \(estimate.modelBasedPairs - estimate.modelDecidedPairs) pairs waiting in the band count as the model has them: the intervals assume it is calibrated there",
+        if estimate.intervalBasis == .design, estimate.pairsWaitingInBand > 0 {
+            buffer.put(" \(estimate.pairsWaitingInBand) pairs waiting in the band count as the model has them: the intervals assume it is calibrated there",
                        x: 0, y: y, style: CellStyle(.dim))
             y += 1
         }
         if let floors = estimate.whateverTheBandHolds {
             // What holds whatever the band's waiting pairs hold (`whateverTheBandHolds`).
-            buffer.put(String(format: " all \(estimate.modelBasedPairs - estimate.modelDecidedPairs) waiting band pairs wrong: P ≥ %.4f · R ≥ %.4f · F1 ≥ %.4f",
+            buffer.put(String(format: " all \(estimate.pairsWaitingInBand) waiting band pairs wrong: P ≥ %.4f · R ≥ %.4f · F1 ≥ %.4f",
                               floors.precision, floors.recall, floors.f1),
                        x: 0, y: y, style: CellStyle(.dim))
             y += 1

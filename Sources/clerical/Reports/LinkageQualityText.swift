@@ -15,8 +15,8 @@ enum LinkageQualityText {
         if estimate.intervalBasis == .model, let needed = estimate.auditVerdictsToBoundF1 {
             lines.append("  not bounded: \(estimate.modelDecidedPairs) pairs the model decided alone rest on its calibration; at least about \(needed) more audit verdicts would bound F1 to ±\(LinkageQuality.targetHalfWidth)")
         }
-        if estimate.intervalBasis == .design, estimate.modelBasedPairs > estimate.modelDecidedPairs {
-            lines.append("  \(estimate.modelBasedPairs - estimate.modelDecidedPairs) pairs waiting in the review band count as the model has them: the intervals hold only if it is calibrated there")
+        if estimate.intervalBasis == .design, estimate.pairsWaitingInBand > 0 {
+            lines.append("  \(estimate.pairsWaitingInBand) pairs waiting in the review band count as the model has them: the intervals hold only if it is calibrated there")
         }
         if let floors = estimate.whateverTheBandHolds {
             lines.append(String(format: "  whatever the band's waiting pairs hold: precision at least %.4f, recall at least %.4f, F1 at least %.4f",
