@@ -127,7 +127,7 @@ public final class PostgresReviewWork: ReviewWork {
         let pair = PostgresReviewQueue.Claimed(id: pairID, kind: held[pairID] ?? "review", score: score ?? PatternScore(matchWeight: 0))
         let (saved, next) = try claims.decideAndClaimNext(pair, verdict, note: note, shown: score, excluding: skipped)
         held[pairID] = nil
-        // The next pair, its context and the counts: two statements after the verdict's one.
+        // The next pair, its context and the counts: one statement after the verdict's one.
         let (nextPair, counts) = try shown(next, counting: true)
         if let counts { return (saved, nextPair, counts) }
         return (saved, nextPair, try self.counts())

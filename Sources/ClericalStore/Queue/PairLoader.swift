@@ -62,31 +62,60 @@ package struct PairLoader<Statement: QueryStatement> {
     }
 
     /// The pair as `load` reads it, and with `counting` the queue's counts read in the same
-    /// statement: what the screen shows after a verdict, in two statements on a server.
+    /// statement: what the screen shows after a verdict, in one statement on a server (its
+    /// context too, `ContextStatement.statement(readingPair:columns:)`).
     package func load(_ id: Int64, kind: DecisionKind, withVerdict: Bool, withContext: Bool, counting: Bool) throws
         -> (pair: ReviewPair, counts: QueueCounts?) {
         let fieldCount = evidence.fieldNames.count
+        var columns = """
+            t.gammas, t.match_weight, l.source_dataset, l.unique_id, l.field_values,
+                   r.source_dataset, r.unique_id, r.field_values, EXISTS (SELECT 1 FROM audit_pair a WHERE a.pair_id = p.id)
+            """
         // The place only where the context is read here (a file's verdict reads it elsewhere).
-        let countsFrom: Int32 = 9 + (withContext ? PairPlace.columnCount : 0)
-        let query = try prepare("""
-            SELECT t.gammas, t.match_weight, l.source_dataset, l.unique_id, l.field_values,
-                   r.source_dataset, r.unique_id, r.field_values, EXISTS (SELECT 1 FROM audit_pair a WHERE a.pair_id = p.id)\
-            \(withContext ? ",\n" + PairPlace.columns : "")\(counting ? ",\n" + QueueCounts.columns : "")
+        let placeFrom: Int32 = 9
+        if withContext { columns += ",\n" + PairPlace.columns }
+        let countsFrom = placeFrom + (withContext ? PairPlace.columnCount : 0)
+        if counting { columns += ",\n" + QueueCounts.columns }
+        let from = """
             FROM pair p JOIN pattern t ON t.id = p.pattern_id
             JOIN record l ON l.id = p.left_record_id JOIN record r ON r.id = p.right_record_id
             \(withContext ? PairPlace.placeJoin : "")
             WHERE p.id = ?
-            """)
-        query.bind(1, id)
-        guard let row = try query.first({ row in
-            (gammas: row.text(0) ?? "", weight: row.double(1),
-             left: ReviewRecord(sourceDataset: row.text(2) ?? "", uniqueID: row.text(3) ?? "",
-                                values: ReviewQueue.values(row.text(4) ?? "[]", count: fieldCount)),
-             right: ReviewRecord(sourceDataset: row.text(5) ?? "", uniqueID: row.text(6) ?? "",
-                                 values: ReviewQueue.values(row.text(7) ?? "[]", count: fieldCount)),
-             audited: row.int64(8) == 1, place: withContext ? PairPlace(row, from: 9) : nil,
-             counts: counting ? QueueCounts(row, from: countsFrom) : nil)
-        }) else {
+            """
+        func read(_ row: some QueryRow, from first: Int32) -> Loaded {
+            Loaded(gammas: row.text(first) ?? "", weight: row.double(first + 1),
+                   left: ReviewRecord(sourceDataset: row.text(first + 2) ?? "", uniqueID: row.text(first + 3) ?? "",
+                                      values: ReviewQueue.values(row.text(first + 4) ?? "[]", count: fieldCount)),
+                   right: ReviewRecord(sourceDataset: row.text(first + 5) ?? "", uniqueID: row.text(first + 6) ?? "",
+                                       values: ReviewQueue.values(row.text(first + 7) ?? "[]", count: fieldCount)),
+                   audited: row.int64(first + 8) == 1, place: withContext ? PairPlace(row, from: first + placeFrom) : nil,
+                   counts: counting ? QueueCounts(row, from: first + countsFrom) : nil)
+        }
+        var loaded: Loaded?
+        var candidates: ContextStatement.Candidates?
+        if withContext {
+            // The pair's id first, then the columns above: the pair's row is read from column 2.
+            let total = 1 + countsFrom + (counting ? QueueCounts.columnCount : 0)
+            let query = try prepare(ContextStatement.statement(
+                readingPair: "SELECT p.id AS \(ContextStatement.pairIDColumn), \(columns)\n\(from)", columns: total))
+            query.bind(1, id)
+            ContextStatement.bindShown(query, at: 2, own: nil)
+            let candidateColumn = ContextStatement.candidateColumn(after: total)
+            try query.each { row in
+                if row.int64(0) == 0 {
+                    let pair = read(row, from: 2)
+                    loaded = pair
+                    candidates = pair.place.map(ContextStatement.Candidates.init(place:))
+                } else {
+                    candidates?.read(row, from: candidateColumn, fieldCount: fieldCount, own: nil)
+                }
+            }
+        } else {
+            let query = try prepare("SELECT \(columns)\n\(from)")
+            query.bind(1, id)
+            loaded = try query.first { read($0, from: 0) }
+        }
+        guard let row = loaded else {
             throw ClericalError(.dataError, "pair \(id) is not in the queue")
         }
         let latestQuery = try prepare("""
@@ -120,10 +149,20 @@ package struct PairLoader<Statement: QueryStatement> {
             }
             pair.disputedVerdicts = verdicts
         }
-        if let place = row.place {
-            pair.context = try ContextLoader(prepare: prepare, fieldCount: fieldCount).load(id, at: place)
+        if let place = row.place, let candidates {
+            pair.context = try ContextLoader(prepare: prepare, fieldCount: fieldCount).context(at: place, candidates)
         }
         return (pair, row.counts)
+    }
+
+    /// A pair's row as `load` reads it.
+    private struct Loaded {
+        var gammas: String
+        var weight: Double
+        var left: ReviewRecord, right: ReviewRecord
+        var audited: Bool
+        var place: PairPlace?
+        var counts: QueueCounts?
     }
 
     /// This reviewer's standing verdicts (withdrawn ones left out), newest first.

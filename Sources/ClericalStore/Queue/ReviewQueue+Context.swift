@@ -18,7 +18,9 @@ struct ContextLoader<Statement: QueryStatement> {
     let fieldCount: Int
 
     /// Two statements, however many candidates the records have: the pair's place, then both
-    /// records' candidates and what is shown of them. On a server each is a round trip.
+    /// records' candidates and what is shown of them. On a server each is a round trip, so a
+    /// server reads the pair, its place and its candidates in one
+    /// (`ContextStatement.statement(readingPair:columns:)`).
     func load(_ pairID: Int64, own: CommittingVerdict? = nil) throws -> PairContext {
         let query = try prepare("""
             SELECT \(PairPlace.columns)
@@ -34,7 +36,30 @@ struct ContextLoader<Statement: QueryStatement> {
 
     /// The context of a pair whose place was read already: one statement.
     func load(_ pairID: Int64, at place: PairPlace, own: CommittingVerdict? = nil) throws -> PairContext {
-        let (left, right) = try candidates(of: (place.left, place.leftID), and: (place.right, place.rightID), besides: pairID, own: own)
+        let query = try prepare("""
+            WITH \(ContextStatement.candidates(from: "", records: ("?", "?"), pair: "?"))
+            SELECT \(ContextStatement.candidateColumns)
+            \(ContextStatement.candidatesShown)
+            ORDER BY w.side, w.place
+            """)
+        var index: Int32 = 1
+        for record in [place.left, place.right] {
+            for _ in 0..<2 {  // its pairs as the left record, then as the right
+                query.bind(index, record)
+                query.bind(index + 1, record)
+                query.bind(index + 2, pairID)
+                index += 3
+            }
+        }
+        ContextStatement.bindShown(query, at: index, own: own)
+        var found = ContextStatement.Candidates(place: place)
+        try query.each { row in found.read(row, from: 0, fieldCount: fieldCount, own: own) }
+        return try context(at: place, found, own: own)
+    }
+
+    /// What the screen shows of a pair at `place` with these candidates: its pattern's history
+    /// without the pair itself, and with a verdict still committing if the reader cannot see it.
+    func context(at place: PairPlace, _ found: ContextStatement.Candidates, own: CommittingVerdict? = nil) throws -> PairContext {
         var history = place.history
         // The pair shown is not its own history (a verdict of yours being browsed).
         if let standing = place.standing { history.add(standing, -1) }
@@ -43,92 +68,8 @@ struct ContextLoader<Statement: QueryStatement> {
            committing.state != PairState.decided.rawValue, committing.state != PairState.disputed.rawValue {
             history.add(own.verdict, 1)
         }
-        return PairContext(left: left.shown, right: right.shown, links: left.links + right.links, history: history)
-    }
-
-    /// Both records' other candidate pairs, most probable first, and their accepted matches, in
-    /// one statement (on a server, one round trip): each record's candidates ranked (a record may
-    /// have hundreds), and for the few shown, the decided ones (links, however far down) and the
-    /// verdict being committed, the other record, the claim's holder and the standing verdict.
-    /// (Ranked in Swift over two plain statements, a file's 32 saturated reviewers give 13% more
-    /// verdicts, but a keypress on a server takes a round trip more: 3.9 ms against 2.9.)
-    private func candidates(of left: (id: Int64, uniqueID: String), and right: (id: Int64, uniqueID: String),
-                            besides pair: Int64, own: CommittingVerdict?) throws
-        -> (left: Surroundings, right: Surroundings) {
-        let query = try prepare("""
-            WITH candidate AS (
-                SELECT 0 AS side, CAST(? AS BIGINT) AS record, p.id, p.left_record_id, p.right_record_id, p.state, t.match_probability, t.in_band
-                FROM pair p JOIN pattern t ON t.id = p.pattern_id WHERE p.left_record_id = ? AND p.id <> ?
-                UNION ALL
-                SELECT 0, CAST(? AS BIGINT), p.id, p.left_record_id, p.right_record_id, p.state, t.match_probability, t.in_band
-                FROM pair p JOIN pattern t ON t.id = p.pattern_id WHERE p.right_record_id = ? AND p.id <> ?
-                UNION ALL
-                SELECT 1, CAST(? AS BIGINT), p.id, p.left_record_id, p.right_record_id, p.state, t.match_probability, t.in_band
-                FROM pair p JOIN pattern t ON t.id = p.pattern_id WHERE p.left_record_id = ? AND p.id <> ?
-                UNION ALL
-                SELECT 1, CAST(? AS BIGINT), p.id, p.left_record_id, p.right_record_id, p.state, t.match_probability, t.in_band
-                FROM pair p JOIN pattern t ON t.id = p.pattern_id WHERE p.right_record_id = ? AND p.id <> ?
-            ), ranked AS (
-                SELECT c.*, row_number() OVER (PARTITION BY c.side ORDER BY c.match_probability DESC, c.id) AS place
-                FROM candidate c
-            )
-            SELECT w.side, w.place, w.id, w.state, w.match_probability, w.in_band,
-                   r.source_dataset, r.unique_id, r.field_values, k.reviewer,
-                   CASE WHEN w.state = 'decided' THEN (SELECT d.reviewer FROM decision d WHERE d.pair_id = w.id AND d.verdict IS NOT NULL
-                                                      ORDER BY d.id DESC LIMIT 1) END,
-                   CASE WHEN w.state = 'decided' THEN (SELECT d.verdict FROM decision d WHERE d.pair_id = w.id AND d.verdict IS NOT NULL
-                                                      ORDER BY d.id DESC LIMIT 1) END
-            FROM ranked w
-            JOIN record r ON r.id = CASE WHEN w.left_record_id = w.record THEN w.right_record_id ELSE w.left_record_id END
-            LEFT JOIN claim k ON k.pair_id = w.id
-            WHERE w.place <= ? OR w.state = 'decided' OR w.id = ?
-            ORDER BY w.side, w.place
-            """)
-        let records = [left, right]
-        var index: Int32 = 1
-        for record in records {
-            for _ in 0..<2 {  // its pairs as the left record, then as the right
-                query.bind(index, record.id)
-                query.bind(index + 1, record.id)
-                query.bind(index + 2, pair)
-                index += 3
-            }
-        }
-        query.bind(index, Int64(PairContext.candidatesPerRecord))
-        query.bind(index + 1, own?.pair ?? -1)
-        var found = [Surroundings(), Surroundings()]
-        try query.each { row in
-            let side = Int(row.int64(0)), place = row.int64(1), candidate = row.int64(2)
-            let other = ReviewRecord(sourceDataset: row.text(6) ?? "", uniqueID: row.text(7) ?? "",
-                                     values: ReviewQueue.values(row.text(8) ?? "[]", count: fieldCount))
-            let probability = row.double(4)
-            let state: PairContext.State
-            if let own, candidate == own.pair {
-                state = .decided(by: own.reviewer, own.verdict)
-            } else {
-                switch PairState(rawValue: row.text(3) ?? "") {
-                case .claimed?: state = .claimed(by: row.text(9) ?? "")
-                case .decided?:
-                    // The standing verdict: the latest decision row (an undo would have reopened the pair).
-                    if let verdict = row.text(11).flatMap(Verdict.init(rawValue:)) { state = .decided(by: row.text(10) ?? "", verdict) } else { state = .pending }
-                case .disputed?: state = .disputed
-                default: state = row.int64(5) == 1 ? .pending : .decidedByModel(match: probability >= 0.5)
-                }
-            }
-            if place <= Int64(PairContext.candidatesPerRecord) {
-                found[side].shown.append(.init(pairID: candidate, other: other, probability: probability, state: state))
-            }
-            if case let .decided(reviewer, .match) = state {
-                found[side].links.append(.init(record: records[side].uniqueID, linkedTo: other, reviewer: reviewer))
-            }
-        }
-        return (found[0], found[1])
-    }
-
-    /// One record's candidates as shown, and its accepted matches.
-    struct Surroundings {
-        var shown: [PairContext.Candidate] = []
-        var links: [PairContext.Link] = []
+        return PairContext(left: found.left.shown, right: found.right.shown, links: found.left.links + found.right.links,
+                           history: history)
     }
 
     /// A pair's pattern and state, as this reader sees them.
@@ -136,6 +77,137 @@ struct ContextLoader<Statement: QueryStatement> {
         let query = try prepare("SELECT pattern_id, state FROM pair WHERE id = ?")
         query.bind(1, pair)
         return try query.first { ($0.int64(0), $0.text(1) ?? "") }
+    }
+}
+
+/// The text of the statements that read a pair's context (`ContextLoader`), and the reading of
+/// their rows: one home for what a file and a server both run.
+enum ContextStatement {
+    /// One statement that reads a pair and its context together: `pairQuery` (a SELECT of
+    /// `columns` columns, the first the pair's id, then `PairPlace.columns` among them, over one
+    /// pair chosen by its own placeholders), then both records' candidates as `ContextLoader.load(_:at:)`
+    /// reads them. The pair's row comes first, marked 0 in column 0 and read from column 1;
+    /// each candidate's row follows, marked 1, read from `candidateColumn(after: columns)`.
+    /// After `pairQuery`'s placeholders, bind the candidates shown per record and the pair of a
+    /// verdict still committing (`bindShown`). One round trip on a server, where two cost a
+    /// keypress about 0.8 ms more over veth.
+    static func statement(readingPair pairQuery: String, columns: Int32) -> String {
+        let none = { (count: Int32) in Array(repeating: "NULL", count: Int(count)).joined(separator: ", ") }
+        let sideColumn = candidateColumn(after: columns) + 1  // ordinal positions count from 1
+        return """
+            WITH x AS (\(pairQuery)),
+            \(candidates(from: "x, ", records: ("x.\(PairPlace.leftRecordColumn)", "x.\(PairPlace.rightRecordColumn)"),
+                          pair: "x.\(pairIDColumn)"))
+            SELECT 0, x.*, \(none(candidateColumnCount)) FROM x
+            UNION ALL
+            SELECT 1, \(none(columns)), \(candidateColumns)
+            \(candidatesShown)
+            ORDER BY 1, \(sideColumn), \(sideColumn + 1)
+            """
+    }
+
+    /// Binds the placeholders that follow the candidates' own: how many are shown per record,
+    /// and the pair of a verdict still committing (-1, none).
+    static func bindShown(_ query: some QueryStatement, at index: Int32, own: CommittingVerdict?) {
+        query.bind(index, Int64(PairContext.candidatesPerRecord))
+        query.bind(index + 1, own?.pair ?? -1)
+    }
+
+    /// The name `statement(readingPair:)` reads the pair's id by: `pairQuery`'s first column.
+    static let pairIDColumn = "shown_pair_id"
+
+    /// Where a candidate's columns begin in `statement(readingPair:)`'s rows.
+    static func candidateColumn(after columns: Int32) -> Int32 { 1 + columns }
+
+    /// Both records' other candidate pairs ranked, most probable first (a record may have
+    /// hundreds), as the `candidate` and `ranked` tables of a WITH: each side's record is
+    /// `records`, the pair shown `pair` (`?` each, bound in that order per branch, or columns
+    /// of a table `from` names).
+    static func candidates(from: String, records: (String, String), pair: String) -> String {
+        let branches = [(0, records.0), (1, records.1)].flatMap { side, record in
+            ["left_record_id", "right_record_id"].map { column in
+                """
+                SELECT \(side) AS side, CAST(\(record) AS BIGINT) AS record, p.id, p.left_record_id, p.right_record_id, p.state, t.match_probability, t.in_band
+                    FROM \(from)pair p JOIN pattern t ON t.id = p.pattern_id WHERE p.\(column) = \(record) AND p.id <> \(pair)
+                """
+            }
+        }
+        return """
+            candidate AS (
+                \(branches.joined(separator: "\n    UNION ALL\n    "))
+            ), ranked AS (
+                SELECT c.*, row_number() OVER (PARTITION BY c.side ORDER BY c.match_probability DESC, c.id) AS place
+                FROM candidate c
+            )
+            """
+    }
+
+    /// For the candidates shown, the decided ones (links, however far down) and the verdict
+    /// being committed: the other record, the claim's holder and the standing verdict.
+    static let candidateColumns = """
+        w.side, w.place, w.id, w.state, w.match_probability, w.in_band,
+               r.source_dataset, r.unique_id, r.field_values, k.reviewer,
+               CASE WHEN w.state = 'decided' THEN (SELECT d.reviewer FROM decision d WHERE d.pair_id = w.id AND d.verdict IS NOT NULL
+                                                  ORDER BY d.id DESC LIMIT 1) END,
+               CASE WHEN w.state = 'decided' THEN (SELECT d.verdict FROM decision d WHERE d.pair_id = w.id AND d.verdict IS NOT NULL
+                                                  ORDER BY d.id DESC LIMIT 1) END
+        """
+    private static let candidateColumnCount: Int32 = 12
+    static let candidatesShown = """
+        FROM ranked w
+        JOIN record r ON r.id = CASE WHEN w.left_record_id = w.record THEN w.right_record_id ELSE w.left_record_id END
+        LEFT JOIN claim k ON k.pair_id = w.id
+        WHERE w.place <= ? OR w.state = 'decided' OR w.id = ?
+        """
+
+    /// Both records' candidates as shown, and their accepted matches, read row by row. (Ranked
+    /// in Swift over two plain statements, a file's 32 saturated reviewers give 13% more
+    /// verdicts, but a keypress on a server takes a round trip more: 3.9 ms against 2.9.)
+    struct Candidates {
+        var left = Surroundings(), right = Surroundings()
+        let recordIDs: (String, String)
+
+        init(place: PairPlace) { recordIDs = (place.leftID, place.rightID) }
+
+        mutating func read(_ row: some QueryRow, from first: Int32, fieldCount: Int, own: CommittingVerdict?) {
+            let side = Int(row.int64(first)), place = row.int64(first + 1), candidate = row.int64(first + 2)
+            let other = ReviewRecord(sourceDataset: row.text(first + 6) ?? "", uniqueID: row.text(first + 7) ?? "",
+                                     values: ReviewQueue.values(row.text(first + 8) ?? "[]", count: fieldCount))
+            let probability = row.double(first + 4)
+            let state: PairContext.State
+            if let own, candidate == own.pair {
+                state = .decided(by: own.reviewer, own.verdict)
+            } else {
+                switch PairState(rawValue: row.text(first + 3) ?? "") {
+                case .claimed?: state = .claimed(by: row.text(first + 9) ?? "")
+                case .decided?:
+                    // The standing verdict: the latest decision row (an undo would have reopened the pair).
+                    if let verdict = row.text(first + 11).flatMap(Verdict.init(rawValue:)) {
+                        state = .decided(by: row.text(first + 10) ?? "", verdict)
+                    } else {
+                        state = .pending
+                    }
+                case .disputed?: state = .disputed
+                default: state = row.int64(first + 5) == 1 ? .pending : .decidedByModel(match: probability >= 0.5)
+                }
+            }
+            let record = side == 0 ? recordIDs.0 : recordIDs.1
+            func add(to found: inout Surroundings) {
+                if place <= Int64(PairContext.candidatesPerRecord) {
+                    found.shown.append(.init(pairID: candidate, other: other, probability: probability, state: state))
+                }
+                if case let .decided(reviewer, .match) = state {
+                    found.links.append(.init(record: record, linkedTo: other, reviewer: reviewer))
+                }
+            }
+            if side == 0 { add(to: &left) } else { add(to: &right) }
+        }
+    }
+
+    /// One record's candidates as shown, and its accepted matches.
+    struct Surroundings {
+        var shown: [PairContext.Candidate] = []
+        var links: [PairContext.Link] = []
     }
 }
 
@@ -156,6 +228,8 @@ struct PairPlace {
              THEN (SELECT d.verdict FROM decision d WHERE d.pair_id = p.id ORDER BY d.id DESC LIMIT 1) END
         """
     static let placeJoin = "LEFT JOIN pattern_verdicts v ON v.pattern_id = p.pattern_id"
+    /// The names `columns` gives the pair's records, for a statement that reads on from them.
+    static let leftRecordColumn = "left_record_id", rightRecordColumn = "right_record_id"
     static let columnCount: Int32 = 10
 
     /// Read from `columns`, the first of them at `first`.

@@ -34,6 +34,8 @@ public struct QueueCounts: Sendable, Equatable, Codable {
         (SELECT coalesce(sum(count), 0) FROM band_count WHERE in_band = 0)
         """
 
+    package static let columnCount: Int32 = 6
+
     /// Read from `columns`, the first of them at `first`.
     package init(_ row: some QueryRow, from first: Int32) {
         total = Int(row.int64(first))
