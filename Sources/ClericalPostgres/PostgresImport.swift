@@ -26,6 +26,12 @@ import PostgresNIO
 public enum PostgresImport {
     public static func run(_ address: PostgresAddress, predictions: String, model: String? = nil, band: ReviewBand? = nil,
                            progress: SplinkImporter.Progress? = nil) throws(ClericalError) -> ImportSummary {
+        try run(address, predictions: predictions, model: model, band: band, progress: progress, pageBytes: PostgresRowStream.defaultPageBytes)
+    }
+
+    /// The same, a new queue's rows sent `pageBytes` at a time (a test makes pages small).
+    static func run(_ address: PostgresAddress, predictions: String, model: String?, band: ReviewBand?,
+                    progress: SplinkImporter.Progress?, pageBytes: Int) throws(ClericalError) -> ImportSummary {
         let scratch = FileManager.default.temporaryDirectory
             .appendingPathComponent("clerical-import-\(UUID().uuidString).db").path
         defer { QueueFile.remove(path: scratch) }
@@ -34,7 +40,7 @@ public enum PostgresImport {
         }
         var imported: ImportSummary?
         _ = try QueueCopy.fileToServer(scratch, address) { link throws(ClericalError) in
-            let rows = PostgresRowStream(link)
+            let rows = PostgresRowStream(link, pageBytes: pageBytes)
             defer { rows.close() }  // before the transaction ends, however the import does
             imported = try SplinkImporter.run(queue: scratch, predictions: predictions, model: model, band: band,
                                               progress: progress, rows: rows)

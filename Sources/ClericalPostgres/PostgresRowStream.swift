@@ -4,8 +4,8 @@ import Foundation
 import NIOCore
 
 /// A new queue's records and pairs, streamed to the server by `COPY` as the importer makes them
-/// (`ImportRowSink`). Rows are put in COPY's text format on the importer's thread, a few
-/// hundred kilobytes at a time, and sent on a thread of the stream's own, so that the file's parsing
+/// (`ImportRowSink`). Rows are put in COPY's text format on the importer's thread, two
+/// megabytes at a time, and sent on a thread of the stream's own, so that the file's parsing
 /// and the server's writing overlap. `finish` sends the rest and reports a failed `COPY`;
 /// `close` must run before the link is used again, whatever happened.
 final class PostgresRowStream: ImportRowSink, @unchecked Sendable {
@@ -14,11 +14,14 @@ final class PostgresRowStream: ImportRowSink, @unchecked Sendable {
         case end
     }
 
-    private static let flushBytes = 256 << 10
+    /// Each `COPY` costs a round trip and a statement's start: at 256 KiB a million pairs took
+    /// 1,686 of them and the import 6.96 s on loopback, at 2 MiB 6.46 s (8 MiB: no faster, 25 MB more).
+    static let defaultPageBytes = 2 << 20
     private static let recordColumns = ["id", "source_dataset", "unique_id", "field_values"]
     private static let pairColumns = ["id", "left_record_id", "right_record_id", "pattern_id", "imported_match_weight",
                                       "imported_match_probability", "match_key", "import_batch_id", "state"]
 
+    private let pageBytes: Int
     private let pages = Handoff<Message>(capacity: 4)
     private let senderEnded = DispatchSemaphore(value: 0)
     private let lock = NSLock()
@@ -26,7 +29,8 @@ final class PostgresRowStream: ImportRowSink, @unchecked Sendable {
     private var closed = false
     private var records: [UInt8] = [], pairs: [UInt8] = []
 
-    init(_ link: PostgresLink) {
+    init(_ link: PostgresLink, pageBytes: Int = PostgresRowStream.defaultPageBytes) {
+        self.pageBytes = pageBytes
         let sender = Thread { [pages, senderEnded, weak self] in
             defer { senderEnded.signal() }
             while case .rows(let table, let columns, let text) = pages.receive() {
@@ -53,7 +57,7 @@ final class PostgresRowStream: ImportRowSink, @unchecked Sendable {
         records.append(UInt8(ascii: "\t"))
         PostgresQueueTables.appendEscaped(values, to: &records)
         records.append(UInt8(ascii: "\n"))
-        if records.count >= Self.flushBytes { try flush(&records, into: "record", Self.recordColumns) }
+        if records.count >= pageBytes { try flush(&records, into: "record", Self.recordColumns) }
     }
 
     func pair(id: Int64, left: Int64, right: Int64, pattern: Int64, weight: Double, probability: Double,
@@ -70,7 +74,7 @@ final class PostgresRowStream: ImportRowSink, @unchecked Sendable {
         pairs.append(UInt8(ascii: "\t"))
         pairs += String(batch).utf8
         pairs += "\tpending\n".utf8
-        if pairs.count >= Self.flushBytes { try flush(&pairs, into: "pair", Self.pairColumns) }
+        if pairs.count >= pageBytes { try flush(&pairs, into: "pair", Self.pairColumns) }
     }
 
     /// Sends what is left and waits until the server has taken every row.
