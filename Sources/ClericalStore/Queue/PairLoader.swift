@@ -71,8 +71,8 @@ package struct PairLoader<Statement: QueryStatement> {
             t.gammas, t.match_weight, l.source_dataset, l.unique_id, l.field_values,
                    r.source_dataset, r.unique_id, r.field_values, EXISTS (SELECT 1 FROM audit_pair a WHERE a.pair_id = p.id)
             """
-        // The place only where the context is read here (a file's verdict reads it elsewhere).
         let placeFrom: Int32 = 9
+        // The place only where the context is read here (a file's verdict reads it elsewhere).
         if withContext { columns += ",\n" + PairPlace.columns }
         let countsFrom = placeFrom + (withContext ? PairPlace.columnCount : 0)
         if counting { columns += ",\n" + QueueCounts.columns }

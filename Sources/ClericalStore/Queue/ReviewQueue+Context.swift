@@ -36,12 +36,7 @@ struct ContextLoader<Statement: QueryStatement> {
 
     /// The context of a pair whose place was read already: one statement.
     func load(_ pairID: Int64, at place: PairPlace, own: CommittingVerdict? = nil) throws -> PairContext {
-        let query = try prepare("""
-            WITH \(ContextStatement.candidates(from: "", records: ("?", "?"), pair: "?"))
-            SELECT \(ContextStatement.candidateColumns)
-            \(ContextStatement.candidatesShown)
-            ORDER BY w.side, w.place
-            """)
+        let query = try prepare(ContextStatement.atPlace)
         var index: Int32 = 1
         for record in [place.left, place.right] {
             for _ in 0..<2 {  // its pairs as the left record, then as the right
@@ -90,7 +85,7 @@ enum ContextStatement {
     /// each candidate's row follows, marked 1, read from `candidateColumn(after: columns)`.
     /// After `pairQuery`'s placeholders, bind the candidates shown per record and the pair of a
     /// verdict still committing (`bindShown`). One round trip on a server, where two cost a
-    /// keypress about 0.8 ms more over veth.
+    /// keypress about 0.4 ms more over veth (Benchmarks/README).
     static func statement(readingPair pairQuery: String, columns: Int32) -> String {
         let none = { (count: Int32) in Array(repeating: "NULL", count: Int(count)).joined(separator: ", ") }
         let sideColumn = candidateColumn(after: columns) + 1  // ordinal positions count from 1
@@ -105,6 +100,16 @@ enum ContextStatement {
             ORDER BY 1, \(sideColumn), \(sideColumn + 1)
             """
     }
+
+    /// Both records' candidates where the pair's place was read already (`ContextLoader.load(_:at:)`):
+    /// for each record, its id twice and the pair's for each of its two branches, then `bindShown`'s.
+    /// Made once: it runs on every keypress on a file.
+    static let atPlace = """
+        WITH \(candidates(from: "", records: ("?", "?"), pair: "?"))
+        SELECT \(candidateColumns)
+        \(candidatesShown)
+        ORDER BY w.side, w.place
+        """
 
     /// Binds the placeholders that follow the candidates' own: how many are shown per record,
     /// and the pair of a verdict still committing (-1, none).
@@ -122,8 +127,10 @@ enum ContextStatement {
     /// Both records' other candidate pairs ranked, most probable first (a record may have
     /// hundreds), as the `candidate` and `ranked` tables of a WITH: each side's record is
     /// `records`, the pair shown `pair` (`?` each, bound in that order per branch, or columns
-    /// of a table `from` names).
-    static func candidates(from: String, records: (String, String), pair: String) -> String {
+    /// of a table `from` names). (Ranked in Swift over two plain statements, a file's 32
+    /// saturated reviewers give 13% more verdicts, but a keypress on a server takes a round trip
+    /// more: 3.9 ms against 2.9.)
+    private static func candidates(from: String, records: (String, String), pair: String) -> String {
         let branches = [(0, records.0), (1, records.1)].flatMap { side, record in
             ["left_record_id", "right_record_id"].map { column in
                 """
@@ -144,7 +151,7 @@ enum ContextStatement {
 
     /// For the candidates shown, the decided ones (links, however far down) and the verdict
     /// being committed: the other record, the claim's holder and the standing verdict.
-    static let candidateColumns = """
+    private static let candidateColumns = """
         w.side, w.place, w.id, w.state, w.match_probability, w.in_band,
                r.source_dataset, r.unique_id, r.field_values, k.reviewer,
                CASE WHEN w.state = 'decided' THEN (SELECT d.reviewer FROM decision d WHERE d.pair_id = w.id AND d.verdict IS NOT NULL
@@ -153,16 +160,14 @@ enum ContextStatement {
                                                   ORDER BY d.id DESC LIMIT 1) END
         """
     private static let candidateColumnCount: Int32 = 12
-    static let candidatesShown = """
+    private static let candidatesShown = """
         FROM ranked w
         JOIN record r ON r.id = CASE WHEN w.left_record_id = w.record THEN w.right_record_id ELSE w.left_record_id END
         LEFT JOIN claim k ON k.pair_id = w.id
         WHERE w.place <= ? OR w.state = 'decided' OR w.id = ?
         """
 
-    /// Both records' candidates as shown, and their accepted matches, read row by row. (Ranked
-    /// in Swift over two plain statements, a file's 32 saturated reviewers give 13% more
-    /// verdicts, but a keypress on a server takes a round trip more: 3.9 ms against 2.9.)
+    /// Both records' candidates as shown, and their accepted matches, read row by row.
     struct Candidates {
         var left = Surroundings(), right = Surroundings()
         let recordIDs: (String, String)
