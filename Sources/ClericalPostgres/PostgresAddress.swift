@@ -8,8 +8,12 @@ import Foundation
 ///     address.schema      // "wave3"
 ///
 /// The URL wins over the environment (`PGHOST`, `PGPORT`, `PGUSER`, `PGPASSWORD`,
-/// `PGDATABASE`, `PGSSLMODE`, `PGPASSFILE`), which wins over libpq's defaults; a password
-/// comes from the URL, then `PGPASSWORD`, then the password file (`~/.pgpass`).
+/// `PGDATABASE`, `PGSSLMODE`, `PGSSLROOTCERT`, `PGPASSFILE`), which wins over libpq's defaults;
+/// a password comes from the URL, then `PGPASSWORD`, then the password file (`~/.pgpass`). The
+/// certificates that may sign the server's come from `sslrootcert` (a PEM file, or `system`),
+/// then `PGSSLROOTCERT`, then `~/.postgresql/root.crt` where it exists; a certificate for the
+/// client to show the server (`cert` logins) from `sslcert` and `sslkey`, then `PGSSLCERT` and
+/// `PGSSLKEY`, then `~/.postgresql/postgresql.crt` and `.key` where they exist.
 public struct PostgresAddress: Sendable, Equatable, CustomStringConvertible {
     public enum Endpoint: Sendable, Equatable {
         case tcp(host: String, port: Int)
@@ -17,10 +21,24 @@ public struct PostgresAddress: Sendable, Equatable, CustomStringConvertible {
         case socket(path: String)
     }
 
-    /// libpq's `sslmode`, the values a queue URL takes.
+    /// libpq's `sslmode`, the values a queue URL takes: `prefer` and `require` encrypt without
+    /// checking who answers (but `require` checks the certificate's signer, as `verify-ca` does,
+    /// when root certificates are at hand); `verify-ca` checks that a trusted root signed the
+    /// server's certificate; `verify-full` also that the certificate names the host connected to.
     public enum SSLMode: String, Sendable, CaseIterable {
         case disable, prefer, require
+        case verifyCA = "verify-ca"
         case verifyFull = "verify-full"
+    }
+
+    /// Where the certificates that may sign the server's come from (libpq's `sslrootcert`).
+    public enum RootCertificates: Sendable, Equatable {
+        /// A PEM file named by `sslrootcert` or `PGSSLROOTCERT`: it must be there.
+        case file(String)
+        /// `sslrootcert=system`: the system's trusted roots.
+        case system
+        /// None named: libpq's default file (`~/.postgresql/root.crt`), used where it exists.
+        case defaultFile(String)
     }
 
     public var endpoint: Endpoint
@@ -29,6 +47,18 @@ public struct PostgresAddress: Sendable, Equatable, CustomStringConvertible {
     public var database: String
     public var schema: String
     public var sslMode: SSLMode
+    public var rootCertificates: RootCertificates
+    public var clientCertificate: ClientCertificate
+
+    /// The certificate this client shows the server, and its private key (libpq's `sslcert`
+    /// and `sslkey`, PEM files).
+    public struct ClientCertificate: Sendable, Equatable {
+        public var certificate: String
+        public var key: String
+        /// Named in the URL or the environment (then they must be there), or libpq's default
+        /// files (used where the certificate exists).
+        public var named: Bool
+    }
 
     /// True for what names a PostgreSQL queue rather than a queue file.
     public static func isURL(_ text: String) -> Bool { QueueLocation.isPostgreSQL(text) }
@@ -51,8 +81,9 @@ public struct PostgresAddress: Sendable, Equatable, CustomStringConvertible {
             }
             query[item.name] = value
         }
-        for name in query.keys where !["schema", "sslmode", "host", "port", "user", "password", "dbname"].contains(name) {
-            throw ClericalError(.usage, "\(Self.redacted(text)): unknown setting \(name) (schema, sslmode, host, port, user, password, dbname)")
+        let settings = ["schema", "sslmode", "sslrootcert", "sslcert", "sslkey", "host", "port", "user", "password", "dbname"]
+        for name in query.keys where !settings.contains(name) {
+            throw ClericalError(.usage, "\(Self.redacted(text)): unknown setting \(name) (\(settings.joined(separator: ", ")))")
         }
 
         // libpq: a setting in the URL, else its environment variable, else the default.
@@ -69,9 +100,20 @@ public struct PostgresAddress: Sendable, Equatable, CustomStringConvertible {
         guard Self.isPlainName(schema) else {
             throw ClericalError(.usage, "\(Self.redacted(text)): schema \(schema) must be letters, digits and _ (at most 63)")
         }
-        let modeText = query["sslmode"] ?? Self.nonEmpty(environment["PGSSLMODE"]) ?? "prefer"
+        let libpqFolder = (Self.nonEmpty(environment["HOME"]) ?? NSHomeDirectory()) + "/.postgresql/"
+        let roots = query["sslrootcert"] ?? Self.nonEmpty(environment["PGSSLROOTCERT"])
+        rootCertificates = roots == "system" ? .system : roots.map { .file($0) } ?? .defaultFile(libpqFolder + "root.crt")
+        let certificate = query["sslcert"] ?? Self.nonEmpty(environment["PGSSLCERT"])
+        let key = query["sslkey"] ?? Self.nonEmpty(environment["PGSSLKEY"])
+        clientCertificate = ClientCertificate(certificate: certificate ?? libpqFolder + "postgresql.crt",
+                                              key: key ?? libpqFolder + "postgresql.key", named: certificate != nil || key != nil)
+        // libpq: the system's roots are trusted only to check the host's name too, and make that the default.
+        let modeText = query["sslmode"] ?? Self.nonEmpty(environment["PGSSLMODE"]) ?? (rootCertificates == .system ? "verify-full" : "prefer")
         guard let mode = SSLMode(rawValue: modeText) else {
-            throw ClericalError(.usage, "\(Self.redacted(text)): sslmode \(modeText) is not one of disable, prefer, require, verify-full")
+            throw ClericalError(.usage, "\(Self.redacted(text)): sslmode \(modeText) is not one of \(SSLMode.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
+        if rootCertificates == .system && mode != .verifyFull {
+            throw ClericalError(.usage, "\(Self.redacted(text)): sslmode \(modeText) may not be used with sslrootcert=system (use verify-full): any certificate a public authority signed would pass")
         }
         sslMode = mode
         if host.hasPrefix("/") {
@@ -148,5 +190,15 @@ public struct PostgresAddress: Sendable, Equatable, CustomStringConvertible {
         guard var url = URLComponents(string: text), url.password != nil else { return text }
         url.password = "***"
         return url.string ?? text
+    }
+}
+
+extension PostgresAddress.RootCertificates {
+    /// As a message names them.
+    var shown: String {
+        switch self {
+        case .file(let path), .defaultFile(let path): path
+        case .system: "the system's trusted roots"
+        }
     }
 }

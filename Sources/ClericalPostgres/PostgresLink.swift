@@ -154,29 +154,122 @@ package final class PostgresLink: @unchecked Sendable {
         case .socket(let path):
             return .init(unixSocketPath: path, username: address.user, password: address.password, database: address.database)
         case .tcp(let host, let port):
-            let tls: PostgresConnection.Configuration.TLS
-            do {
-                switch address.sslMode {
-                case .disable:
-                    tls = .disable
-                case .prefer, .require:
-                    // libpq: `require` encrypts but does not check the certificate.
-                    var settings = TLSConfiguration.makeClientConfiguration()
-                    settings.certificateVerification = .none
-                    let context = try NIOSSLContext(configuration: settings)
-                    tls = address.sslMode == .prefer ? .prefer(context) : .require(context)
-                case .verifyFull:
-                    tls = .require(try NIOSSLContext(configuration: .makeClientConfiguration()))
-                }
-            } catch {
-                throw ClericalError(.configuration, "\(address): cannot set up TLS: \(error)")
-            }
             var configuration = PostgresConnection.Configuration(
-                host: host, port: port, username: address.user, password: address.password, database: address.database, tls: tls)
+                host: host, port: port, username: address.user, password: address.password, database: address.database,
+                tls: try tls(address))
             configuration.options.connectTimeout = .seconds(10)
-            if address.sslMode == .verifyFull { configuration.options.tlsServerName = host }
+            // No tlsServerName: PostgresNIO sends the host's name for SNI, and verify-full checks
+            // it; an IP address, which SNI cannot carry, is sent as none, and NIOSSL checks the
+            // certificate's IP entries against the address connected to.
             return configuration
         }
+    }
+
+    /// TLS as libpq's `sslmode` and `sslrootcert` ask for it. `prefer` encrypts when the server
+    /// offers it and checks nothing (libpq would fall back to a plain connection where a check
+    /// failed; PostgresNIO cannot). `require` checks the signer when root certificates are at
+    /// hand, as libpq does, and else only encrypts; `verify-ca` and `verify-full` need them.
+    private static func tls(_ address: PostgresAddress) throws(ClericalError) -> PostgresConnection.Configuration.TLS {
+        guard address.sslMode != .disable else { return .disable }
+        var settings = TLSConfiguration.makeClientConfiguration()
+        settings.certificateVerification = .none
+        if let (chain, key) = try clientCertificate(address) {
+            settings.certificateChain = chain.map { .certificate($0) }
+            settings.privateKey = .privateKey(key)
+        }
+        if address.sslMode != .prefer, let roots = try trustRoots(address) {
+            settings.trustRoots = roots
+            settings.certificateVerification = address.sslMode == .verifyFull ? .fullVerification : .noHostnameVerification
+        } else if address.sslMode == .verifyCA || address.sslMode == .verifyFull {
+            throw ClericalError(.noInput, """
+                \(address): sslmode=\(address.sslMode.rawValue) needs the certificate of the authority that signed the \
+                server's, and there is none at \(address.rootCertificates.shown): name a PEM file with sslrootcert=FILE in \
+                the URL or PGSSLROOTCERT, or trust the system's roots with sslrootcert=system
+                """)
+        }
+        do {
+            let context = try NIOSSLContext(configuration: settings)
+            return address.sslMode == .prefer ? .prefer(context) : .require(context)
+        } catch {
+            throw ClericalError(.configuration, "\(address): cannot set up TLS: \(error)")
+        }
+    }
+
+    /// The roots the server's certificate is checked against; nil when libpq's default file
+    /// is not there (no file was named).
+    private static func trustRoots(_ address: PostgresAddress) throws(ClericalError) -> NIOSSLTrustRoots? {
+        let path: String
+        switch address.rootCertificates {
+        case .system: return .default
+        case .defaultFile(let file):
+            guard FileManager.default.fileExists(atPath: file) else { return nil }
+            path = file
+        case .file(let file):
+            guard FileManager.default.fileExists(atPath: file) else {
+                throw ClericalError(.noInput, "\(address): sslrootcert \(file): no such file")
+            }
+            path = file
+        }
+        return .certificates(try certificates(in: path, named: "sslrootcert", address))
+    }
+
+    /// The certificate to show the server and its key, when named or at libpq's default place.
+    /// As libpq insists, the key must not be readable by others (group too, unless root owns it).
+    private static func clientCertificate(_ address: PostgresAddress) throws(ClericalError)
+        -> (chain: [NIOSSLCertificate], key: NIOSSLPrivateKey)? {
+        let files = address.clientCertificate
+        guard FileManager.default.fileExists(atPath: files.certificate) else {
+            if files.named { throw ClericalError(.noInput, "\(address): sslcert \(files.certificate): no such file") }
+            return nil
+        }
+        var info = stat()
+        guard stat(files.key, &info) == 0 else {
+            throw ClericalError(.noInput, "\(address): sslkey \(files.key): no such file (the certificate \(files.certificate) needs its key)")
+        }
+        let othersMayRead: mode_t = info.st_uid == 0 ? 0o037 : 0o077
+        guard info.st_mode & othersMayRead == 0 else {
+            throw ClericalError(.notPermitted, "\(address): sslkey \(files.key) may be read by others: chmod 600 it, as libpq insists")
+        }
+        let chain = try certificates(in: files.certificate, named: "sslcert", address)
+        do {
+            return (chain, try NIOSSLPrivateKey(file: files.key, format: .pem))
+        } catch {
+            throw ClericalError(.dataError, "\(address): sslkey \(files.key): not an unencrypted PEM private key (\(error))")
+        }
+    }
+
+    /// The certificates in a PEM file the URL's `setting` named.
+    private static func certificates(in path: String, named setting: String,
+                                     _ address: PostgresAddress) throws(ClericalError) -> [NIOSSLCertificate] {
+        let certificates: [NIOSSLCertificate]
+        do {
+            certificates = try NIOSSLCertificate.fromPEMFile(path)
+        } catch {
+            throw ClericalError(.dataError, "\(address): \(setting) \(path): not a PEM certificate file (\(error))")
+        }
+        guard !certificates.isEmpty else { throw ClericalError(.dataError, "\(address): \(setting) \(path): holds no certificate") }
+        return certificates
+    }
+
+    /// A TLS handshake that failed its checks, as one line saying which check and what to do;
+    /// nil for any other failure.
+    private static func tlsFailure(_ cause: (any Error)?, address: PostgresAddress) -> ClericalError? {
+        guard let cause else { return nil }
+        if let extra = cause as? NIOSSLExtraError, extra == .failedToValidateHostname {
+            let host: String
+            if case .tcp(let name, _) = address.endpoint { host = name } else { host = "the host" }
+            return ClericalError(.unavailable, """
+                \(address): the server's certificate is not for \(host): sslmode=verify-full checks that it names the \
+                host connected to (connect by a name it lists, or use verify-ca to check only its signer)
+                """)
+        }
+        if cause is NIOSSLError, "\(cause)".contains("CERTIFICATE_VERIFY_FAILED") {
+            return ClericalError(.unavailable, """
+                \(address): the server's certificate does not verify against \(address.rootCertificates.shown) \
+                (not signed by it, expired, or not yet valid): sslmode=\(address.sslMode.rawValue) checks it
+                """)
+        }
+        return nil
     }
 
     /// A PostgreSQL or connection failure as one line and a sysexits status: the server cannot
@@ -205,8 +298,11 @@ package final class PostgresLink: @unchecked Sendable {
                 return ClericalError(.ioError, "\(address): \(message) (\(state))")
             }
         }
+        if let failed = tlsFailure(error.underlying, address: address) { return failed }
         switch error.code {
-        case .connectionError, .serverClosedConnection, .clientClosedConnection, .uncleanShutdown, .sslUnsupported, .failedToAddSSLHandler:
+        case .sslUnsupported:
+            return ClericalError(.unavailable, "\(address): the server does not offer TLS, and sslmode=\(address.sslMode.rawValue) requires it")
+        case .connectionError, .serverClosedConnection, .clientClosedConnection, .uncleanShutdown, .failedToAddSSLHandler:
             let cause = error.underlying.map { "\($0)" } ?? "\(error.code)"
             return ClericalError(.unavailable, "\(address): cannot reach the server: \(cause)")
         case .authMechanismRequiresPassword, .saslError, .unsupportedAuthMechanism:

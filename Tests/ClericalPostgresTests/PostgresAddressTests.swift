@@ -73,6 +73,7 @@ final class PostgresAddressTests: XCTestCase {
             "postgresql://ana:hunter2@db/x?colour=blue",
             "postgresql://ana:hunter2@db/x?schema=",
             "postgresql://ana:hunter2@db:99999/x",
+            "postgresql://ana:hunter2@db/x?sslrootcert=system&sslmode=require",
         ]
         for text in cases {
             XCTAssertThrowsError(try PostgresAddress(url: text, environment: [:], passwordFile: nil), text) { error in
@@ -83,5 +84,41 @@ final class PostgresAddressTests: XCTestCase {
         }
         XCTAssertFalse(PostgresAddress.isURL("queue.db"))
         XCTAssertTrue(PostgresAddress.isURL("postgres://x"))
+    }
+
+    func testRootCertificatesAsLibpqFindsThem() throws {
+        let home = ["HOME": "/home/ana"]
+        // None named: libpq's default file under the home folder, used where it exists.
+        let unnamed = try PostgresAddress(url: "postgresql://ana@db/x", environment: home, passwordFile: nil)
+        XCTAssertEqual(unnamed.rootCertificates, .defaultFile("/home/ana/.postgresql/root.crt"))
+        XCTAssertEqual(unnamed.sslMode, .prefer)
+        // The URL, then PGSSLROOTCERT.
+        let environment = home.merging(["PGSSLROOTCERT": "/etc/pki/env.pem"]) { $1 }
+        let fromEnvironment = try PostgresAddress(url: "postgresql://ana@db/x?sslmode=verify-ca", environment: environment, passwordFile: nil)
+        XCTAssertEqual(fromEnvironment.rootCertificates, .file("/etc/pki/env.pem"))
+        XCTAssertEqual(fromEnvironment.sslMode, .verifyCA)
+        let fromURL = try PostgresAddress(url: "postgresql://ana@db/x?sslrootcert=%2Fsrv%2Fca.pem", environment: environment, passwordFile: nil)
+        XCTAssertEqual(fromURL.rootCertificates, .file("/srv/ca.pem"))
+        // The system's roots make verify-full the default, and allow nothing weaker.
+        let system = try PostgresAddress(url: "postgresql://ana@db/x?sslrootcert=system", environment: home, passwordFile: nil)
+        XCTAssertEqual(system.rootCertificates, .system)
+        XCTAssertEqual(system.sslMode, .verifyFull)
+        XCTAssertThrowsError(try PostgresAddress(url: "postgresql://ana@db/x?sslrootcert=system",
+                                                 environment: home.merging(["PGSSLMODE": "prefer"]) { $1 }, passwordFile: nil)) { error in
+            XCTAssertEqual((error as? ClericalError)?.status, .usage)
+            XCTAssertTrue((error as? ClericalError)?.message.contains("use verify-full") ?? false, "\(error)")
+        }
+    }
+
+    func testClientCertificatesAsLibpqFindsThem() throws {
+        let home = ["HOME": "/home/ana"]
+        let unnamed = try PostgresAddress(url: "postgresql://ana@db/x", environment: home, passwordFile: nil)
+        XCTAssertEqual(unnamed.clientCertificate, .init(certificate: "/home/ana/.postgresql/postgresql.crt",
+                                                        key: "/home/ana/.postgresql/postgresql.key", named: false))
+        let environment = home.merging(["PGSSLCERT": "/env/ana.crt", "PGSSLKEY": "/env/ana.key"]) { $1 }
+        let fromEnvironment = try PostgresAddress(url: "postgresql://ana@db/x", environment: environment, passwordFile: nil)
+        XCTAssertEqual(fromEnvironment.clientCertificate, .init(certificate: "/env/ana.crt", key: "/env/ana.key", named: true))
+        let fromURL = try PostgresAddress(url: "postgresql://ana@db/x?sslcert=%2Furl%2Fana.crt", environment: environment, passwordFile: nil)
+        XCTAssertEqual(fromURL.clientCertificate, .init(certificate: "/url/ana.crt", key: "/env/ana.key", named: true))
     }
 }

@@ -1377,6 +1377,163 @@ final class PostgresTests: XCTestCase {
         XCTAssertTrue(fileOnly.stderr.contains("on a server nothing re-estimates on its own"), fileOnly.stderr)
     }
 
+    /// The values of the environment variables `.ci/run` sets for the TLS tests, or a skip (a
+    /// failure where the server is required, as in CI).
+    func tlsSettings(_ names: [String]) throws -> [String] {
+        let environment = ProcessInfo.processInfo.environment
+        let values = names.compactMap { environment[$0].flatMap { $0.isEmpty ? nil : $0 } }
+        guard values.count == names.count else {
+            if environment["CLERICAL_REQUIRE_POSTGRES"] == "1" {
+                XCTFail("CLERICAL_REQUIRE_POSTGRES=1 but one of \(names.joined(separator: ", ")) is not set: the TLS tests cannot run")
+            }
+            throw XCTSkip("\(names.joined(separator: ", ")) not set: no certificates for the TLS tests (.ci/run makes them)")
+        }
+        return values
+    }
+
+    /// The test server's database that takes no connection without TLS (`.ci/run`'s
+    /// pg_hba.conf), made if missing; returns the server's port.
+    func tlsOnlyDatabase() throws -> Int {
+        if try psql("SELECT 1 FROM pg_database WHERE datname = 'clerical_tls_only'").stdout.isEmpty {
+            let created = try psql("CREATE DATABASE clerical_tls_only")
+            XCTAssertTrue(created.status == 0 || created.stderr.contains("already exists"), created.stderr)
+        }
+        return try XCTUnwrap(URLComponents(string: server)?.port)
+    }
+
+    /// TLS as libpq does it, against the test server's certificate (for the name localhost,
+    /// signed by the authority `.ci/run` made: `CLERICAL_TEST_POSTGRES_CA`), in a database
+    /// that refuses connections without TLS.
+    func testTLSChecksTheServersCertificateAsLibpqDoes() throws {
+        let environment = ProcessInfo.processInfo.environment
+        let authority = try tlsSettings(["CLERICAL_TEST_POSTGRES_CA"])[0]
+        let port = try tlsOnlyDatabase()
+        let schema = "clerical_test_tls_\(UUID().uuidString.prefix(6).lowercased())"
+        func at(_ host: String, _ settings: String) -> String {
+            "postgresql://postgres@\(host):\(port)/clerical_tls_only?schema=\(schema)&\(settings)"
+        }
+        // No roots anywhere but what each case names: an empty home, no PGSSLROOTCERT.
+        let home = folder.appendingPathComponent("home")
+        try FileManager.default.createDirectory(at: home, withIntermediateDirectories: true)
+        var plain = environment
+        plain["HOME"] = home.path
+        plain["PGSSLROOTCERT"] = nil
+        plain["PGSSLMODE"] = nil
+        func run(_ arguments: [String]) throws -> ClericalRun { try Binary.run(arguments, environment: plain) }
+        defer {
+            let drop = Process()
+            drop.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+            drop.arguments = ["psql", "postgresql://postgres@127.0.0.1:\(port)/clerical_tls_only?sslmode=require",
+                              "-qAt", "-c", "DROP SCHEMA IF EXISTS \(schema) CASCADE"]
+            drop.standardOutput = FileHandle.nullDevice
+            drop.standardError = FileHandle.nullDevice
+            try? drop.run()
+            drop.waitUntilExit()
+        }
+        let queue = try workedQueue()
+
+        // Without TLS this database refuses the login (77).
+        let refused = try run(["copy", queue, at("127.0.0.1", "sslmode=disable")])
+        XCTAssertEqual(refused.status, 77, refused.stderr)
+
+        // verify-full by the name on the certificate, checked against the authority that signed it.
+        let byName = at("localhost", "sslmode=verify-full&sslrootcert=\(authority)")
+        let copied = try run(["copy", queue, byName])
+        XCTAssertEqual(copied.status, 0, copied.stderr)
+        let verified = try run(["verify", byName])
+        XCTAssertEqual(verified.status, 0, verified.stderr + verified.stdout)
+
+        // By address, the certificate (which names localhost only) is not the host's: 69, and why.
+        let byAddress = try run(["verify", at("127.0.0.1", "sslmode=verify-full&sslrootcert=\(authority)")])
+        XCTAssertEqual(byAddress.status, 69, byAddress.stderr)
+        XCTAssertTrue(byAddress.stderr.contains("the server's certificate is not for 127.0.0.1"), byAddress.stderr)
+        // verify-ca checks only the signer.
+        let signerOnly = try run(["verify", at("127.0.0.1", "sslmode=verify-ca&sslrootcert=\(authority)")])
+        XCTAssertEqual(signerOnly.status, 0, signerOnly.stderr)
+
+        // An authority that did not sign it: refused by verify-full, and by require once roots are named (libpq).
+        let stranger = Binary.fixture("tls", "untrusted-authority.crt")
+        for mode in ["verify-full", "verify-ca", "require"] {
+            let untrusted = try run(["verify", at("localhost", "sslmode=\(mode)&sslrootcert=\(stranger)")])
+            XCTAssertEqual(untrusted.status, 69, "\(mode): \(untrusted.stderr)")
+            XCTAssertTrue(untrusted.stderr.contains("does not verify against \(stranger)"), untrusted.stderr)
+        }
+        // require with no roots at hand encrypts without checking.
+        XCTAssertEqual(try run(["verify", at("127.0.0.1", "sslmode=require")]).status, 0)
+
+        // verify-full with no roots named and none at ~/.postgresql/root.crt: 66, naming the file and the ways out.
+        let noRoots = try run(["verify", at("localhost", "sslmode=verify-full")])
+        XCTAssertEqual(noRoots.status, 66, noRoots.stderr)
+        XCTAssertTrue(noRoots.stderr.contains(home.path + "/.postgresql/root.crt"), noRoots.stderr)
+        XCTAssertTrue(noRoots.stderr.contains("sslrootcert=FILE"), noRoots.stderr)
+        // libpq's default file, and PGSSLROOTCERT, are where the authority may be instead.
+        try FileManager.default.createDirectory(at: home.appendingPathComponent(".postgresql"), withIntermediateDirectories: true)
+        try FileManager.default.copyItem(atPath: authority, toPath: home.appendingPathComponent(".postgresql/root.crt").path)
+        XCTAssertEqual(try run(["verify", at("localhost", "sslmode=verify-full")]).status, 0)
+        var named = plain
+        named["PGSSLROOTCERT"] = stranger
+        XCTAssertEqual(try Binary.run(["verify", at("localhost", "sslmode=verify-full")], environment: named).status, 69,
+                       "PGSSLROOTCERT comes before the default file")
+        // A root file named but not there (66), or not a certificate (65).
+        let missing = try run(["verify", at("localhost", "sslmode=verify-full&sslrootcert=\(folder.path)/none.crt")])
+        XCTAssertEqual(missing.status, 66, missing.stderr)
+        XCTAssertTrue(missing.stderr.contains("none.crt: no such file"), missing.stderr)
+        let notPEM = try run(["verify", at("localhost", "sslmode=verify-full&sslrootcert=\(queue)")])
+        XCTAssertEqual(notPEM.status, 65, notPEM.stderr)
+        XCTAssertTrue(notPEM.stderr.contains("not a PEM certificate file"), notPEM.stderr)
+    }
+
+    /// A login by client certificate (`.ci/run`: role clerical_cert_user in clerical_tls_only
+    /// logs in by the certificate its authority signed, `cert` in pg_hba.conf).
+    func testAClientCertificateLogsInWhereTheServerAsksForOne() throws {
+        let environment = ProcessInfo.processInfo.environment
+        let files = try tlsSettings(["CLERICAL_TEST_POSTGRES_CA", "CLERICAL_TEST_POSTGRES_CLIENT_CERT", "CLERICAL_TEST_POSTGRES_CLIENT_KEY"])
+        let (authority, certificate, key) = (files[0], files[1], files[2])
+        let port = try tlsOnlyDatabase()
+        if try psql("SELECT 1 FROM pg_roles WHERE rolname = 'clerical_cert_user'").stdout.isEmpty {
+            XCTAssertEqual(try psql("CREATE ROLE clerical_cert_user LOGIN").status, 0)
+        }
+        let home = folder.appendingPathComponent("home")
+        try FileManager.default.createDirectory(at: home.appendingPathComponent(".postgresql"), withIntermediateDirectories: true)
+        var plain = environment
+        plain["HOME"] = home.path
+        for name in ["PGSSLROOTCERT", "PGSSLCERT", "PGSSLKEY", "PGSSLMODE", "PGPASSWORD"] { plain[name] = nil }
+        func run(_ url: String, environment: [String: String]? = nil) throws -> ClericalRun {
+            try Binary.run(["status", url], environment: environment ?? plain)
+        }
+        // No schema: a login that got in is told so (65); one that did not, 77.
+        let base = "postgresql://clerical_cert_user@localhost:\(port)/clerical_tls_only?schema=clerical_test_none&sslmode=verify-full&sslrootcert=\(authority)"
+
+        let without = try run(base)
+        XCTAssertEqual(without.status, 77, without.stderr)
+        XCTAssertTrue(without.stderr.contains("login refused"), without.stderr)
+        let named = try run(base + "&sslcert=\(certificate)&sslkey=\(key)")
+        XCTAssertEqual(named.status, 65, named.stderr)
+        XCTAssertTrue(named.stderr.contains("no schema clerical_test_none"), named.stderr)
+        var fromEnvironment = plain
+        fromEnvironment["PGSSLCERT"] = certificate
+        fromEnvironment["PGSSLKEY"] = key
+        XCTAssertEqual(try run(base, environment: fromEnvironment).status, 65)
+        // libpq's default files.
+        let defaultKey = home.appendingPathComponent(".postgresql/postgresql.key").path
+        try FileManager.default.copyItem(atPath: certificate, toPath: home.appendingPathComponent(".postgresql/postgresql.crt").path)
+        try FileManager.default.copyItem(atPath: key, toPath: defaultKey)
+        XCTAssertEqual(chmod(defaultKey, 0o600), 0)
+        XCTAssertEqual(try run(base).status, 65)
+        // A key others may read is refused before any connection, as libpq refuses it (77).
+        XCTAssertEqual(chmod(defaultKey, 0o644), 0)
+        let exposed = try run(base)
+        XCTAssertEqual(exposed.status, 77, exposed.stderr)
+        XCTAssertTrue(exposed.stderr.contains("may be read by others: chmod 600 it"), exposed.stderr)
+        // A certificate named but not there (66); one without its key (66).
+        let missing = try run(base + "&sslcert=\(folder.path)/none.crt")
+        XCTAssertEqual(missing.status, 66, missing.stderr)
+        XCTAssertTrue(missing.stderr.contains("none.crt: no such file"), missing.stderr)
+        let keyless = try run(base + "&sslcert=\(certificate)&sslkey=\(folder.path)/none.key")
+        XCTAssertEqual(keyless.status, 66, keyless.stderr)
+        XCTAssertTrue(keyless.stderr.contains("needs its key"), keyless.stderr)
+    }
+
     func testTheRoleMatrixHoldsForCopyVerifyAndStatusOnTheServer() throws {
         let queue = try workedQueue()
         let me = try XCTUnwrap(URLComponents(string: server).flatMap { $0.user })

@@ -9,8 +9,10 @@ struct CopyCommand: ParsableCommand {
         abstract: "Move a queue between a SQLite file and a PostgreSQL schema, in either direction.",
         discussion: """
             One of SOURCE and DEST is a queue file, the other a URL: \
-            postgresql://user@host:port/dbname?schema=NAME[&sslmode=disable|prefer|require|verify-full]. \
-            Credentials follow libpq: PGPASSWORD, ~/.pgpass, PGHOST, PGPORT, PGUSER, PGDATABASE, PGSSLMODE. \
+            postgresql://user@host:port/dbname?schema=NAME[&sslmode=disable|prefer|require|verify-ca|verify-full]\
+            [&sslrootcert=FILE|system][&sslcert=FILE&sslkey=FILE]. \
+            Credentials and TLS follow libpq: PGPASSWORD, ~/.pgpass, PGHOST, PGPORT, PGUSER, PGDATABASE, PGSSLMODE, \
+            PGSSLROOTCERT (else ~/.postgresql/root.crt), PGSSLCERT, PGSSLKEY. \
             The destination must be new (a file that does not exist, a schema with no tables). \
             It is written in one transaction and verified before the copy reports success, with the \
             source's decision-chain head; a copy that fails leaves nothing behind. On PostgreSQL the \
