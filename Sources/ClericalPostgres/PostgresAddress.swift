@@ -49,6 +49,14 @@ public struct PostgresAddress: Sendable, Equatable, CustomStringConvertible {
     public var sslMode: SSLMode
     public var rootCertificates: RootCertificates
     public var clientCertificate: ClientCertificate
+    /// What the server shows for this connection in `pg_stat_activity` (libpq's
+    /// `application_name`, `PGAPPNAME`); nil for the command's own name.
+    public var applicationName: String?
+    /// How long a connection may take to open, in seconds (libpq's `connect_timeout`,
+    /// `PGCONNECT_TIMEOUT`; 10 when not given, at least 2, and 0 for no limit, as libpq has it).
+    public var connectTimeoutSeconds: Int
+    /// `connect_timeout=0`: as good as no limit (a day).
+    static let noConnectTimeout = 86_400
 
     /// The certificate this client shows the server, and its private key (libpq's `sslcert`
     /// and `sslkey`, PEM files).
@@ -81,7 +89,8 @@ public struct PostgresAddress: Sendable, Equatable, CustomStringConvertible {
             }
             query[item.name] = value
         }
-        let settings = ["schema", "sslmode", "sslrootcert", "sslcert", "sslkey", "host", "port", "user", "password", "dbname"]
+        let settings = ["schema", "sslmode", "sslrootcert", "sslcert", "sslkey", "host", "port", "user", "password", "dbname",
+                        "application_name", "connect_timeout"]
         for name in query.keys where !settings.contains(name) {
             throw ClericalError(.usage, "\(Self.redacted(text)): unknown setting \(name) (\(settings.joined(separator: ", ")))")
         }
@@ -121,6 +130,12 @@ public struct PostgresAddress: Sendable, Equatable, CustomStringConvertible {
         } else {
             endpoint = .tcp(host: host, port: port)
         }
+        applicationName = query["application_name"] ?? Self.nonEmpty(environment["PGAPPNAME"])
+        let timeoutText = query["connect_timeout"] ?? Self.nonEmpty(environment["PGCONNECT_TIMEOUT"]) ?? "10"
+        guard let timeout = Int(timeoutText) else {
+            throw ClericalError(.usage, "\(Self.redacted(text)): connect_timeout \(timeoutText) is not a whole number of seconds")
+        }
+        connectTimeoutSeconds = timeout <= 0 ? Self.noConnectTimeout : max(timeout, 2)
         password = Self.nonEmpty(url.password) ?? query["password"] ?? environment["PGPASSWORD"]
             ?? passwordFile.flatMap { Self.lookUp(in: $0, host: host, port: port, database: database, user: user) }
     }

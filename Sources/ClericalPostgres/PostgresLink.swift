@@ -32,7 +32,8 @@ package final class PostgresLink: @unchecked Sendable {
         let configuration = try Self.configuration(address)
         let connection: PostgresConnection
         do {
-            connection = try blocking(within: 30) {
+            // Connecting and logging in, within the connect timeout and time for the login after it.
+            connection = try blocking(within: Double(address.connectTimeoutSeconds) + 20) {
                 try await PostgresConnection.connect(configuration: configuration, id: 1, logger: logger)
             }
         } catch {
@@ -150,20 +151,30 @@ package final class PostgresLink: @unchecked Sendable {
     }
 
     private static func configuration(_ address: PostgresAddress) throws(ClericalError) -> PostgresConnection.Configuration {
+        var configuration: PostgresConnection.Configuration
         switch address.endpoint {
         case .socket(let path):
-            return .init(unixSocketPath: path, username: address.user, password: address.password, database: address.database)
+            configuration = .init(unixSocketPath: path, username: address.user, password: address.password, database: address.database)
         case .tcp(let host, let port):
-            var configuration = PostgresConnection.Configuration(
-                host: host, port: port, username: address.user, password: address.password, database: address.database,
-                tls: try tls(address))
-            configuration.options.connectTimeout = .seconds(10)
             // No tlsServerName: PostgresNIO sends the host's name for SNI, and verify-full checks
             // it; an IP address, which SNI cannot carry, is sent as none, and NIOSSL checks the
             // certificate's IP entries against the address connected to.
-            return configuration
+            configuration = .init(host: host, port: port, username: address.user, password: address.password,
+                                  database: address.database, tls: try tls(address))
         }
+        configuration.options.connectTimeout = .seconds(Int64(address.connectTimeoutSeconds))
+        configuration.options.additionalStartupParameters = [("application_name", address.applicationName ?? commandName)]
+        return configuration
     }
+
+    /// This process as a database administrator sees it in `pg_stat_activity`: the tool and
+    /// its command (`clerical review`, `clerical dashboard`, `clerical-load`).
+    static let commandName: String = {
+        let arguments = ProcessInfo.processInfo.arguments
+        let tool = URL(fileURLWithPath: arguments.first ?? "clerical").lastPathComponent
+        let command = arguments.dropFirst().prefix(2).prefix { !$0.hasPrefix("-") && !$0.contains("/") && !$0.contains(".") }
+        return ([tool] + command).joined(separator: " ")
+    }()
 
     /// TLS as libpq's `sslmode` and `sslrootcert` ask for it. `prefer` encrypts when the server
     /// offers it and checks nothing (libpq would fall back to a plain connection where a check

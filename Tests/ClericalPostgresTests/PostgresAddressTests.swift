@@ -74,6 +74,7 @@ final class PostgresAddressTests: XCTestCase {
             "postgresql://ana:hunter2@db/x?schema=",
             "postgresql://ana:hunter2@db:99999/x",
             "postgresql://ana:hunter2@db/x?sslrootcert=system&sslmode=require",
+            "postgresql://ana:hunter2@db/x?connect_timeout=soon",
         ]
         for text in cases {
             XCTAssertThrowsError(try PostgresAddress(url: text, environment: [:], passwordFile: nil), text) { error in
@@ -120,5 +121,21 @@ final class PostgresAddressTests: XCTestCase {
         XCTAssertEqual(fromEnvironment.clientCertificate, .init(certificate: "/env/ana.crt", key: "/env/ana.key", named: true))
         let fromURL = try PostgresAddress(url: "postgresql://ana@db/x?sslcert=%2Furl%2Fana.crt", environment: environment, passwordFile: nil)
         XCTAssertEqual(fromURL.clientCertificate, .init(certificate: "/url/ana.crt", key: "/env/ana.key", named: true))
+    }
+
+    func testApplicationNameAndConnectTimeoutAsLibpqReadsThem() throws {
+        let plain = try PostgresAddress(url: "postgresql://ana@db/x", environment: [:], passwordFile: nil)
+        XCTAssertNil(plain.applicationName, "the command's own name")
+        XCTAssertEqual(plain.connectTimeoutSeconds, 10)
+        let environment = ["PGAPPNAME": "ward 3 review", "PGCONNECT_TIMEOUT": "30"]
+        let fromEnvironment = try PostgresAddress(url: "postgresql://ana@db/x", environment: environment, passwordFile: nil)
+        XCTAssertEqual(fromEnvironment.applicationName, "ward 3 review")
+        XCTAssertEqual(fromEnvironment.connectTimeoutSeconds, 30)
+        let fromURL = try PostgresAddress(url: "postgresql://ana@db/x?application_name=night%20shift&connect_timeout=1",
+                                          environment: environment, passwordFile: nil)
+        XCTAssertEqual(fromURL.applicationName, "night shift")
+        XCTAssertEqual(fromURL.connectTimeoutSeconds, 2, "at least 2 seconds, as libpq has it")
+        let unlimited = try PostgresAddress(url: "postgresql://ana@db/x?connect_timeout=0", environment: [:], passwordFile: nil)
+        XCTAssertEqual(unlimited.connectTimeoutSeconds, PostgresAddress.noConnectTimeout, "0: no limit")
     }
 }

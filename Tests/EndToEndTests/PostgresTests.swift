@@ -743,6 +743,10 @@ final class PostgresTests: XCTestCase {
         defer { sitting.terminate(); sitting.waitUntilExit() }
         XCTAssertTrue(dashboard.waitFor("claims (1)"))
         XCTAssertTrue(dashboard.waitFor("review  \("\(schema)_r2".prefix(16))"))
+        // What a database administrator sees of them: each connection named by its command.
+        XCTAssertEqual(try psql("SELECT application_name FROM pg_stat_activity WHERE usename = '\(schema)_r2'").stdout
+            .trimmingCharacters(in: .whitespacesAndNewlines), "clerical-load")
+        XCTAssertGreaterThanOrEqual(try serverCount("SELECT count(*) FROM pg_stat_activity WHERE application_name = 'clerical dashboard'"), 1)
         dashboard.send("x")
         XCTAssertTrue(dashboard.waitFor("ended: the pair is back in the queue"))
         XCTAssertTrue(dashboard.waitFor("claims (0)"))

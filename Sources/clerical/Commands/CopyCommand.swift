@@ -12,7 +12,7 @@ struct CopyCommand: ParsableCommand {
             postgresql://user@host:port/dbname?schema=NAME[&sslmode=disable|prefer|require|verify-ca|verify-full]\
             [&sslrootcert=FILE|system][&sslcert=FILE&sslkey=FILE]. \
             Credentials and TLS follow libpq: PGPASSWORD, ~/.pgpass, PGHOST, PGPORT, PGUSER, PGDATABASE, PGSSLMODE, \
-            PGSSLROOTCERT (else ~/.postgresql/root.crt), PGSSLCERT, PGSSLKEY. \
+            PGSSLROOTCERT (else ~/.postgresql/root.crt), PGSSLCERT, PGSSLKEY, PGAPPNAME, PGCONNECT_TIMEOUT. \
             The destination must be new (a file that does not exist, a schema with no tables). \
             It is written in one transaction and verified before the copy reports success, with the \
             source's decision-chain head; a copy that fails leaves nothing behind. On PostgreSQL the \
