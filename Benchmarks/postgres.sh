@@ -8,6 +8,9 @@
 #   SKIP_SQLITE=1 bash Benchmarks/postgres.sh
 #   SKIP_SQLITE=1 SKIP_LOAD=1 ROUNDS=saturated bash Benchmarks/postgres.sh   (one round, while tuning)
 #   SERVER_OPTIONS="-c synchronous_commit=off" ...   (more server settings, to find where time goes)
+#   TLS=1 ...   (every connection over TLS, as a secure research service has it: the server's
+#                certificate, for its address, signed by a throwaway authority that each
+#                client checks, sslmode=verify-full&sslrootcert=…)
 #   ROUND_SQL=change.sql ...   (SQL run in each round's schema before its reviewers start: a change to
 #                               the server functions tried without a rebuild; postgres-profile.sh
 #                               shows where a verdict's time goes statement by statement)
@@ -77,13 +80,30 @@ PG_ROOT=$(mktemp -d /tmp/clerical-bench-pg.XXXXXX)
 PGDATA_DIR=$PG_ROOT/data
 chown postgres "$PG_ROOT"
 runuser -u postgres -- "$PG_BIN/initdb" -D "$PGDATA_DIR" -U postgres -A trust >/dev/null
+CLIENT_TLS="sslmode=disable"
+HOST_LINE="host all all 10.77.0.0/24 trust"
+TLS_OPTIONS=""
+if [ -n "${TLS:-}" ]; then
+  openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj "/CN=bench authority" \
+    -keyout "$PG_ROOT/ca.key" -out "$PG_ROOT/ca.crt" 2>/dev/null
+  openssl req -newkey rsa:2048 -nodes -subj "/CN=$SERVER_IP" -keyout "$PGDATA_DIR/server.key" -out "$PG_ROOT/server.csr" 2>/dev/null
+  printf 'subjectAltName=IP:%s\nbasicConstraints=CA:FALSE\n' "$SERVER_IP" > "$PG_ROOT/server.ext"
+  openssl x509 -req -days 2 -in "$PG_ROOT/server.csr" -CA "$PG_ROOT/ca.crt" -CAkey "$PG_ROOT/ca.key" -CAcreateserial \
+    -extfile "$PG_ROOT/server.ext" -out "$PGDATA_DIR/server.crt" 2>/dev/null
+  chown postgres "$PGDATA_DIR/server.crt" "$PGDATA_DIR/server.key"
+  chmod 600 "$PGDATA_DIR/server.key"
+  CLIENT_TLS="sslmode=verify-full&sslrootcert=$PG_ROOT/ca.crt"
+  HOST_LINE="hostssl all all 10.77.0.0/24 trust"
+  TLS_OPTIONS="-c ssl=on"
+  echo "TLS: every connection verify-full against a throwaway authority"
+fi
 cat > "$PGDATA_DIR/pg_hba.conf" <<HBA
 local all all trust
-host all all 10.77.0.0/24 trust
+$HOST_LINE
 HBA
 ip netns exec clsrv runuser -u postgres -- "$PG_BIN/pg_ctl" -D "$PGDATA_DIR" -l "$PG_ROOT/log" -w \
-  -o "-p $PORT -k $PG_ROOT -c listen_addresses=$SERVER_IP -c shared_buffers=2GB -c max_connections=200 ${SERVER_OPTIONS:-}" start >/dev/null
-SERVER="postgresql://postgres@$SERVER_IP:$PORT/postgres?sslmode=disable"
+  -o "-p $PORT -k $PG_ROOT -c listen_addresses=$SERVER_IP -c shared_buffers=2GB -c max_connections=200 $TLS_OPTIONS ${SERVER_OPTIONS:-}" start >/dev/null
+SERVER="postgresql://postgres@$SERVER_IP:$PORT/postgres?$CLIENT_TLS"
 on_host() { local n=$1; shift; ip netns exec "clhost$n" "$@"; }
 
 # --- loading ----------------------------------------------------------------------------------
@@ -119,7 +139,7 @@ rounds() {
   local start_at
   start_at=$(python3 -c "import time; print(time.time() + 2)")
   for n in $(seq "$processes"); do
-    on_host $(( (n - 1) % 3 + 1 )) "$BIN"/clerical-load "postgresql://bench_r$n@$SERVER_IP:$PORT/postgres?sslmode=disable&schema=$schema" \
+    on_host $(( (n - 1) % 3 + 1 )) "$BIN"/clerical-load "postgresql://bench_r$n@$SERVER_IP:$PORT/postgres?$CLIENT_TLS&schema=$schema" \
       --reviewer unused --seconds "$SECONDS_EACH" --start-at "$start_at" --think-ms "$think" --report "$OUT/pgload-$n.json" $extra &
   done
   wait
