@@ -86,7 +86,7 @@ public final class PostgresReviewWork: ReviewWork {
 
     public func recentVerdicts(limit: Int) throws(ClericalError) -> [OwnVerdict] {
         try claims.retrying { () throws(ClericalError) in
-            let loader = try loader()
+            let loader = loader()
             return try reading { try loader.recentVerdicts(limit: limit) }
         }
     }
@@ -127,7 +127,7 @@ public final class PostgresReviewWork: ReviewWork {
         let pair = PostgresReviewQueue.Claimed(id: pairID, kind: held[pairID] ?? "review", score: score ?? PatternScore(matchWeight: 0))
         let (saved, next) = try claims.decideAndClaimNext(pair, verdict, note: note, shown: score, excluding: skipped)
         held[pairID] = nil
-        // The next pair, its context and the counts: one statement after the verdict's one.
+        // The next pair, its context, the counts and the newest model: one statement after the verdict's one.
         let (nextPair, counts) = try shown(next, counting: true)
         if let counts { return (saved, nextPair, counts) }
         return (saved, nextPair, try self.counts())
@@ -160,7 +160,7 @@ public final class PostgresReviewWork: ReviewWork {
         let decidedAt = Timestamp.string(Date())
         var undone: Int64?
         try claims.retrying { () throws(ClericalError) in
-            let loader = try loader()
+            let loader = loader()
             undone = try reading { try loader.recentVerdicts(limit: 1).first?.pairID }
         }
         guard let pairID = undone else { return nil }
@@ -426,28 +426,43 @@ public final class PostgresReviewWork: ReviewWork {
     }
 
     /// The pair with its context, and with `counting` the queue's counts in the same statement.
+    /// The evidence is weighed with the newest model: looked up at most once a second by a
+    /// statement of its own, except where the pair's statement reads it too (`counting`, a
+    /// keypress after a verdict, which would otherwise pay that round trip whenever the
+    /// reviewer took more than a second over the pair); a newer model found there is fetched
+    /// and the pair read again under it.
     private func load(_ id: Int64, kind: DecisionKind, withVerdict: Bool, counting: Bool) throws(ClericalError)
         -> (pair: ReviewPair, counts: QueueCounts?) {
-        let loader = try loader()
-        return try reading { try loader.load(id, kind: kind, withVerdict: withVerdict, withContext: true, counting: counting) }
+        if !counting && Date().timeIntervalSince(lastLookups) >= 1 {
+            let link = claims.link
+            try follow(newest: try reading {
+                try link.queueRows("SELECT max(id) AS newest FROM model_version", []).first?.optionalInt64("newest")
+            })
+        }
+        let loader = loader()
+        let loaded = try reading { try loader.load(id, kind: kind, withVerdict: withVerdict, withContext: true, counting: counting) }
+        guard counting, try follow(newest: loaded.newestModel) else { return (loaded.pair, loaded.counts) }
+        let again = try reading { try self.loader().load(id, kind: kind, withVerdict: withVerdict, withContext: true) }
+        return (again, loaded.counts)
     }
 
-    /// The loader over this connection, with the model version looked up at most once a second
-    /// (a re-estimation makes a newer model; the next pair uses it).
-    private func loader() throws(ClericalError) -> PairLoader<ReadingStatement<PostgresLink>> {
+    /// The loader over this connection, with the model in use.
+    private func loader() -> PairLoader<ReadingStatement<PostgresLink>> {
         let link = claims.link
-        if Date().timeIntervalSince(lastLookups) >= 1 {
-            let (newest, current) = try reading {
-                let newest = try link.queueRows("SELECT max(id) AS newest FROM model_version", []).first?.optionalInt64("newest") ?? modelVersionID
-                return (newest, newest == modelVersionID ? nil : try ModelStore.currentModel(link))
-            }
-            if let current, newest != modelVersionID {
-                modelVersionID = current.id
-                evidence = evidence.with(current.model)
-            }
-            lastLookups = Date()
-        }
         return PairLoader(prepare: { ReadingStatement(link, sql: $0) }, evidence: evidence, reviewer: reviewer)
+    }
+
+    /// Takes up the queue's newest model version when it is not the one in use; true when it
+    /// changed (a re-estimation made it).
+    @discardableResult
+    private func follow(newest: Int64?) throws(ClericalError) -> Bool {
+        lastLookups = Date()
+        guard let newest, newest != modelVersionID else { return false }
+        let link = claims.link
+        guard let current = try reading({ try ModelStore.currentModel(link) }) else { return false }
+        modelVersionID = current.id
+        evidence = evidence.with(current.model)
+        return true
     }
 
     // MARK: - Transactions

@@ -64,6 +64,28 @@ final class PairLoadingParityTests: XCTestCase {
         XCTAssertEqual(counts, try work.counts())
         XCTAssertEqual(counts.decided, decided.count + 1)
         XCTAssertEqual(counts.claimed, 1)
+
+        // A re-estimation on the server makes a newer model: the next pair a verdict hands back
+        // is weighed with it at once (the pair's own statement reads the newest version).
+        let before = try XCTUnwrap(try ModelStore.currentModel(link))
+        let reestimating = try PostgresQueue.open(try PostgresAddress(url: queueURL))
+        var request = ReestimationRequest()
+        request.model = .independent
+        _ = try reestimating.reestimate(request)
+        reestimating.close()
+        let after = try XCTUnwrap(try ModelStore.currentModel(link))
+        XCTAssertGreaterThan(after.id, before.id)
+        let held = try XCTUnwrap(next)
+        let (_, shown, _) = try work.decideAndClaimNext(held.id, .match, note: nil, shown: held.score, excluding: [],
+                                                        whileCommitting: nil)
+        let weighed = try XCTUnwrap(shown)
+        var moved = 0
+        for (k, level) in weighed.evidence.enumerated() where level.kind != .missing {
+            let now = try XCTUnwrap(after.model.parameters(comparison: k, gamma: level.gamma)).weight
+            XCTAssertEqual(level.weight, now, accuracy: 1e-9, "\(level.name): the new model's weight")
+            if abs(now - (before.model.parameters(comparison: k, gamma: level.gamma)?.weight ?? now)) > 1e-6 { moved += 1 }
+        }
+        XCTAssertGreaterThan(moved, 0, "the re-estimation moved some weight of the pair, so the check means something")
         file.close()
     }
 }

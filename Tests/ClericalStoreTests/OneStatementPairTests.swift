@@ -1,6 +1,7 @@
 import ClericalCore
 @testable import ClericalStore
 import Foundation
+import GRDB
 import XCTest
 
 /// On a server every statement is a round trip, so the screen reads the next pair, its place,
@@ -32,7 +33,7 @@ final class OneStatementPairTests: XCTestCase {
         var withCandidates = 0, withLinks = 0
         for id in shown {
             var ran = 0
-            let (read, counts) = try queue.access { db in
+            let (read, counts, newestModel) = try queue.access { db in
                 try PairLoader(prepare: { sql in CountedStatement(try queue.prepare(db)(sql)) { ran += 1 } },
                                evidence: queue.evidence, reviewer: "ana")
                     .load(id, kind: .review, withVerdict: false, withContext: true, counting: true)
@@ -44,6 +45,7 @@ final class OneStatementPairTests: XCTestCase {
             XCTAssertEqual(read.right, expected.right)
             XCTAssertEqual(read.evidence, expected.evidence)
             XCTAssertEqual(counts, try queue.counts())
+            XCTAssertEqual(newestModel, try queue.access { db in try Int64.fetchOne(db, sql: "SELECT max(id) FROM model_version") })
             if !(read.context.left.isEmpty && read.context.right.isEmpty) { withCandidates += 1 }
             if !read.context.links.isEmpty { withLinks += 1 }
         }

@@ -61,11 +61,12 @@ package struct PairLoader<Statement: QueryStatement> {
         try load(id, kind: kind, withVerdict: withVerdict, withContext: withContext, counting: false).pair
     }
 
-    /// The pair as `load` reads it, and with `counting` the queue's counts read in the same
-    /// statement: what the screen shows after a verdict, in one statement on a server (its
-    /// context too, `ContextStatement.statement(readingPair:columns:)`).
+    /// The pair as `load` reads it, and with `counting` the queue's counts and its newest model
+    /// version read in the same statement: what the screen shows after a verdict, in one
+    /// statement on a server (its context too, `ContextStatement.statement(readingPair:columns:)`),
+    /// and whether a re-estimation has made a model newer than the one the pair was shown with.
     package func load(_ id: Int64, kind: DecisionKind, withVerdict: Bool, withContext: Bool, counting: Bool) throws
-        -> (pair: ReviewPair, counts: QueueCounts?) {
+        -> (pair: ReviewPair, counts: QueueCounts?, newestModel: Int64?) {
         let fieldCount = evidence.fieldNames.count
         var columns = """
             t.gammas, t.match_weight, l.source_dataset, l.unique_id, l.field_values,
@@ -75,7 +76,8 @@ package struct PairLoader<Statement: QueryStatement> {
         // The place only where the context is read here (a file's verdict reads it elsewhere).
         if withContext { columns += ",\n" + PairPlace.columns }
         let countsFrom = placeFrom + (withContext ? PairPlace.columnCount : 0)
-        if counting { columns += ",\n" + QueueCounts.columns }
+        if counting { columns += ",\n" + QueueCounts.columns + ",\n(SELECT max(id) FROM model_version)" }
+        let countedColumns = counting ? QueueCounts.columnCount + 1 : 0
         let from = """
             FROM pair p JOIN pattern t ON t.id = p.pattern_id
             JOIN record l ON l.id = p.left_record_id JOIN record r ON r.id = p.right_record_id
@@ -89,13 +91,14 @@ package struct PairLoader<Statement: QueryStatement> {
                    right: ReviewRecord(sourceDataset: row.text(first + 5) ?? "", uniqueID: row.text(first + 6) ?? "",
                                        values: ReviewQueue.values(row.text(first + 7) ?? "[]", count: fieldCount)),
                    audited: row.int64(first + 8) == 1, place: withContext ? PairPlace(row, from: first + placeFrom) : nil,
-                   counts: counting ? QueueCounts(row, from: first + countsFrom) : nil)
+                   counts: counting ? QueueCounts(row, from: first + countsFrom) : nil,
+                   newestModel: counting ? row.int64(first + countsFrom + QueueCounts.columnCount) : nil)
         }
         var loaded: Loaded?
         var candidates: ContextStatement.Candidates?
         if withContext {
             // The pair's id first, then the columns above: the pair's row is read from column 2.
-            let total = 1 + countsFrom + (counting ? QueueCounts.columnCount : 0)
+            let total = 1 + countsFrom + countedColumns
             let query = try prepare(ContextStatement.statement(
                 readingPair: "SELECT p.id AS \(ContextStatement.pairIDColumn), \(columns)\n\(from)", columns: total))
             query.bind(1, id)
@@ -152,7 +155,7 @@ package struct PairLoader<Statement: QueryStatement> {
         if let place = row.place, let candidates {
             pair.context = try ContextLoader(prepare: prepare, fieldCount: fieldCount).context(at: place, candidates)
         }
-        return (pair, row.counts)
+        return (pair, row.counts, row.newestModel)
     }
 
     /// A pair's row as `load` reads it.
@@ -163,6 +166,7 @@ package struct PairLoader<Statement: QueryStatement> {
         var audited: Bool
         var place: PairPlace?
         var counts: QueueCounts?
+        var newestModel: Int64?
     }
 
     /// This reviewer's standing verdicts (withdrawn ones left out), newest first.
