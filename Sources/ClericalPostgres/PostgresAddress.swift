@@ -8,7 +8,8 @@ import Foundation
 ///     address.schema      // "wave3"
 ///
 /// The URL wins over the environment (`PGHOST`, `PGPORT`, `PGUSER`, `PGPASSWORD`,
-/// `PGDATABASE`, `PGSSLMODE`, `PGSSLROOTCERT`, `PGPASSFILE`), which wins over libpq's defaults;
+/// `PGDATABASE`, `PGSSLMODE`, `PGSSLROOTCERT`, `PGSSLCERT`, `PGSSLKEY`, `PGAPPNAME`,
+/// `PGCONNECT_TIMEOUT`, `PGPASSFILE`), which wins over libpq's defaults;
 /// a password comes from the URL, then `PGPASSWORD`, then the password file (`~/.pgpass`). The
 /// certificates that may sign the server's come from `sslrootcert` (a PEM file, or `system`),
 /// then `PGSSLROOTCERT`, then `~/.postgresql/root.crt` where it exists; a certificate for the
