@@ -188,7 +188,10 @@ package final class PostgresLink: @unchecked Sendable {
             settings.certificateChain = chain.map { .certificate($0) }
             settings.privateKey = .privateKey(key)
         }
-        if address.sslMode != .prefer, let roots = try trustRoots(address) {
+        // Read whatever the mode: a root file named but missing or unreadable is reported even
+        // where `prefer` would not use it.
+        let roots = try trustRoots(address)
+        if address.sslMode != .prefer, let roots {
             settings.trustRoots = roots
             settings.certificateVerification = address.sslMode == .verifyFull ? .fullVerification : .noHostnameVerification
         } else if address.sslMode == .verifyCA || address.sslMode == .verifyFull {
