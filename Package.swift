@@ -23,11 +23,16 @@ let package = Package(
         .target(
             name: "ClericalStore",
             dependencies: [
-                "ClericalCore",
+                "ClericalCore", "CZlib",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "GRDBSQLite", package: "GRDB.swift"),
                 .product(name: "Crypto", package: "swift-crypto"),
             ]
+        ),
+        // zlib, so that input files may be gzip-compressed as Splink's outputs often are.
+        .systemLibrary(
+            name: "CZlib",
+            providers: [.apt(["zlib1g-dev"])]
         ),
         // A queue in a PostgreSQL schema: the same tables, claims and chain as the SQLite file.
         .target(

@@ -120,6 +120,28 @@ final class ImportBadInputTests: XCTestCase {
         try assertRefused(writeBytes(bytes), model: model, "bad.csv:3:1:", "invalid UTF-8")
     }
 
+    /// A gzip file cut short, or whose check sum does not match, is refused whole: the rows it
+    /// did give are not imported.
+    func testDamagedGzipFiles() throws {
+        let packed = try gzipped(Array(predictions(rows: 200).utf8))
+        try assertRefused(writeBytes(Array(packed.prefix(packed.count / 2)), "cut.csv.gz"), model: model,
+                          "cut.csv.gz: the gzip data ends early: the file is truncated")
+        var wrongCheck = packed
+        wrongCheck[wrongCheck.count - 8] ^= 0xFF  // the CRC-32 of the text, in the trailer
+        try assertRefused(writeBytes(wrongCheck, "crc.csv.gz"), model: model,
+                          "crc.csv.gz: not valid gzip data (incorrect data check): the file is damaged")
+    }
+
+    /// Formats that are not CSV text are named, with what to do, rather than read as bad text.
+    func testOtherCompressionsAndParquetAreNamed() throws {
+        let junk = Array(repeating: UInt8(0x41), count: 64)
+        try assertRefused(writeBytes([0x28, 0xB5, 0x2F, 0xFD] + junk, "p.csv.zst"), model: model, "p.csv.zst: is compressed with zstd", "zstd -d")
+        try assertRefused(writeBytes([0xFD, 0x37, 0x7A, 0x58, 0x5A, 0x00] + junk, "p.csv.xz"), model: model, "p.csv.xz: is compressed with xz")
+        try assertRefused(writeBytes(Array("BZh91AY&SY".utf8) + junk, "p.csv.bz2"), model: model, "p.csv.bz2: is compressed with bzip2")
+        try assertRefused(writeBytes([0x50, 0x4B, 0x03, 0x04] + junk, "p.zip"), model: model, "p.zip: is a zip archive")
+        try assertRefused(writeBytes(Array("PAR1".utf8) + junk, "p.parquet"), model: model, "p.parquet: is a Parquet file: clerical reads CSV")
+    }
+
     func testEmptyFile() throws {
         try assertRefused(write(""), model: model, "bad.csv:", "the file is empty")
     }

@@ -98,3 +98,20 @@ func runLoadProcesses(_ reviewers: [(queue: String, reviewer: String)], folder: 
         return try JSONDecoder().decode(LoadReport.self, from: Data(contentsOf: URL(fileURLWithPath: path)))
     }
 }
+
+/// The bytes compressed by the system's gzip, as a user's `gzip predictions.csv` would.
+func gzipped(_ bytes: [UInt8]) throws -> [UInt8] {
+    let plain = FileManager.default.temporaryDirectory.appendingPathComponent("clerical-gzip-\(UUID().uuidString)")
+    try Data(bytes).write(to: plain)
+    defer { try? FileManager.default.removeItem(at: plain) }
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+    process.arguments = ["gzip", "-c", "-n", plain.path]
+    let output = Pipe()
+    process.standardOutput = output
+    try process.run()
+    let packed = output.fileHandleForReading.readDataToEndOfFile()
+    process.waitUntilExit()
+    guard process.terminationStatus == 0 else { throw CocoaError(.fileWriteUnknown) }
+    return [UInt8](packed)
+}

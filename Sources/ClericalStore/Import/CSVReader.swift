@@ -1,7 +1,8 @@
 import ClericalCore
 import Foundation
 
-/// A streaming RFC 4180 CSV reader over bytes: memory stays flat however large the file.
+/// A streaming RFC 4180 CSV reader over bytes: memory stays flat however large the file, and
+/// a gzip-compressed file reads as the text inside it (`InputBytes`).
 ///
 /// Each row's fields live in one reused byte buffer, each followed by a NUL so numbers can be
 /// parsed in place. Every field knows its line and column, so errors can name them.
@@ -13,9 +14,10 @@ import Foundation
 struct CSVReader {
     let path: String
     let displayName: String
-    private let handle: FileHandle
+    private let input: InputBytes
     let fileSize: Int64
-    private(set) var bytesRead: Int64 = 0
+    /// How far through the file (its stored bytes), for progress against `fileSize`.
+    var bytesRead: Int64 { input.bytesConsumed }
 
     private var chunk: [UInt8] = []
     private var chunkIndex = 0
@@ -50,13 +52,13 @@ struct CSVReader {
         if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), isDirectory.boolValue {
             throw ClericalError(.noInput, "\(self.displayName): is a directory, not a CSV file")
         }
-        self.handle = handle
+        input = try InputBytes(handle: handle, displayName: self.displayName, chunkSize: Self.chunkSize)
         let attributes = try? FileManager.default.attributesOfItem(atPath: path)
         self.fileSize = (attributes?[.size] as? NSNumber)?.int64Value ?? 0
         rowBytes.reserveCapacity(4096)
     }
 
-    func close() { try? handle.close() }
+    func close() { input.close() }
 
     var fieldCount: Int { fieldStarts.count }
 
@@ -309,20 +311,13 @@ struct CSVReader {
     }
 
     private mutating func fillChunk() throws(ClericalError) -> Bool {
-        let data: Data?
-        do {
-            data = try handle.read(upToCount: Self.chunkSize)
-        } catch {
-            throw ClericalError(.ioError, "\(displayName): read failed: \(error.localizedDescription)")
-        }
-        guard let data, !data.isEmpty else {
+        guard let bytes = try input.read() else {
             atEndOfFile = true
             chunk = []
             chunkIndex = 0
             return false
         }
-        bytesRead += Int64(data.count)
-        chunk = [UInt8](data)
+        chunk = bytes
         chunkIndex = 0
         return true
     }

@@ -11,13 +11,14 @@ struct ImportCommand: ParsableCommand {
         discussion: """
             Pairs whose match probability lies in the review band go to review; the others are \
             decided by the model. Every row is kept: all candidate pairs feed re-estimation. \
-            Given a postgresql:// URL, the import makes a new queue in that schema (by COPY, in \
-            one transaction); adding a batch to a queue already on the server is not built yet.
+            Given a postgresql:// URL, the import makes a new queue in that schema, or adds a \
+            batch to the queue already there (by COPY, in one transaction). The file may be \
+            gzip-compressed (predictions.csv.gz).
             """
     )
 
     @Argument(help: "The queue: a file (SQLite), or a postgresql:// URL (a new queue on a server, or one to add a batch to).") var queue: String
-    @Argument(help: "Splink predictions CSV (Splink 4 or 5, with matching and intermediate columns).") var predictions: String
+    @Argument(help: "Splink predictions CSV, plain or gzip-compressed (Splink 4 or 5, with matching and intermediate columns).") var predictions: String
     @Option(help: "The Splink model JSON (linker.misc.save_model_to_json).") var model: String?
     @Option(help: ArgumentHelp("Review pairs with match probability in LOW:HIGH (default 0.05:0.95).", valueName: "LOW:HIGH"))
     var reviewProbability: String?
