@@ -7,10 +7,13 @@ import Foundation
 ///     let address = try PostgresAddress(url: "postgresql://ana@db.internal:5432/linkage?schema=wave3")
 ///     address.schema      // "wave3"
 ///
-/// The URL wins over the environment (`PGHOST`, `PGPORT`, `PGUSER`, `PGPASSWORD`,
-/// `PGDATABASE`, `PGSSLMODE`, `PGSSLROOTCERT`, `PGSSLCERT`, `PGSSLKEY`, `PGAPPNAME`,
-/// `PGCONNECT_TIMEOUT`, `PGPASSFILE`), which wins over libpq's defaults;
-/// a password comes from the URL, then `PGPASSWORD`, then the password file (`~/.pgpass`). The
+/// The URL wins over a connection service (`service=NAME` or `PGSERVICE`: a section of
+/// `PGSERVICEFILE` or `~/.pg_service.conf`, else of `pg_service.conf` in `PGSYSCONFDIR` or
+/// `/etc/postgresql-common`), which wins over the environment (`PGHOST`, `PGPORT`, `PGUSER`,
+/// `PGPASSWORD`, `PGDATABASE`, `PGSSLMODE`, `PGSSLROOTCERT`, `PGSSLCERT`, `PGSSLKEY`,
+/// `PGAPPNAME`, `PGCONNECT_TIMEOUT`, `PGPASSFILE`), which wins over libpq's defaults;
+/// a password comes from the URL, then the service, then `PGPASSWORD`, then the password file
+/// (`passfile`, else `PGPASSFILE`, else `~/.pgpass`). The
 /// certificates that may sign the server's come from `sslrootcert` (a PEM file, or `system`),
 /// then `PGSSLROOTCERT`, then `~/.postgresql/root.crt` where it exists; a certificate for the
 /// client to show the server (`cert` logins) from `sslcert` and `sslkey`, then `PGSSLCERT` and
@@ -90,13 +93,18 @@ public struct PostgresAddress: Sendable, Equatable, CustomStringConvertible {
             }
             query[item.name] = value
         }
-        let settings = ["schema", "sslmode", "sslrootcert", "sslcert", "sslkey", "host", "port", "user", "password", "dbname",
-                        "application_name", "connect_timeout"]
+        let settings = ["schema", "service"] + Self.serviceSettings
         for name in query.keys where !settings.contains(name) {
             throw ClericalError(.usage, "\(Self.redacted(text)): unknown setting \(name) (\(settings.joined(separator: ", ")))")
         }
+        // libpq: a setting in the URL, else in the connection service, else its environment
+        // variable, else the default.
+        if let service = query["service"] ?? Self.nonEmpty(environment["PGSERVICE"]) {
+            for (name, value) in try Self.serviceDefinition(service, environment: environment) where query[name] == nil {
+                query[name] = value
+            }
+        }
 
-        // libpq: a setting in the URL, else its environment variable, else the default.
         let host = Self.nonEmpty(url.percentEncodedHost.flatMap { $0.removingPercentEncoding }) ?? query["host"]
             ?? Self.nonEmpty(environment["PGHOST"]) ?? "/var/run/postgresql"
         let portText = url.port.map(String.init) ?? query["port"] ?? Self.nonEmpty(environment["PGPORT"]) ?? "5432"
@@ -137,8 +145,9 @@ public struct PostgresAddress: Sendable, Equatable, CustomStringConvertible {
             throw ClericalError(.usage, "\(Self.redacted(text)): connect_timeout \(timeoutText) is not a whole number of seconds")
         }
         connectTimeoutSeconds = timeout <= 0 ? Self.noConnectTimeout : max(timeout, 2)
+        let passwords = try query["passfile"].map { path throws(ClericalError) in try Self.namedPasswordFileText(path) } ?? passwordFile
         password = Self.nonEmpty(url.password) ?? query["password"] ?? environment["PGPASSWORD"]
-            ?? passwordFile.flatMap { Self.lookUp(in: $0, host: host, port: port, database: database, user: user) }
+            ?? passwords.flatMap { Self.lookUp(in: $0, host: host, port: port, database: database, user: user) }
     }
 
     /// The URL as a person should see it: never the password.
@@ -151,6 +160,68 @@ public struct PostgresAddress: Sendable, Equatable, CustomStringConvertible {
         return "postgresql://\(user)@\(server)/\(database)?schema=\(schema)"
     }
 
+    // MARK: - libpq's connection service file
+
+    /// The libpq settings a queue URL (or a service) may give.
+    static let serviceSettings = ["host", "port", "dbname", "user", "password", "passfile", "sslmode", "sslrootcert",
+                                  "sslcert", "sslkey", "application_name", "connect_timeout"]
+    /// libpq settings that only tune a connection clerical makes its own way: a service file
+    /// written for psql may hold them.
+    static let ignoredServiceSettings: Set<String> = [
+        "fallback_application_name", "keepalives", "keepalives_idle", "keepalives_interval", "keepalives_count",
+        "tcp_user_timeout", "client_encoding", "sslcompression", "sslsni",
+    ]
+
+    /// The settings of service `name`, from the user's service file where it defines it, else
+    /// the system's, as libpq reads them: `[name]` sections of `keyword=value` lines, `#`
+    /// comments. A setting clerical cannot honour (another host list, GSSAPI, `options`) is
+    /// refused rather than dropped, so that nobody connects otherwise than they asked.
+    static func serviceDefinition(_ name: String, environment: [String: String]) throws(ClericalError) -> [String: String] {
+        let home = nonEmpty(environment["HOME"]) ?? NSHomeDirectory()
+        let userFile = nonEmpty(environment["PGSERVICEFILE"]) ?? home + "/.pg_service.conf"
+        let systemFile = (nonEmpty(environment["PGSYSCONFDIR"]) ?? "/etc/postgresql-common") + "/pg_service.conf"
+        for path in [userFile, systemFile] {
+            guard let text = try? String(contentsOfFile: path, encoding: .utf8) else { continue }
+            if let settings = try serviceSection(name, in: text, file: path) { return settings }
+        }
+        throw ClericalError(.configuration, "definition of service \"\(name)\" not found (looked in \(userFile) and \(systemFile))")
+    }
+
+    /// Service `name`'s settings in one file's text, or nil when the file does not define it.
+    static func serviceSection(_ name: String, in text: String, file: String) throws(ClericalError) -> [String: String]? {
+        var settings: [String: String]? = nil
+        var inSection = false
+        for (index, rawLine) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+            let line = rawLine.trimmingCharacters(in: .whitespacesAndNewlines)
+            if line.isEmpty || line.hasPrefix("#") { continue }
+            let location = InputLocation(file: file, line: index + 1)
+            if line.hasPrefix("[") {
+                guard line.hasSuffix("]") else {
+                    throw ClericalError(.configuration, "syntax error in service file: a section name needs its ]", at: location)
+                }
+                if inSection { break }  // the service's section has ended
+                inSection = line.dropFirst().dropLast() == name
+                if inSection { settings = [:] }
+                continue
+            }
+            guard inSection else { continue }
+            guard let equals = line.firstIndex(of: "=") else {
+                throw ClericalError(.configuration, "syntax error in service file: expected keyword=value", at: location)
+            }
+            let keyword = line[..<equals].trimmingCharacters(in: .whitespaces)
+            let value = line[line.index(after: equals)...].trimmingCharacters(in: .whitespaces)
+            if keyword == "service" {
+                throw ClericalError(.configuration, "nested service specifications are not supported", at: location)
+            }
+            if ignoredServiceSettings.contains(keyword) { continue }
+            guard serviceSettings.contains(keyword) else {
+                throw ClericalError(.configuration, "service \"\(name)\": \(keyword) is not a setting clerical can honour (it reads \(serviceSettings.joined(separator: ", ")))", at: location)
+            }
+            if settings?[keyword] == nil { settings?[keyword] = value }
+        }
+        return settings
+    }
+
     // MARK: - libpq's password file
 
     /// `PGPASSFILE`, else `~/.pgpass`; nil when it is missing or, as libpq insists, readable
@@ -160,6 +231,19 @@ public struct PostgresAddress: Sendable, Equatable, CustomStringConvertible {
         var info = stat()
         guard stat(path, &info) == 0, info.st_mode & 0o077 == 0 else { return nil }
         return try? String(contentsOfFile: path, encoding: .utf8)
+    }
+
+    /// A password file named by `passfile`: it must be there and, as libpq insists, readable by
+    /// its owner alone (libpq ignores one that is not; saying so is kinder).
+    static func namedPasswordFileText(_ path: String) throws(ClericalError) -> String {
+        var info = stat()
+        guard stat(path, &info) == 0, let text = try? String(contentsOfFile: path, encoding: .utf8) else {
+            throw ClericalError(.noInput, "password file \(path): no such file or not readable")
+        }
+        guard info.st_mode & 0o077 == 0 else {
+            throw ClericalError(.notPermitted, "password file \(path) may be read by others: chmod 600 it")
+        }
+        return text
     }
 
     /// The password of the first line `hostname:port:database:username:password` that

@@ -139,3 +139,110 @@ final class PostgresAddressTests: XCTestCase {
         XCTAssertEqual(unlimited.connectTimeoutSeconds, PostgresAddress.noConnectTimeout, "0: no limit")
     }
 }
+
+/// Connection services as libpq reads them: `service=` or `PGSERVICE`, the user's service file
+/// before the system's, the URL over the service over the environment.
+final class ConnectionServiceTests: XCTestCase {
+    var folder: URL!
+
+    override func setUpWithError() throws {
+        folder = FileManager.default.temporaryDirectory.appendingPathComponent("clerical-service-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+    }
+
+    override func tearDown() { try? FileManager.default.removeItem(at: folder) }
+
+    func file(_ name: String, _ text: String) throws -> String {
+        let path = folder.appendingPathComponent(name).path
+        try text.write(toFile: path, atomically: true, encoding: .utf8)
+        return path
+    }
+
+    func testAServiceGivesWhatTheURLLeavesOut() throws {
+        let services = try file("services.conf", """
+            # the linkage team's servers
+            [linkage]
+            host=db.internal
+            port = 6543
+            dbname=records
+            user=ana
+            sslmode=verify-full
+            sslrootcert=/etc/ssl/internal-ca.pem
+            keepalives=1
+
+            [other]
+            host=elsewhere
+            """)
+        let environment = ["PGSERVICEFILE": services, "PGHOST": "from-env", "PGUSER": "env-user", "PGPORT": "5999"]
+        let address = try PostgresAddress(url: "postgresql:///?service=linkage&schema=wave3", environment: environment, passwordFile: nil)
+        XCTAssertEqual(address.endpoint, .tcp(host: "db.internal", port: 6543), "the service wins over the environment")
+        XCTAssertEqual(address.database, "records")
+        XCTAssertEqual(address.user, "ana")
+        XCTAssertEqual(address.sslMode, .verifyFull)
+        XCTAssertEqual(address.rootCertificates, .file("/etc/ssl/internal-ca.pem"))
+        XCTAssertEqual(address.schema, "wave3")
+
+        // The URL wins over the service; PGSERVICE names one when the URL does not.
+        let explicit = try PostgresAddress(url: "postgresql://cy@/db2?schema=q&sslmode=disable",
+                                           environment: environment.merging(["PGSERVICE": "linkage"]) { $1 }, passwordFile: nil)
+        XCTAssertEqual(explicit.endpoint, .tcp(host: "db.internal", port: 6543))
+        XCTAssertEqual(explicit.user, "cy")
+        XCTAssertEqual(explicit.database, "db2")
+        XCTAssertEqual(explicit.sslMode, .disable)
+    }
+
+    func testTheSystemFileWhenTheUsersLacksTheService() throws {
+        try FileManager.default.createDirectory(at: folder.appendingPathComponent("etc"), withIntermediateDirectories: true)
+        _ = try file("etc/pg_service.conf", "[shared]\nhost=system-host\n[mine]\nhost=system-mine\n")
+        let user = try file("user.conf", "[mine]\nhost=user-mine\n")
+        let environment = ["PGSERVICEFILE": user, "PGSYSCONFDIR": folder.appendingPathComponent("etc").path]
+        XCTAssertEqual(try PostgresAddress(url: "postgresql://?service=shared", environment: environment, passwordFile: nil).endpoint,
+                       .tcp(host: "system-host", port: 5432))
+        XCTAssertEqual(try PostgresAddress(url: "postgresql://?service=mine", environment: environment, passwordFile: nil).endpoint,
+                       .tcp(host: "user-mine", port: 5432), "the user's file first")
+    }
+
+    func testAServicesPasswordAndPasswordFile() throws {
+        let passwords = try file("pgpass", "db.internal:5432:records:ana:from-passfile\n")
+        chmod(passwords, 0o600)
+        let services = try file("services.conf", "[a]\nhost=db.internal\ndbname=records\nuser=ana\npassfile=\(passwords)\n[b]\nhost=db.internal\npassword=in-service\n")
+        let environment = ["PGSERVICEFILE": services]
+        XCTAssertEqual(try PostgresAddress(url: "postgresql://?service=a", environment: environment, passwordFile: nil).password, "from-passfile")
+        XCTAssertEqual(try PostgresAddress(url: "postgresql://?service=b", environment: environment.merging(["PGPASSWORD": "env"]) { $1 },
+                                           passwordFile: nil).password, "in-service", "the service before PGPASSWORD")
+        chmod(passwords, 0o644)
+        assertRefused("postgresql://?service=a", environment, .notPermitted, "may be read by others: chmod 600 it")
+    }
+
+    func testServiceMistakesAreConfigurationErrors() throws {
+        let services = try file("services.conf", """
+            [good]
+            host=h
+            [psql-only]
+            host=h
+            target_session_attrs=read-write
+            [nested]
+            service=good
+            [broken]
+            host h
+            """)
+        let environment = ["PGSERVICEFILE": services, "PGSYSCONFDIR": folder.path]
+        assertRefused("postgresql://?service=missing", environment, .configuration, "definition of service \"missing\" not found")
+        assertRefused("postgresql://?service=psql-only", environment, .configuration, "services.conf:5:",
+                      "target_session_attrs is not a setting clerical can honour")
+        assertRefused("postgresql://?service=nested", environment, .configuration, "services.conf:7:", "nested service")
+        assertRefused("postgresql://?service=broken", environment, .configuration, "services.conf:9:", "expected keyword=value")
+        XCTAssertNoThrow(try PostgresAddress(url: "postgresql://?service=good", environment: environment, passwordFile: nil))
+    }
+
+    func assertRefused(_ url: String, _ environment: [String: String], _ status: ExitStatus, _ phrases: String...,
+                       line: UInt = #line) {
+        do {
+            _ = try PostgresAddress(url: url, environment: environment, passwordFile: nil)
+            XCTFail("accepted \(url)", line: line)
+        } catch {
+            XCTAssertEqual(error.status, status, "\(error)", line: line)
+            for phrase in phrases { XCTAssertTrue("\(error)".contains(phrase), "«\(phrase)» not in: \(error)", line: line) }
+        }
+    }
+}

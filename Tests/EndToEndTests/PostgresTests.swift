@@ -168,6 +168,48 @@ final class PostgresTests: XCTestCase {
 
     /// COPY's text format escapes tab, newline, carriage return and backslash; everything else,
     /// other languages' letters included, goes byte for byte.
+    /// A connection service file, as a secure research service hands one out, names the server
+    /// for clerical as for psql: `service=NAME` in the URL, or `PGSERVICE`.
+    func testAConnectionServiceNamesTheServerAsForPsql() throws {
+        let parts = try XCTUnwrap(URLComponents(string: server))
+        var lines = ["# written by the test, as a platform's administrator would", "[clerical_e2e]",
+                     "host=\(parts.host ?? "localhost")", "port=\(parts.port ?? 5432)", "dbname=\(parts.path.dropFirst())",
+                     "user=\(parts.user ?? "postgres")", "keepalives=1"]
+        for item in parts.queryItems ?? [] { lines.append("\(item.name)=\(item.value ?? "")") }
+        let services = folder.appendingPathComponent("pg_service.conf").path
+        try (lines.joined(separator: "\n") + "\n").write(toFile: services, atomically: true, encoding: .utf8)
+        var environment = ProcessInfo.processInfo.environment
+        environment["PGSERVICEFILE"] = services
+        ["PGHOST", "PGPORT", "PGUSER", "PGDATABASE", "PGSERVICE"].forEach { environment[$0] = nil }
+
+        let schema = "clerical_test_\(UUID().uuidString.prefix(8).lowercased())"
+        schemas.append(schema)
+        let queue = folder.appendingPathComponent("q.db").path
+        XCTAssertEqual(try Binary.importFixture(into: queue).status, 0)
+        let copy = try Binary.run(["copy", queue, "postgresql:///?service=clerical_e2e&schema=\(schema)"], environment: environment)
+        XCTAssertEqual(copy.status, 0, copy.stderr)
+        environment["PGSERVICE"] = "clerical_e2e"
+        let status = try Binary.run(["status", "postgresql://?schema=\(schema)", "--json"], environment: environment)
+        XCTAssertEqual(status.status, 0, status.stderr)
+        XCTAssertTrue(status.stdout.contains("\"pairs\""), status.stdout)
+        // The same file is psql's: the service is libpq's, not clerical's own.
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["psql", "service=clerical_e2e", "-qAt", "-c", "SELECT count(*) FROM \(schema).pair"]
+        process.environment = environment
+        let out = Pipe()
+        process.standardOutput = out
+        try process.run()
+        let counted = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        XCTAssertEqual(counted.trimmingCharacters(in: .whitespacesAndNewlines), "6583")
+
+        environment["PGSERVICE"] = "nowhere"
+        let missing = try Binary.run(["status", "postgresql://?schema=\(schema)"], environment: environment)
+        XCTAssertEqual(missing.status, 78, missing.stderr)
+        XCTAssertTrue(missing.stderr.contains("definition of service \"nowhere\" not found"), missing.stderr)
+    }
+
     func testCopyCarriesTextThatCOPYMustEscapeUnchanged() throws {
         let queue = folder.appendingPathComponent("queue.db").path
         XCTAssertEqual(try Binary.importFixture(into: queue).status, 0)

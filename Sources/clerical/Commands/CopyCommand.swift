@@ -10,8 +10,9 @@ struct CopyCommand: ParsableCommand {
         discussion: """
             One of SOURCE and DEST is a queue file, the other a URL: \
             postgresql://user@host:port/dbname?schema=NAME[&sslmode=disable|prefer|require|verify-ca|verify-full]\
-            [&sslrootcert=FILE|system][&sslcert=FILE&sslkey=FILE]. \
-            Credentials and TLS follow libpq: PGPASSWORD, ~/.pgpass, PGHOST, PGPORT, PGUSER, PGDATABASE, PGSSLMODE, \
+            [&sslrootcert=FILE|system][&sslcert=FILE&sslkey=FILE], or postgresql:///?service=NAME&schema=NAME. \
+            Credentials and TLS follow libpq: a connection service (PGSERVICE; PGSERVICEFILE, ~/.pg_service.conf, \
+            PGSYSCONFDIR), PGPASSWORD, ~/.pgpass, PGHOST, PGPORT, PGUSER, PGDATABASE, PGSSLMODE, \
             PGSSLROOTCERT (else ~/.postgresql/root.crt), PGSSLCERT, PGSSLKEY, PGAPPNAME, PGCONNECT_TIMEOUT. \
             The destination must be new (a file that does not exist, a schema with no tables). \
             It is written in one transaction and verified before the copy reports success, with the \
