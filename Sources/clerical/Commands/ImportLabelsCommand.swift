@@ -16,7 +16,7 @@ struct ImportLabelsCommand: ParsableCommand {
             """)
 
     @Argument(help: "The queue file, or a queue URL (postgresql://user@host/db?schema=NAME).") var queue: String
-    @Argument(help: ArgumentHelp("The labels table.", valueName: "LABELS.csv")) var labels: String
+    @Argument(help: ArgumentHelp("The labels table, plain or gzip-compressed.", valueName: "LABELS.csv")) var labels: String
     @Option(help: "The reviewer the decisions are recorded under.") var reviewer: String?
 
     func run() throws {

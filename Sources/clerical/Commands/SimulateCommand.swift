@@ -18,7 +18,7 @@ struct SimulateCommand: ParsableCommand {
             """)
 
     @Argument(help: "The queue file.") var queue: String
-    @Option(help: ArgumentHelp("Ground truth: unique_id_l,unique_id_r,is_match (+ source_dataset_l,source_dataset_r).", valueName: "TRUTH.csv"))
+    @Option(help: ArgumentHelp("Ground truth: unique_id_l,unique_id_r,is_match (+ source_dataset_l,source_dataset_r), plain or gzip-compressed.", valueName: "TRUTH.csv"))
     var truth: String
     @Option(help: "Verdicts to give in all.") var decisions = 300
     @Option(help: "Simulated reviewers, taking turns.") var reviewers = 1
