@@ -12,8 +12,8 @@ final class InputBytes {
     private(set) var bytesConsumed: Int64 = 0
     private let handle: FileHandle
     private let chunkSize: Int
-    /// The first bytes read, to tell the format, handed out (plain) or inflated (gzip) first.
-    private var head: [UInt8]
+    /// A plain file's first bytes, read to tell the format and handed out first.
+    private var head: [UInt8] = []
     private var gzip: GzipStream?
     private var fileAtEnd = false
 
@@ -21,12 +21,17 @@ final class InputBytes {
         self.handle = handle
         self.displayName = displayName
         self.chunkSize = chunkSize
-        head = []
-        head = try readFile()
-        if let refusal = Self.unreadableFormat(head) {
+        let first = try readFile()
+        if let refusal = Self.unreadableFormat(first) {
             throw ClericalError(.dataError, "\(displayName): \(refusal)")
         }
-        if head.starts(with: [0x1F, 0x8B]) { gzip = try GzipStream(displayName: displayName) }
+        if first.starts(with: [0x1F, 0x8B]) {
+            let gzip = try GzipStream(displayName: displayName)
+            gzip.give(first)
+            self.gzip = gzip
+        } else {
+            head = first
+        }
     }
 
     deinit { gzip?.end() }
@@ -39,20 +44,12 @@ final class InputBytes {
             return bytes.isEmpty ? nil : bytes
         }
         while true {
-            if gzip.needsInput {
-                if !head.isEmpty {
-                    gzip.give(head)
-                    head = []
-                } else if !fileAtEnd {
-                    let bytes = try readFile()
-                    if bytes.isEmpty { fileAtEnd = true } else { gzip.give(bytes) }
-                }
+            if gzip.needsInput && !fileAtEnd {
+                let bytes = try readFile()
+                if bytes.isEmpty { fileAtEnd = true } else { gzip.give(bytes) }
             }
-            if let text = try gzip.inflate(outputCapacity: chunkSize, noMoreInput: fileAtEnd && head.isEmpty) {
-                if !text.isEmpty { return text }
-            } else {
-                return nil
-            }
+            guard let text = try gzip.inflate(outputCapacity: chunkSize, noMoreInput: fileAtEnd) else { return nil }
+            if !text.isEmpty { return text }
         }
     }
 
