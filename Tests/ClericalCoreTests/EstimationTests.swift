@@ -202,6 +202,54 @@ final class EstimationTests: XCTestCase {
         XCTAssertGreaterThan(wrongFit, ExpectationMaximisation.logLikelihood(truth, tallies: unlabelledTallies) + 100)
     }
 
+    /// The correction's ridge penalty is chosen by held-out verdicts: verdicts that show the
+    /// model a household interaction it lacks ask for a lighter penalty (3 or 10 in these
+    /// seeds), and verdicts drawn from the model's own probabilities (nothing to correct) for
+    /// the heaviest.
+    func testCrossValidationChoosesTheCorrectionsPenaltyByWhatTheVerdictsShow() {
+        // Four personal comparisons (given name, date of birth, …) and four a household shares
+        // (surname, address, postcode, telephone): 256 patterns, so that most have no verdict
+        // and the correction must carry what verdicts show to patterns they did not reach.
+        let matches = [Double](repeating: 0.85, count: 8)
+        let household = [0.1, 0.1, 0.1, 0.1, 0.9, 0.9, 0.9, 0.9], others = [Double](repeating: 0.1, count: 8)
+        let generator = PairGenerator(classes: [
+            .init(share: 0.35, agreement: matches, isMatch: true),
+            .init(share: 0.30, agreement: household, isMatch: false),
+            .init(share: 0.35, agreement: others, isMatch: false),
+        ])
+        for seed in [5, 7, 9] as [UInt64] {
+            let (gammas, isMatch) = generator.draw(5_000, seed: seed)
+            // A model that has the non-matches' agreement rates of a population without
+            // households: four agreements shared in a household outweigh four disagreements.
+            let model = binaryModel(lambda: 0.35, m: matches, u: [0.1, 0.1, 0.1, 0.1, 0.05, 0.05, 0.05, 0.05])
+            XCTAssertLessThan(accuracy(model, gammas, isMatch).precision, 0.9)
+            let patternIndex = Dictionary(tallies(gammas).enumerated().map { ($0.element.gammas, $0.offset) }, uniquingKeysWith: { a, _ in a })
+
+            func chosenPenalty(_ verdict: (Int) -> Bool) -> Double {
+                var labels = [Verdict?](repeating: nil, count: gammas.count)
+                var labelled: [LabelledPair] = []
+                for j in stride(from: 0, to: gammas.count, by: 15) {
+                    let match = verdict(j)
+                    labels[j] = match ? .match : .nonMatch
+                    labelled.append(LabelledPair(pattern: patternIndex[gammas[j]]!, isMatch: match, pairID: Int64(j)))
+                }
+                let clamped = tallies(gammas, labels: labels)
+                XCTAssertEqual(clamped.map(\.gammas), tallies(gammas).map(\.gammas), "the same patterns in the same order")
+                let validation = ModelSelection.crossValidate(imported: model, starts: [false: model, true: model], tallies: clamped,
+                                                              labelled: labelled, options: .init(), settings: .init())
+                return validation.bestPenalty(conditional: false, default: InteractionCorrection.Settings().penalty)
+            }
+
+            let fromTruth = chosenPenalty { isMatch[$0] }
+            var random = SeededGenerator(seed: seed + 1)
+            let probabilities = gammas.map { model.score(gammas: $0).matchProbability }
+            let fromTheModel = chosenPenalty { Double.random(in: 0..<1, using: &random) < probabilities[$0] }
+            XCTAssertEqual(fromTheModel, ModelSelection.penalties.max(), "seed \(seed): nothing to correct, so the heaviest penalty")
+            XCTAssertLessThan(fromTruth, fromTheModel, "seed \(seed): a strong interaction asks for a lighter penalty than verdicts that agree with the model")
+            XCTAssertTrue(ModelSelection.penalties.contains(fromTruth))
+        }
+    }
+
     func testLevelsWithoutSupportKeepAFloorAndFiniteWeights() {
         // Nobody ever agrees on c1, and c2 is always null.
         let generator = PairGenerator(classes: [

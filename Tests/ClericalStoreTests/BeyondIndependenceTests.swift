@@ -108,6 +108,32 @@ final class BeyondIndependenceTests: XCTestCase {
         XCTAssertGreaterThan(reports.compactMap(\.pairsChangedDecision).reduce(0, +), 100, "household members changed decision")
     }
 
+    /// With `auto`, the correction's ridge penalty is the one cross-validation chose: the
+    /// report names it, and the stored correction is fitted with it.
+    func testAutoFitsTheCorrectionWithThePenaltyCrossValidationChose() throws {
+        _ = try SplinkImporter.run(queue: path, predictions: Self.predictions, model: Self.model)
+        let reports = try review(300, model: .auto)
+        let corrected = reports.filter { $0.model == .dependent }
+        XCTAssertFalse(corrected.isEmpty, "the corrected model is kept within 300 verdicts: \(reports.map(\.model))")
+        for report in reports {
+            if report.model == .dependent {
+                XCTAssertTrue(ModelSelection.penalties.contains(try XCTUnwrap(report.correctionPenalty)))
+            } else {
+                XCTAssertNil(report.correctionPenalty, "no correction kept, no penalty reported")
+            }
+        }
+        let last = try XCTUnwrap(reports.last)
+        let db = try QueueFile.open(path: path)
+        defer { try? db.close() }
+        let scorer = try db.read { try ModelStore.currentScorer($0) }
+        if last.model == .dependent {
+            let stored = try XCTUnwrap(scorer as? CorrectedModel, "the kept correction scores the queue")
+            XCTAssertEqual(stored.correction.settings.penalty, last.correctionPenalty)
+        } else {
+            XCTAssertNil(scorer as? CorrectedModel)
+        }
+    }
+
     func testAutoKeepsTheImportedModelWhenVerdictsAreFew() throws {
         _ = try SplinkImporter.run(queue: path, predictions: Self.predictions, model: Self.model)
         let before = try patternScores()

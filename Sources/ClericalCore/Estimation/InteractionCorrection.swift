@@ -41,8 +41,9 @@ public struct InteractionCorrection: Sendable, Equatable, Codable {
         /// The base log-odds offset is capped at ± this many nats: beyond it, verdicts can still
         /// move a pattern (the base model is sure of patterns it has never been shown wrong on).
         public var offsetCap = 8.0
-        /// Gaussian prior precision on each coefficient (ridge), in 1/nats². On the household
-        /// sets any of 3, 10 and 30 reached F1 ≥ 0.9993 by 1,000 verdicts; 1 overfitted.
+        /// Gaussian prior precision on each coefficient (ridge), in 1/nats². `--model auto`
+        /// chooses it by cross-validation (`ModelSelection.penalties`); this is the penalty
+        /// of `--model dependent`. On the household sets 3 was best, and 1 overfitted.
         public var penalty = 3.0
         /// Prior strength, in pairs, of the model's probability against a pattern's own verdicts.
         public var shrinkage = 1.0

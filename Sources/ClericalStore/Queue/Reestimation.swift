@@ -88,6 +88,9 @@ public struct ReestimationReport: Sendable, Codable, Equatable {
     public var overturnRecord: OverturnRecord?
     public var heldOverturns: Int?
     public var interactions: [Interaction]?
+    /// The corrected model's ridge penalty (1/nats²), when cross-validation chose it among
+    /// `ModelSelection.penalties`.
+    public var correctionPenalty: Double?
     /// Pairs whose decision at probability 0.5 changed with this re-estimation.
     public var pairsChangedDecision: Int?
 
@@ -318,6 +321,7 @@ public enum Reestimation {
         finished.overturnRecord = snapshot.overturnRecord
         finished.heldOverturns = moved.held
         finished.interactions = estimate.interactions
+        finished.correctionPenalty = selection.chosenPenalty
         finished.pairsChangedDecision = estimate.changedDecision
         let json = String(decoding: try JSONEncoder().encode(finished), as: UTF8.self)
         try db.queueExecute("UPDATE model_version SET report = ? WHERE id = ?", [.text(json), .integer(versionID)])

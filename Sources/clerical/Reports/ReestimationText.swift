@@ -21,6 +21,10 @@ extension ReestimationReport {
                     lines.append("  held-out log-loss \(name.padding(toLength: 28, withPad: " ", startingAt: 0)) \(String(format: "%.4f", loss)) nats per verdict\(name == kept ? "  ← kept" : "")")
                 }
             }
+            if let correctionPenalty {
+                let grid = ModelSelection.penalties.map { QueueStatus.number($0) }.joined(separator: ", ")
+                lines.append("  correction's ridge penalty \(QueueStatus.number(correctionPenalty)) (the best held-out log-loss among \(grid))")
+            }
             if let interactions, !interactions.isEmpty {
                 lines.append("  strongest interactions learned from verdicts (bits):")
                 for interaction in interactions {
