@@ -218,6 +218,16 @@ final class LinkageQualityTests: XCTestCase {
         let notes = LinkageQuality.estimate(input).notes
         XCTAssertTrue(notes.contains { $0.contains("10 audit verdicts among the model's matches: too few") && $0.contains("more would bound it") }, "\(notes)")
         XCTAssertTrue(notes.contains { $0.contains("blocking never produced") })
+        // No error among them, and none among no verdicts: planned at the 1% floor, 1.96² ×
+        // 0.01 × 0.99 / 0.005² = 1,522 verdicts in all, at the rate it names.
+        XCTAssertTrue(notes.contains { $0.contains("about 1512 more would bound it to ±0.005 if it is about 1.0%") }, "\(notes)")
+        XCTAssertTrue(notes.contains { $0.contains("0 audit verdicts among the model's non-matches") && $0.contains("about 1522 more") }, "\(notes)")
+
+        // Errors seen plan at their rate: 3 of 10 non-matches among the model's matches.
+        let erring = QualityInput(patterns: [
+            .init(probability: 0.99, reviewedMatches: 7, reviewedNonMatches: 3, unreviewed: 1_000, covered: ["a/match": 1_000]),
+        ], auditVerdicts: (0..<10).map { .init(stratum: "a/match", probability: 0.99, isMatch: $0 >= 3) }, frameSizes: ["a/match": 1_010])
+        XCTAssertTrue(LinkageQuality.estimate(erring).notes.contains { $0.contains("if it is about 30.0%") }, "\(LinkageQuality.estimate(erring).notes)")
     }
 
     /// Pairs nobody looked at rest on the model: the estimate says its intervals are not a

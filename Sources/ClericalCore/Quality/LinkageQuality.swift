@@ -387,11 +387,13 @@ public enum LinkageQuality {
             let verdicts = input.auditVerdicts.filter { ($0.probability >= 0.5) == (side == "match") }
             guard verdicts.count < enoughAuditVerdicts else { continue }
             let errors = verdicts.filter { $0.isMatch != (side == "match") }.count
-            let rate = wilson(errors, verdicts.count)?.estimate ?? 0.05
-            let planned = max(rate, planningErrorRate)
+            // Planned at the rate seen so far, and never below 1%: with no verdicts (once a
+            // flat 5%, which asked for about 7,300 where the F1 advice above asked for 2,347)
+            // there is nothing to plan at but that floor.
+            let planned = max(wilson(errors, verdicts.count)?.estimate ?? 0, planningErrorRate)
             let needed = Int((z * z * planned * (1 - planned) / (targetHalfWidth * targetHalfWidth)).rounded(.up))
             let more = max(enoughAuditVerdicts, needed) - verdicts.count
-            notes.append("\(verdicts.count) audit verdicts among the model's \(side)es: too few to bound its \(side == "match" ? "false-match" : "missed-match") rate; about \(more) more would bound it to ±\(targetHalfWidth).")
+            notes.append(String(format: "\(verdicts.count) audit verdicts among the model's \(side)es: too few to bound its \(side == "match" ? "false-match" : "missed-match") rate; about \(more) more would bound it to ±\(targetHalfWidth) if it is about %.1f%%.", 100 * planned))
         }
 
         let edges = AuditBands.edges
