@@ -387,9 +387,8 @@ public enum LinkageQuality {
             let verdicts = input.auditVerdicts.filter { ($0.probability >= 0.5) == (side == "match") }
             guard verdicts.count < enoughAuditVerdicts else { continue }
             let errors = verdicts.filter { $0.isMatch != (side == "match") }.count
-            // Planned at the rate seen so far, and never below 1%: with no verdicts (once a
-            // flat 5%, which asked for about 7,300 where the F1 advice above asked for 2,347)
-            // there is nothing to plan at but that floor.
+            // Planned at the rate seen so far, never below the 1% floor (with no verdicts, at
+            // it), and the note says which: a guessed rate would contradict the F1 advice above.
             let planned = max(wilson(errors, verdicts.count)?.estimate ?? 0, planningErrorRate)
             let needed = Int((z * z * planned * (1 - planned) / (targetHalfWidth * targetHalfWidth)).rounded(.up))
             let more = max(enoughAuditVerdicts, needed) - verdicts.count
