@@ -57,13 +57,14 @@ public struct ModelSelection: Sendable {
     public var independent: EstimationResult
     /// The correction fitted on every verdict, when there were verdicts of both classes.
     public var correction: InteractionCorrection?
-    /// The correction's ridge penalty, when cross-validation chose it (`auto`) rather than
-    /// the settings' default.
-    public var chosenPenalty: Double?
     /// Mean held-out log-loss (nats per verdict) of each model weighed, by `ModelCandidate.name`,
     /// from cross-validation; empty when there were too few verdicts to cross-validate.
     public var heldOutLogLoss: [String: Double]
     public var folds: Int
+
+    /// The kept correction's ridge penalty when cross-validation chose it (`auto`), rather
+    /// than the settings' default.
+    public var chosenPenalty: Double? { chosen == .dependent && folds > 0 ? correction?.settings.penalty : nil }
 
     /// What scores the queue.
     public func scorer(imported: FellegiSunterModel) -> any PatternScoring {
@@ -98,18 +99,23 @@ public struct ModelSelection: Sendable {
         let hasBothClasses = matches > 0 && matches < labelled.count
         let patterns = labelledPatterns(tallies, labelled)
         var fits: [Bool: (EstimationResult, InteractionCorrection?)] = [:]
-        /// The base model fitted on every verdict, with its correction: pure, so the two kinds
-        /// can be fitted side by side.
-        @Sendable func fitted(conditional: Bool) -> (EstimationResult, InteractionCorrection?) {
+        /// The correction on every verdict, at `penalty`, of a base model.
+        @Sendable func correction(of base: EstimationResult, penalty: Double) -> InteractionCorrection? {
+            guard hasBothClasses else { return nil }
+            var chosen = settings
+            chosen.penalty = penalty
+            return InteractionCorrection.fit(base: base.model, labelled: patterns, settings: chosen)
+        }
+        /// The base model fitted on every verdict: pure, so the two kinds can be fitted side by side.
+        @Sendable func base(conditional: Bool) -> EstimationResult {
             var fitted = options
             fitted.conditionalOnCandidates = conditional
-            let independent = ExpectationMaximisation.estimate(start: start, tallies: tallies, options: fitted)
-            let correction = hasBothClasses ? InteractionCorrection.fit(base: independent.model, labelled: patterns, settings: settings) : nil
-            return (independent, correction)
+            return ExpectationMaximisation.estimate(start: start, tallies: tallies, options: fitted)
         }
         func fit(conditional: Bool) -> (EstimationResult, InteractionCorrection?) {
             if let done = fits[conditional] { return done }
-            let result = fitted(conditional: conditional)
+            let independent = base(conditional: conditional)
+            let result = (independent, correction(of: independent, penalty: settings.penalty))
             fits[conditional] = result
             return result
         }
@@ -133,30 +139,22 @@ public struct ModelSelection: Sendable {
                 kept.chosen = .imported
                 return kept
             }
-            // Both kinds are fitted on every verdict, on two cores where there are two.
-            let both = Slots<(EstimationResult, InteractionCorrection?)?>(count: 2, empty: nil)
-            DispatchQueue.concurrentPerform(iterations: 2) { both.values[$0] = fitted(conditional: $0 == 1) }
-            fits[false] = both.values[0]!
-            fits[true] = both.values[1]!
+            // Both base models are fitted on every verdict, on two cores where there are two.
+            let bases = Slots<EstimationResult?>(count: 2, empty: nil)
+            DispatchQueue.concurrentPerform(iterations: 2) { bases.values[$0] = base(conditional: $0 == 1) }
             // Each fold's fits start from the fit on every verdict: only the held-out verdicts differ.
-            let starts = [false: fit(conditional: false).0.model, true: fit(conditional: true).0.model]
+            let starts = [false: bases.values[0]!.model, true: bases.values[1]!.model]
             let validated = crossValidate(imported: imported, starts: starts, tallies: tallies, labelled: labelled,
                                           options: options, settings: settings)
             // The correction's penalty is chosen as the models are: for each kind of fit, the
             // one whose corrections predict held-out verdicts best; the correction on every
-            // verdict is then fitted with it.
+            // verdict is fitted with it.
             var losses = validated.losses
-            var penalties: [Bool: Double] = [:]
             for conditional in [false, true] {
                 let penalty = validated.bestPenalty(conditional: conditional, default: settings.penalty)
-                penalties[conditional] = penalty
                 losses[ModelCandidate(kind: .dependent, conditional: conditional)] = validated.correctedLosses[conditional]?[penalty]
-                if var refitted = fits[conditional], refitted.1 != nil, penalty != settings.penalty {
-                    var chosen = settings
-                    chosen.penalty = penalty
-                    refitted.1 = InteractionCorrection.fit(base: refitted.0.model, labelled: patterns, settings: chosen)
-                    fits[conditional] = refitted
-                }
+                let independent = bases.values[conditional ? 1 : 0]!
+                fits[conditional] = (independent, correction(of: independent, penalty: penalty))
             }
             let means = losses.mapValues { $0.reduce(0, +) / Double(max($0.count, 1)) }
             // Never worse: a fitted model replaces the imported one only when it predicts the
@@ -181,7 +179,6 @@ public struct ModelSelection: Sendable {
             }
             kept.heldOutLogLoss = Dictionary(uniqueKeysWithValues: means.map { ($0.key.name, $0.value) })
             kept.folds = folds
-            if kept.chosen == .dependent { kept.chosenPenalty = penalties[kept.conditional] }
             return kept
         }
     }
