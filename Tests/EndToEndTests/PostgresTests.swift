@@ -1423,6 +1423,52 @@ final class PostgresTests: XCTestCase {
         XCTAssertTrue(fileOnly.stderr.contains("on a server nothing re-estimates on its own"), fileOnly.stderr)
     }
 
+    /// A queue an earlier build put on the server, with verdicts and a reviewer's role, is
+    /// brought up to date by the first command its owner runs, as a queue file is; before that
+    /// the reviewer is told who may (65), and the queue is left as it was.
+    func testAnEarlierBuildsQueueIsUpgradedWhenItsOwnerOpensIt() throws {
+        let (queue, urls) = try serverQueueWithReviewers(1, band: "0.2:0.8")
+        let schema = schemas.last!
+        XCTAssertEqual(try runReviewers(urls, extra: ["--max", "3"])[0].verdicts, 3)
+        // The queue as the build before v11 left it: v11's indexes as they were, and the
+        // append-only refusal as a build that let changes through would have defined it.
+        let earlier = try psql("""
+            SET search_path TO \(schema);
+            DROP INDEX open_pair_by_draw;
+            CREATE INDEX open_pair_by_pattern ON pair(pattern_id, id) WHERE state = 'pending';
+            DROP INDEX audit_pair_waiting_by_draw;
+            CREATE INDEX audit_pair_waiting ON audit_pair(audit_id, pair_id) WHERE offered = 0;
+            DELETE FROM schema_migration WHERE identifier LIKE 'v11:%';
+            CREATE OR REPLACE FUNCTION refuse_change() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RETURN NULL; END $$;
+            """)
+        XCTAssertEqual(earlier.status, 0, earlier.stderr)
+        let steps = { try self.serverCount("SELECT count(*) FROM \(schema).schema_migration") }
+        let stepsBefore = try steps()
+
+        let reviewer = try Binary.run(["status", urls[0]])
+        XCTAssertEqual(reviewer.status, 65, reviewer.stderr)
+        XCTAssertTrue(reviewer.stderr.contains("1 migration behind this build"), reviewer.stderr)
+        let owner = try XCTUnwrap(URLComponents(string: server)?.user)
+        XCTAssertTrue(reviewer.stderr.contains("its owner, role \(owner)"), reviewer.stderr)
+        XCTAssertEqual(try steps(), stepsBefore, "the reviewer's look changed nothing")
+
+        let status = try Binary.run(["status", queue])
+        XCTAssertEqual(status.status, 0, status.stderr)
+        XCTAssertEqual(try steps(), stepsBefore + 1)
+        XCTAssertEqual(try serverCount("SELECT count(*) FROM pg_indexes WHERE schemaname = '\(schema)' AND indexname IN ('open_pair_by_draw', 'audit_pair_waiting_by_draw')"), 2)
+        XCTAssertEqual(try serverCount("SELECT count(*) FROM pg_indexes WHERE schemaname = '\(schema)' AND indexname IN ('open_pair_by_pattern', 'audit_pair_waiting')"), 0)
+        // The function is this build's again: even the owner cannot change a decision.
+        let edit = try psql("UPDATE \(schema).decision SET verdict = 'match'")
+        XCTAssertNotEqual(edit.status, 0)
+        XCTAssertTrue(edit.stderr.contains("decisions are append-only"), edit.stderr)
+
+        // The reviewer works on, and the chain holds.
+        XCTAssertEqual(try runReviewers(urls, extra: ["--max", "3"])[0].verdicts, 3)
+        XCTAssertEqual(try serverCount("SELECT count(*) FROM \(schema).decision"), 6)
+        let verify = try Binary.run(["verify", queue])
+        XCTAssertEqual(verify.status, 0, verify.stderr)
+    }
+
     /// The values of the environment variables `.ci/run` sets for the TLS tests, or a skip (a
     /// failure where the server is required, as in CI).
     func tlsSettings(_ names: [String]) throws -> [String] {

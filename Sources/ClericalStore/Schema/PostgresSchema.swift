@@ -16,12 +16,21 @@ package enum PostgresSchema {
         ([QueueSchema.migrator.migrations[10]], v11),
     ]
 
-    /// A PostgreSQL queue is created whole by these steps and never upgraded in place (a schema
-    /// of another version is refused), so a change to a function is made where the function is
-    /// defined, and a new step marks the schemas that have it.
+    /// A queue made by an earlier build is brought up to date when its owner opens it, as a
+    /// queue file is (`PostgresQueue.open`): in one transaction every function and procedure of
+    /// the steps it has is defined again as this build defines it, then the steps it lacks are
+    /// run. So a function is changed where it is defined (each is `CREATE OR REPLACE`), with a
+    /// new step, empty if need be, that marks the schemas that have the change; tables,
+    /// indexes and triggers change only in new steps, and a function whose arguments change is
+    /// dropped in one.
     ///
     /// Steps with no SQLite counterpart (the review path as server functions) are named so.
     static let serverOnlyPrefix = "postgres-"
+
+    /// The functions and procedures the first `steps` steps define, as this build defines them.
+    package static func routineDefinitions(inFirst steps: Int) -> [String] {
+        migrations.prefix(steps).flatMap(\.statements).filter { $0.hasPrefix("CREATE OR REPLACE ") }
+    }
 
     /// The SQLite migrations the PostgreSQL schema stands for, in order.
     package static var sqliteIdentifiers: [String] { identifiers.filter { !$0.hasPrefix(serverOnlyPrefix) } }
@@ -202,7 +211,7 @@ package enum PostgresSchema {
 
         // Decisions and reveals are append-only, as in SQLite (and by privileges where roles are set).
         """
-        CREATE FUNCTION refuse_change() RETURNS trigger LANGUAGE plpgsql AS $$
+        CREATE OR REPLACE FUNCTION refuse_change() RETURNS trigger LANGUAGE plpgsql AS $$
         BEGIN RAISE EXCEPTION '%', TG_ARGV[0] USING ERRCODE = 'restrict_violation'; END $$
         """,
         """
@@ -245,7 +254,7 @@ package enum PostgresSchema {
         // calls a verdict were a quarter of its server time. The counters are bookkeeping for
         // the dashboard and re-estimation's tallies; the evidence is the chain, which `verify` checks.
         """
-        CREATE FUNCTION note_counter_change(counter text, key text, change bigint) RETURNS void LANGUAGE plpgsql AS $$
+        CREATE OR REPLACE FUNCTION note_counter_change(counter text, key text, change bigint) RETURNS void LANGUAGE plpgsql AS $$
         DECLARE
             noted jsonb := coalesce(nullif(current_setting('clerical.' || counter, true), ''), '{}')::jsonb;
         BEGIN
@@ -254,7 +263,7 @@ package enum PostgresSchema {
         END $$
         """,
         """
-        CREATE FUNCTION apply_counter_changes() RETURNS trigger LANGUAGE plpgsql AS $$
+        CREATE OR REPLACE FUNCTION apply_counter_changes() RETURNS trigger LANGUAGE plpgsql AS $$
         DECLARE
             bands jsonb := coalesce(nullif(current_setting('clerical.band_count', true), ''), '{}')::jsonb;
             states jsonb := coalesce(nullif(current_setting('clerical.pair_state_count', true), ''), '{}')::jsonb;
@@ -277,7 +286,7 @@ package enum PostgresSchema {
         END $$
         """,
         """
-        CREATE FUNCTION pair_state_count_follow() RETURNS trigger LANGUAGE plpgsql AS $$
+        CREATE OR REPLACE FUNCTION pair_state_count_follow() RETURNS trigger LANGUAGE plpgsql AS $$
         BEGIN
             PERFORM note_counter_change('pair_state_count', OLD.state, -1);
             PERFORM note_counter_change('pair_state_count', NEW.state, 1);
@@ -297,7 +306,7 @@ package enum PostgresSchema {
         """,
         // ReviewPriority: |p − 0.5| + 0.05·⌊log2(1 + served)⌋, the log capped at 20 as SQLite's sum is.
         """
-        CREATE FUNCTION open_count_follow() RETURNS trigger LANGUAGE plpgsql AS $$
+        CREATE OR REPLACE FUNCTION open_count_follow() RETURNS trigger LANGUAGE plpgsql AS $$
         DECLARE claimed bigint := (NEW.state = 'claimed')::int;
         BEGIN
             UPDATE pattern SET
@@ -316,7 +325,7 @@ package enum PostgresSchema {
         EXECUTE FUNCTION open_count_follow()
         """,
         """
-        CREATE FUNCTION band_count_follow() RETURNS trigger LANGUAGE plpgsql AS $$
+        CREATE OR REPLACE FUNCTION band_count_follow() RETURNS trigger LANGUAGE plpgsql AS $$
         BEGIN
             PERFORM note_counter_change('band_count', OLD.in_band::text, -OLD.open_count);
             PERFORM note_counter_change('band_count', NEW.in_band::text, NEW.open_count);
@@ -337,7 +346,7 @@ package enum PostgresSchema {
         EXECUTE FUNCTION apply_counter_changes()
         """,
         """
-        CREATE FUNCTION pattern_verdicts_follow() RETURNS trigger LANGUAGE plpgsql AS $$
+        CREATE OR REPLACE FUNCTION pattern_verdicts_follow() RETURNS trigger LANGUAGE plpgsql AS $$
         DECLARE
             pattern bigint := (SELECT pattern_id FROM pair WHERE id = NEW.pair_id);
             -- Not ORDER BY id DESC LIMIT 1: with a pair's decisions thought many (a new queue's
@@ -365,7 +374,7 @@ package enum PostgresSchema {
         // snapshot after the lock is granted, so it sees the decision the lock's last holder
         // committed. `verify` recomputes every hash in Swift.
         """
-        CREATE FUNCTION append_decision(p_pair bigint, p_reviewer text, p_kind text, p_verdict text, p_note text,
+        CREATE OR REPLACE FUNCTION append_decision(p_pair bigint, p_reviewer text, p_kind text, p_verdict text, p_note text,
                                         p_decided_at text, p_weight double precision, p_probability double precision,
                                         p_fields text) RETURNS text LANGUAGE plpgsql VOLATILE AS $$
         DECLARE
@@ -397,7 +406,7 @@ package enum PostgresSchema {
         // Claims a pair for the session's role (replacing a claim that ran out, or renewing its
         // own): the claimed state on its row and the claim itself; returns it with its pattern's score.
         """
-        CREATE FUNCTION take_claim(p_pair bigint, p_kind text, p_priority double precision,
+        CREATE OR REPLACE FUNCTION take_claim(p_pair bigint, p_kind text, p_priority double precision,
                                    p_now double precision, p_lease double precision)
         RETURNS TABLE (claimed_pair bigint, claimed_kind text, claimed_weight double precision,
                        claimed_probability double precision)
@@ -420,14 +429,14 @@ package enum PostgresSchema {
         // of pair ids (thousandths of id mod 1000) kept for named reviewers. A band kept for
         // others is open to a reviewer who holds a band containing it.
         """
-        CREATE FUNCTION reservation_is_mine(me text, probability double precision) RETURNS boolean
+        CREATE OR REPLACE FUNCTION reservation_is_mine(me text, probability double precision) RETURNS boolean
         LANGUAGE sql STABLE AS $$
             SELECT EXISTS (SELECT 1 FROM reservation r WHERE r.reviewer = me AND r.low IS NOT NULL
                            AND probability >= r.low AND probability <= r.high)
         $$
         """,
         """
-        CREATE FUNCTION reservation_allows(me text, probability double precision) RETURNS boolean
+        CREATE OR REPLACE FUNCTION reservation_allows(me text, probability double precision) RETURNS boolean
         LANGUAGE sql STABLE AS $$
             SELECT reservation_is_mine(me, probability) OR NOT EXISTS (
                 SELECT 1 FROM reservation o WHERE o.reviewer <> me AND o.low IS NOT NULL
@@ -437,7 +446,7 @@ package enum PostgresSchema {
         $$
         """,
         """
-        CREATE FUNCTION pair_in_share(me text, pair bigint, own boolean) RETURNS boolean
+        CREATE OR REPLACE FUNCTION pair_in_share(me text, pair bigint, own boolean) RETURNS boolean
         LANGUAGE sql STABLE AS $$
             SELECT EXISTS (SELECT 1 FROM reservation r WHERE (r.reviewer = me) = own AND r.share_from IS NOT NULL
                            AND pair % 1000 >= r.share_from AND pair % 1000 < r.share_to)
@@ -448,7 +457,7 @@ package enum PostgresSchema {
         // any pair not kept for someone else. Each in (pattern priority, pattern, hash of the
         // pair id) order, the pair locked SKIP LOCKED.
         """
-        CREATE FUNCTION reserved_queued_pair(me text, p_skipped bigint[])
+        CREATE OR REPLACE FUNCTION reserved_queued_pair(me text, p_skipped bigint[])
         RETURNS TABLE (found_pair bigint, found_priority double precision)
         LANGUAGE plpgsql VOLATILE AS $$
         BEGIN
@@ -482,7 +491,7 @@ package enum PostgresSchema {
         // scan over that row pays to look its members up (a tenth of the server's time under
         // 32 reviewers, by perf).
         """
-        CREATE FUNCTION claim_next(p_now double precision, p_lease double precision, p_skipped bigint[])
+        CREATE OR REPLACE FUNCTION claim_next(p_now double precision, p_lease double precision, p_skipped bigint[])
         RETURNS TABLE (claimed_pair bigint, claimed_kind text, claimed_weight double precision,
                        claimed_probability double precision)
         LANGUAGE plpgsql VOLATILE AS $$
@@ -606,7 +615,7 @@ package enum PostgresSchema {
         // trigger calls, its counts made under the chain's lock; anything else goes through
         // `claim_next` and the triggers.
         """
-        CREATE FUNCTION decide_and_claim_next(p_pair bigint, p_kind text, p_verdict text, p_note text,
+        CREATE OR REPLACE FUNCTION decide_and_claim_next(p_pair bigint, p_kind text, p_verdict text, p_note text,
                                               p_decided_at text, p_weight double precision,
                                               p_probability double precision, p_fields text,
                                               p_now double precision, p_lease double precision, p_skipped bigint[])
@@ -740,7 +749,7 @@ package enum PostgresSchema {
         // failover) rolls the verdict back after the reviewer was told it was saved. A
         // procedure that commits inside the CALL answers only once the verdict is durable.
         """
-        CREATE PROCEDURE decide_and_claim_next_committed(p_pair bigint, p_kind text, p_verdict text, p_note text,
+        CREATE OR REPLACE PROCEDURE decide_and_claim_next_committed(p_pair bigint, p_kind text, p_verdict text, p_note text,
                                                          p_decided_at text, p_weight double precision,
                                                          p_probability double precision, p_fields text,
                                                          p_now double precision, p_lease double precision,
