@@ -8,13 +8,17 @@ import XCTest
 /// as a queue file is: afterwards it is the schema this build makes, index for index and
 /// function for function.
 final class SchemaUpgradeTests: XCTestCase {
-    /// What a schema holds that a build makes: its steps, indexes, functions and triggers, with
-    /// the schema's own name taken out so that two schemas compare.
+    /// What a schema holds that a build makes: its steps, indexes, storage options, functions and
+    /// triggers, with the schema's own name taken out so that two schemas compare.
     func shape(of schema: String, _ link: PostgresLink) throws -> [String] {
         var lines: [String] = []
         for (label, sql) in [
             ("step", "SELECT identifier FROM \(schema).schema_migration ORDER BY 1"),
             ("index", "SELECT indexdef::text FROM pg_indexes WHERE schemaname = '\(schema)' ORDER BY indexname"),
+            ("storage", """
+                SELECT relname || ' ' || array_to_string(reloptions, ',') FROM pg_class
+                WHERE relnamespace = '\(schema)'::regnamespace AND reloptions IS NOT NULL ORDER BY relname
+                """),
             ("routine", """
                 SELECT pg_get_functiondef(p.oid)::text FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
                 WHERE n.nspname = '\(schema)' ORDER BY p.proname
