@@ -81,4 +81,40 @@ final class SchemaUpgradeTests: XCTestCase {
             XCTAssertEqual(difference(try shape(of: schema, admin), expected), [])
         }
     }
+
+    /// Owners' processes that open an earlier build's queue at once: one upgrades it, the others
+    /// wait for it and find nothing left to do; none fails.
+    func testOwnersOpeningAtOnceUpgradeItOnce() throws {
+        let server = try postgresTestServer()
+        let schema = "clerical_upgrade_\(UUID().uuidString.prefix(6).lowercased())_race"
+        let address = try PostgresAddress(url: url(server, schema: schema))
+        let admin = try PostgresLink.open(try PostgresAddress(url: url(server, schema: "public")))
+        defer {
+            try? admin.run("DROP SCHEMA IF EXISTS \(schema) CASCADE")
+            admin.close()
+        }
+        let old = try PostgresLink.open(address)
+        try old.transaction { () throws(ClericalError) in try PostgresQueue.create(old, steps: 1) }
+        old.close()
+
+        let failures = Failures()
+        DispatchQueue.concurrentPerform(iterations: 4) { _ in
+            do {
+                let queue = try PostgresQueue.open(address)
+                queue.close()
+            } catch {
+                failures.add("\(error)")
+            }
+        }
+        XCTAssertEqual(failures.all, [])
+        XCTAssertEqual(try shape(of: schema, admin).filter { $0.hasPrefix("step: ") }.count, PostgresSchema.identifiers.count)
+    }
+}
+
+/// Errors gathered from several threads.
+private final class Failures: @unchecked Sendable {
+    private let lock = NSLock()
+    private var errors: [String] = []
+    func add(_ error: String) { lock.withLock { errors.append(error) } }
+    var all: [String] { lock.withLock { errors } }
 }
