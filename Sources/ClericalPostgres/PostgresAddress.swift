@@ -11,7 +11,8 @@ import Foundation
 /// `PGSERVICEFILE` or `~/.pg_service.conf`, else of `pg_service.conf` in `PGSYSCONFDIR` or
 /// `/etc/postgresql-common`), which wins over the environment (`PGHOST`, `PGPORT`, `PGUSER`,
 /// `PGPASSWORD`, `PGDATABASE`, `PGSSLMODE`, `PGSSLROOTCERT`, `PGSSLCERT`, `PGSSLKEY`,
-/// `PGAPPNAME`, `PGCONNECT_TIMEOUT`, `PGPASSFILE`), which wins over libpq's defaults;
+/// `PGAPPNAME`, `PGCONNECT_TIMEOUT`, `PGTARGETSESSIONATTRS`, `PGPASSFILE`), which wins over
+/// libpq's defaults; a host may be a list (`db1:5432,db2:5432`, `PGHOST=db1,db2`), tried in order;
 /// a password comes from the URL, then the service, then `PGPASSWORD`, then the password file
 /// (`passfile`, else `PGPASSFILE`, else `~/.pgpass`). The
 /// certificates that may sign the server's come from `sslrootcert` (a PEM file, or `system`),
@@ -45,9 +46,27 @@ public struct PostgresAddress: Sendable, Equatable, CustomStringConvertible {
         case defaultFile(String)
     }
 
-    public var endpoint: Endpoint
+    /// libpq's `target_session_attrs`: which of the hosts listed will do. A queue is written to,
+    /// so the read-only kinds (`read-only`, `standby`, `prefer-standby`) are not taken.
+    public enum TargetSession: String, Sendable, CaseIterable {
+        /// The first host that takes the connection.
+        case any
+        /// The first that accepts writes (`transaction_read_only` off).
+        case readWrite = "read-write"
+        /// The first that is not a standby in recovery.
+        case primary
+    }
+
+    /// The first host listed: the only one, unless the URL lists several.
+    public var endpoint: Endpoint { endpoints[0] }
+    /// Every host listed, in the order they are tried (libpq's `host1:port1,host2:port2`; a
+    /// failover pair, say), each with the password found for it.
+    public var endpoints: [Endpoint]
+    public var passwords: [String?]
+    public var targetSession: TargetSession
     public var user: String
-    public var password: String?
+    /// The first host's password.
+    public var password: String? { passwords[0] }
     public var database: String
     public var schema: String
     public var sslMode: SSLMode
@@ -83,7 +102,9 @@ public struct PostgresAddress: Sendable, Equatable, CustomStringConvertible {
 
     /// The same, with the environment and the password file's text given (for tests).
     public init(url text: String, environment: [String: String], passwordFile: String?) throws(ClericalError) {
-        guard Self.isURL(text), let url = URLComponents(string: text) else {
+        // URLComponents reads one host: a list (`h1:5432,h2:5433`) is taken out first and read here.
+        let (oneHost, listedHosts) = Self.hostList(in: text)
+        guard Self.isURL(text), let url = URLComponents(string: oneHost) else {
             throw ClericalError(.usage, "\(Self.redacted(text)): not a PostgreSQL URL (postgresql://user@host:port/dbname?schema=NAME)")
         }
         var query: [String: String] = [:]
@@ -105,12 +126,41 @@ public struct PostgresAddress: Sendable, Equatable, CustomStringConvertible {
             }
         }
 
-        let host = Self.nonEmpty(url.percentEncodedHost.flatMap { $0.removingPercentEncoding }) ?? query["host"]
-            ?? Self.nonEmpty(environment["PGHOST"]) ?? "/var/run/postgresql"
-        let portText = url.port.map(String.init) ?? query["port"] ?? Self.nonEmpty(environment["PGPORT"]) ?? "5432"
-        guard let port = Int(portText), (1...65535).contains(port) else {
-            throw ClericalError(.usage, "\(Self.redacted(text)): port \(portText) is not a port number")
+        // Hosts, each with the port it names, else the port list's (one port for every host, or
+        // one each), as libpq pairs them.
+        var hosts: [(name: String, port: String?)]
+        if let listedHosts {
+            hosts = listedHosts
+        } else if let name = Self.nonEmpty(url.percentEncodedHost.flatMap { $0.removingPercentEncoding }) {
+            hosts = [(name, url.port.map(String.init))]
+        } else {
+            let names = query["host"] ?? Self.nonEmpty(environment["PGHOST"]) ?? "/var/run/postgresql"
+            hosts = names.split(separator: ",", omittingEmptySubsequences: false).map { (String($0), nil) }
         }
+        let portList = (query["port"] ?? Self.nonEmpty(environment["PGPORT"]) ?? "5432")
+            .split(separator: ",", omittingEmptySubsequences: false).map(String.init)
+        guard portList.count == 1 || portList.count == hosts.count else {
+            throw ClericalError(.usage, "\(Self.redacted(text)): \(portList.count) ports for \(hosts.count) hosts (give one port, or one for each host)")
+        }
+        var places: [(host: String, port: Int)] = []
+        for (index, host) in hosts.enumerated() {
+            let portText = Self.nonEmpty(host.port) ?? Self.nonEmpty(portList[portList.count == 1 ? 0 : index]) ?? "5432"
+            guard let port = Int(portText), (1...65535).contains(port) else {
+                throw ClericalError(.usage, "\(Self.redacted(text)): port \(portText) is not a port number")
+            }
+            guard !host.name.isEmpty else {
+                throw ClericalError(.usage, "\(Self.redacted(text)): an empty host in the host list")
+            }
+            places.append((host.name, port))
+        }
+        let targetText = query["target_session_attrs"] ?? Self.nonEmpty(environment["PGTARGETSESSIONATTRS"]) ?? "any"
+        guard let target = TargetSession(rawValue: targetText) else {
+            throw ClericalError(.usage, """
+                \(Self.redacted(text)): target_session_attrs \(targetText) is not one of \(TargetSession.allCases.map(\.rawValue).joined(separator: ", ")) \
+                (clerical writes to its queue, so a read-only server will not do)
+                """)
+        }
+        targetSession = target
         user = Self.nonEmpty(url.user) ?? query["user"] ?? Self.nonEmpty(environment["PGUSER"]) ?? Self.loginName()
         let path = url.path.hasPrefix("/") ? String(url.path.dropFirst()) : url.path
         database = Self.nonEmpty(path) ?? query["dbname"] ?? Self.nonEmpty(environment["PGDATABASE"]) ?? user
@@ -134,10 +184,8 @@ public struct PostgresAddress: Sendable, Equatable, CustomStringConvertible {
             throw ClericalError(.usage, "\(Self.redacted(text)): sslmode \(modeText) may not be used with sslrootcert=system (use verify-full): any certificate a public authority signed would pass")
         }
         sslMode = mode
-        if host.hasPrefix("/") {
-            endpoint = .socket(path: host + "/.s.PGSQL.\(port)")
-        } else {
-            endpoint = .tcp(host: host, port: port)
+        endpoints = places.map { place in
+            place.host.hasPrefix("/") ? .socket(path: place.host + "/.s.PGSQL.\(place.port)") : .tcp(host: place.host, port: place.port)
         }
         applicationName = query["application_name"] ?? Self.nonEmpty(environment["PGAPPNAME"])
         let timeoutText = query["connect_timeout"] ?? Self.nonEmpty(environment["PGCONNECT_TIMEOUT"]) ?? "10"
@@ -146,25 +194,68 @@ public struct PostgresAddress: Sendable, Equatable, CustomStringConvertible {
         }
         connectTimeoutSeconds = timeout <= 0 ? Self.noConnectTimeout : max(timeout, 2)
         let passwords = try query["passfile"].map { path throws(ClericalError) in try Self.namedPasswordFileText(path) } ?? passwordFile
-        password = Self.nonEmpty(url.password) ?? query["password"] ?? environment["PGPASSWORD"]
-            ?? passwords.flatMap { Self.lookUp(in: $0, host: host, port: port, database: database, user: user) }
+        let given = Self.nonEmpty(url.password) ?? query["password"] ?? environment["PGPASSWORD"]
+        self.passwords = places.map { [database, user] place in
+            given ?? passwords.flatMap { Self.lookUp(in: $0, host: place.host, port: place.port, database: database, user: user) }
+        }
+    }
+
+    /// The address of one of the hosts listed alone: what a message about that host names.
+    public func only(host index: Int) -> PostgresAddress {
+        var one = self
+        one.endpoints = [endpoints[index]]
+        one.passwords = [passwords[index]]
+        return one
+    }
+
+    /// The URL with a list of hosts (`postgresql://ana@h1:5432,h2:5433/x`) cut to its first, and
+    /// the list, each host with the port it names; a URL with one host as it is, and nil.
+    static func hostList(in text: String) -> (oneHost: String, hosts: [(name: String, port: String?)]?) {
+        guard let authority = authority(of: text) else { return (text, nil) }
+        let hostStart = text[authority].lastIndex(of: "@").map { text.index(after: $0) } ?? authority.lowerBound
+        let list = text[hostStart..<authority.upperBound]
+        guard list.contains(",") else { return (text, nil) }
+        let hosts = list.split(separator: ",", omittingEmptySubsequences: false).map { entry -> (name: String, port: String?) in
+            // [v6 address]:port, or name:port
+            var name = Substring(entry), port: String?
+            if entry.hasPrefix("["), let close = entry.firstIndex(of: "]") {
+                name = entry[entry.index(after: entry.startIndex)..<close]
+                let after = entry[entry.index(after: close)...]
+                if after.hasPrefix(":") { port = String(after.dropFirst()) }
+            } else if let colon = entry.lastIndex(of: ":") {
+                name = entry[..<colon]
+                port = String(entry[entry.index(after: colon)...])
+            }
+            return (String(name).removingPercentEncoding ?? String(name), port)
+        }
+        let first = list.split(separator: ",", omittingEmptySubsequences: false).first.map(String.init) ?? ""
+        return (String(text[..<list.startIndex]) + first + String(text[authority.upperBound...]), hosts)
+    }
+
+    /// Where `user:password@hosts` stands in a URL: after the scheme, up to the path or query.
+    static func authority(of text: String) -> Range<String.Index>? {
+        guard let scheme = text.range(of: "://") else { return nil }
+        let end = text[scheme.upperBound...].firstIndex { $0 == "/" || $0 == "?" } ?? text.endIndex
+        return scheme.upperBound..<end
     }
 
     /// The URL as a person should see it: never the password.
     public var description: String {
-        let server: String
-        switch endpoint {
-        case .tcp(let host, let port): server = "\(host.contains(":") ? "[\(host)]" : host):\(port)"
-        case .socket(let path): server = path
+        let servers = endpoints.map { endpoint in
+            switch endpoint {
+            case .tcp(let host, let port): "\(host.contains(":") ? "[\(host)]" : host):\(port)"
+            case .socket(let path): path
+            }
         }
-        return "postgresql://\(user)@\(server)/\(database)?schema=\(schema)"
+        return "postgresql://\(user)@\(servers.joined(separator: ","))/\(database)?schema=\(schema)"
+            + (targetSession == .any ? "" : "&target_session_attrs=\(targetSession.rawValue)")
     }
 
     // MARK: - libpq's connection service file
 
     /// The libpq settings a queue URL (or a service) may give.
     static let serviceSettings = ["host", "port", "dbname", "user", "password", "passfile", "sslmode", "sslrootcert",
-                                  "sslcert", "sslkey", "application_name", "connect_timeout"]
+                                  "sslcert", "sslkey", "application_name", "connect_timeout", "target_session_attrs"]
     /// libpq settings that only tune a connection clerical makes its own way: a service file
     /// written for psql may hold them.
     static let ignoredServiceSettings: Set<String> = [
@@ -174,7 +265,7 @@ public struct PostgresAddress: Sendable, Equatable, CustomStringConvertible {
 
     /// The settings of service `name`, from the user's service file where it defines it, else
     /// the system's, as libpq reads them: `[name]` sections of `keyword=value` lines, `#`
-    /// comments. A setting clerical cannot honour (another host list, GSSAPI, `options`) is
+    /// comments. A setting clerical cannot honour (GSSAPI, `options`, `load_balance_hosts`) is
     /// refused rather than dropped, so that nobody connects otherwise than they asked.
     static func serviceDefinition(_ name: String, environment: [String: String]) throws(ClericalError) -> [String: String] {
         let home = nonEmpty(environment["HOME"]) ?? NSHomeDirectory()
@@ -285,11 +376,19 @@ public struct PostgresAddress: Sendable, Equatable, CustomStringConvertible {
         return "postgres"
     }
 
-    /// The text with any password in it blanked, for error messages.
+    /// The text with any password in it blanked, for error messages: the one before the host
+    /// (or host list), and a `password=` setting.
     static func redacted(_ text: String) -> String {
-        guard var url = URLComponents(string: text), url.password != nil else { return text }
-        url.password = "***"
-        return url.string ?? text
+        var shown = text
+        if let authority = authority(of: shown), let at = shown[authority].lastIndex(of: "@"),
+           let colon = shown[authority.lowerBound..<at].firstIndex(of: ":") {
+            shown.replaceSubrange(shown.index(after: colon)..<at, with: "***")
+        }
+        if let setting = shown.range(of: "password=") {
+            let end = shown[setting.upperBound...].firstIndex(of: "&") ?? shown.endIndex
+            shown.replaceSubrange(setting.upperBound..<end, with: "***")
+        }
+        return shown
     }
 }
 

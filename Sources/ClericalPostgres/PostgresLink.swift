@@ -25,23 +25,53 @@ package final class PostgresLink: @unchecked Sendable {
     }
 
     /// Connects and selects the queue's schema (which need not exist yet: `copy` creates it).
+    /// Where the URL lists several hosts, they are tried in order, as libpq tries them: a host
+    /// that cannot be reached, or is not what `target_session_attrs` asks for, gives way to the
+    /// next; a refused login ends the search. So a reconnection after a failover finds the new
+    /// primary.
     package static func open(_ address: PostgresAddress) throws(ClericalError) -> PostgresLink {
         var quiet = Logger(label: "clerical.postgres")
         quiet.logLevel = .critical
         let logger = quiet
-        let configuration = try Self.configuration(address)
-        let connection: PostgresConnection
-        do {
-            // Connecting and logging in, within the connect timeout and time for the login after it.
-            connection = try blocking(within: Double(address.connectTimeoutSeconds) + 20) {
-                try await PostgresConnection.connect(configuration: configuration, id: 1, logger: logger)
+        var passedOver: [String] = []
+        for index in address.endpoints.indices {
+            let configuration = try Self.configuration(address, host: index)
+            let connection: PostgresConnection
+            do {
+                // Connecting and logging in, within the connect timeout and time for the login after it.
+                connection = try blocking(within: Double(address.connectTimeoutSeconds) + 20) {
+                    try await PostgresConnection.connect(configuration: configuration, id: 1, logger: logger)
+                }
+            } catch {
+                let failure = failure(error, address: address.only(host: index), connecting: true)
+                guard address.endpoints.count > 1, failure.status == .unavailable else { throw failure }
+                passedOver.append(failure.message)
+                continue
             }
-        } catch {
-            throw failure(error, address: address, connecting: true)
+            let link = PostgresLink(address: address, connection: connection, logger: logger)
+            if let unsuitable = try link.unsuitable(for: address.targetSession) {
+                link.close()
+                passedOver.append("\(address.only(host: index)): \(unsuitable)")
+                continue
+            }
+            try link.run("SET search_path TO \(address.schema)")
+            return link
         }
-        let link = PostgresLink(address: address, connection: connection, logger: logger)
-        try link.run("SET search_path TO \(address.schema)")
-        return link
+        throw ClericalError(.unavailable, "\(address): no host listed will do: " + passedOver.joined(separator: "; "))
+    }
+
+    /// Why this server is not what `target_session_attrs` asks for, or nil if it is.
+    private func unsuitable(for target: PostgresAddress.TargetSession) throws(ClericalError) -> String? {
+        switch target {
+        case .any:
+            return nil
+        case .readWrite:
+            let readOnly = try rows("SHOW transaction_read_only").first.map { row throws(ClericalError) in try PostgresQueue.text(row, 0) }
+            return readOnly == "on" ? "read-only (target_session_attrs=read-write)" : nil
+        case .primary:
+            let recovering = try rows("SELECT pg_is_in_recovery()").first.map { row throws(ClericalError) in try PostgresQueue.decode(row, 0, as: Bool.self) }
+            return recovering == true ? "a standby in recovery (target_session_attrs=primary)" : nil
+        }
     }
 
     package func close() {
@@ -150,16 +180,17 @@ package final class PostgresLink: @unchecked Sendable {
         return Self.failure(error, address: address, connecting: false)
     }
 
-    private static func configuration(_ address: PostgresAddress) throws(ClericalError) -> PostgresConnection.Configuration {
+    private static func configuration(_ address: PostgresAddress, host index: Int) throws(ClericalError) -> PostgresConnection.Configuration {
         var configuration: PostgresConnection.Configuration
-        switch address.endpoint {
+        let password = address.passwords[index]
+        switch address.endpoints[index] {
         case .socket(let path):
-            configuration = .init(unixSocketPath: path, username: address.user, password: address.password, database: address.database)
+            configuration = .init(unixSocketPath: path, username: address.user, password: password, database: address.database)
         case .tcp(let host, let port):
             // No tlsServerName: PostgresNIO sends the host's name for SNI, and verify-full checks
             // it; an IP address, which SNI cannot carry, is sent as none, and NIOSSL checks the
             // certificate's IP entries against the address connected to.
-            configuration = .init(host: host, port: port, username: address.user, password: address.password,
+            configuration = .init(host: host, port: port, username: address.user, password: password,
                                   database: address.database, tls: try tls(address))
         }
         configuration.options.connectTimeout = .seconds(Int64(address.connectTimeoutSeconds))

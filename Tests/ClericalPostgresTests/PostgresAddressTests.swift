@@ -36,6 +36,43 @@ final class PostgresAddressTests: XCTestCase {
         XCTAssertEqual(explicit.sslMode, .disable)
     }
 
+    /// A list of hosts, as libpq reads one: each with its own port, or the port list's (one port
+    /// for all, or one each); in the URL, in `host=`/`port=`, or in PGHOST/PGPORT. Each host's
+    /// password is looked up for that host.
+    func testAListOfHosts() throws {
+        let file = "db1:5432:linkage:ana:first\ndb2:5433:linkage:ana:second"
+        let listed = try PostgresAddress(url: "postgresql://ana@db1,db2:5433,[fe80::1]:6000/linkage?schema=w&target_session_attrs=read-write",
+                                         environment: [:], passwordFile: file)
+        XCTAssertEqual(listed.endpoints, [.tcp(host: "db1", port: 5432), .tcp(host: "db2", port: 5433), .tcp(host: "fe80::1", port: 6000)])
+        XCTAssertEqual(listed.passwords, ["first", "second", nil])
+        XCTAssertEqual(listed.endpoint, .tcp(host: "db1", port: 5432))
+        XCTAssertEqual(listed.user, "ana")
+        XCTAssertEqual(listed.database, "linkage")
+        XCTAssertEqual(listed.targetSession, .readWrite)
+        XCTAssertEqual(listed.description, "postgresql://ana@db1:5432,db2:5433,[fe80::1]:6000/linkage?schema=w&target_session_attrs=read-write")
+        XCTAssertEqual(listed.only(host: 1).description, "postgresql://ana@db2:5433/linkage?schema=w&target_session_attrs=read-write")
+
+        let byQuery = try PostgresAddress(url: "postgresql:///linkage?host=db1,db2&port=5432,5433&user=ana", environment: [:], passwordFile: nil)
+        XCTAssertEqual(byQuery.endpoints, [.tcp(host: "db1", port: 5432), .tcp(host: "db2", port: 5433)])
+        let environment = ["PGHOST": "db1,db2", "PGPORT": "6432", "PGTARGETSESSIONATTRS": "primary"]
+        let byEnvironment = try PostgresAddress(url: "postgresql:///linkage", environment: environment, passwordFile: nil)
+        XCTAssertEqual(byEnvironment.endpoints, [.tcp(host: "db1", port: 6432), .tcp(host: "db2", port: 6432)], "one port for every host")
+        XCTAssertEqual(byEnvironment.targetSession, .primary)
+        XCTAssertEqual(try PostgresAddress(url: "postgresql://ana@db/x", environment: [:], passwordFile: nil).targetSession, .any)
+
+        // Ports that do not pair with the hosts, an empty host, a target a queue cannot use:
+        // usage errors that never show the password.
+        for text in ["postgresql://ana:hunter2@db1,db2/x?port=1,2,3", "postgresql://ana:hunter2@db1,,db2/x",
+                     "postgresql://ana:hunter2@db1,db2:http/x", "postgresql://ana:hunter2@db1,db2/x?target_session_attrs=standby",
+                     "postgresql://ana@db1,db2/x?password=hunter2&colour=blue"] {
+            XCTAssertThrowsError(try PostgresAddress(url: text, environment: [:], passwordFile: nil), text) { error in
+                let error = error as? ClericalError
+                XCTAssertEqual(error?.status, .usage, text)
+                XCTAssertFalse(error?.message.contains("hunter2") ?? true, "\(text): \(error?.message ?? "")")
+            }
+        }
+    }
+
     func testLibpqDefaults() throws {
         let address = try PostgresAddress(url: "postgresql://dee@", environment: [:], passwordFile: nil)
         XCTAssertEqual(address.endpoint, .socket(path: "/var/run/postgresql/.s.PGSQL.5432"))
@@ -220,7 +257,7 @@ final class ConnectionServiceTests: XCTestCase {
             host=h
             [psql-only]
             host=h
-            target_session_attrs=read-write
+            gssencmode=require
             [nested]
             service=good
             [broken]
@@ -229,10 +266,23 @@ final class ConnectionServiceTests: XCTestCase {
         let environment = ["PGSERVICEFILE": services, "PGSYSCONFDIR": folder.path]
         assertRefused("postgresql://?service=missing", environment, .configuration, "definition of service \"missing\" not found")
         assertRefused("postgresql://?service=psql-only", environment, .configuration, "services.conf:5:",
-                      "target_session_attrs is not a setting clerical can honour")
+                      "gssencmode is not a setting clerical can honour")
         assertRefused("postgresql://?service=nested", environment, .configuration, "services.conf:7:", "nested service")
         assertRefused("postgresql://?service=broken", environment, .configuration, "services.conf:9:", "expected keyword=value")
         XCTAssertNoThrow(try PostgresAddress(url: "postgresql://?service=good", environment: environment, passwordFile: nil))
+    }
+
+    func testAServiceMayListHostsAndTheTargetSession() throws {
+        let services = try file("pair.conf", """
+            [pair]
+            host=db1,db2
+            port=5432
+            target_session_attrs=read-write
+            """)
+        let address = try PostgresAddress(url: "postgresql:///linkage?service=pair&user=ana", environment: ["PGSERVICEFILE": services],
+                                          passwordFile: nil)
+        XCTAssertEqual(address.endpoints, [.tcp(host: "db1", port: 5432), .tcp(host: "db2", port: 5432)])
+        XCTAssertEqual(address.targetSession, .readWrite)
     }
 
     func assertRefused(_ url: String, _ environment: [String: String], _ status: ExitStatus, _ phrases: String...,

@@ -1469,16 +1469,58 @@ final class PostgresTests: XCTestCase {
         XCTAssertEqual(verify.status, 0, verify.stderr)
     }
 
-    /// The values of the environment variables `.ci/run` sets for the TLS tests, or a skip (a
-    /// failure where the server is required, as in CI).
-    func tlsSettings(_ names: [String]) throws -> [String] {
+    /// A URL that lists a standby before its primary, as a failover pair is often given: with
+    /// `target_session_attrs=read-write` (or `primary`) every command, and a reviewer's verdicts,
+    /// go to the primary; a host that cannot be reached gives way to the next; a list where no
+    /// host will do is one line and 69, naming why each was passed over.
+    func testAListOfHostsFindsTheOneThatTakesWrites() throws {
+        let standby = try XCTUnwrap(URLComponents(string: try ciSettings(["CLERICAL_TEST_POSTGRES_STANDBY"], for: "standby")[0]))
+        let primary = try XCTUnwrap(URLComponents(string: server))
+        let queue = newQueueURL(), schema = schemas.last!
+        XCTAssertEqual(try Binary.run(["copy", try workedQueue(), queue]).status, 0)
+        let (standbyHost, primaryHost) = ("\(standby.host!):\(standby.port!)", "\(primary.host!):\(primary.port!)")
+        func pair(_ hosts: String, _ settings: String) -> String {
+            "postgresql://postgres@\(hosts)/postgres?sslmode=disable&schema=\(schema)" + settings
+        }
+        // The standby has the queue once it has replayed the copy.
+        let replayed = Date().addingTimeInterval(30)
+        while try Binary.run(["verify", pair(standbyHost, "")]).status != 0, Date() < replayed { Thread.sleep(forTimeInterval: 0.2) }
+
+        for target in ["read-write", "primary"] {
+            let url = pair("\(standbyHost),\(primaryHost)", "&target_session_attrs=\(target)")
+            let verify = try Binary.run(["verify", url])
+            XCTAssertEqual(verify.status, 0, verify.stderr)
+            let before = try serverCount("SELECT count(*) FROM \(schema).decision")
+            let report = folder.appendingPathComponent("load-\(target).json").path
+            let load = try Binary.run([url, "--reviewer", "postgres", "--report", report, "--max", "3"], tool: "clerical-load")
+            XCTAssertEqual(load.status, 0, "\(target): \(load.stderr)")
+            XCTAssertEqual(try serverCount("SELECT count(*) FROM \(schema).decision"), before + 3, "\(target): the verdicts are on the primary")
+        }
+        // Nothing listens on port 1: the next host is tried.
+        let unreachableFirst = try Binary.run(["verify", pair("127.0.0.1:1,\(primaryHost)", "")])
+        XCTAssertEqual(unreachableFirst.status, 0, unreachableFirst.stderr)
+        // The standby alone will not do for writes, and the line says why.
+        let standbyOnly = try Binary.run(["status", pair("127.0.0.1:1,\(standbyHost)", "&target_session_attrs=read-write")])
+        XCTAssertEqual(standbyOnly.status, 69, standbyOnly.stderr)
+        XCTAssertTrue(standbyOnly.stderr.contains("no host listed will do"), standbyOnly.stderr)
+        XCTAssertTrue(standbyOnly.stderr.contains("cannot reach the server"), standbyOnly.stderr)
+        XCTAssertTrue(standbyOnly.stderr.contains("read-only (target_session_attrs=read-write)"), standbyOnly.stderr)
+        let standbyPrimary = try Binary.run(["status", pair(standbyHost, "&target_session_attrs=primary")])
+        XCTAssertEqual(standbyPrimary.status, 69, standbyPrimary.stderr)
+        XCTAssertTrue(standbyPrimary.stderr.contains("a standby in recovery"), standbyPrimary.stderr)
+        XCTAssertEqual(try Binary.run(["verify", queue]).status, 0)
+    }
+
+    /// The values of the environment variables `.ci/run` sets for the tests of `purpose`, or a
+    /// skip (a failure where the server is required, as in CI).
+    func ciSettings(_ names: [String], for purpose: String) throws -> [String] {
         let environment = ProcessInfo.processInfo.environment
         let values = names.compactMap { environment[$0].flatMap { $0.isEmpty ? nil : $0 } }
         guard values.count == names.count else {
             if environment["CLERICAL_REQUIRE_POSTGRES"] == "1" {
-                XCTFail("CLERICAL_REQUIRE_POSTGRES=1 but one of \(names.joined(separator: ", ")) is not set: the TLS tests cannot run")
+                XCTFail("CLERICAL_REQUIRE_POSTGRES=1 but one of \(names.joined(separator: ", ")) is not set: the \(purpose) tests cannot run")
             }
-            throw XCTSkip("\(names.joined(separator: ", ")) not set: no certificates for the TLS tests (.ci/run makes them)")
+            throw XCTSkip("\(names.joined(separator: ", ")) not set: nothing for the \(purpose) tests (.ci/run makes it)")
         }
         return values
     }
@@ -1498,7 +1540,7 @@ final class PostgresTests: XCTestCase {
     /// that refuses connections without TLS.
     func testTLSChecksTheServersCertificateAsLibpqDoes() throws {
         let environment = ProcessInfo.processInfo.environment
-        let authority = try tlsSettings(["CLERICAL_TEST_POSTGRES_CA"])[0]
+        let authority = try ciSettings(["CLERICAL_TEST_POSTGRES_CA"], for: "TLS")[0]
         let port = try tlsOnlyDatabase()
         let schema = "clerical_test_tls_\(UUID().uuidString.prefix(6).lowercased())"
         func at(_ host: String, _ settings: String) -> String {
@@ -1579,7 +1621,7 @@ final class PostgresTests: XCTestCase {
     /// logs in by the certificate its authority signed, `cert` in pg_hba.conf).
     func testAClientCertificateLogsInWhereTheServerAsksForOne() throws {
         let environment = ProcessInfo.processInfo.environment
-        let files = try tlsSettings(["CLERICAL_TEST_POSTGRES_CA", "CLERICAL_TEST_POSTGRES_CLIENT_CERT", "CLERICAL_TEST_POSTGRES_CLIENT_KEY"])
+        let files = try ciSettings(["CLERICAL_TEST_POSTGRES_CA", "CLERICAL_TEST_POSTGRES_CLIENT_CERT", "CLERICAL_TEST_POSTGRES_CLIENT_KEY"], for: "TLS")
         let (authority, certificate, key) = (files[0], files[1], files[2])
         let port = try tlsOnlyDatabase()
         if try psql("SELECT 1 FROM pg_roles WHERE rolname = 'clerical_cert_user'").stdout.isEmpty {
