@@ -19,8 +19,8 @@
 // with its records, evidence and context panel, as ReviewQueue loads them on a file (without
 // it, through PostgresReviewQueue: the claims and verdicts alone).
 //
-// (Benchmarks/Crash) knows every verdict acknowledged before it kills the process. The report: verdicts given, pairs lost to expired leases, the
-// time of each verdict-and-next-claim, and every error (there should be none).
+// The report: verdicts given, pairs lost to expired leases, the time of each
+// verdict-and-next-claim, and every error (there should be none).
 import ClericalCore
 import ClericalPostgres
 import ClericalStore
@@ -38,7 +38,7 @@ func fail(_ message: String) -> Never {
 }
 
 guard let reviewer = option("--reviewer"), let reportPath = option("--report") else {
-    fail("usage: clerical-load QUEUE --reviewer NAME --report OUT.json [--max N] [--seconds S] [--lease L] [--linger P] [--start-at T]")
+    fail("usage: clerical-load QUEUE --reviewer NAME --report OUT.json [--max N] [--seconds S] [--lease L] [--linger P] [--think-ms T] [--start-at T] [--acks] [--screen]")
 }
 let maxVerdicts = Int(option("--max") ?? "") ?? Int.max
 let seconds = Double(option("--seconds") ?? "") ?? .infinity
