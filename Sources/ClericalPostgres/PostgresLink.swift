@@ -330,6 +330,11 @@ package final class PostgresLink: @unchecked Sendable {
             case "28000", "28P01": return ClericalError(.notPermitted, "\(address): login refused: \(message)")
             case "42501": return ClericalError(.notPermitted, "\(address): not permitted: \(message)")
             case "3D000", "3F000": return ClericalError(.dataError, "\(address): \(message)")
+            case "25006":  // a standby, or a database set read-only: the queue cannot be written there
+                return ClericalError(.unavailable, """
+                    \(address): the server takes no writes (\(message)): a standby, or a read-only database; \
+                    name the primary, or list the hosts with target_session_attrs=read-write
+                    """)
             case "57P01", "57P02":  // the server shut down or crashed under this connection
                 return ClericalError(.unavailable, "\(address): the connection was lost: \(message)")
             case "40001", "40P01", "55P03", "57014", "53300", "57P03":

@@ -1505,6 +1505,11 @@ final class PostgresTests: XCTestCase {
         XCTAssertTrue(standbyOnly.stderr.contains("no host listed will do"), standbyOnly.stderr)
         XCTAssertTrue(standbyOnly.stderr.contains("cannot reach the server"), standbyOnly.stderr)
         XCTAssertTrue(standbyOnly.stderr.contains("read-only (target_session_attrs=read-write)"), standbyOnly.stderr)
+        // Without a target, the standby answers first: what reads works, what writes is one line and 69.
+        XCTAssertEqual(try Binary.run(["status", pair(standbyHost, "")]).status, 0)
+        let write = try Binary.run(["qa", "sample", pair(standbyHost, ""), "--count", "2"])
+        XCTAssertEqual(write.status, 69, write.stderr)
+        XCTAssertTrue(write.stderr.contains("the server takes no writes"), write.stderr)
         let standbyPrimary = try Binary.run(["status", pair(standbyHost, "&target_session_attrs=primary")])
         XCTAssertEqual(standbyPrimary.status, 69, standbyPrimary.stderr)
         XCTAssertTrue(standbyPrimary.stderr.contains("a standby in recovery"), standbyPrimary.stderr)
