@@ -215,7 +215,8 @@ public struct PostgresAddress: Sendable, Equatable, CustomStringConvertible {
         let hostStart = text[authority].lastIndex(of: "@").map { text.index(after: $0) } ?? authority.lowerBound
         let list = text[hostStart..<authority.upperBound]
         guard list.contains(",") else { return (text, nil) }
-        let hosts = list.split(separator: ",", omittingEmptySubsequences: false).map { entry -> (name: String, port: String?) in
+        let entries = list.split(separator: ",", omittingEmptySubsequences: false)
+        let hosts = entries.map { entry -> (name: String, port: String?) in
             // [v6 address]:port, or name:port
             var name = Substring(entry), port: String?
             if entry.hasPrefix("["), let close = entry.firstIndex(of: "]") {
@@ -228,8 +229,7 @@ public struct PostgresAddress: Sendable, Equatable, CustomStringConvertible {
             }
             return (String(name).removingPercentEncoding ?? String(name), port)
         }
-        let first = list.split(separator: ",", omittingEmptySubsequences: false).first.map(String.init) ?? ""
-        return (String(text[..<list.startIndex]) + first + String(text[authority.upperBound...]), hosts)
+        return (String(text[..<list.startIndex]) + entries[0] + String(text[authority.upperBound...]), hosts)
     }
 
     /// Where `user:password@hosts` stands in a URL: after the scheme, up to the path or query.

@@ -98,14 +98,10 @@ public struct ModelSelection: Sendable {
         let matches = labelled.filter(\.isMatch).count
         let hasBothClasses = matches > 0 && matches < labelled.count
         let patterns = labelledPatterns(tallies, labelled)
-        var fits: [Bool: (EstimationResult, InteractionCorrection?)] = [:]
-        /// The correction on every verdict, at `penalty`, of a base model.
-        @Sendable func correction(of base: EstimationResult, penalty: Double) -> InteractionCorrection? {
-            guard hasBothClasses else { return nil }
-            var chosen = settings
-            chosen.penalty = penalty
-            return InteractionCorrection.fit(base: base.model, labelled: patterns, settings: chosen)
-        }
+        // The base model of each kind fitted on every verdict, and the correction's penalty for
+        // each where cross-validation chose one: the correction is fitted only for the kind kept.
+        var bases: [Bool: EstimationResult] = [:]
+        var penalties: [Bool: Double] = [:]
         /// The base model fitted on every verdict: pure, so the two kinds can be fitted side by side.
         @Sendable func base(conditional: Bool) -> EstimationResult {
             var fitted = options
@@ -113,11 +109,11 @@ public struct ModelSelection: Sendable {
             return ExpectationMaximisation.estimate(start: start, tallies: tallies, options: fitted)
         }
         func fit(conditional: Bool) -> (EstimationResult, InteractionCorrection?) {
-            if let done = fits[conditional] { return done }
-            let independent = base(conditional: conditional)
-            let result = (independent, correction(of: independent, penalty: settings.penalty))
-            fits[conditional] = result
-            return result
+            let independent = bases[conditional] ?? base(conditional: conditional)
+            guard hasBothClasses else { return (independent, nil) }
+            var chosen = settings
+            chosen.penalty = penalties[conditional] ?? settings.penalty
+            return (independent, InteractionCorrection.fit(base: independent.model, labelled: patterns, settings: chosen))
         }
         func selection(_ kind: ModelKind, conditional: Bool, _ reason: String) -> ModelSelection {
             let (independent, correction) = fit(conditional: conditional)
@@ -140,10 +136,11 @@ public struct ModelSelection: Sendable {
                 return kept
             }
             // Both base models are fitted on every verdict, on two cores where there are two.
-            let bases = Slots<EstimationResult?>(count: 2, empty: nil)
-            DispatchQueue.concurrentPerform(iterations: 2) { bases.values[$0] = base(conditional: $0 == 1) }
+            let both = Slots<EstimationResult?>(count: 2, empty: nil)
+            DispatchQueue.concurrentPerform(iterations: 2) { both.values[$0] = base(conditional: $0 == 1) }
+            bases = [false: both.values[0]!, true: both.values[1]!]
             // Each fold's fits start from the fit on every verdict: only the held-out verdicts differ.
-            let starts = [false: bases.values[0]!.model, true: bases.values[1]!.model]
+            let starts = bases.mapValues(\.model)
             let validated = crossValidate(imported: imported, starts: starts, tallies: tallies, labelled: labelled,
                                           options: options, settings: settings)
             // The correction's penalty is chosen as the models are: for each kind of fit, the
@@ -153,8 +150,7 @@ public struct ModelSelection: Sendable {
             for conditional in [false, true] {
                 let penalty = validated.bestPenalty(conditional: conditional, default: settings.penalty)
                 losses[ModelCandidate(kind: .dependent, conditional: conditional)] = validated.correctedLosses[conditional]?[penalty]
-                let independent = bases.values[conditional ? 1 : 0]!
-                fits[conditional] = (independent, correction(of: independent, penalty: penalty))
+                penalties[conditional] = penalty
             }
             let means = losses.mapValues { $0.reduce(0, +) / Double(max($0.count, 1)) }
             // Never worse: a fitted model replaces the imported one only when it predicts the
