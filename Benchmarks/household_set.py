@@ -1,7 +1,7 @@
 """A fresh linkage set that breaks conditional independence, made by Splink itself: for
 measuring `clerical` on a set nobody tuned for (see Benchmarks/README.md).
 
-    python3 Benchmarks/household_set.py OUT [--seed S] [--people N] [--household F] [--twins F] [--juniors F] [--places K]
+    python3 Benchmarks/household_set.py OUT [--seed S] [--people N] [--household F] [--twins F] [--juniors F] [--places K] [--tf] [--zipf S]
 
 Writes OUT in the layout of ../shared/fixtures/splink5-household, so that `SHARED=OUT bash
 Benchmarks/learning.sh` measures it: predictions.csv.gz (rows with match probability >= 0.001),
@@ -19,7 +19,9 @@ another given name) or juniors (same given name, surname and address, born a gen
 later). Names, streets and places are drawn from the household fixture's values (so it is
 needed), the people and their structure from the seed. Splink 5 with the fixture's settings:
 its comparisons and blocking rules, λ from deterministic rules, u by random sampling, m by
-two EM sessions.
+two EM sessions; with --tf, term-frequency adjustments on both names, so that pairs of one
+comparison vector have different weights in Splink's output; with --zipf S, names drawn as
+real names are, the k-th commonest with weight 1/k^S (0: every name alike, as before).
 """
 import argparse
 import csv
@@ -83,6 +85,11 @@ def main():
     parser.add_argument("--twins", type=float, default=0.04, help="share of B's new people who are twins of an A person")
     parser.add_argument("--juniors", type=float, default=0.03, help="share of B's new people who are an A person's namesake child")
     parser.add_argument("--places", type=int, default=100, help="suburbs people live in: fewer, more blocked pairs of strangers")
+    parser.add_argument("--tf", action="store_true",
+                        help="term-frequency adjustments on given_name and surname, as many Splink models have: "
+                             "a pair's weight then depends on how common its names are, beyond its comparison vector")
+    parser.add_argument("--zipf", type=float, default=0.0,
+                        help="names drawn with weight 1/rank^S, as real names are (0: uniformly)")
     args = parser.parse_args()
     if not os.path.exists(os.path.join(FIXTURE, "predictions.csv.gz")):
         parser.error(f"needs {os.path.normpath(FIXTURE)} (the household fixture: its names and places)")
@@ -90,6 +97,19 @@ def main():
     os.makedirs(args.out, exist_ok=True)
     names, surnames, streets, buildings, places = vocabulary()
     places = rng.sample(places, min(args.places, len(places)))
+
+    def drawer(values):
+        """Draws one of values: uniformly, or with --zipf the k-th of a shuffled order with weight 1/k^S."""
+        if args.zipf <= 0:
+            return lambda: rng.choice(values)
+        ranked = rng.sample(values, len(values))
+        cumulative, total = [], 0.0
+        for k in range(1, len(ranked) + 1):
+            total += 1 / k ** args.zipf
+            cumulative.append(total)
+        return lambda: rng.choices(ranked, cum_weights=cumulative)[0]
+
+    given_name, family_name = drawer(names), drawer(surnames)
 
     def date(low=1930, high=2005):
         return f"{rng.randint(low, high):04d}{rng.randint(1, 12):02d}{rng.randint(1, 28):02d}"
@@ -110,13 +130,13 @@ def main():
                 "postcode": postcode, "state": state}
 
     def person(surname=None, home=None):
-        return {"given_name": rng.choice(names), "surname": surname or rng.choice(surnames), "date_of_birth": date(),
+        return {"given_name": given_name(), "surname": surname or family_name(), "date_of_birth": date(),
                 "soc_sec_id": social_security_id(), **(home or address())}
 
     # File A: people alone or in households of two or three.
     a_people = []
     while len(a_people) < args.people:
-        surname, home = rng.choice(surnames), address()
+        surname, home = family_name(), address()
         size = rng.choices([1, 2, 3], weights=[0.94, 0.05, 0.01])[0]
         for _ in range(min(size, args.people - len(a_people))):
             a_people.append(person(surname, home))
@@ -181,8 +201,8 @@ def main():
     settings = SettingsCreator(
         link_type="link_only",
         comparisons=[
-            cl.JaroWinklerAtThresholds("given_name", [0.9, 0.7]),
-            cl.JaroWinklerAtThresholds("surname", [0.9, 0.7]),
+            cl.JaroWinklerAtThresholds("given_name", [0.9, 0.7]).configure(term_frequency_adjustments=args.tf),
+            cl.JaroWinklerAtThresholds("surname", [0.9, 0.7]).configure(term_frequency_adjustments=args.tf),
             cl.LevenshteinAtThresholds("date_of_birth", [1, 2]),
             cl.LevenshteinAtThresholds("soc_sec_id", [1, 2]),
             cl.JaroWinklerAtThresholds("address_1", [0.9, 0.7]),
@@ -247,7 +267,7 @@ def main():
                 "splink_false_matches": splink_fp, "splink_missed_matches": matches - splink_tp,
                 "pattern_oracle_f1": 2 * tp / (2 * tp + fp + fn),
                 "seed": args.seed, "people": args.people, "household": args.household, "twins": args.twins,
-                "juniors": args.juniors, "places": len(places), "true_pairs": len(same)}
+                "juniors": args.juniors, "places": len(places), "true_pairs": len(same), "tf": args.tf, "zipf": args.zipf}
         json.dump(stats, open(os.path.join(folder, "stats.json"), "w"), indent=1)
         return stats
 
