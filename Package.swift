@@ -93,7 +93,7 @@ let package = Package(
         // One libFuzzer target per parser (Benchmarks/fuzz.sh); built plainly it replays inputs.
         .executableTarget(
             name: "clerical-fuzz",
-            dependencies: ["ClericalCore", "ClericalStore", "ClericalTUI"],
+            dependencies: ["ClericalCore", "ClericalStore", "ClericalTUI", "ClericalPostgres"],
             path: "Benchmarks/Fuzz/Target"
         ),
         .testTarget(name: "ClericalCoreTests", dependencies: ["ClericalCore"]),

@@ -272,7 +272,7 @@ public struct PostgresAddress: Sendable, Equatable, CustomStringConvertible {
         let userFile = nonEmpty(environment["PGSERVICEFILE"]) ?? home + "/.pg_service.conf"
         let systemFile = (nonEmpty(environment["PGSYSCONFDIR"]) ?? "/etc/postgresql-common") + "/pg_service.conf"
         for path in [userFile, systemFile] {
-            guard let text = try? String(contentsOfFile: path, encoding: .utf8) else { continue }
+            guard let text = fileText(path) else { continue }
             if let settings = try serviceSection(name, in: text, file: path) { return settings }
         }
         throw ClericalError(.configuration, "definition of service \"\(name)\" not found (looked in \(userFile) and \(systemFile))")
@@ -321,14 +321,21 @@ public struct PostgresAddress: Sendable, Equatable, CustomStringConvertible {
         let path = nonEmpty(environment["PGPASSFILE"]) ?? (NSHomeDirectory() + "/.pgpass")
         var info = stat()
         guard stat(path, &info) == 0, info.st_mode & 0o077 == 0 else { return nil }
-        return try? String(contentsOfFile: path, encoding: .utf8)
+        return fileText(path)
+    }
+
+    /// A file's text, or nil when it cannot be read. A byte that is not UTF-8 (a comment
+    /// written in Latin-1) becomes U+FFFD rather than hiding the whole file, as libpq reads
+    /// bytes whatever their encoding.
+    static func fileText(_ path: String) -> String? {
+        FileManager.default.contents(atPath: path).map { String(decoding: $0, as: UTF8.self) }
     }
 
     /// A password file named by `passfile`: it must be there and, as libpq insists, readable by
     /// its owner alone (libpq ignores one that is not; saying so is kinder).
     static func namedPasswordFileText(_ path: String) throws(ClericalError) -> String {
         var info = stat()
-        guard stat(path, &info) == 0, let text = try? String(contentsOfFile: path, encoding: .utf8) else {
+        guard stat(path, &info) == 0, let text = fileText(path) else {
             throw ClericalError(.noInput, "password file \(path): no such file or not readable")
         }
         guard info.st_mode & 0o077 == 0 else {
@@ -384,9 +391,13 @@ public struct PostgresAddress: Sendable, Equatable, CustomStringConvertible {
            let colon = shown[authority.lowerBound..<at].firstIndex(of: ":") {
             shown.replaceSubrange(shown.index(after: colon)..<at, with: "***")
         }
-        if let setting = shown.range(of: "password=") {
+        // Every `password=`, not the first alone: a URL may give it twice.
+        var from = shown.startIndex
+        while let setting = shown.range(of: "password=", range: from..<shown.endIndex) {
             let end = shown[setting.upperBound...].firstIndex(of: "&") ?? shown.endIndex
+            let value = shown.distance(from: shown.startIndex, to: setting.upperBound)
             shown.replaceSubrange(setting.upperBound..<end, with: "***")
+            from = shown.index(shown.startIndex, offsetBy: value + 3)
         }
         return shown
     }

@@ -112,6 +112,8 @@ final class PostgresAddressTests: XCTestCase {
             "postgresql://ana:hunter2@db:99999/x",
             "postgresql://ana:hunter2@db/x?sslrootcert=system&sslmode=require",
             "postgresql://ana:hunter2@db/x?connect_timeout=soon",
+            "postgresql://ana@db/x?password=hunter2&colour=blue",
+            "postgresql://ana@db/x?password=first&password=hunter2&colour=blue",
         ]
         for text in cases {
             XCTAssertThrowsError(try PostgresAddress(url: text, environment: [:], passwordFile: nil), text) { error in
@@ -283,6 +285,24 @@ final class ConnectionServiceTests: XCTestCase {
                                           passwordFile: nil)
         XCTAssertEqual(address.endpoints, [.tcp(host: "db1", port: 5432), .tcp(host: "db2", port: 5432)])
         XCTAssertEqual(address.targetSession, .readWrite)
+    }
+
+    /// A service file or password file with a byte that is not UTF-8 (a comment in Latin-1) is
+    /// still read, as libpq reads it: before, the whole file went unread and the service was
+    /// "not found" in a file that defines it.
+    func testFilesWithBytesThatAreNotUTF8AreStillRead() throws {
+        let services = folder.appendingPathComponent("latin1.conf")
+        try Data([0x23, 0x20, 0xE9, 0x0A] + Array("[team]\nhost=db1\nuser=ana\n".utf8)).write(to: services)
+        let passwords = folder.appendingPathComponent("pgpass")
+        try Data([0x23, 0x20, 0xE9, 0x0A] + Array("db1:5432:linkage:ana:secret\n".utf8)).write(to: passwords)
+        chmod(passwords.path, 0o600)
+        let environment = ["PGSERVICEFILE": services.path]
+        let address = try PostgresAddress(url: "postgresql:///linkage?service=team", environment: environment,
+                                          passwordFile: PostgresAddress.passwordFileText(["PGPASSFILE": passwords.path]))
+        XCTAssertEqual(address.endpoint, .tcp(host: "db1", port: 5432))
+        XCTAssertEqual(address.password, "secret")
+        let named = try PostgresAddress(url: "postgresql://ana@db1/linkage?passfile=\(passwords.path)", environment: [:], passwordFile: nil)
+        XCTAssertEqual(named.password, "secret")
     }
 
     func assertRefused(_ url: String, _ environment: [String: String], _ status: ExitStatus, _ phrases: String...,

@@ -17,6 +17,11 @@ final class FuzzRegressionTests: XCTestCase {
         "theme": ["", "[roles", "name = 1\n[roles]\nnormal = { fg = 300 }\n", "[roles.normal]\nfg = \"#zz\"\n"],
         "truth": ["", "unique_id_l,unique_id_r,is_match\na,b,maybe\n", "unique_id_l,unique_id_r\n\"a\n"],
         "labels": ["", "unique_id_l,unique_id_r,clerical_match_score\na,b,2\n", "unique_id_l,unique_id_r,clerical_match_score\na,zz,1\nb,c,nan\n"],
+        // URL \0 password file \0 service file \0 PG* variables
+        "address": ["", "postgresql://", "postgresql://a@h1:1,,h2/db?schema=q", "postgresql://a@[::1/db", "postgresql://a@h:99999/db",
+                    "postgresql://a@h1,h2/db?port=1,2,3", "postgresql:///db?service=s\u{0}\u{0}[s\nhost=x\n",
+                    "postgresql:///db?service=s\u{0}\u{0}[s]\nservice=t\n", "postgresql://?schema=q\u{0}:::::\n\\\u{0}\u{0}PGHOST=,\nPGPORT=x\n",
+                    "postgresql://a:%ZZ@h/db", "postgresql://a@h/db?target_session_attrs=standby&sslmode=verify-ca&sslrootcert=system"],
     ]
 
     func testEveryCrasherAndHostileInputIsRefusedCleanly() throws {

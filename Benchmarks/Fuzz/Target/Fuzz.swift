@@ -1,18 +1,20 @@
 // clerical-fuzz: one libFuzzer target per parser, chosen by CLERICAL_FUZZ: predictions (the
 // predictions CSV and the layout read from its header, imported into a scratch queue), model
 // (the Splink model JSON), theme (the theme TOML), truth (the truth file), labels (a labels
-// table imported into a small queue). Built with -sanitize=fuzzer,address by
+// table imported into a small queue), address (a queue URL read as libpq reads one, with a
+// password file, a connection service file and PG* variables). Built with -sanitize=fuzzer,address by
 // Benchmarks/fuzz.sh; built plainly, it runs each file named on its command line through the
 // same target, which is how the crashers in Benchmarks/Fuzz/Regressions stay tested
 // (FuzzRegressionTests). A parser may refuse an input with a ClericalError; anything else,
 // a trap or a sanitizer report, is a bug.
 import ClericalCore
+import ClericalPostgres
 import ClericalStore
 import ClericalTUI
 import Foundation
 
 enum FuzzTarget: String, CaseIterable {
-    case predictions, model, theme, truth, labels
+    case predictions, model, theme, truth, labels, address
 
     static let chosen: FuzzTarget = {
         guard let name = ProcessInfo.processInfo.environment["CLERICAL_FUZZ"], let target = FuzzTarget(rawValue: name) else {
@@ -61,6 +63,8 @@ enum FuzzTarget: String, CaseIterable {
             case .truth:
                 _ = FileManager.default.createFile(atPath: input, contents: data)
                 _ = try TruthFile(path: input)
+            case .address:
+                try FuzzTarget.readAddress(data)
             case .labels:
                 let queue = "\(FuzzTarget.scratch)/labels.db"
                 defer { for suffix in ["", "-wal", "-shm", "-journal"] { unlink(queue + suffix) } }
@@ -81,6 +85,68 @@ enum FuzzTarget: String, CaseIterable {
         } catch {
             fatalError("\(self.rawValue): an error that is not a ClericalError: \(error)")
         }
+    }
+}
+
+extension FuzzTarget {
+    /// The address target's input is up to four parts split at NUL bytes: the URL, the
+    /// password file's text, the connection service file's text, and `NAME=VALUE` lines of PG*
+    /// variables. The service file is a scratch file the variables point at (never the user's).
+    static func readAddress(_ data: Data) throws(ClericalError) {
+        let parts = data.split(separator: 0, maxSplits: 3, omittingEmptySubsequences: false).map { String(decoding: $0, as: UTF8.self) }
+        let text = parts.joined(separator: "\n")
+        // A path to a device (`passfile=/dev/zero`) is read as a file would be and never ends:
+        // that is the user's choice, not a parser's fault.
+        let decoded = (text.removingPercentEncoding ?? text).lowercased()
+        if ["/dev", "/proc", "/sys"].contains(where: { decoded.contains($0) }) { return }
+        let serviceFile = "\(scratch)/pg_service.conf"
+        _ = FileManager.default.createFile(atPath: serviceFile, contents: Data((parts.count > 2 ? parts[2] : "").utf8))
+        var environment = ["HOME": scratch, "PGSERVICEFILE": serviceFile, "PGSYSCONFDIR": "\(scratch)/etc"]
+        for line in (parts.count > 3 ? parts[3] : "").split(separator: "\n") {
+            guard let equals = line.firstIndex(of: "="), line.hasPrefix("PG") else { continue }
+            let name = String(line[..<equals])
+            guard !["PGSERVICEFILE", "PGSYSCONFDIR", "PGPASSFILE"].contains(name) else { continue }
+            environment[name] = String(line[line.index(after: equals)...])
+        }
+        // A password the URL gives is never shown, in an address or in a refusal: what is
+        // shown must not hold it where the same URL with another password in its place does not
+        // (that would be the host, or a message's own words, holding it by chance). Checked for
+        // the passwords that stand once in the whole input.
+        let passwordFile = parts.count > 1 ? parts[1] : nil
+        func shown(_ url: String) -> String {
+            do {
+                let address = try PostgresAddress(url: url, environment: environment, passwordFile: passwordFile)
+                return ([address.description] + address.endpoints.indices.map { address.only(host: $0).description }).joined(separator: "\n")
+            } catch {
+                return "\(error)"
+            }
+        }
+        let original = shown(parts[0])
+        for secret in urlPasswords(parts[0]) where secret.count >= 4 && text.components(separatedBy: secret).count == 2 {
+            let other = shown(parts[0].replacingOccurrences(of: secret, with: String(repeating: "Q", count: secret.count)))
+            for form in Set([secret, secret.removingPercentEncoding ?? secret]) where form.count >= 4 {
+                if original.contains(form) && !other.contains(form) {
+                    fatalError("address: the password \(form) shows in: \(original)")
+                }
+            }
+        }
+        _ = try PostgresAddress(url: parts[0], environment: environment, passwordFile: passwordFile)
+    }
+
+    /// The passwords written in a URL's text: between the first colon and the last @ of the
+    /// part after `://`, and every `password=` value.
+    static func urlPasswords(_ url: String) -> [String] {
+        var found: [String] = []
+        if let scheme = url.range(of: "://") {
+            let authority = url[scheme.upperBound...].prefix { $0 != "/" && $0 != "?" }
+            if let at = authority.lastIndex(of: "@"), let colon = authority[..<at].firstIndex(of: ":") {
+                found.append(String(authority[authority.index(after: colon)..<at]))
+            }
+        }
+        for piece in url.components(separatedBy: "password=").dropFirst() {
+            found.append(String(piece.prefix { $0 != "&" }))
+        }
+        return found
     }
 }
 
