@@ -949,7 +949,9 @@ final class PostgresTests: XCTestCase {
         XCTAssertEqual(try Binary.importFixture(into: queue).status, 0)
         let runner = Process()
         runner.executableURL = Binary.clerical
-        runner.arguments = ["reestimate", queue, "--every", "10"]
+        // A password in the URL (this server trusts the role and never asks for it) is never printed.
+        let password = "never-printed-\(UUID().uuidString.prefix(8))"
+        runner.arguments = ["reestimate", queue + "&password=\(password)", "--every", "10"]
         let output = folder.appendingPathComponent("runner.txt")
         FileManager.default.createFile(atPath: output.path, contents: nil)
         let sink = try FileHandle(forWritingTo: output)
@@ -982,6 +984,7 @@ final class PostgresTests: XCTestCase {
         XCTAssertTrue(printed.contains("re-estimating after every 10 verdicts until stopped"), printed)
         XCTAssertTrue(printed.contains("new verdicts:"), printed)
         XCTAssertTrue(printed.hasSuffix("stopped\n"), printed)
+        XCTAssertFalse(printed.contains(password), printed)
         let verify = try Binary.run(["verify", queue])
         XCTAssertEqual(verify.status, 0, verify.stdout + verify.stderr)
     }

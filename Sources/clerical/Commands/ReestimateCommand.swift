@@ -92,7 +92,7 @@ struct ReestimateCommand: ParsableCommand {
     private func reestimateUntilStopped(_ server: PostgresQueue, every: Int, request: ReestimationRequest) throws(ClericalError) {
         try server.require(.reestimate)
         let stop = StopSignal()
-        print("\(queue): re-estimating after every \(every) verdicts until stopped")
+        print("\(server.address): re-estimating after every \(every) verdicts until stopped")
         fflush(nil)  // whoever watches the output (a pipe, a log) sees each line as it comes
         while !stop.requested {
             let since = try server.verdictsSinceModel()
@@ -108,6 +108,6 @@ struct ReestimateCommand: ParsableCommand {
             }
             stop.wait(seconds: 1)
         }
-        print("\(queue): stopped")
+        print("\(server.address): stopped")
     }
 }
