@@ -384,22 +384,15 @@ public struct PostgresAddress: Sendable, Equatable, CustomStringConvertible {
     }
 
     /// The text with any password in it blanked, for error messages: the one before the host
-    /// (or host list), and a `password=` setting.
+    /// (or host list), and every `password=` setting (a URL may give it twice).
     static func redacted(_ text: String) -> String {
         var shown = text
         if let authority = authority(of: shown), let at = shown[authority].lastIndex(of: "@"),
            let colon = shown[authority.lowerBound..<at].firstIndex(of: ":") {
             shown.replaceSubrange(shown.index(after: colon)..<at, with: "***")
         }
-        // Every `password=`, not the first alone: a URL may give it twice.
-        var from = shown.startIndex
-        while let setting = shown.range(of: "password=", range: from..<shown.endIndex) {
-            let end = shown[setting.upperBound...].firstIndex(of: "&") ?? shown.endIndex
-            let value = shown.distance(from: shown.startIndex, to: setting.upperBound)
-            shown.replaceSubrange(setting.upperBound..<end, with: "***")
-            from = shown.index(shown.startIndex, offsetBy: value + 3)
-        }
-        return shown
+        let pieces = shown.components(separatedBy: "password=")
+        return pieces[0] + pieces.dropFirst().map { "password=***" + $0.drop { $0 != "&" } }.joined()
     }
 }
 

@@ -71,7 +71,8 @@ package struct PostgresQueue: Sendable {
         guard hasVersions else {
             throw ClericalError(.dataError, "\(link.address): schema \(schema) is not a clerical queue")
         }
-        if try stepsMissing(link) > 0 { try upgrade(link) }
+        let stepsBehind = try stepsMissing(link)
+        if stepsBehind > 0 { try upgrade(link, stepsBehind: stepsBehind) }
     }
 
     /// How many of this build's steps the queue lacks; a queue whose steps are not the first
@@ -94,7 +95,7 @@ package struct PostgresQueue: Sendable {
     /// other session off the schema's version table: its functions defined again as this
     /// build defines them, the steps it lacks run, and its reviewers' roles granted what the
     /// new steps made. Only the schema's owner may; anyone else is told who.
-    private static func upgrade(_ link: PostgresLink) throws(ClericalError) {
+    private static func upgrade(_ link: PostgresLink, stepsBehind: Int) throws(ClericalError) {
         let schema = link.address.schema
         try link.transaction { () throws(ClericalError) in
             let owner = try link.rows("""
@@ -105,16 +106,15 @@ package struct PostgresQueue: Sendable {
                 """)
             guard let row = owner.first, try decode(row, 1, as: Bool.self) else {
                 let name = try owner.first.map { row throws(ClericalError) in try text(row, 0) } ?? "its owner"
-                let stepsBehind = try stepsMissing(link)
                 throw ClericalError(.dataError, """
                     \(link.address): schema \(schema) holds a queue \(stepsBehind) migration\(stepsBehind == 1 ? "" : "s") behind this build; \
                     its owner, role \(name), brings it up to date by opening it once with this build (for example `clerical status`)
                     """)
             }
             try link.run("LOCK TABLE schema_migration IN ACCESS EXCLUSIVE MODE")
-            let stepsBehind = try stepsMissing(link)  // another session may have just done it
-            guard stepsBehind > 0 else { return }
-            let stepsHad = PostgresSchema.migrations.count - stepsBehind
+            let stillBehind = try stepsMissing(link)  // another session may have just done it
+            guard stillBehind > 0 else { return }
+            let stepsHad = PostgresSchema.migrations.count - stillBehind
             for statement in PostgresSchema.routineDefinitions(inFirst: stepsHad) { try link.run(statement) }
             for migration in PostgresSchema.migrations.dropFirst(stepsHad) { try apply(migration, link) }
             _ = try PostgresQueue(link: link).grantRegisteredReviewers()
